@@ -1,0 +1,193 @@
+//! The one description of every kind: names, plural, aliases, scope, apply order, table columns
+//! and spec type. Routes, verbs, printers and completion are all driven from [`KINDS`].
+
+use serde_json::Value;
+
+use crate::object::Object;
+use crate::spec::{self, Reference};
+use crate::status::Cause;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    /// In a project when one is given, global otherwise (McpToken).
+    Project,
+}
+
+/// A table column beyond NAME (first) and AGE (last), which every kind has.
+pub struct Column {
+    pub header: &'static str,
+    /// Shown only with `-o wide`.
+    pub wide: bool,
+    pub value: fn(&Object) -> String,
+}
+
+pub struct KindInfo {
+    /// `kind:` in manifests, e.g. `Server`.
+    pub kind: &'static str,
+    /// URL segment and CLI noun, e.g. `servers`.
+    pub plural: &'static str,
+    pub singular: &'static str,
+    pub aliases: &'static [&'static str],
+    pub scope: Scope,
+    /// `apply` sends objects sorted by this, so references exist before their referrers.
+    pub apply_order: u8,
+    pub columns: &'static [Column],
+    /// Values are hidden on output unless asked for (Secret `data`).
+    pub sensitive: bool,
+    /// Strictly parses and validates a spec, returning its canonical JSON form.
+    pub normalize: fn(&Value) -> Result<Value, Vec<Cause>>,
+    /// What a canonical spec refers to; mcpd checks these on write and keeps them for delete.
+    pub references: fn(&Value) -> Vec<Reference>,
+}
+
+impl std::fmt::Debug for KindInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind)
+    }
+}
+
+impl PartialEq for KindInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+pub static KINDS: &[KindInfo] = &[
+    KindInfo {
+        kind: "Secret",
+        plural: "secrets",
+        singular: "secret",
+        aliases: &[],
+        scope: Scope::Global,
+        apply_order: 0,
+        columns: &[
+            Column { header: "KEYS", wide: false, value: |o| count(&o.spec["data"]) },
+            Column { header: "LABELS", wide: true, value: labels },
+        ],
+        sensitive: true,
+        normalize: spec::normalize::<spec::SecretSpec>,
+        references: spec::references::<spec::SecretSpec>,
+    },
+    KindInfo {
+        kind: "Server",
+        plural: "servers",
+        singular: "server",
+        aliases: &["srv"],
+        scope: Scope::Global,
+        apply_order: 1,
+        columns: &[
+            Column { header: "TRANSPORT", wide: false, value: |o| text(&o.spec["transport"]) },
+            Column { header: "TARGET", wide: false, value: server_target },
+            Column { header: "ENV", wide: true, value: |o| count(&o.spec["env"]) },
+            Column { header: "LABELS", wide: true, value: labels },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::ServerSpec>,
+        references: spec::references::<spec::ServerSpec>,
+    },
+    KindInfo {
+        kind: "Project",
+        plural: "projects",
+        singular: "project",
+        aliases: &["proj"],
+        scope: Scope::Global,
+        apply_order: 2,
+        columns: &[
+            Column { header: "SERVERS", wide: false, value: |o| count(&o.spec["servers"]) },
+            Column { header: "DESCRIPTION", wide: false, value: |o| text(&o.spec["description"]) },
+            Column { header: "LABELS", wide: true, value: labels },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::ProjectSpec>,
+        references: spec::references::<spec::ProjectSpec>,
+    },
+];
+
+impl KindInfo {
+    /// Finds a kind by any name a user may type: kind, plural, singular or alias, any case.
+    pub fn find(word: &str) -> Option<&'static KindInfo> {
+        let word = word.to_ascii_lowercase();
+        KINDS.iter().find(|k| {
+            k.kind.eq_ignore_ascii_case(&word)
+                || k.plural == word
+                || k.singular == word
+                || k.aliases.contains(&word.as_str())
+        })
+    }
+
+    /// Finds a kind by its `kind:` value exactly as manifests spell it.
+    pub fn by_kind(kind: &str) -> Option<&'static KindInfo> {
+        KINDS.iter().find(|k| k.kind == kind)
+    }
+
+    pub fn by_plural(plural: &str) -> Option<&'static KindInfo> {
+        KINDS.iter().find(|k| k.plural == plural)
+    }
+
+    /// Every word [`KindInfo::find`] accepts, for completion and suggestions.
+    pub fn all_words() -> impl Iterator<Item = &'static str> {
+        KINDS
+            .iter()
+            .flat_map(|k| [k.plural, k.singular].into_iter().chain(k.aliases.iter().copied()))
+    }
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_owned()
+}
+
+fn count(v: &Value) -> String {
+    match v {
+        Value::Array(a) => a.len().to_string(),
+        Value::Object(o) => o.len().to_string(),
+        _ => "0".to_owned(),
+    }
+}
+
+fn labels(o: &Object) -> String {
+    let pairs: Vec<String> = o.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if pairs.is_empty() {
+        "<none>".to_owned()
+    } else {
+        pairs.join(",")
+    }
+}
+
+fn server_target(o: &Object) -> String {
+    match o.spec["transport"].as_str() {
+        Some("stdio") => {
+            let mut parts = vec![text(&o.spec["command"])];
+            if let Some(args) = o.spec["args"].as_array() {
+                parts.extend(args.iter().filter_map(|a| a.as_str().map(str::to_owned)));
+            }
+            parts.join(" ")
+        }
+        _ => text(&o.spec["url"]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_finds_exactly_one_kind() {
+        for word in KindInfo::all_words() {
+            let matches = KINDS.iter().filter(|k| KindInfo::find(word) == Some(*k)).count();
+            assert_eq!(matches, 1, "{word}");
+        }
+        assert_eq!(KindInfo::find("SRV").map(|k| k.kind), Some("Server"));
+        assert!(KindInfo::find("pods").is_none());
+    }
+
+    #[test]
+    fn apply_order_puts_referenced_kinds_first() {
+        let order: Vec<&str> = {
+            let mut k: Vec<&KindInfo> = KINDS.iter().collect();
+            k.sort_by_key(|k| k.apply_order);
+            k.iter().map(|k| k.kind).collect()
+        };
+        assert_eq!(order, ["Secret", "Server", "Project"]);
+    }
+}

@@ -1,0 +1,92 @@
+//! The envelope every object shares (`apiVersion`, `kind`, `metadata`, `spec`, `status`) and `kind: List`.
+
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::status::Cause;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ObjectMeta {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// One object of any kind; `spec` is checked against the kind's spec type by [`crate::KindInfo::normalize`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Value>,
+}
+
+impl Object {
+    /// Reads the envelope strictly, reporting the first problem with its field path.
+    pub fn from_value(value: Value) -> Result<Object, Cause> {
+        from_value_at("", value)
+    }
+}
+
+/// Several objects, as `get` prints them and `apply -f` accepts them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct List {
+    pub api_version: String,
+    pub kind: String,
+    pub items: Vec<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<ListMeta>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListMeta {
+    /// Opaque; pass back as `continue` to get the next page.
+    #[serde(default, rename = "continue", skip_serializing_if = "Option::is_none")]
+    pub continue_token: Option<String>,
+}
+
+impl List {
+    pub fn new(items: Vec<Object>) -> List {
+        List { api_version: crate::API_VERSION.to_owned(), kind: "List".to_owned(), items, metadata: None }
+    }
+}
+
+/// Deserializes `value` strictly; the error names the field path below `prefix`.
+pub fn from_value_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, Cause> {
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let inner = err.path().to_string();
+        let field = match (prefix.is_empty(), inner.as_str()) {
+            (true, ".") => String::new(),
+            (true, _) => inner,
+            (false, ".") => prefix.to_owned(),
+            (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
+            (false, _) => format!("{prefix}.{inner}"),
+        };
+        let message = err.into_inner().to_string();
+        let reason = if message.starts_with("unknown field") { "FieldValueNotSupported" } else { "FieldValueInvalid" };
+        Cause::new(field, reason, message)
+    })
+}

@@ -1,0 +1,43 @@
+//! Project: a named set of servers that a gateway exposes together.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_name_at, Reference, Spec};
+use crate::status::Cause;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProjectSpec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<String>,
+}
+
+impl Spec for ProjectSpec {
+    fn validate(&self, causes: &mut Vec<Cause>) {
+        let mut seen = BTreeSet::new();
+        for (i, server) in self.servers.iter().enumerate() {
+            let field = format!("spec.servers[{i}]");
+            check_name_at(field.clone(), server, causes);
+            if !seen.insert(server) {
+                causes.push(Cause::new(field, "FieldValueDuplicate", format!("server {server:?} is listed twice")));
+            }
+        }
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        self.servers
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Reference {
+                field: format!("spec.servers[{i}]"),
+                kind: "Server",
+                name: name.clone(),
+                key: None,
+            })
+            .collect()
+    }
+}

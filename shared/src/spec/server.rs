@@ -1,0 +1,194 @@
+//! Server: how to reach or start one MCP server, and the environment it gets.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_name_at, Reference, Spec};
+use crate::status::Cause;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Stdio,
+    Http,
+    Sse,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerSpec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub transport: Transport,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVar {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_from: Option<EnvSource>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvSource {
+    pub secret_key_ref: SecretKeyRef,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeyRef {
+    pub name: String,
+    pub key: String,
+}
+
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.len() <= 256
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+impl Spec for ServerSpec {
+    fn validate(&self, causes: &mut Vec<Cause>) {
+        match self.transport {
+            Transport::Stdio => {
+                match &self.command {
+                    None => causes.push(Cause::required("spec.command", "required when transport is stdio")),
+                    Some(c) if c.trim().is_empty() => causes.push(Cause::invalid("spec.command", "must not be empty")),
+                    Some(_) => {}
+                }
+                if self.url.is_some() {
+                    causes.push(Cause::invalid("spec.url", "only allowed when transport is http or sse"));
+                }
+                if !self.headers.is_empty() {
+                    causes.push(Cause::invalid("spec.headers", "only allowed when transport is http or sse"));
+                }
+            }
+            Transport::Http | Transport::Sse => {
+                match &self.url {
+                    None => causes.push(Cause::required("spec.url", "required when transport is http or sse")),
+                    Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) => {
+                        causes.push(Cause::invalid("spec.url", "must be an http:// or https:// URL"))
+                    }
+                    Some(_) => {}
+                }
+                for (field, present) in [
+                    ("spec.command", self.command.is_some()),
+                    ("spec.args", !self.args.is_empty()),
+                    ("spec.image", self.image.is_some()),
+                ] {
+                    if present {
+                        causes.push(Cause::invalid(field, "only allowed when transport is stdio"));
+                    }
+                }
+                for name in self.headers.keys() {
+                    if !is_header_name(name) {
+                        causes.push(Cause::invalid(
+                            format!("spec.headers.{}", crate::name::shown(name)),
+                            "is not a valid HTTP header name",
+                        ));
+                    }
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (i, var) in self.env.iter().enumerate() {
+            let at = format!("spec.env[{i}]");
+            if !is_env_name(&var.name) {
+                causes.push(Cause::invalid(
+                    format!("{at}.name"),
+                    format!("{:?} must match [A-Za-z_][A-Za-z0-9_]*", crate::name::shown(&var.name)),
+                ));
+            } else if !seen.insert(var.name.as_str()) {
+                causes.push(Cause::new(format!("{at}.name"), "FieldValueDuplicate", format!("{} is set twice", var.name)));
+            }
+            match (&var.value, &var.value_from) {
+                (Some(_), Some(_)) => causes.push(Cause::invalid(at, "set either value or valueFrom, not both")),
+                (None, None) => causes.push(Cause::required(at, "one of value or valueFrom is required")),
+                (None, Some(source)) => {
+                    let r = &source.secret_key_ref;
+                    check_name_at(format!("{at}.valueFrom.secretKeyRef.name"), &r.name, causes);
+                    if !super::secret::check_key(&r.key) {
+                        causes.push(Cause::invalid(
+                            format!("{at}.valueFrom.secretKeyRef.key"),
+                            "keys must match [A-Za-z_][A-Za-z0-9_.-]*",
+                        ));
+                    }
+                }
+                (Some(_), None) => {}
+            }
+        }
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        self.env
+            .iter()
+            .enumerate()
+            .filter_map(|(i, var)| {
+                let r = &var.value_from.as_ref()?.secret_key_ref;
+                Some(Reference {
+                    field: format!("spec.env[{i}].valueFrom.secretKeyRef"),
+                    kind: "Secret",
+                    name: r.name.clone(),
+                    key: Some(r.key.clone()),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::spec::{normalize, references};
+
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_rejected_with_their_path() {
+        let err = normalize::<ServerSpec>(&json!({"transport": "stdio", "command": "x", "env": [{"name": "A", "vaule": "1"}]}))
+            .unwrap_err();
+        assert_eq!(err[0].field, "spec.env[0].vaule", "{err:?}");
+        assert!(err[0].message.contains("unknown field `vaule`"), "{err:?}");
+    }
+
+    #[test]
+    fn transport_fields_are_checked() {
+        let err = normalize::<ServerSpec>(&json!({"transport": "http", "command": "x"})).unwrap_err();
+        let fields: Vec<&str> = err.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["spec.url", "spec.command"]);
+    }
+
+    #[test]
+    fn secret_references_are_listed() {
+        let spec = normalize::<ServerSpec>(&json!({"transport": "stdio", "command": "x",
+            "env": [{"name": "A", "value": "1"}, {"name": "T", "valueFrom": {"secretKeyRef": {"name": "gh", "key": "token"}}}]}))
+        .unwrap();
+        let refs = references::<ServerSpec>(&spec);
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0].field, "spec.env[1].valueFrom.secretKeyRef");
+        assert_eq!((refs[0].name.as_str(), refs[0].key.as_deref()), ("gh", Some("token")));
+    }
+}

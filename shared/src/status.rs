@@ -1,0 +1,168 @@
+//! The Status object: the one shape every error takes on the wire, whatever the route.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request failed, with the HTTP code each reason always travels with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    AlreadyExists,
+    Conflict,
+    Gone,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+    Invalid,
+    TooManyRequests,
+    InternalError,
+    ServiceUnavailable,
+    #[serde(other)]
+    Unknown,
+}
+
+impl Reason {
+    pub fn code(self) -> u16 {
+        match self {
+            Reason::BadRequest => 400,
+            Reason::Unauthorized => 401,
+            Reason::Forbidden => 403,
+            Reason::NotFound => 404,
+            Reason::MethodNotAllowed => 405,
+            Reason::AlreadyExists | Reason::Conflict => 409,
+            Reason::Gone => 410,
+            Reason::RequestEntityTooLarge => 413,
+            Reason::UnsupportedMediaType => 415,
+            Reason::Invalid => 422,
+            Reason::TooManyRequests => 429,
+            Reason::InternalError | Reason::Unknown => 500,
+            Reason::ServiceUnavailable => 503,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::BadRequest => "BadRequest",
+            Reason::Unauthorized => "Unauthorized",
+            Reason::Forbidden => "Forbidden",
+            Reason::NotFound => "NotFound",
+            Reason::MethodNotAllowed => "MethodNotAllowed",
+            Reason::AlreadyExists => "AlreadyExists",
+            Reason::Conflict => "Conflict",
+            Reason::Gone => "Gone",
+            Reason::RequestEntityTooLarge => "RequestEntityTooLarge",
+            Reason::UnsupportedMediaType => "UnsupportedMediaType",
+            Reason::Invalid => "Invalid",
+            Reason::TooManyRequests => "TooManyRequests",
+            Reason::InternalError => "InternalError",
+            Reason::ServiceUnavailable => "ServiceUnavailable",
+            Reason::Unknown => "Unknown",
+        }
+    }
+}
+
+/// One field-level problem inside an Invalid (or Conflict) Status.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cause {
+    pub field: String,
+    pub reason: String,
+    pub message: String,
+}
+
+impl Cause {
+    pub fn new(field: impl Into<String>, reason: &str, message: impl Into<String>) -> Cause {
+        Cause { field: field.into(), reason: reason.to_owned(), message: message.into() }
+    }
+
+    /// A value is present but not acceptable.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Cause {
+        Cause::new(field, "FieldValueInvalid", message)
+    }
+
+    /// A required value is missing.
+    pub fn required(field: impl Into<String>, message: impl Into<String>) -> Cause {
+        Cause::new(field, "FieldValueRequired", message)
+    }
+
+    /// A reference names something that does not exist.
+    pub fn not_found(field: impl Into<String>, message: impl Into<String>) -> Cause {
+        Cause::new(field, "FieldValueNotFound", message)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusDetails {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
+}
+
+/// The error body of every failed request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub kind: String,
+    pub status: String,
+    pub code: u16,
+    pub reason: Reason,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<StatusDetails>,
+}
+
+impl Status {
+    pub fn new(reason: Reason, message: impl Into<String>) -> Status {
+        Status {
+            kind: "Status".to_owned(),
+            status: "Failure".to_owned(),
+            code: reason.code(),
+            reason,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// Names the object the failure is about.
+    pub fn for_object(mut self, plural: &str, name: &str) -> Status {
+        let details = self.details.get_or_insert_with(StatusDetails::default);
+        details.kind = Some(plural.to_owned());
+        details.name = Some(name.to_owned());
+        self
+    }
+
+    pub fn with_causes(mut self, causes: Vec<Cause>) -> Status {
+        self.details.get_or_insert_with(StatusDetails::default).causes = causes;
+        self
+    }
+
+    pub fn causes(&self) -> &[Cause] {
+        self.details.as_ref().map(|d| d.causes.as_slice()).unwrap_or_default()
+    }
+
+    pub fn not_found(plural: &str, name: &str) -> Status {
+        Status::new(Reason::NotFound, format!("{plural} \"{name}\" not found")).for_object(plural, name)
+    }
+
+    /// 422 with the field-level causes; the message names the object and lists the causes.
+    pub fn invalid(kind: &str, name: &str, causes: Vec<Cause>) -> Status {
+        let listed: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
+        let shown = if name.is_empty() { String::new() } else { format!(" \"{name}\"") };
+        Status::new(Reason::Invalid, format!("{kind}{shown} is invalid: {}", listed.join("; ")))
+            .with_causes(causes)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Status {}
