@@ -1,1 +1,10 @@
+//! mcpd: the REST daemon of mcpctl. `startup` builds the app; `http` routes requests through
+//! `auth` to `domain` and `store`.
 
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

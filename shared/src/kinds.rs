@@ -62,8 +62,16 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 0,
         columns: &[
-            Column { header: "KEYS", wide: false, value: |o| count(&o.spec["data"]) },
-            Column { header: "LABELS", wide: true, value: labels },
+            Column {
+                header: "KEYS",
+                wide: false,
+                value: |o| count(&o.spec["data"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
         ],
         sensitive: true,
         normalize: spec::normalize::<spec::SecretSpec>,
@@ -77,10 +85,26 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 1,
         columns: &[
-            Column { header: "TRANSPORT", wide: false, value: |o| text(&o.spec["transport"]) },
-            Column { header: "TARGET", wide: false, value: server_target },
-            Column { header: "ENV", wide: true, value: |o| count(&o.spec["env"]) },
-            Column { header: "LABELS", wide: true, value: labels },
+            Column {
+                header: "TRANSPORT",
+                wide: false,
+                value: |o| text(&o.spec["transport"]),
+            },
+            Column {
+                header: "TARGET",
+                wide: false,
+                value: server_target,
+            },
+            Column {
+                header: "ENV",
+                wide: true,
+                value: |o| count(&o.spec["env"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::ServerSpec>,
@@ -94,9 +118,21 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 2,
         columns: &[
-            Column { header: "SERVERS", wide: false, value: |o| count(&o.spec["servers"]) },
-            Column { header: "DESCRIPTION", wide: false, value: |o| text(&o.spec["description"]) },
-            Column { header: "LABELS", wide: true, value: labels },
+            Column {
+                header: "SERVERS",
+                wide: false,
+                value: |o| count(&o.spec["servers"]),
+            },
+            Column {
+                header: "DESCRIPTION",
+                wide: false,
+                value: |o| text(&o.spec["description"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::ProjectSpec>,
@@ -127,9 +163,11 @@ impl KindInfo {
 
     /// Every word [`KindInfo::find`] accepts, for completion and suggestions.
     pub fn all_words() -> impl Iterator<Item = &'static str> {
-        KINDS
-            .iter()
-            .flat_map(|k| [k.plural, k.singular].into_iter().chain(k.aliases.iter().copied()))
+        KINDS.iter().flat_map(|k| {
+            [k.plural, k.singular]
+                .into_iter()
+                .chain(k.aliases.iter().copied())
+        })
     }
 }
 
@@ -146,7 +184,12 @@ fn count(v: &Value) -> String {
 }
 
 fn labels(o: &Object) -> String {
-    let pairs: Vec<String> = o.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pairs: Vec<String> = o
+        .metadata
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     if pairs.is_empty() {
         "<none>".to_owned()
     } else {
@@ -174,7 +217,10 @@ mod tests {
     #[test]
     fn every_word_finds_exactly_one_kind() {
         for word in KindInfo::all_words() {
-            let matches = KINDS.iter().filter(|k| KindInfo::find(word) == Some(*k)).count();
+            let matches = KINDS
+                .iter()
+                .filter(|k| KindInfo::find(word) == Some(*k))
+                .count();
             assert_eq!(matches, 1, "{word}");
         }
         assert_eq!(KindInfo::find("SRV").map(|k| k.kind), Some("Server"));

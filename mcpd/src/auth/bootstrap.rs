@@ -1,0 +1,121 @@
+//! First start on an empty database: the admin user, its `admin` RbacDefinition, and
+//! `<data dir>/admin.yaml`, an mcpctl config that works at once.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use rand::distributions::{Alphanumeric, DistString};
+use serde_json::json;
+
+use super::session::SessionKeys;
+use super::{password, Authorized};
+use crate::domain::new_row;
+use crate::store::{self, Store};
+
+/// The admin config stays valid for this long; revoke it with `mcpctl logout`.
+const ADMIN_CREDENTIAL_TTL: i64 = 10 * 365 * 24 * 3600;
+
+pub struct Bootstrap<'a> {
+    pub admin_email: &'a str,
+    pub admin_password: Option<&'a str>,
+    pub data_dir: &'a Path,
+    pub server_url: &'a str,
+}
+
+/// Creates the admin when no user exists yet. Returns whether this call created it; when
+/// several replicas start together exactly one does.
+pub async fn run(store: &Store, keys: &SessionKeys, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
+    let generated = b
+        .admin_password
+        .is_none()
+        .then(|| Alphanumeric.sample_string(&mut rand::rngs::OsRng, 24));
+    let password = b
+        .admin_password
+        .or(generated.as_deref())
+        .expect("one of the two is set");
+    let hash = tokio::task::spawn_blocking({
+        let password = password.to_owned();
+        move || password::hash(&password)
+    })
+    .await?;
+
+    let system = Authorized::system();
+    let mut tx = store.begin().await?;
+    if store::auth::any_user_exists(&mut tx).await? {
+        return Ok(false);
+    }
+    let user = new_row(
+        "User",
+        "",
+        b.admin_email,
+        json!({"displayName": "Administrator"}),
+    );
+    let user_id = match store::objects::insert(&mut tx, &system, &user, &[]).await {
+        Ok(id) => id,
+        // Another replica bootstrapped at the same moment.
+        Err(e) if is_unique_violation(&e) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
+    let admin_rbac = new_row(
+        "RbacDefinition",
+        "",
+        "admin",
+        json!({
+            "subjects": [format!("User:{}", b.admin_email)],
+            "roleBindings": [{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}],
+        }),
+    );
+    store::objects::insert(&mut tx, &system, &admin_rbac, &[]).await?;
+    tx.commit().await?;
+
+    let (token, _) = keys.issue(b.admin_email, ADMIN_CREDENTIAL_TTL);
+    let path = b.data_dir.join("admin.yaml");
+    write_admin_config(&path, b.server_url, &token)?;
+    tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
+    if generated.is_some() {
+        // Printed once, on stderr, never logged.
+        eprintln!(
+            "mcpd: admin user {} created with password: {password}",
+            b.admin_email
+        );
+        eprintln!(
+            "mcpd: this password is shown only once; {} holds a ready mcpctl config",
+            path.display()
+        );
+    }
+    Ok(true)
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// Writes the config with mode 0600 from the start, so the credential is never readable by others.
+fn write_admin_config(path: &Path, server: &str, token: &str) -> anyhow::Result<()> {
+    let quote = |s: &str| serde_json::to_string(s).expect("strings serialize");
+    let body = format!(
+        "# mcpctl config written by mcpd for its admin user; use with: mcpctl --config {}\n\
+         currentContext: admin\ncontexts:\n- name: admin\n  server: {}\n  token: {}\n",
+        path.display(),
+        quote(server),
+        quote(token),
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options
+            .open(path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.write_all(body.as_bytes())?;
+    }
+    #[cfg(not(unix))]
+    options.open(path)?.write_all(body.as_bytes())?;
+    Ok(())
+}

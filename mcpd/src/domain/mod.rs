@@ -1,0 +1,208 @@
+//! Validated objects ready to write ([`Desired`]), and the write path shared by create,
+//! replace and apply ([`write`]).
+
+mod write;
+
+use std::collections::BTreeMap;
+
+use rand::RngCore;
+use serde_json::Value;
+use shared::name::{check_annotations, check_labels, check_name};
+use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
+
+pub use write::{delete, write, Mode};
+
+use crate::store::ObjectRow;
+
+/// A manifest that passed every check that needs no database: envelope, name, labels, spec.
+#[derive(Clone, Debug)]
+pub struct Desired {
+    pub info: &'static KindInfo,
+    pub project: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Canonical form, from the kind's `normalize`.
+    pub spec: Value,
+    /// The precondition, when the manifest carries one.
+    pub resource_version: Option<i64>,
+}
+
+/// What a manifest says it is, as far as can be read, for naming it in errors.
+pub fn identify(value: &Value) -> (String, String, Option<String>) {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let project = value["metadata"]["project"].as_str().map(str::to_owned);
+    (
+        text(&value["kind"]),
+        text(&value["metadata"]["name"]),
+        project,
+    )
+}
+
+impl Desired {
+    /// Reads a manifest strictly. `expected` is the kind a URL implies, if any.
+    pub fn from_manifest(
+        value: Value,
+        expected: Option<&'static KindInfo>,
+    ) -> Result<Desired, Status> {
+        let (kind_name, name, _) = identify(&value);
+        let object = Object::from_value(value)
+            .map_err(|cause| invalid(expected, &kind_name, &name, vec![cause]))?;
+        if object.api_version != shared::API_VERSION {
+            let cause = Cause::invalid(
+                "apiVersion",
+                format!(
+                    "unsupported apiVersion {:?}: use {}",
+                    object.api_version,
+                    shared::API_VERSION
+                ),
+            );
+            return Err(invalid(expected, &kind_name, &name, vec![cause]));
+        }
+        let Some(info) = KindInfo::by_kind(&object.kind) else {
+            let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind).collect();
+            let cause = Cause::new(
+                "kind",
+                "FieldValueNotSupported",
+                format!(
+                    "unknown kind {:?}: known kinds are {}",
+                    object.kind,
+                    known.join(", ")
+                ),
+            );
+            return Err(invalid(expected, &kind_name, &name, vec![cause]));
+        };
+        if let Some(expected) = expected {
+            if expected.kind != info.kind {
+                return Err(Status::new(
+                    Reason::BadRequest,
+                    format!(
+                        "kind {} does not match the URL, which is for {}",
+                        info.kind, expected.plural
+                    ),
+                ));
+            }
+        }
+        let mut causes = Vec::new();
+        let meta = object.metadata;
+        if let Err(msg) = check_name(&meta.name) {
+            causes.push(Cause::invalid("metadata.name", msg));
+        }
+        let project = match (info.scope, meta.project) {
+            (Scope::Global, Some(p)) if !p.is_empty() => {
+                causes.push(Cause::invalid(
+                    "metadata.project",
+                    format!("{} are global: project must not be set", info.plural),
+                ));
+                String::new()
+            }
+            (_, p) => p.unwrap_or_default(),
+        };
+        check_labels("metadata.labels", &meta.labels, &mut causes);
+        check_annotations("metadata.annotations", &meta.annotations, &mut causes);
+        let resource_version = match meta.resource_version.as_deref() {
+            None | Some("") => None,
+            Some(rv) => match rv.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    causes.push(Cause::invalid(
+                        "metadata.resourceVersion",
+                        "must be a resourceVersion this server returned",
+                    ));
+                    None
+                }
+            },
+        };
+        let spec = match (info.normalize)(&object.spec) {
+            Ok(spec) => Some(spec),
+            Err(spec_causes) => {
+                causes.extend(spec_causes);
+                None
+            }
+        };
+        match spec {
+            Some(spec) if causes.is_empty() => Ok(Desired {
+                info,
+                project,
+                name: meta.name,
+                labels: meta.labels,
+                annotations: meta.annotations,
+                spec,
+                resource_version,
+            }),
+            _ => Err(
+                Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
+                    .for_object(info.plural, &meta.name),
+            ),
+        }
+    }
+}
+
+fn invalid(expected: Option<&KindInfo>, kind: &str, name: &str, causes: Vec<Cause>) -> Status {
+    let kind = expected
+        .map(|k| k.kind)
+        .unwrap_or(if kind.is_empty() { "object" } else { kind });
+    Status::invalid(kind, &shared::name::shown(name), causes)
+}
+
+/// The output form of a stored object: sensitive values become `null` unless `show_values`.
+pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
+    let sensitive = KindInfo::by_kind(&row.kind).is_some_and(|k| k.sensitive);
+    let mut object = row.into_object();
+    if sensitive && !show_values {
+        hide_values(&mut object.spec);
+    }
+    object
+}
+
+fn hide_values(spec: &mut Value) {
+    if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
+        for value in data.values_mut() {
+            *value = Value::Null;
+        }
+    }
+}
+
+/// A fresh row for a new object: resource version 1, a random uid, timestamps of now.
+pub fn new_row(kind: &str, project: &str, name: &str, spec: Value) -> ObjectRow {
+    let now = now();
+    ObjectRow {
+        id: 0,
+        kind: kind.to_owned(),
+        project: project.to_owned(),
+        name: name.to_owned(),
+        uid: new_uid(),
+        resource_version: 1,
+        labels: BTreeMap::new(),
+        annotations: BTreeMap::new(),
+        spec,
+        status: None,
+        created_at: now.clone(),
+        updated_at: now,
+    }
+}
+
+/// RFC 3339 UTC, to the second.
+pub fn now() -> String {
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("0 is a valid nanosecond");
+    now.format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC times format")
+}
+
+fn new_uid() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = crate::auth::session::hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}

@@ -1,0 +1,251 @@
+//! The one write path: create, replace and apply all come here, inside the caller's transaction.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use shared::api::ApplyAction;
+use shared::spec::Reference;
+use shared::{Cause, Reason, Status};
+use sqlx::AnyConnection;
+
+use super::{new_row, now, Desired};
+use crate::auth::Authorized;
+use crate::http::error::ApiError;
+use crate::store::objects::{self, Referrer};
+use crate::store::{Backend, ObjectRow};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// POST: the object must not exist.
+    Create,
+    /// PUT: the object must exist.
+    Replace,
+    /// apply: create or update, whichever is needed; nothing when unchanged.
+    Apply,
+}
+
+pub async fn write(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    auth: &Authorized,
+    mut desired: Desired,
+    mode: Mode,
+) -> Result<(ApplyAction, ObjectRow), ApiError> {
+    let info = desired.info;
+    let existing = objects::fetch(
+        conn,
+        backend,
+        auth,
+        info.kind,
+        &desired.project,
+        &desired.name,
+        true,
+    )
+    .await?;
+    let Some(mut current) = existing else {
+        if mode == Mode::Replace {
+            return Err(Status::not_found(info.plural, &desired.name).into());
+        }
+        fill_kept_values(&mut desired, None)?;
+        check_references(conn, &desired).await?;
+        let mut row = new_row(
+            info.kind,
+            &desired.project,
+            &desired.name,
+            desired.spec.clone(),
+        );
+        row.labels = desired.labels;
+        row.annotations = desired.annotations;
+        row.id = objects::insert(conn, auth, &row, &keys_of(&row.spec)).await?;
+        objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
+        return Ok((ApplyAction::Created, row));
+    };
+    if mode == Mode::Create {
+        return Err(Status::new(
+            Reason::AlreadyExists,
+            format!("{} \"{}\" already exists", info.plural, desired.name),
+        )
+        .for_object(info.plural, &desired.name)
+        .into());
+    }
+    if let Some(rv) = desired.resource_version {
+        if rv != current.resource_version {
+            return Err(Status::new(
+                Reason::Conflict,
+                format!(
+                    "operation cannot be fulfilled on {} \"{}\": the object has been modified; apply your changes to the latest version and try again",
+                    info.plural, desired.name
+                ),
+            )
+            .for_object(info.plural, &desired.name)
+            .into());
+        }
+    }
+    fill_kept_values(&mut desired, Some(&current.spec))?;
+    if desired.spec == current.spec
+        && desired.labels == current.labels
+        && desired.annotations == current.annotations
+    {
+        return Ok((ApplyAction::Unchanged, current));
+    }
+    check_references(conn, &desired).await?;
+    let old_keys: BTreeSet<String> = keys_of(&current.spec).into_iter().collect();
+    let new_keys: BTreeSet<String> = keys_of(&desired.spec).into_iter().collect();
+    let removed: Vec<String> = old_keys.difference(&new_keys).cloned().collect();
+    if !removed.is_empty() {
+        let users: Vec<Referrer> =
+            objects::referrers(conn, info.kind, &current.project, &current.name)
+                .await?
+                .into_iter()
+                .filter(|r| removed.contains(&r.key))
+                .collect();
+        if !users.is_empty() {
+            return Err(in_use(
+                info.plural,
+                &current.name,
+                &users,
+                "cannot remove keys in use",
+            )
+            .into());
+        }
+        objects::remove_targets(conn, info.kind, &current.project, &current.name, &removed).await?;
+    }
+    let added: Vec<String> = new_keys.difference(&old_keys).cloned().collect();
+    objects::add_targets(conn, info.kind, &current.project, &current.name, &added).await?;
+
+    current.spec = desired.spec;
+    current.labels = desired.labels;
+    current.annotations = desired.annotations;
+    current.resource_version += 1;
+    current.updated_at = now();
+    objects::update(conn, auth, &current).await?;
+    objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
+    Ok((ApplyAction::Configured, current))
+}
+
+/// Deletes an object unless something refers to it (409 naming the referrers).
+pub async fn delete(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    auth: &Authorized,
+    info: &shared::KindInfo,
+    project: &str,
+    name: &str,
+) -> Result<ObjectRow, ApiError> {
+    let row = objects::fetch(conn, backend, auth, info.kind, project, name, true)
+        .await?
+        .ok_or_else(|| Status::not_found(info.plural, name))?;
+    let users = objects::referrers(conn, info.kind, project, name).await?;
+    if !users.is_empty() {
+        return Err(in_use(info.plural, name, &users, "cannot delete").into());
+    }
+    objects::delete(conn, auth, row.id).await?;
+    Ok(row)
+}
+
+/// A `null` value in a sensitive spec keeps the stored value; with none stored it is an error.
+fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(), Status> {
+    if !desired.info.sensitive {
+        return Ok(());
+    }
+    let mut causes = Vec::new();
+    if let Some(data) = desired.spec.get_mut("data").and_then(Value::as_object_mut) {
+        for (key, value) in data.iter_mut() {
+            if value.is_null() {
+                match stored
+                    .and_then(|s| s["data"].get(key))
+                    .filter(|v| !v.is_null())
+                {
+                    Some(kept) => *value = kept.clone(),
+                    None => causes.push(Cause::required(
+                        format!("spec.data.{key}"),
+                        "a value is required: null keeps a stored value, and there is none",
+                    )),
+                }
+            }
+        }
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(Status::invalid(desired.info.kind, &desired.name, causes)
+            .for_object(desired.info.plural, &desired.name))
+    }
+}
+
+/// Keys of a sensitive spec's `data`, which other objects may reference one by one.
+fn keys_of(spec: &Value) -> Vec<String> {
+    spec.get("data")
+        .and_then(Value::as_object)
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+async fn check_references(conn: &mut AnyConnection, desired: &Desired) -> Result<(), ApiError> {
+    let refs = (desired.info.references)(&desired.spec);
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let missing = objects::missing_targets(conn, &refs).await?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let causes = missing.iter().map(missing_cause).collect();
+    Err(Status::invalid(desired.info.kind, &desired.name, causes)
+        .for_object(desired.info.plural, &desired.name)
+        .into())
+}
+
+fn missing_cause(r: &Reference) -> Cause {
+    let plural = shared::KindInfo::by_kind(r.kind)
+        .map(|k| k.plural)
+        .unwrap_or(r.kind);
+    let message = match &r.key {
+        Some(key) => format!("key {key:?} of {plural} \"{}\" not found", r.name),
+        None => format!("{plural} \"{}\" not found", r.name),
+    };
+    Cause::not_found(r.field.clone(), message)
+}
+
+fn in_use(plural: &str, name: &str, users: &[Referrer], what: &str) -> Status {
+    let mut names: Vec<String> = users
+        .iter()
+        .map(|u| {
+            format!(
+                "{}/{}",
+                shared::KindInfo::by_kind(&u.kind)
+                    .map(|k| k.plural)
+                    .unwrap_or(&u.kind),
+                u.name
+            )
+        })
+        .collect();
+    names.dedup();
+    let causes = users
+        .iter()
+        .map(|u| {
+            let by = format!(
+                "{}/{}",
+                shared::KindInfo::by_kind(&u.kind)
+                    .map(|k| k.singular)
+                    .unwrap_or(&u.kind),
+                u.name
+            );
+            let key = if u.key.is_empty() {
+                String::new()
+            } else {
+                format!(" (key {:?})", u.key)
+            };
+            Cause::new(by, "ReferencedBy", format!("{}{key}", u.field))
+        })
+        .collect();
+    Status::new(
+        Reason::Conflict,
+        format!(
+            "{what} {plural} \"{name}\": it is referenced by {}",
+            names.join(", ")
+        ),
+    )
+    .for_object(plural, name)
+    .with_causes(causes)
+}

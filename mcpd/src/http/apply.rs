@@ -1,0 +1,133 @@
+//! `POST /api/v1/apply`: many manifests in one request, compared with stored state, written
+//! only where they differ; per-object results; `dryRun` and `atomic`.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use shared::api::{ApplyRequest, ApplyResponse, ApplyResult};
+use shared::{Reason, Status};
+use sqlx::Acquire;
+
+use super::error::ApiError;
+use super::extract::{JsonBody, Query};
+use crate::auth::{authorize, Authorized, Principal, Verb};
+use crate::domain::{self, identify, Desired, Mode};
+use crate::startup::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplyQuery {
+    #[serde(default)]
+    dry_run: bool,
+    #[serde(default)]
+    atomic: bool,
+}
+
+pub async fn apply(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<ApplyQuery>,
+    JsonBody(body): JsonBody<ApplyRequest>,
+) -> Result<Json<ApplyResponse>, ApiError> {
+    // Parse and authorize everything before touching the store.
+    let mut checked: Vec<(ApplyResult, Option<(Desired, Authorized)>)> = body
+        .items
+        .into_iter()
+        .map(|value| {
+            let (kind, name, project) = identify(&value);
+            let mut result = ApplyResult {
+                kind,
+                name,
+                project,
+                action: None,
+                error: None,
+            };
+            let prepared = Desired::from_manifest(value, None)
+                .map_err(ApiError::from)
+                .and_then(|desired| {
+                    // apply creates or updates, so it needs both.
+                    authorize(&principal, Verb::Create, desired.info, Some(&desired.name))?;
+                    let auth =
+                        authorize(&principal, Verb::Update, desired.info, Some(&desired.name))?;
+                    Ok((desired, auth))
+                });
+            match prepared {
+                Ok(ok) => {
+                    result.kind = ok.0.info.kind.to_owned();
+                    (result, Some(ok))
+                }
+                Err(e) => {
+                    result.error = Some(e.into_status());
+                    (result, None)
+                }
+            }
+        })
+        .collect();
+    // Referenced kinds first, whatever order the manifests came in.
+    checked.sort_by_key(|(_, prepared)| {
+        prepared
+            .as_ref()
+            .map_or(u8::MAX, |(d, _)| d.info.apply_order)
+    });
+
+    let backend = state.store().backend();
+    let mut tx = state.store().begin().await?;
+    let mut failed_at: Option<String> = None;
+    for (result, prepared) in checked.iter_mut() {
+        let Some((desired, auth)) = prepared.take() else {
+            failed_at
+                .get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+            continue;
+        };
+        if query.atomic && failed_at.is_some() {
+            continue;
+        }
+        let outcome = if query.atomic {
+            domain::write(&mut tx, backend, &auth, desired, Mode::Apply).await
+        } else {
+            // A savepoint per object: one failure leaves the others standing.
+            let mut savepoint = tx.begin().await?;
+            let outcome = domain::write(&mut savepoint, backend, &auth, desired, Mode::Apply).await;
+            if outcome.is_ok() {
+                savepoint.commit().await?;
+            } else {
+                savepoint.rollback().await?;
+            }
+            outcome
+        };
+        match outcome {
+            Ok((action, _)) => result.action = Some(action),
+            Err(e) => {
+                result.error = Some(e.into_status());
+                failed_at.get_or_insert_with(|| {
+                    format!("{}/{}", result.kind.to_lowercase(), result.name)
+                });
+            }
+        }
+    }
+    let mut items: Vec<ApplyResult> = checked.into_iter().map(|(result, _)| result).collect();
+    if query.dry_run || (query.atomic && failed_at.is_some()) {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    if let (true, Some(at)) = (query.atomic, failed_at) {
+        for item in items.iter_mut().filter(|i| i.error.is_none()) {
+            item.action = None;
+            item.error = Some(Status::new(
+                Reason::Conflict,
+                format!("not applied: the atomic apply failed at {at}"),
+            ));
+        }
+    }
+    for item in &items {
+        if let Some(action) = item.action {
+            tracing::info!(principal = %principal.name, kind = %item.kind, name = %item.name, action = action.as_str(), dry_run = query.dry_run, "applied");
+        }
+    }
+    Ok(Json(ApplyResponse {
+        kind: "ApplyResult".to_owned(),
+        dry_run: query.dry_run,
+        items,
+    }))
+}

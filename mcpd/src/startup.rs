@@ -1,0 +1,176 @@
+//! Builds the application from its configuration and runs it until a stop signal.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::auth::bootstrap::{self, Bootstrap};
+use crate::auth::{password, session::SessionKeys};
+use crate::config::Config;
+use crate::store::{self, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    sessions: SessionKeys,
+    /// Verified against when an email is unknown, so it costs what a real check costs.
+    dummy_hash: String,
+}
+
+impl AppState {
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn sessions(&self) -> &SessionKeys {
+        &self.inner.sessions
+    }
+
+    pub fn dummy_hash(&self) -> &str {
+        &self.inner.dummy_hash
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps on first start, and binds the listener.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let data_dir = config.data_dir();
+        ensure_private_dir(&data_dir)?;
+        let url = config.database_url();
+        let store = Store::connect(&url).await?;
+        store.migrate().await?;
+        let secret = store::auth::setting_or_insert(
+            store.pool(),
+            "session_signing_key",
+            &SessionKeys::generate_secret(),
+        )
+        .await
+        .context("reading the session signing key")?;
+        let sessions = SessionKeys::new(secret.as_bytes());
+        let listener = TcpListener::bind(&config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let server_url = config.public_url.clone().unwrap_or_else(|| url_for(addr));
+        bootstrap::run(
+            &store,
+            &sessions,
+            &Bootstrap {
+                admin_email: &config.admin_email,
+                admin_password: config.admin_password.as_deref(),
+                data_dir: &data_dir,
+                server_url: &server_url,
+            },
+        )
+        .await?;
+        let dummy_hash =
+            tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
+        let state = AppState {
+            inner: Arc::new(Inner {
+                store,
+                sessions,
+                dummy_hash,
+            }),
+        };
+        tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
+        Ok(Application { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store().clone();
+        let app = crate::http::router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        store.close().await;
+        tracing::info!("mcpd stopped");
+        Ok(())
+    }
+}
+
+/// Runs migrations and exits (`mcpd migrate`).
+pub async fn migrate_only(config: &Config) -> anyhow::Result<()> {
+    ensure_private_dir(&config.data_dir())?;
+    let store = Store::connect(&config.database_url()).await?;
+    store.migrate().await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("stop signal received; draining in-flight requests");
+}
+
+fn url_for(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        addr.ip().to_string()
+    };
+    if addr.is_ipv6() && !addr.ip().is_unspecified() {
+        format!("http://[{host}]:{}", addr.port())
+    } else {
+        format!("http://{host}:{}", addr.port())
+    }
+}
+
+fn backend_name(url: &str) -> &'static str {
+    if url.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    }
+}
+
+fn ensure_private_dir(dir: &PathBuf) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict data dir {}", dir.display()))?;
+    }
+    Ok(())
+}

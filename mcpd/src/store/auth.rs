@@ -1,0 +1,87 @@
+//! SQL for credentials, revoked sessions and daemon-wide settings such as the signing key.
+
+use sqlx::{AnyConnection, AnyPool};
+
+/// Stores `value` under `key` unless one is there already, and returns what is stored:
+/// replicas starting together all end up with the first writer's value.
+pub async fn setting_or_insert(pool: &AnyPool, key: &str, value: &str) -> sqlx::Result<String> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+        .bind(key)
+        .bind(value)
+        .execute(pool)
+        .await?;
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+}
+
+/// The password hash of a user, by email.
+pub async fn password_hash(pool: &AnyPool, email: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "SELECT c.password_hash FROM credentials c JOIN objects o ON o.id = c.object_id \
+         WHERE o.kind = 'User' AND o.project = '' AND o.name = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    object_id: i64,
+    hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO credentials (object_id, password_hash) VALUES ($1, $2) \
+         ON CONFLICT (object_id) DO UPDATE SET password_hash = excluded.password_hash",
+    )
+    .bind(object_id)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn user_exists(pool: &AnyPool, email: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn any_user_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'User' LIMIT 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Specs of every RbacDefinition (the evaluator picks those naming the principal).
+pub async fn rbac_specs(pool: &AnyPool) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'RbacDefinition' AND project = ''")
+        .fetch_all(pool)
+        .await
+}
+
+pub async fn revoke_session(pool: &AnyPool, jti: &str, expires_at: i64) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO revoked_sessions (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
+        .bind(jti)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn session_revoked(pool: &AnyPool, jti: &str) -> sqlx::Result<bool> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT jti FROM revoked_sessions WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}

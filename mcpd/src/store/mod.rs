@@ -1,0 +1,114 @@
+//! The only module that runs SQL. One code path serves PostgreSQL and SQLite through sqlx's
+//! `Any` driver; the few statements that differ pick their text from [`Backend`].
+
+pub mod auth;
+pub mod objects;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{Any, AnyPool, Executor};
+
+pub use objects::ObjectRow;
+
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// An open transaction; every write goes through one.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens a pool for `url` (`postgres://...` or `sqlite://...`).
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            anyhow::bail!("unsupported database URL scheme: use postgres://... or sqlite://...");
+        };
+        let options: AnyConnectOptions = url.parse().context("invalid database URL")?;
+        let pool = match backend {
+            Backend::Postgres => AnyPoolOptions::new()
+                .max_connections(16)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(3))
+                .connect_with(options)
+                .await
+                .context("cannot connect to PostgreSQL")?,
+            // One connection: SQLite allows one writer at a time, and a single connection never
+            // meets a busy database.
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL")
+                            .await
+                            .map(|_| ())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .context("cannot open the SQLite database")?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    /// Runs pending migrations. On PostgreSQL an advisory lock makes concurrent starts safe.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("running database migrations")?;
+        Ok(())
+    }
+
+    /// True when the database answers and every migration has run.
+    pub async fn is_ready(&self) -> bool {
+        let applied: Result<i64, _> =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await;
+        let expected = match self.backend {
+            Backend::Postgres => POSTGRES_MIGRATIONS.iter().count(),
+            Backend::Sqlite => SQLITE_MIGRATIONS.iter().count(),
+        };
+        matches!(applied, Ok(n) if n as usize >= expected)
+    }
+
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        self.pool.begin().await
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,309 @@
+//! SQL for objects of every kind, their reference targets and their references.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use shared::spec::Reference;
+use shared::{Object, ObjectMeta};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::Backend;
+use crate::auth::Authorized;
+
+/// An object as stored: its row id, metadata and canonical spec.
+#[derive(Clone, Debug)]
+pub struct ObjectRow {
+    pub id: i64,
+    pub kind: String,
+    pub project: String,
+    pub name: String,
+    pub uid: String,
+    pub resource_version: i64,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub spec: Value,
+    pub status: Option<Value>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ObjectRow {
+    fn from_row(row: &AnyRow) -> sqlx::Result<ObjectRow> {
+        let json = |col: &str| -> sqlx::Result<Value> {
+            let text: String = row.try_get(col)?;
+            serde_json::from_str(&text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        };
+        let map = |col: &str| -> sqlx::Result<BTreeMap<String, String>> {
+            serde_json::from_value(json(col)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        };
+        let status: Option<String> = row.try_get("status")?;
+        Ok(ObjectRow {
+            id: row.try_get("id")?,
+            kind: row.try_get("kind")?,
+            project: row.try_get("project")?,
+            name: row.try_get("name")?,
+            uid: row.try_get("uid")?,
+            resource_version: row.try_get("resource_version")?,
+            labels: map("labels")?,
+            annotations: map("annotations")?,
+            spec: json("spec")?,
+            status: status.and_then(|s| serde_json::from_str(&s).ok()),
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    /// The wire form, exactly as stored (callers hide sensitive values).
+    pub fn into_object(self) -> Object {
+        Object {
+            api_version: shared::API_VERSION.to_owned(),
+            kind: self.kind,
+            metadata: ObjectMeta {
+                name: self.name,
+                project: (!self.project.is_empty()).then_some(self.project),
+                labels: self.labels,
+                annotations: self.annotations,
+                uid: Some(self.uid),
+                resource_version: Some(self.resource_version.to_string()),
+                created_at: Some(self.created_at),
+                updated_at: Some(self.updated_at),
+            },
+            spec: self.spec,
+            status: self.status,
+        }
+    }
+}
+
+/// Reads one object; with `lock`, PostgreSQL holds the row until the transaction ends.
+pub async fn fetch(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    _: &Authorized,
+    kind: &str,
+    project: &str,
+    name: &str,
+    lock: bool,
+) -> sqlx::Result<Option<ObjectRow>> {
+    let sql = match (backend, lock) {
+        (Backend::Postgres, true) => {
+            "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
+             FROM objects WHERE kind = $1 AND project = $2 AND name = $3 FOR UPDATE"
+        }
+        _ => {
+            "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
+             FROM objects WHERE kind = $1 AND project = $2 AND name = $3"
+        }
+    };
+    let row = sqlx::query(sql)
+        .bind(kind)
+        .bind(project)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(ObjectRow::from_row).transpose()
+}
+
+/// One page of a kind in name order, starting after `after`.
+pub async fn list(
+    conn: &mut AnyConnection,
+    _: &Authorized,
+    kind: &str,
+    project: &str,
+    after: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<ObjectRow>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
+         FROM objects WHERE kind = $1 AND project = $2 AND name > $3 ORDER BY name LIMIT $4",
+    ).bind(kind).bind(project).bind(after).bind(limit).fetch_all(&mut *conn).await?;
+    rows.iter().map(ObjectRow::from_row).collect()
+}
+
+/// Inserts a new object with resource version 1 and makes it (and `keys`) referenceable.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    _: &Authorized,
+    row: &ObjectRow,
+    keys: &[String],
+) -> sqlx::Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO objects (kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(&row.kind)
+    .bind(&row.project)
+    .bind(&row.name)
+    .bind(&row.uid)
+    .bind(row.resource_version)
+    .bind(to_text(&row.labels))
+    .bind(to_text(&row.annotations))
+    .bind(row.spec.to_string())
+    .bind(row.status.as_ref().map(Value::to_string))
+    .bind(&row.created_at)
+    .bind(&row.updated_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut targets = Vec::with_capacity(keys.len() + 1);
+    targets.push(String::new());
+    targets.extend_from_slice(keys);
+    add_targets(conn, &row.kind, &row.project, &row.name, &targets).await?;
+    Ok(id)
+}
+
+/// Writes new contents over an existing object.
+pub async fn update(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE objects SET resource_version = $1, labels = $2, annotations = $3, spec = $4, status = $5, updated_at = $6 \
+         WHERE id = $7",
+    )
+    .bind(row.resource_version)
+    .bind(to_text(&row.labels))
+    .bind(to_text(&row.annotations))
+    .bind(row.spec.to_string())
+    .bind(row.status.as_ref().map(Value::to_string))
+    .bind(&row.updated_at)
+    .bind(row.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, _: &Authorized, id: i64) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM objects WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes `keys` of an object referenceable (`""` stands for the object itself).
+pub async fn add_targets(
+    conn: &mut AnyConnection,
+    kind: &str,
+    project: &str,
+    name: &str,
+    keys: &[String],
+) -> sqlx::Result<()> {
+    for key in keys {
+        sqlx::query("INSERT INTO ref_targets (kind, project, name, key) VALUES ($1, $2, $3, $4)")
+            .bind(kind)
+            .bind(project)
+            .bind(name)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes keys from what may be referenced; the database refuses while something refers to one.
+pub async fn remove_targets(
+    conn: &mut AnyConnection,
+    kind: &str,
+    project: &str,
+    name: &str,
+    keys: &[String],
+) -> sqlx::Result<()> {
+    for key in keys {
+        sqlx::query(
+            "DELETE FROM ref_targets WHERE kind = $1 AND project = $2 AND name = $3 AND key = $4",
+        )
+        .bind(kind)
+        .bind(project)
+        .bind(name)
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The references among `refs` whose target does not exist (global targets only).
+pub async fn missing_targets(
+    conn: &mut AnyConnection,
+    refs: &[Reference],
+) -> sqlx::Result<Vec<Reference>> {
+    let mut missing = Vec::new();
+    for r in refs {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM ref_targets WHERE kind = $1 AND project = '' AND name = $2 AND key = $3",
+        )
+        .bind(r.kind)
+        .bind(&r.name)
+        .bind(r.key.as_deref().unwrap_or(""))
+        .fetch_optional(&mut *conn)
+        .await?;
+        if found.is_none() {
+            missing.push(r.clone());
+        }
+    }
+    Ok(missing)
+}
+
+/// Replaces everything an object refers to; the database refuses a missing target.
+pub async fn replace_refs(
+    conn: &mut AnyConnection,
+    from_id: i64,
+    refs: &[Reference],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM refs WHERE from_id = $1")
+        .bind(from_id)
+        .execute(&mut *conn)
+        .await?;
+    for r in refs {
+        sqlx::query(
+            "INSERT INTO refs (from_id, field, to_kind, to_project, to_name, to_key) VALUES ($1, $2, $3, '', $4, $5)",
+        )
+        .bind(from_id)
+        .bind(&r.field)
+        .bind(r.kind)
+        .bind(&r.name)
+        .bind(r.key.as_deref().unwrap_or(""))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Who refers to an object (any key when `key` is `None`): `(kind, project, name, field, key)`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Referrer {
+    pub kind: String,
+    pub project: String,
+    pub name: String,
+    pub field: String,
+    pub key: String,
+}
+
+pub async fn referrers(
+    conn: &mut AnyConnection,
+    kind: &str,
+    project: &str,
+    name: &str,
+) -> sqlx::Result<Vec<Referrer>> {
+    let rows = sqlx::query(
+        "SELECT o.kind, o.project, o.name, r.field, r.to_key FROM refs r JOIN objects o ON o.id = r.from_id \
+         WHERE r.to_kind = $1 AND r.to_project = $2 AND r.to_name = $3 ORDER BY o.kind, o.name, r.field",
+    )
+    .bind(kind)
+    .bind(project)
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Referrer {
+                kind: row.try_get(0)?,
+                project: row.try_get(1)?,
+                name: row.try_get(2)?,
+                field: row.try_get(3)?,
+                key: row.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+fn to_text(map: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).expect("string maps always serialize")
+}
