@@ -1,1 +1,72 @@
-fn main() {}
+//! mcpctl: a kubectl-style command line for mcpd.
+
+mod cli;
+mod client;
+mod commands;
+mod config;
+mod error;
+mod manifest;
+mod print;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::Ctx;
+
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let names = config::server_names(&cli.global);
+    let takes_names = matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
+    if !names.is_empty() && !takes_names {
+        print::error(&error::Error::Usage {
+            message: format!("--server expects the mcpd URL, got {:?}", names[0]),
+            hint: Some("give a URL such as http://127.0.0.1:3100".to_owned()),
+        });
+        return ExitCode::from(2);
+    }
+    let ctx = Ctx::new(cli.global.clone());
+    let result = match &cli.command {
+        Command::Get(args) => commands::get::run(&ctx, args),
+        Command::Describe(args) => commands::describe::run(&ctx, args),
+        Command::Create(args) => commands::create::run(&ctx, args),
+        Command::Apply(args) => commands::apply::run(&ctx, args),
+        Command::Diff(args) => {
+            // diff: 0 no difference, 1 differences, 2 any error.
+            return match commands::diff::run(&ctx, args) {
+                Ok(differs) => ExitCode::from(u8::from(differs)),
+                Err(e) => {
+                    print::error(&e);
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::Delete(args) => commands::delete::run(&ctx, args),
+        Command::Login(args) => commands::session::login(&ctx, args),
+        Command::Logout => commands::session::logout(&ctx),
+        Command::Whoami(args) => commands::session::whoami(&ctx, args),
+        Command::Config(command) => commands::config::run(&ctx, command),
+        Command::ApiResources => {
+            commands::api_resources::run();
+            Ok(())
+        }
+        Command::Completion(args) => {
+            print::out(&commands::completion::script(args.shell));
+            Ok(())
+        }
+        Command::Version => {
+            commands::version::run(&ctx);
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            print::error(&e);
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+

@@ -63,17 +63,16 @@ pub async fn apply(
             }
         })
         .collect();
-    // Referenced kinds first, whatever order the manifests came in.
-    checked.sort_by_key(|(_, prepared)| {
-        prepared
-            .as_ref()
-            .map_or(u8::MAX, |(d, _)| d.info.apply_order)
-    });
+    // Referenced kinds first, whatever order the manifests came in; results keep the
+    // request's order.
+    let mut order: Vec<usize> = (0..checked.len()).collect();
+    order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
 
     let backend = state.store().backend();
     let mut tx = state.store().begin().await?;
     let mut failed_at: Option<String> = None;
-    for (result, prepared) in checked.iter_mut() {
+    for i in order {
+        let (result, prepared) = &mut checked[i];
         let Some((desired, auth)) = prepared.take() else {
             failed_at
                 .get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));

@@ -1,0 +1,287 @@
+//! The clap tree of mcpctl, and nothing else.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcpctl",
+    version,
+    about = "Manage MCP projects, servers and secrets on an mcpd control plane",
+    after_help = "Start with `mcpctl --config <mcpd data dir>/admin.yaml get projects`, or `mcpctl login --server URL`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct Global {
+    /// mcpd URL, overriding the context's. (`create project` also takes server names here.)
+    #[arg(long, env = "MCPCTL_SERVER", global = true, action = clap::ArgAction::Append)]
+    pub server: Vec<String>,
+    /// Bearer token, overriding the context's
+    #[arg(long, env = "MCPCTL_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+    /// Context of the config file to use
+    #[arg(long, env = "MCPCTL_CONTEXT", global = true)]
+    pub context: Option<String>,
+    /// Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]
+    #[arg(long, env = "MCPCTL_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(short, long, value_enum, global = true)]
+    pub output: Option<Output>,
+    /// Print less
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more (request lines on stderr)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Table,
+    Wide,
+    Yaml,
+    Json,
+    Name,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show one or many objects
+    Get(GetArgs),
+    /// Show an object in detail, with what references it
+    Describe(DescribeArgs),
+    /// Create an object from flags or from a file
+    Create(CreateArgs),
+    /// Create or update objects from files so they match them
+    Apply(ApplyArgs),
+    /// Show how live objects differ from files (exit 0 same, 1 different, 2 error)
+    Diff(FileArgs),
+    /// Delete objects by name or from a file
+    Delete(DeleteArgs),
+    /// Log in with email and password and save a context
+    Login(LoginArgs),
+    /// End the current session and forget its token
+    Logout,
+    /// Show who the current credentials belong to
+    Whoami(WhoamiArgs),
+    /// Manage the config file
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// List the kinds mcpd serves
+    ApiResources,
+    /// Print a shell completion script
+    Completion(CompletionArgs),
+    /// Print client and server versions
+    Version,
+}
+
+/// A kind as users type it: plural, singular, alias or Kind, optionally `KIND/NAME`.
+/// Offers every kind word to shell completion; checking happens later, with a hint.
+#[derive(Clone, Debug)]
+pub struct KindParser;
+
+impl TypedValueParser for KindParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value.to_str().map(str::to_owned).ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(shared::KINDS.iter().map(|k| PossibleValue::new(k.plural))))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Kind (e.g. servers), or KIND/NAME
+    #[arg(value_parser = KindParser)]
+    pub kind: String,
+    /// Names (all objects when none)
+    pub names: Vec<String>,
+    /// Label selector, e.g. team=infra,tier!=db
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Show secret values (needs edit on the secret)
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Kind (e.g. servers), or KIND/NAME
+    #[arg(value_parser = KindParser)]
+    pub kind: String,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FileArgs {
+    /// File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable
+    #[arg(short = 'f', long = "filename", required = true)]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub files: FileArgs,
+    /// Validate and authorize on the server, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply everything in one transaction, or nothing
+    #[arg(long)]
+    pub atomic: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CreateArgs {
+    /// Create the objects in these files (each must not exist yet)
+    #[arg(short = 'f', long = "filename")]
+    pub files: Vec<String>,
+    #[command(subcommand)]
+    pub what: Option<CreateCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreateCommand {
+    /// Create a project
+    #[command(visible_alias = "proj")]
+    Project {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+        // The project's servers come as `--server NAME` (repeatable), read from the global
+        // flag: a value with `://` is the mcpd URL, a plain name is a server of the project.
+    },
+    /// Create a server
+    #[command(visible_alias = "srv")]
+    Server {
+        name: String,
+        #[arg(long, value_parser = ["stdio", "http", "sse"])]
+        transport: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Command to start (stdio)
+        #[arg(long)]
+        command: Option<String>,
+        /// Argument of the command; repeatable
+        #[arg(long = "arg", allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Container image (stdio)
+        #[arg(long)]
+        image: Option<String>,
+        /// URL (http, sse)
+        #[arg(long)]
+        url: Option<String>,
+        /// HTTP header NAME=VALUE (http, sse); repeatable
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        /// Environment variable NAME=VALUE; repeatable
+        #[arg(long = "env")]
+        env: Vec<String>,
+        /// Environment variable from a secret, NAME=SECRET:KEY; repeatable
+        #[arg(long = "env-from-secret")]
+        env_from_secret: Vec<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Create a secret
+    Secret {
+        name: String,
+        /// KEY=VALUE; repeatable
+        #[arg(long = "from-literal")]
+        literals: Vec<String>,
+        /// A file of KEY=VALUE lines
+        #[arg(long = "from-env-file")]
+        env_files: Vec<PathBuf>,
+        /// KEY=PATH: the file's contents become KEY's value; repeatable
+        #[arg(long = "from-file")]
+        files: Vec<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Kind, or KIND/NAME
+    #[arg(value_parser = KindParser, required_unless_present = "files")]
+    pub kind: Option<String>,
+    pub names: Vec<String>,
+    /// Delete the objects named in these files
+    #[arg(short = 'f', long = "filename")]
+    pub files: Vec<String>,
+    /// Succeed when an object does not exist
+    #[arg(long)]
+    pub ignore_not_found: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// mcpd URL (default: the current context's)
+    #[arg(long = "server", id = "login_server")]
+    pub server: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Also print the bearer token
+    #[arg(long)]
+    pub show_token: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the config file (tokens redacted unless --raw)
+    View {
+        #[arg(long)]
+        raw: bool,
+    },
+    /// List contexts
+    GetContexts,
+    /// Make a context the current one
+    UseContext { name: String },
+    /// Print the current context's name
+    CurrentContext,
+    /// Create or change a context
+    SetContext {
+        name: String,
+        #[arg(long = "server", id = "context_server")]
+        server: Option<String>,
+        #[arg(long = "token", id = "context_token")]
+        token: Option<String>,
+        #[arg(long = "project", id = "context_project")]
+        project: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    pub shell: clap_complete::Shell,
+}

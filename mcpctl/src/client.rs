@@ -1,0 +1,162 @@
+//! The typed HTTP client of mcpd: every non-2xx answer becomes a `shared::Status`.
+
+use std::time::Duration;
+
+use reqwest::blocking::{Client as Http, RequestBuilder};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use shared::api::{ApplyRequest, ApplyResponse, LoginRequest, LoginResponse, Version, WhoAmI};
+use shared::{KindInfo, List, Object, Reason, Status};
+
+use crate::config::Target;
+use crate::error::{Error, Result};
+
+/// Objects per list page and per apply request.
+pub const PAGE: usize = 500;
+
+pub struct Client {
+    http: Http,
+    target: Target,
+    verbose: bool,
+}
+
+impl Client {
+    pub fn new(target: Target, verbose: bool) -> Client {
+        let http = Http::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("mcpctl/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client builds");
+        Client { http, target, verbose }
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let url = format!("{}{path}", self.target.server);
+        if self.verbose {
+            eprintln!("{method} {url}");
+        }
+        let builder = self.http.request(method, url);
+        match &self.target.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T> {
+        let response = builder.send().map_err(|e| Error::Unreachable {
+            url: self.target.server.clone(),
+            detail: root_cause(&e),
+        })?;
+        let code = response.status();
+        let bytes = response.bytes().map_err(|e| Error::Unreachable {
+            url: self.target.server.clone(),
+            detail: root_cause(&e),
+        })?;
+        if code.is_success() {
+            let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
+            return serde_json::from_slice(body).map_err(|e| {
+                Error::Server(Status::new(Reason::InternalError, format!("unexpected response from the server: {e}")))
+            });
+        }
+        let status = serde_json::from_slice::<Status>(&bytes).unwrap_or_else(|_| {
+            let reason = match code.as_u16() {
+                401 => Reason::Unauthorized,
+                403 => Reason::Forbidden,
+                404 => Reason::NotFound,
+                413 => Reason::RequestEntityTooLarge,
+                429 => Reason::TooManyRequests,
+                503 => Reason::ServiceUnavailable,
+                c if c < 500 => Reason::BadRequest,
+                _ => Reason::InternalError,
+            };
+            Status::new(reason, format!("the server answered {code}"))
+        });
+        Err(Error::Server(status))
+    }
+
+    /// Every object of a kind, following `continue` tokens page by page.
+    pub fn list(&self, kind: &KindInfo, selector: Option<&str>, show_values: bool) -> Result<Vec<Object>> {
+        let mut items = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut query: Vec<(&str, String)> = vec![("limit", PAGE.to_string())];
+            if let Some(s) = selector {
+                query.push(("labelSelector", s.to_owned()));
+            }
+            if show_values {
+                query.push(("showValues", "true".to_owned()));
+            }
+            if let Some(token) = next.take() {
+                query.push(("continue", token));
+            }
+            let page: List = self.send(self.request(Method::GET, &format!("/api/v1/{}", kind.plural)).query(&query))?;
+            items.extend(page.items);
+            match page.metadata.and_then(|m| m.continue_token) {
+                Some(token) => next = Some(token),
+                None => return Ok(items),
+            }
+        }
+    }
+
+    pub fn get(&self, kind: &KindInfo, name: &str, show_values: bool) -> Result<Object> {
+        let mut builder = self.request(Method::GET, &object_path(kind, name));
+        if show_values {
+            builder = builder.query(&[("showValues", "true")]);
+        }
+        self.send(builder)
+    }
+
+    pub fn create(&self, kind: &KindInfo, manifest: &Value) -> Result<Object> {
+        self.send(self.request(Method::POST, &format!("/api/v1/{}", kind.plural)).json(manifest))
+    }
+
+    pub fn delete(&self, kind: &KindInfo, name: &str) -> Result<Object> {
+        self.send(self.request(Method::DELETE, &object_path(kind, name)))
+    }
+
+    pub fn apply(&self, items: Vec<Value>, dry_run: bool, atomic: bool) -> Result<ApplyResponse> {
+        let query = [("dryRun", dry_run), ("atomic", atomic)];
+        self.send(self.request(Method::POST, "/api/v1/apply").query(&query).json(&ApplyRequest { items }))
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
+        let body = LoginRequest { email: email.to_owned(), password: password.to_owned() };
+        self.send(self.request(Method::POST, "/api/v1/auth/login").json(&body))
+    }
+
+    pub fn logout(&self) -> Result<()> {
+        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/logout")).map(|_| ())
+    }
+
+    pub fn whoami(&self) -> Result<WhoAmI> {
+        self.send(self.request(Method::GET, "/api/v1/auth/whoami"))
+    }
+
+    pub fn version(&self) -> Result<Version> {
+        self.send(self.request(Method::GET, "/version"))
+    }
+}
+
+fn object_path(kind: &KindInfo, name: &str) -> String {
+    // Names are checked DNS labels on the server; anything else is escaped so it cannot
+    // change the path.
+    let escaped: String = name
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-._@".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    format!("/api/v1/{}/{escaped}", kind.plural)
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

@@ -1,0 +1,73 @@
+//! `apply -f`: send manifests in dependency order, in batches, and print what each became.
+
+use serde_json::Value;
+use shared::KindInfo;
+
+use crate::cli::ApplyArgs;
+use crate::client::PAGE;
+use crate::commands::{kind, Ctx};
+use crate::error::{Error, Result};
+use crate::manifest::{self, Doc};
+use crate::print;
+
+pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
+    let docs = manifest::read(&args.files.files)?;
+    if docs.is_empty() {
+        return Err(Error::Invalid("no objects found in the given files".to_owned()));
+    }
+    let (mut docs, mut failed) = known_kinds(docs);
+    if args.atomic && failed {
+        return Err(Error::Invalid("nothing applied: --atomic applies all objects or none".to_owned()));
+    }
+    docs.sort_by_key(|(info, _)| info.apply_order);
+    let client = ctx.client()?;
+    let batch = if args.atomic { docs.len().max(1) } else { PAGE };
+    let suffix = if args.dry_run { " (server dry run)" } else { "" };
+    for chunk in docs.chunks(batch) {
+        let items: Vec<Value> = chunk.iter().map(|(_, d)| d.value.clone()).collect();
+        let response = client.apply(items, args.dry_run, args.atomic)?;
+        for ((info, doc), result) in chunk.iter().zip(response.items) {
+            let name = if result.name.is_empty() { doc.name() } else { &result.name };
+            match (result.action, result.error) {
+                (_, Some(status)) => {
+                    let what = format!("error when applying {}/{} from {}", info.singular, name, doc.source);
+                    print::status(&status, Some(&what));
+                    failed = true;
+                }
+                (Some(action), None) => print::out(&format!("{}/{} {}{suffix}", info.singular, name, action.as_str())),
+                (None, None) => {}
+            }
+        }
+    }
+    if failed {
+        Err(Error::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+/// Keeps the documents of known kinds; reports the others, with a hint.
+pub fn known_kinds(docs: Vec<Doc>) -> (Vec<(&'static KindInfo, Doc)>, bool) {
+    let mut failed = false;
+    let mut known = Vec::new();
+    for doc in docs {
+        if let Some(info) = KindInfo::by_kind(doc.kind()) {
+            known.push((info, doc));
+            continue;
+        }
+        failed = true;
+        let hint = match kind(doc.kind()) {
+            _ if doc.kind().is_empty() => None,
+            Ok(info) => Some(format!("write kind: {}", info.kind)),
+            Err(Error::Usage { hint, .. }) => hint,
+            Err(_) => None,
+        };
+        let message = if doc.kind().is_empty() {
+            format!("{}: kind is required", doc.source)
+        } else {
+            format!("{}: unknown kind {:?}", doc.source, doc.kind())
+        };
+        print::error(&Error::Usage { message, hint });
+    }
+    (known, failed)
+}

@@ -1,0 +1,67 @@
+//! `config view|get-contexts|use-context|current-context|set-context`.
+
+use crate::cli::{ConfigCommand, Output};
+use crate::commands::Ctx;
+use crate::config::{self, ConfigFile, Context};
+use crate::error::{Error, Result};
+use crate::print;
+
+pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
+    let path = config::path(&ctx.global);
+    let mut file = ConfigFile::load(&path)?;
+    match command {
+        ConfigCommand::View { raw } => {
+            let mut shown = file.clone();
+            if !raw {
+                for c in &mut shown.contexts {
+                    if c.token.is_some() {
+                        c.token = Some("REDACTED".to_owned());
+                    }
+                }
+            }
+            let value = serde_json::to_value(&shown).expect("config serializes");
+            let output = if ctx.output() == Output::Json { Output::Json } else { Output::Yaml };
+            print::structured(&value, output);
+        }
+        ConfigCommand::GetContexts => {
+            let rows = file.contexts.iter().map(|c| {
+                let current = if file.current_context.as_deref() == Some(c.name.as_str()) { "*" } else { "" };
+                vec![current.to_owned(), c.name.clone(), c.server.clone(), c.project.clone().unwrap_or_default()]
+            });
+            let header = ["CURRENT", "NAME", "SERVER", "PROJECT"].map(str::to_owned).to_vec();
+            print::out(&print::plain_table(header, rows));
+        }
+        ConfigCommand::UseContext { name } => {
+            if file.context(name).is_none() {
+                return Err(Error::usage(format!("no context named {name:?}")));
+            }
+            file.current_context = Some(name.clone());
+            file.save(&path)?;
+            print::out(&format!("switched to context {name:?}"));
+        }
+        ConfigCommand::CurrentContext => match &file.current_context {
+            Some(name) => print::out(name),
+            None => return Err(Error::usage("current context is not set")),
+        },
+        ConfigCommand::SetContext { name, server, token, project } => {
+            let mut context = file.context(name).cloned().unwrap_or(Context { name: name.clone(), ..Context::default() });
+            if let Some(s) = server {
+                context.server = s.clone();
+            }
+            if let Some(t) = token {
+                context.token = Some(t.clone());
+            }
+            if let Some(p) = project {
+                context.project = Some(p.clone()).filter(|p| !p.is_empty());
+            }
+            let existed = file.context(name).is_some();
+            file.upsert(context);
+            if file.current_context.is_none() {
+                file.current_context = Some(name.clone());
+            }
+            file.save(&path)?;
+            print::out(&format!("context {name:?} {}", if existed { "modified" } else { "created" }));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! `create KIND NAME [flags]` and `create -f FILE`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use shared::KindInfo;
+
+use crate::cli::{CreateArgs, CreateCommand};
+use crate::commands::{apply::known_kinds, key_value, Ctx};
+use crate::error::{Error, Result};
+use crate::manifest;
+use crate::print;
+
+pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
+    match &args.what {
+        Some(what) => {
+            let (kind, manifest) = from_flags(ctx, what)?;
+            let created = ctx.client()?.create(kind, &manifest)?;
+            print::out(&format!("{}/{} created", kind.singular, created.metadata.name));
+            Ok(())
+        }
+        None if !args.files.is_empty() => from_files(ctx, &args.files),
+        None => Err(Error::Usage {
+            message: "say what to create".to_owned(),
+            hint: Some("mcpctl create project|server|secret NAME [flags], or mcpctl create -f FILE".to_owned()),
+        }),
+    }
+}
+
+fn from_files(ctx: &Ctx, files: &[String]) -> Result<()> {
+    let (mut docs, mut failed) = known_kinds(manifest::read(files)?);
+    docs.sort_by_key(|(info, _)| info.apply_order);
+    let client = ctx.client()?;
+    for (info, doc) in docs {
+        match client.create(info, &doc.value) {
+            Ok(created) => print::out(&format!("{}/{} created", info.singular, created.metadata.name)),
+            Err(Error::Server(status)) => {
+                let what = format!("error when creating {}/{} from {}", info.singular, doc.name(), doc.source);
+                print::status(&status, Some(&what));
+                failed = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if failed {
+        Err(Error::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+fn manifest(kind: &str, name: &str, labels: &[String], spec: Value) -> Result<Value> {
+    let mut label_map = BTreeMap::new();
+    for item in labels {
+        let (k, v) = key_value("--label", item)?;
+        label_map.insert(k.to_owned(), v.to_owned());
+    }
+    let mut metadata = json!({"name": name});
+    if !label_map.is_empty() {
+        metadata["labels"] = json!(label_map);
+    }
+    Ok(json!({"apiVersion": shared::API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}))
+}
+
+fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Value)> {
+    let (kind, value) = match what {
+        CreateCommand::Project { name, description, labels } => {
+            let mut spec = json!({"servers": crate::config::server_names(&ctx.global)});
+            if let Some(d) = description {
+                spec["description"] = json!(d);
+            }
+            ("Project", manifest("Project", name, labels, spec)?)
+        }
+        CreateCommand::Server {
+            name,
+            transport,
+            description,
+            command,
+            args,
+            image,
+            url,
+            headers,
+            env,
+            env_from_secret,
+            labels,
+        } => {
+            let mut spec = json!({"transport": transport});
+            for (field, value) in [("description", description), ("command", command), ("image", image), ("url", url)] {
+                if let Some(v) = value {
+                    spec[field] = json!(v);
+                }
+            }
+            if !args.is_empty() {
+                spec["args"] = json!(args);
+            }
+            let mut header_map = BTreeMap::new();
+            for h in headers {
+                let (k, v) = key_value("--header", h)?;
+                header_map.insert(k, v);
+            }
+            if !header_map.is_empty() {
+                spec["headers"] = json!(header_map);
+            }
+            let mut vars = Vec::new();
+            for e in env {
+                let (k, v) = key_value("--env", e)?;
+                vars.push(json!({"name": k, "value": v}));
+            }
+            for e in env_from_secret {
+                let (k, source) = key_value("--env-from-secret", e)?;
+                let (secret, key) = source
+                    .split_once(':')
+                    .ok_or_else(|| Error::usage(format!("--env-from-secret expects NAME=SECRET:KEY, got {e:?}")))?;
+                vars.push(json!({"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}));
+            }
+            if !vars.is_empty() {
+                spec["env"] = json!(vars);
+            }
+            ("Server", manifest("Server", name, labels, spec)?)
+        }
+        CreateCommand::Secret { name, literals, env_files, files, labels } => {
+            let mut data = BTreeMap::new();
+            for item in literals {
+                let (k, v) = key_value("--from-literal", item)?;
+                data.insert(k.to_owned(), v.to_owned());
+            }
+            for path in env_files {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+                for (n, line) in text.lines().enumerate() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    let (k, v) = line.split_once('=').filter(|(k, _)| !k.trim().is_empty()).ok_or_else(|| {
+                        Error::Invalid(format!("{} line {}: expected KEY=VALUE", path.display(), n + 1))
+                    })?;
+                    data.insert(k.trim().to_owned(), v.to_owned());
+                }
+            }
+            for item in files {
+                let (k, path) = key_value("--from-file", item)?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?;
+                data.insert(k.to_owned(), text);
+            }
+            ("Secret", manifest("Secret", name, labels, json!({"data": data}))?)
+        }
+    };
+    Ok((KindInfo::by_kind(kind).expect("built-in kind"), value))
+}

@@ -1,0 +1,128 @@
+//! One module per verb. A verb fetches or sends objects and hands results to `print`.
+
+pub mod api_resources;
+pub mod apply;
+pub mod completion;
+pub mod config;
+pub mod create;
+pub mod delete;
+pub mod describe;
+pub mod diff;
+pub mod get;
+pub mod session;
+pub mod version;
+
+use std::cell::OnceCell;
+
+use shared::KindInfo;
+
+use crate::cli::{Global, Output};
+use crate::client::Client;
+use crate::error::{Error, Result};
+
+/// What every verb gets: the global flags and a client made on first use.
+pub struct Ctx {
+    pub global: Global,
+    client: OnceCell<Client>,
+}
+
+impl Ctx {
+    pub fn new(global: Global) -> Ctx {
+        Ctx { global, client: OnceCell::new() }
+    }
+
+    pub fn client(&self) -> Result<&Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let target = crate::config::target(&self.global)?;
+        Ok(self.client.get_or_init(|| Client::new(target, self.global.verbose)))
+    }
+
+    pub fn output(&self) -> Output {
+        self.global.output.unwrap_or(Output::Table)
+    }
+}
+
+/// Resolves a kind as typed, or a usage error listing the kinds and the nearest one.
+pub fn kind(word: &str) -> Result<&'static KindInfo> {
+    KindInfo::find(word).ok_or_else(|| {
+        let plurals: Vec<&str> = shared::KINDS.iter().map(|k| k.plural).collect();
+        let nearest = KindInfo::all_words()
+            .map(|w| (distance(&word.to_ascii_lowercase(), w), w))
+            .min()
+            .filter(|(d, _)| *d <= 3)
+            .and_then(|(_, w)| KindInfo::find(w))
+            .map(|k| format!("; did you mean {:?}?", k.plural))
+            .unwrap_or_default();
+        Error::Usage {
+            message: format!("the server doesn't have a resource type {word:?}"),
+            hint: Some(format!("known kinds are {}{nearest} (see `mcpctl api-resources`)", plurals.join(", "))),
+        }
+    })
+}
+
+/// Reads `KIND NAME...` or `KIND/NAME...` into one kind and its names.
+pub fn targets(first: &str, rest: &[String]) -> Result<(&'static KindInfo, Vec<String>)> {
+    match first.split_once('/') {
+        None => Ok((kind(first)?, rest.to_vec())),
+        Some((k, name)) => {
+            let info = kind(k)?;
+            let mut names = vec![name.to_owned()];
+            for item in rest {
+                match item.split_once('/') {
+                    Some((k2, n)) if kind(k2)? == info => names.push(n.to_owned()),
+                    Some(_) => return Err(Error::usage("all KIND/NAME arguments must be of one kind")),
+                    None => {
+                        return Err(Error::usage(format!(
+                            "there is no need to give a name separately when using KIND/NAME: {item:?}"
+                        )))
+                    }
+                }
+            }
+            Ok((info, names))
+        }
+    }
+}
+
+/// Edit distance, for suggesting the nearest kind.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Splits `KEY=VALUE`, or a usage error naming the flag.
+pub fn key_value<'a>(flag: &str, item: &'a str) -> Result<(&'a str, &'a str)> {
+    item.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| Error::usage(format!("{flag} expects KEY=VALUE, got {item:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_kinds_suggest_the_nearest() {
+        let Err(Error::Usage { hint: Some(hint), .. }) = kind("sever") else { panic!("unknown kind must fail") };
+        assert!(hint.contains("did you mean \"servers\""), "{hint}");
+        assert!(hint.contains("projects, servers") || hint.contains("secrets, servers"), "{hint}");
+    }
+
+    #[test]
+    fn kind_slash_name_forms_are_read() {
+        let (k, names) = targets("srv/a", &["server/b".to_owned()]).unwrap();
+        assert_eq!((k.kind, names), ("Server", vec!["a".to_owned(), "b".to_owned()]));
+        assert!(targets("srv/a", &["secret/b".to_owned()]).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! `login`, `logout` and `whoami`.
+
+use std::io::{BufRead, Read};
+
+use crate::cli::{LoginArgs, Output, WhoamiArgs};
+use crate::client::Client;
+use crate::commands::Ctx;
+use crate::config::{self, ConfigFile, Context, Target};
+use crate::error::{Error, Result};
+use crate::print;
+
+pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
+    let path = config::path(&ctx.global);
+    let mut file = ConfigFile::load(&path)?;
+    let current = file.selected(&ctx.global)?.cloned();
+    let server = args
+        .server
+        .clone()
+        .or(config::server_url(&ctx.global)?)
+        .or_else(|| current.as_ref().map(|c| c.server.clone()).filter(|s| !s.is_empty()))
+        .ok_or_else(|| Error::usage("no server to log in to: pass --server URL"))?;
+    let server = server.trim_end_matches('/').to_owned();
+    let email = match &args.email {
+        Some(email) => email.clone(),
+        None if args.password_stdin => return Err(Error::usage("--password-stdin needs --email")),
+        None => prompt("Email: ")?,
+    };
+    let password = if args.password_stdin {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| Error::Invalid(format!("cannot read stdin: {e}")))?;
+        text.trim_end_matches(['\n', '\r']).to_owned()
+    } else {
+        rpassword::prompt_password("Password: ").map_err(|e| Error::Invalid(format!("cannot read the password: {e}")))?
+    };
+    let client = Client::new(Target { server: server.clone(), token: None }, ctx.global.verbose);
+    let session = client.login(&email, &password)?;
+    let name = ctx.global.context.clone().unwrap_or_else(|| context_name(&server));
+    let project = file.context(&name).and_then(|c| c.project.clone());
+    file.upsert(Context { name: name.clone(), server, token: Some(session.token), project });
+    file.current_context = Some(name.clone());
+    file.save(&path)?;
+    print::out(&format!("logged in as {email}; context {name:?} saved in {}", path.display()));
+    Ok(())
+}
+
+/// `host:port` of a server URL, as the default context name.
+fn context_name(server: &str) -> String {
+    server.split_once("://").map_or(server, |(_, rest)| rest).trim_end_matches('/').to_owned()
+}
+
+fn prompt(label: &str) -> Result<String> {
+    eprint!("{label}");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::Invalid(format!("cannot read input: {e}")))?;
+    Ok(line.trim().to_owned())
+}
+
+pub fn logout(ctx: &Ctx) -> Result<()> {
+    ctx.client()?.logout()?;
+    let path = config::path(&ctx.global);
+    let mut file = ConfigFile::load(&path)?;
+    if ctx.global.token.is_none() {
+        if let Some(name) = file.selected(&ctx.global)?.map(|c| c.name.clone()) {
+            if let Some(context) = file.contexts.iter_mut().find(|c| c.name == name) {
+                context.token = None;
+            }
+            file.save(&path)?;
+        }
+    }
+    print::out("logged out");
+    Ok(())
+}
+
+pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
+    let client = ctx.client()?;
+    let me = client.whoami()?;
+    match ctx.output() {
+        Output::Json | Output::Yaml => {
+            let mut value = serde_json::to_value(&me).expect("whoami serializes");
+            if args.show_token {
+                value["token"] = serde_json::json!(client.target().token);
+            }
+            print::structured(&value, ctx.output());
+        }
+        Output::Name => print::out(&format!("{}/{}", me.kind.to_lowercase(), me.name)),
+        Output::Table | Output::Wide => {
+            let mut text = format!("{}: {}\nAuthenticated by: {}\n", me.kind, me.name, me.via);
+            if let Some(expires) = &me.expires_at {
+                text.push_str(&format!("Expires: {expires}\n"));
+            }
+            if args.show_token {
+                text.push_str(&format!("Token: {}\n", client.target().token.as_deref().unwrap_or("")));
+            }
+            print::out(&text);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! `version`: the client's version, and the server's when it can be reached.
+
+use serde_json::json;
+
+use crate::cli::Output;
+use crate::commands::Ctx;
+use crate::print;
+
+pub fn run(ctx: &Ctx) {
+    let client = env!("CARGO_PKG_VERSION");
+    let server = ctx.client().ok().and_then(|c| c.version().ok());
+    match ctx.output() {
+        Output::Json | Output::Yaml => {
+            let value = json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
+            print::structured(&value, ctx.output());
+        }
+        _ => {
+            let mut text = format!("Client Version: v{client}\n");
+            match server {
+                Some(s) => text.push_str(&format!("Server Version: v{}\n", s.version)),
+                None => print::note("Server Version: unknown (server not reachable or not configured)"),
+            }
+            print::out(&text);
+        }
+    }
+}

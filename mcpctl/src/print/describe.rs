@@ -1,0 +1,66 @@
+//! `describe`: an object as readable sections, with what refers to it.
+
+use shared::{KindInfo, Object};
+
+/// `lengths` gives each secret key's value length when the caller may know it.
+pub fn describe(kind: &KindInfo, object: &Object, referrers: &[(String, String)], lengths: Option<&[(String, usize)]>) -> String {
+    let meta = &object.metadata;
+    let mut s = String::new();
+    field(&mut s, "Name", &meta.name);
+    field(&mut s, "Kind", kind.kind);
+    map(&mut s, "Labels", &meta.labels);
+    map(&mut s, "Annotations", &meta.annotations);
+    if let Some(created) = &meta.created_at {
+        field(&mut s, "Created", &format!("{created} ({} ago)", super::age(created)));
+    }
+    field(&mut s, "Resource Version", meta.resource_version.as_deref().unwrap_or(""));
+    if kind.sensitive {
+        s.push_str("Data:\n");
+        let keys: Vec<&String> = object.spec["data"].as_object().map(|d| d.keys().collect()).unwrap_or_default();
+        if keys.is_empty() {
+            s.push_str("  <none>\n");
+        }
+        for key in keys {
+            match lengths.and_then(|l| l.iter().find(|(k, _)| k == key)) {
+                Some((_, n)) => s.push_str(&format!("  {key}:\t{n} bytes\n")),
+                None => s.push_str(&format!("  {key}:\t<hidden>\n")),
+            }
+        }
+    } else {
+        s.push_str("Spec:\n");
+        let yaml = super::to_yaml(&object.spec);
+        for line in yaml.lines().filter(|l| *l != "{}") {
+            s.push_str(&format!("  {line}\n"));
+        }
+    }
+    s.push_str("Used By:\n");
+    if referrers.is_empty() {
+        s.push_str("  <none>\n");
+    }
+    for (who, field) in referrers {
+        s.push_str(&format!("  {who}\t{field}\n"));
+    }
+    s
+}
+
+fn field(s: &mut String, name: &str, value: &str) {
+    s.push_str(&format!("{:<18}{}\n", format!("{name}:"), if value.is_empty() { "<none>" } else { value }));
+}
+
+fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String>) {
+    let text = if m.is_empty() {
+        String::new()
+    } else {
+        m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+    };
+    field(s, name, &text);
+}
+
+/// Value lengths of a secret fetched with its values; the values themselves go no further.
+pub fn value_lengths(object: &Object) -> Vec<(String, usize)> {
+    object.spec["data"]
+        .as_object()
+        .map(|d| d.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.len()))).collect())
+        .unwrap_or_default()
+}
+
