@@ -98,11 +98,16 @@ impl TypedValueParser for KindParser {
         _arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        value.to_str().map(str::to_owned).ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
+        value
+            .to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(shared::KINDS.iter().map(|k| PossibleValue::new(k.plural))))
+        Some(Box::new(
+            shared::KINDS.iter().map(|k| PossibleValue::new(k.plural)),
+        ))
     }
 }
 

@@ -29,7 +29,11 @@ impl Client {
             .user_agent(concat!("mcpctl/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds");
-        Client { http, target, verbose }
+        Client {
+            http,
+            target,
+            verbose,
+        }
     }
 
     pub fn target(&self) -> &Target {
@@ -59,9 +63,16 @@ impl Client {
             detail: root_cause(&e),
         })?;
         if code.is_success() {
-            let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
+            let body = if bytes.is_empty() {
+                b"null".as_slice()
+            } else {
+                &bytes
+            };
             return serde_json::from_slice(body).map_err(|e| {
-                Error::Server(Status::new(Reason::InternalError, format!("unexpected response from the server: {e}")))
+                Error::Server(Status::new(
+                    Reason::InternalError,
+                    format!("unexpected response from the server: {e}"),
+                ))
             });
         }
         let status = serde_json::from_slice::<Status>(&bytes).unwrap_or_else(|_| {
@@ -81,7 +92,12 @@ impl Client {
     }
 
     /// Every object of a kind, following `continue` tokens page by page.
-    pub fn list(&self, kind: &KindInfo, selector: Option<&str>, show_values: bool) -> Result<Vec<Object>> {
+    pub fn list(
+        &self,
+        kind: &KindInfo,
+        selector: Option<&str>,
+        show_values: bool,
+    ) -> Result<Vec<Object>> {
         let mut items = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -95,7 +111,10 @@ impl Client {
             if let Some(token) = next.take() {
                 query.push(("continue", token));
             }
-            let page: List = self.send(self.request(Method::GET, &format!("/api/v1/{}", kind.plural)).query(&query))?;
+            let page: List = self.send(
+                self.request(Method::GET, &format!("/api/v1/{}", kind.plural))
+                    .query(&query),
+            )?;
             items.extend(page.items);
             match page.metadata.and_then(|m| m.continue_token) {
                 Some(token) => next = Some(token),
@@ -113,7 +132,10 @@ impl Client {
     }
 
     pub fn create(&self, kind: &KindInfo, manifest: &Value) -> Result<Object> {
-        self.send(self.request(Method::POST, &format!("/api/v1/{}", kind.plural)).json(manifest))
+        self.send(
+            self.request(Method::POST, &format!("/api/v1/{}", kind.plural))
+                .json(manifest),
+        )
     }
 
     pub fn delete(&self, kind: &KindInfo, name: &str) -> Result<Object> {
@@ -122,16 +144,24 @@ impl Client {
 
     pub fn apply(&self, items: Vec<Value>, dry_run: bool, atomic: bool) -> Result<ApplyResponse> {
         let query = [("dryRun", dry_run), ("atomic", atomic)];
-        self.send(self.request(Method::POST, "/api/v1/apply").query(&query).json(&ApplyRequest { items }))
+        self.send(
+            self.request(Method::POST, "/api/v1/apply")
+                .query(&query)
+                .json(&ApplyRequest { items }),
+        )
     }
 
     pub fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
-        let body = LoginRequest { email: email.to_owned(), password: password.to_owned() };
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
         self.send(self.request(Method::POST, "/api/v1/auth/login").json(&body))
     }
 
     pub fn logout(&self) -> Result<()> {
-        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/logout")).map(|_| ())
+        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/logout"))
+            .map(|_| ())
     }
 
     pub fn whoami(&self) -> Result<WhoAmI> {
@@ -148,7 +178,13 @@ fn object_path(kind: &KindInfo, name: &str) -> String {
     // change the path.
     let escaped: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._@".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._@".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("/api/v1/{}/{escaped}", kind.plural)
 }

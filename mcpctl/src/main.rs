@@ -15,7 +15,6 @@ use clap::Parser;
 use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let names = config::server_names(&cli.global);
@@ -69,4 +68,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

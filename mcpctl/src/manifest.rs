@@ -44,7 +44,13 @@ pub fn read(args: &[String]) -> Result<Vec<Doc>> {
             let mut files: Vec<_> = std::fs::read_dir(path)
                 .map_err(|e| Error::Invalid(format!("cannot read directory {arg}: {e}")))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(
+                            p.extension().and_then(|e| e.to_str()),
+                            Some("yaml" | "yml" | "json")
+                        )
+                })
                 .collect();
             files.sort();
             for file in files {
@@ -68,8 +74,15 @@ pub fn parse(source: &str, text: &str, docs: &mut Vec<Doc>) -> Result<()> {
     let mut index = 0;
     for document in serde_yaml_ng::Deserializer::from_str(text) {
         index += 1;
-        let value = Value::deserialize(document).map_err(|e| Error::Invalid(format!("error parsing {source}: {e}")))?;
-        let at = |i: usize| if i == 1 { source.to_owned() } else { format!("{source} (document {i})") };
+        let value = Value::deserialize(document)
+            .map_err(|e| Error::Invalid(format!("error parsing {source}: {e}")))?;
+        let at = |i: usize| {
+            if i == 1 {
+                source.to_owned()
+            } else {
+                format!("{source} (document {i})")
+            }
+        };
         match value {
             Value::Null => {}
             Value::Object(_) if value["kind"] == "List" => {
@@ -108,7 +121,9 @@ mod tests {
     #[test]
     fn malformed_yaml_names_line_and_column() {
         let mut docs = Vec::new();
-        let Err(Error::Invalid(msg)) = parse("f.yaml", "kind: Server\nmetadata:\n  name: [a\n", &mut docs) else {
+        let Err(Error::Invalid(msg)) =
+            parse("f.yaml", "kind: Server\nmetadata:\n  name: [a\n", &mut docs)
+        else {
             panic!("malformed YAML must fail");
         };
         assert!(msg.contains("line") && msg.contains("column"), "{msg}");
@@ -116,7 +131,9 @@ mod tests {
 
     #[test]
     fn alias_bombs_are_refused_quickly() {
-        let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let mut text = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
         for i in 1..9u8 {
             let prev = (b'a' + i - 1) as char;
             let cur = (b'a' + i) as char;

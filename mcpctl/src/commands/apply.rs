@@ -13,28 +13,48 @@ use crate::print;
 pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     let docs = manifest::read(&args.files.files)?;
     if docs.is_empty() {
-        return Err(Error::Invalid("no objects found in the given files".to_owned()));
+        return Err(Error::Invalid(
+            "no objects found in the given files".to_owned(),
+        ));
     }
     let (mut docs, mut failed) = known_kinds(docs);
     if args.atomic && failed {
-        return Err(Error::Invalid("nothing applied: --atomic applies all objects or none".to_owned()));
+        return Err(Error::Invalid(
+            "nothing applied: --atomic applies all objects or none".to_owned(),
+        ));
     }
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     let batch = if args.atomic { docs.len().max(1) } else { PAGE };
-    let suffix = if args.dry_run { " (server dry run)" } else { "" };
+    let suffix = if args.dry_run {
+        " (server dry run)"
+    } else {
+        ""
+    };
     for chunk in docs.chunks(batch) {
         let items: Vec<Value> = chunk.iter().map(|(_, d)| d.value.clone()).collect();
         let response = client.apply(items, args.dry_run, args.atomic)?;
         for ((info, doc), result) in chunk.iter().zip(response.items) {
-            let name = if result.name.is_empty() { doc.name() } else { &result.name };
+            let name = if result.name.is_empty() {
+                doc.name()
+            } else {
+                &result.name
+            };
             match (result.action, result.error) {
                 (_, Some(status)) => {
-                    let what = format!("error when applying {}/{} from {}", info.singular, name, doc.source);
+                    let what = format!(
+                        "error when applying {}/{} from {}",
+                        info.singular, name, doc.source
+                    );
                     print::status(&status, Some(&what));
                     failed = true;
                 }
-                (Some(action), None) => print::out(&format!("{}/{} {}{suffix}", info.singular, name, action.as_str())),
+                (Some(action), None) => print::out(&format!(
+                    "{}/{} {}{suffix}",
+                    info.singular,
+                    name,
+                    action.as_str()
+                )),
                 (None, None) => {}
             }
         }

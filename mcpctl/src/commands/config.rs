@@ -20,15 +20,30 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 }
             }
             let value = serde_json::to_value(&shown).expect("config serializes");
-            let output = if ctx.output() == Output::Json { Output::Json } else { Output::Yaml };
+            let output = if ctx.output() == Output::Json {
+                Output::Json
+            } else {
+                Output::Yaml
+            };
             print::structured(&value, output);
         }
         ConfigCommand::GetContexts => {
             let rows = file.contexts.iter().map(|c| {
-                let current = if file.current_context.as_deref() == Some(c.name.as_str()) { "*" } else { "" };
-                vec![current.to_owned(), c.name.clone(), c.server.clone(), c.project.clone().unwrap_or_default()]
+                let current = if file.current_context.as_deref() == Some(c.name.as_str()) {
+                    "*"
+                } else {
+                    ""
+                };
+                vec![
+                    current.to_owned(),
+                    c.name.clone(),
+                    c.server.clone(),
+                    c.project.clone().unwrap_or_default(),
+                ]
             });
-            let header = ["CURRENT", "NAME", "SERVER", "PROJECT"].map(str::to_owned).to_vec();
+            let header = ["CURRENT", "NAME", "SERVER", "PROJECT"]
+                .map(str::to_owned)
+                .to_vec();
             print::out(&print::plain_table(header, rows));
         }
         ConfigCommand::UseContext { name } => {
@@ -43,8 +58,16 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             Some(name) => print::out(name),
             None => return Err(Error::usage("current context is not set")),
         },
-        ConfigCommand::SetContext { name, server, token, project } => {
-            let mut context = file.context(name).cloned().unwrap_or(Context { name: name.clone(), ..Context::default() });
+        ConfigCommand::SetContext {
+            name,
+            server,
+            token,
+            project,
+        } => {
+            let mut context = file.context(name).cloned().unwrap_or(Context {
+                name: name.clone(),
+                ..Context::default()
+            });
             if let Some(s) = server {
                 context.server = s.clone();
             }
@@ -60,7 +83,10 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 file.current_context = Some(name.clone());
             }
             file.save(&path)?;
-            print::out(&format!("context {name:?} {}", if existed { "modified" } else { "created" }));
+            print::out(&format!(
+                "context {name:?} {}",
+                if existed { "modified" } else { "created" }
+            ));
         }
     }
     Ok(())

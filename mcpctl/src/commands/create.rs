@@ -16,13 +16,19 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
         Some(what) => {
             let (kind, manifest) = from_flags(ctx, what)?;
             let created = ctx.client()?.create(kind, &manifest)?;
-            print::out(&format!("{}/{} created", kind.singular, created.metadata.name));
+            print::out(&format!(
+                "{}/{} created",
+                kind.singular, created.metadata.name
+            ));
             Ok(())
         }
         None if !args.files.is_empty() => from_files(ctx, &args.files),
         None => Err(Error::Usage {
             message: "say what to create".to_owned(),
-            hint: Some("mcpctl create project|server|secret NAME [flags], or mcpctl create -f FILE".to_owned()),
+            hint: Some(
+                "mcpctl create project|server|secret NAME [flags], or mcpctl create -f FILE"
+                    .to_owned(),
+            ),
         }),
     }
 }
@@ -33,9 +39,17 @@ fn from_files(ctx: &Ctx, files: &[String]) -> Result<()> {
     let client = ctx.client()?;
     for (info, doc) in docs {
         match client.create(info, &doc.value) {
-            Ok(created) => print::out(&format!("{}/{} created", info.singular, created.metadata.name)),
+            Ok(created) => print::out(&format!(
+                "{}/{} created",
+                info.singular, created.metadata.name
+            )),
             Err(Error::Server(status)) => {
-                let what = format!("error when creating {}/{} from {}", info.singular, doc.name(), doc.source);
+                let what = format!(
+                    "error when creating {}/{} from {}",
+                    info.singular,
+                    doc.name(),
+                    doc.source
+                );
                 print::status(&status, Some(&what));
                 failed = true;
             }
@@ -64,7 +78,11 @@ fn manifest(kind: &str, name: &str, labels: &[String], spec: Value) -> Result<Va
 
 fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Value)> {
     let (kind, value) = match what {
-        CreateCommand::Project { name, description, labels } => {
+        CreateCommand::Project {
+            name,
+            description,
+            labels,
+        } => {
             let mut spec = json!({"servers": crate::config::server_names(&ctx.global)});
             if let Some(d) = description {
                 spec["description"] = json!(d);
@@ -85,7 +103,12 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             labels,
         } => {
             let mut spec = json!({"transport": transport});
-            for (field, value) in [("description", description), ("command", command), ("image", image), ("url", url)] {
+            for (field, value) in [
+                ("description", description),
+                ("command", command),
+                ("image", image),
+                ("url", url),
+            ] {
                 if let Some(v) = value {
                     spec[field] = json!(v);
                 }
@@ -108,17 +131,27 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             }
             for e in env_from_secret {
                 let (k, source) = key_value("--env-from-secret", e)?;
-                let (secret, key) = source
-                    .split_once(':')
-                    .ok_or_else(|| Error::usage(format!("--env-from-secret expects NAME=SECRET:KEY, got {e:?}")))?;
-                vars.push(json!({"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}));
+                let (secret, key) = source.split_once(':').ok_or_else(|| {
+                    Error::usage(format!(
+                        "--env-from-secret expects NAME=SECRET:KEY, got {e:?}"
+                    ))
+                })?;
+                vars.push(
+                    json!({"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}),
+                );
             }
             if !vars.is_empty() {
                 spec["env"] = json!(vars);
             }
             ("Server", manifest("Server", name, labels, spec)?)
         }
-        CreateCommand::Secret { name, literals, env_files, files, labels } => {
+        CreateCommand::Secret {
+            name,
+            literals,
+            env_files,
+            files,
+            labels,
+        } => {
             let mut data = BTreeMap::new();
             for item in literals {
                 let (k, v) = key_value("--from-literal", item)?;
@@ -132,9 +165,16 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                     if line.is_empty() || line.starts_with('#') {
                         continue;
                     }
-                    let (k, v) = line.split_once('=').filter(|(k, _)| !k.trim().is_empty()).ok_or_else(|| {
-                        Error::Invalid(format!("{} line {}: expected KEY=VALUE", path.display(), n + 1))
-                    })?;
+                    let (k, v) = line
+                        .split_once('=')
+                        .filter(|(k, _)| !k.trim().is_empty())
+                        .ok_or_else(|| {
+                            Error::Invalid(format!(
+                                "{} line {}: expected KEY=VALUE",
+                                path.display(),
+                                n + 1
+                            ))
+                        })?;
                     data.insert(k.trim().to_owned(), v.to_owned());
                 }
             }
@@ -144,7 +184,10 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                     .map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?;
                 data.insert(k.to_owned(), text);
             }
-            ("Secret", manifest("Secret", name, labels, json!({"data": data}))?)
+            (
+                "Secret",
+                manifest("Secret", name, labels, json!({"data": data}))?,
+            )
         }
     };
     Ok((KindInfo::by_kind(kind).expect("built-in kind"), value))

@@ -18,11 +18,17 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         // Referrers first, so their targets are free to go.
         let mut docs = docs;
         docs.sort_by_key(|(info, _)| std::cmp::Reverse(info.apply_order));
-        victims.extend(docs.into_iter().map(|(info, doc)| (info, doc.name().to_owned())));
+        victims.extend(
+            docs.into_iter()
+                .map(|(info, doc)| (info, doc.name().to_owned())),
+        );
     } else if let Some(kind) = &args.kind {
         let (info, names) = targets(kind, &args.names)?;
         if names.is_empty() {
-            return Err(Error::usage(format!("give the names of the {} to delete", info.plural)));
+            return Err(Error::usage(format!(
+                "give the names of the {} to delete",
+                info.plural
+            )));
         }
         victims.extend(names.into_iter().map(|n| (info, n)));
     }

@@ -12,7 +12,11 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
     let (kind, names) = targets(&args.kind, &args.names)?;
     let client = ctx.client()?;
     let names = if names.is_empty() {
-        client.list(kind, None, false)?.into_iter().map(|o| o.metadata.name).collect()
+        client
+            .list(kind, None, false)?
+            .into_iter()
+            .map(|o| o.metadata.name)
+            .collect()
     } else {
         names
     };
@@ -53,7 +57,12 @@ fn describe_one(client: &Client, kind: &KindInfo, name: &str) -> Result<String> 
         (client.get(kind, name, false)?, None)
     };
     let referrers = referrers(client, kind, name)?;
-    Ok(print::describe(kind, &object, &referrers, lengths.as_deref()))
+    Ok(print::describe(
+        kind,
+        &object,
+        &referrers,
+        lengths.as_deref(),
+    ))
 }
 
 /// Every object whose spec refers to `kind/name`, as `(kind/name, field)`.
@@ -70,7 +79,10 @@ fn referrers(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(String
             for r in (other.references)(&object.spec) {
                 if r.kind == kind.kind && r.name == name {
                     let key = r.key.map(|k| format!(" (key {k})")).unwrap_or_default();
-                    found.push((format!("{}/{}", other.singular, object.metadata.name), format!("{}{key}", r.field)));
+                    found.push((
+                        format!("{}/{}", other.singular, object.metadata.name),
+                        format!("{}{key}", r.field),
+                    ));
                 }
             }
         }

@@ -43,8 +43,17 @@ fn desired_view(info: &KindInfo, doc: &Doc) -> Result<Value> {
     let object = Object::from_value(doc.value.clone())
         .map_err(|c| Error::Invalid(format!("{}: {}: {}", doc.source, c.field, c.message)))?;
     let spec = (info.normalize)(&object.spec).map_err(|causes| {
-        let listed: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
-        Error::Invalid(format!("{}: {} {:?} is invalid: {}", doc.source, info.kind, doc.name(), listed.join("; ")))
+        let listed: Vec<String> = causes
+            .iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        Error::Invalid(format!(
+            "{}: {} {:?} is invalid: {}",
+            doc.source,
+            info.kind,
+            doc.name(),
+            listed.join("; ")
+        ))
     })?;
     let mut view = object;
     view.spec = spec;
@@ -86,16 +95,29 @@ fn mask(info: &KindInfo, live: Option<&Value>, mut desired: Value) -> (Option<Va
     if !info.sensitive {
         return (live, desired);
     }
-    let live_data = live.as_ref().and_then(|l| l["spec"]["data"].as_object().cloned()).unwrap_or_default();
+    let live_data = live
+        .as_ref()
+        .and_then(|l| l["spec"]["data"].as_object().cloned())
+        .unwrap_or_default();
     if let Some(data) = desired["spec"]["data"].as_object_mut() {
         for (key, value) in data.iter_mut() {
             let kept = live_data.get(key).filter(|v| !v.is_null());
             let same = value.is_null() || kept == Some(value);
-            *value = json!(if same && live_data.contains_key(key) { "***" } else { "*** (after)" });
+            *value = json!(if same && live_data.contains_key(key) {
+                "***"
+            } else {
+                "*** (after)"
+            });
         }
     }
-    if let Some(data) = live.as_mut().and_then(|l| l["spec"]["data"].as_object_mut()) {
-        let after = desired["spec"]["data"].as_object().cloned().unwrap_or_default();
+    if let Some(data) = live
+        .as_mut()
+        .and_then(|l| l["spec"]["data"].as_object_mut())
+    {
+        let after = desired["spec"]["data"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         for (key, value) in data.iter_mut() {
             let unchanged = after.get(key).is_some_and(|v| v == "***");
             *value = json!(if unchanged { "***" } else { "*** (before)" });

@@ -14,7 +14,9 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         return Ok(());
     }
     if args.selector.is_some() {
-        return Err(Error::usage("a label selector (-l) cannot be combined with names"));
+        return Err(Error::usage(
+            "a label selector (-l) cannot be combined with names",
+        ));
     }
     let mut found = Vec::new();
     let mut failed = false;

@@ -3,7 +3,12 @@
 use shared::{KindInfo, Object};
 
 /// `lengths` gives each secret key's value length when the caller may know it.
-pub fn describe(kind: &KindInfo, object: &Object, referrers: &[(String, String)], lengths: Option<&[(String, usize)]>) -> String {
+pub fn describe(
+    kind: &KindInfo,
+    object: &Object,
+    referrers: &[(String, String)],
+    lengths: Option<&[(String, usize)]>,
+) -> String {
     let meta = &object.metadata;
     let mut s = String::new();
     field(&mut s, "Name", &meta.name);
@@ -11,12 +16,23 @@ pub fn describe(kind: &KindInfo, object: &Object, referrers: &[(String, String)]
     map(&mut s, "Labels", &meta.labels);
     map(&mut s, "Annotations", &meta.annotations);
     if let Some(created) = &meta.created_at {
-        field(&mut s, "Created", &format!("{created} ({} ago)", super::age(created)));
+        field(
+            &mut s,
+            "Created",
+            &format!("{created} ({} ago)", super::age(created)),
+        );
     }
-    field(&mut s, "Resource Version", meta.resource_version.as_deref().unwrap_or(""));
+    field(
+        &mut s,
+        "Resource Version",
+        meta.resource_version.as_deref().unwrap_or(""),
+    );
     if kind.sensitive {
         s.push_str("Data:\n");
-        let keys: Vec<&String> = object.spec["data"].as_object().map(|d| d.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = object.spec["data"]
+            .as_object()
+            .map(|d| d.keys().collect())
+            .unwrap_or_default();
         if keys.is_empty() {
             s.push_str("  <none>\n");
         }
@@ -44,14 +60,21 @@ pub fn describe(kind: &KindInfo, object: &Object, referrers: &[(String, String)]
 }
 
 fn field(s: &mut String, name: &str, value: &str) {
-    s.push_str(&format!("{:<18}{}\n", format!("{name}:"), if value.is_empty() { "<none>" } else { value }));
+    s.push_str(&format!(
+        "{:<18}{}\n",
+        format!("{name}:"),
+        if value.is_empty() { "<none>" } else { value }
+    ));
 }
 
 fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String>) {
     let text = if m.is_empty() {
         String::new()
     } else {
-        m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+        m.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
     };
     field(s, name, &text);
 }
@@ -60,7 +83,10 @@ fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String
 pub fn value_lengths(object: &Object) -> Vec<(String, usize)> {
     object.spec["data"]
         .as_object()
-        .map(|d| d.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.len()))).collect())
+        .map(|d| {
+            d.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.len())))
+                .collect()
+        })
         .unwrap_or_default()
 }
-

@@ -75,7 +75,11 @@ pub fn to_yaml(value: &serde_json::Value) -> String {
 /// The kubectl form of a server refusal: `Error from server (Reason): message`.
 pub fn status(status: &Status, context: Option<&str>) {
     let context = context.map(|c| format!("{c}: ")).unwrap_or_default();
-    eprintln!("Error from server ({}): {context}{}", status.reason.as_str(), status.message);
+    eprintln!(
+        "Error from server ({}): {context}{}",
+        status.reason.as_str(),
+        status.message
+    );
 }
 
 pub fn error(err: &Error) {

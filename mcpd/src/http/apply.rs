@@ -66,7 +66,12 @@ pub async fn apply(
     // Referenced kinds first, whatever order the manifests came in; results keep the
     // request's order.
     let mut order: Vec<usize> = (0..checked.len()).collect();
-    order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
+    order.sort_by_key(|&i| {
+        checked[i]
+            .1
+            .as_ref()
+            .map_or(u8::MAX, |(d, _)| d.info.apply_order)
+    });
 
     let backend = state.store().backend();
     let mut tx = state.store().begin().await?;

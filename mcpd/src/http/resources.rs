@@ -41,6 +41,14 @@ pub fn kind_for(plural: &str) -> Result<&'static KindInfo, ApiError> {
     KindInfo::by_plural(plural).ok_or_else(not_found_route)
 }
 
+/// A name from a URL that no object can have is simply not found, without asking the store.
+fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
+    match shared::name::check_name(name) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(Status::not_found(info.plural, &shared::name::shown(name)).into()),
+    }
+}
+
 pub fn not_found_route() -> ApiError {
     Status::new(
         Reason::NotFound,
@@ -114,6 +122,7 @@ pub async fn get(
     Query(query): Query<GetQuery>,
 ) -> Result<Json<Object>, ApiError> {
     let info = kind_for(&plural)?;
+    stored_name(info, &name)?;
     let auth = authorize(&principal, Verb::Get, info, Some(&name))?;
     if query.show_values {
         check_show_values(&principal, info, Some(&name))?;
@@ -195,6 +204,7 @@ pub async fn delete(
     Path((plural, name)): Path<(String, String)>,
 ) -> Result<Json<Object>, ApiError> {
     let info = kind_for(&plural)?;
+    stored_name(info, &name)?;
     let auth = authorize(&principal, Verb::Delete, info, Some(&name))?;
     let mut tx = state.store().begin().await?;
     let row = domain::delete(&mut tx, state.store().backend(), &auth, info, "", &name).await?;
@@ -245,7 +255,9 @@ fn decode_continue(token: &str) -> Result<String, ApiError> {
             u8::from_str_radix(token.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid())
         })
         .collect::<Result<Vec<u8>, _>>()?;
-    String::from_utf8(bytes).map_err(|_| invalid())
+    let name = String::from_utf8(bytes).map_err(|_| invalid())?;
+    shared::name::check_name(&name).map_err(|_| invalid())?;
+    Ok(name)
 }
 
 /// `GET /api/v1/projects/{project}/servers`: the servers a project exposes, for gateways.
@@ -256,6 +268,7 @@ pub async fn project_servers(
 ) -> Result<Json<List>, ApiError> {
     let projects = kind_for("projects")?;
     let servers = kind_for("servers")?;
+    stored_name(projects, &project)?;
     let project_auth = authorize(&principal, Verb::Get, projects, Some(&project))?;
     let server_auth = authorize(&principal, Verb::List, servers, None)?;
     let backend = state.store().backend();

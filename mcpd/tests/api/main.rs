@@ -1,1 +1,10 @@
+//! mcpd's integration tests: the HTTP API of a real daemon, on PostgreSQL and on SQLite.
 
+mod helpers;
+
+mod apply;
+mod auth;
+mod health;
+mod hostile;
+mod process;
+mod resources;

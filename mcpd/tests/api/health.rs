@@ -1,0 +1,51 @@
+//! Probes, version, and Status answers for routes and methods that do not exist.
+
+use mcpd::testing::Backend;
+use reqwest::Method;
+
+use crate::backend_tests;
+use crate::helpers::spawn_app;
+
+async fn probes_answer_when_the_database_is_ready(backend: Backend) {
+    let app = spawn_app(backend).await;
+    assert_eq!(app.get("/healthz").await.body["status"], "ok");
+    assert_eq!(app.get("/readyz").await.body["status"], "ready");
+    let version = app.get("/version").await;
+    assert_eq!(version.body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(version.body["apiVersion"], "mcpctl/v1");
+}
+
+async fn unknown_routes_kinds_and_methods_get_status_bodies(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.get("/nope").await.assert_status(404, "NotFound");
+    app.get("/api/v1/pods").await.assert_status(404, "NotFound");
+    app.get("/api/v1/pods/x")
+        .await
+        .assert_status(404, "NotFound");
+    app.call(Method::PATCH, "/api/v1/servers", None)
+        .await
+        .assert_status(405, "MethodNotAllowed");
+    app.call(Method::POST, "/healthz", None)
+        .await
+        .assert_status(405, "MethodNotAllowed");
+}
+
+async fn responses_carry_security_headers_and_a_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app
+        .http
+        .get(format!("{}/api/v1/servers", app.url))
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(!headers["x-request-id"].is_empty());
+}
+
+backend_tests!(
+    probes_answer_when_the_database_is_ready,
+    unknown_routes_kinds_and_methods_get_status_bodies,
+    responses_carry_security_headers_and_a_request_id,
+);

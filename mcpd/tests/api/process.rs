@@ -1,0 +1,260 @@
+//! The real mcpd binary: first start on the embedded default, admin.yaml, logs that hold no
+//! secret, graceful stop, restart, and replicas bootstrapping one PostgreSQL together.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mcpd::testing::{self, Backend};
+use serde_json::{json, Value};
+
+struct Daemon {
+    child: Child,
+    log: PathBuf,
+    url: String,
+}
+
+fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
+    let log = data_dir.with_extension(format!("log-{}", rand_suffix()));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mcpd"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("MCPD_DATA_DIR", data_dir)
+        .env("MCPD_LISTEN", "127.0.0.1:0")
+        .env("MCPD_LOG_FORMAT", "json")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let child = command.spawn().expect("mcpd starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let listen = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find_map(|v| v["fields"]["listen"].as_str().map(str::to_owned));
+        if let Some(listen) = listen {
+            return Daemon {
+                child,
+                log,
+                url: format!("http://{listen}"),
+            };
+        }
+        assert!(
+            Instant::now() < deadline,
+            "mcpd did not become ready:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+impl Daemon {
+    fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        (status, self.stderr())
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn admin_token(data_dir: &Path) -> (String, String) {
+    let text = std::fs::read_to_string(data_dir.join("admin.yaml")).unwrap();
+    let field = |name: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name}:")))
+            .unwrap();
+        serde_json::from_str::<String>(line.split_once(": ").unwrap().1).unwrap()
+    };
+    (field("server"), field("token"))
+}
+
+#[tokio::test]
+async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let daemon = start(&data, &[("MCPD_LOG", "debug")]);
+    assert!(
+        data.join("mcpd.db").exists(),
+        "the embedded default is an SQLite file in the data dir"
+    );
+
+    let admin = data.join("admin.yaml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&admin).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let (server, token) = admin_token(&data);
+    assert_eq!(server, daemon.url);
+
+    // The generated password is printed exactly once, and it works.
+    let stderr = daemon.stderr();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("created with password"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    let password = lines[0].rsplit(' ').next().unwrap().to_owned();
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{server}/api/v1/auth/login"))
+        .json(&json!({"email": "admin@localhost", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+
+    let canary = "canary-secret-4711";
+    let created = http
+        .post(format!("{server}/api/v1/secrets"))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "s"}, "spec": {"data": {"k": canary}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let bad = http
+        .post(format!("{server}/api/v1/secrets"))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "s"}, "spec": {"data": {"bad key": canary}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    assert!(!bad.text().await.unwrap().contains(canary));
+
+    let (status, stderr) = daemon.terminate();
+    assert!(
+        status.success(),
+        "SIGTERM ends mcpd with 0: {status:?}\n{stderr}"
+    );
+    assert!(stderr.contains("mcpd stopped"), "{stderr}");
+    assert!(
+        !stderr.contains(canary),
+        "a secret value reached the log:\n{stderr}"
+    );
+    assert!(!stderr.contains(&token), "the admin token reached the log");
+    assert_eq!(
+        stderr.matches(&password).count(),
+        1,
+        "the password is printed once, never logged"
+    );
+
+    // A restart keeps the data and bootstraps nothing again.
+    let before = std::fs::read_to_string(&admin).unwrap();
+    let daemon = start(&data, &[]);
+    assert!(!daemon.stderr().contains("created with password"));
+    assert_eq!(std::fs::read_to_string(&admin).unwrap(), before);
+    let listed: Value = http
+        .get(format!("{}/api/v1/secrets", daemon.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["metadata"]["name"], "s");
+}
+
+#[tokio::test]
+async fn replicas_starting_together_on_postgresql_bootstrap_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = testing::database_url(Backend::Postgres, dir.path()).await;
+    let dirs: Vec<PathBuf> = (0..3)
+        .map(|i| dir.path().join(format!("replica-{i}")))
+        .collect();
+    let daemons: Vec<Daemon> = std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .map(|d| {
+                let url = url.clone();
+                s.spawn(move || {
+                    start(
+                        d,
+                        &[("MCPD_DATABASE_URL", &url), ("MCPD_ADMIN_PASSWORD", "pw")],
+                    )
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let written = dirs
+        .iter()
+        .filter(|d| d.join("admin.yaml").exists())
+        .count();
+    assert_eq!(written, 1, "exactly one replica bootstraps");
+    let writer = dirs.iter().find(|d| d.join("admin.yaml").exists()).unwrap();
+    let (_, token) = admin_token(writer);
+    // Every replica accepts the one admin credential: the signing key is shared.
+    for daemon in &daemons {
+        let reply = reqwest::Client::new()
+            .get(format!("{}/api/v1/auth/whoami", daemon.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let ready = reqwest::get(format!("{}/readyz", daemon.url))
+            .await
+            .unwrap();
+        assert_eq!(ready.status(), 200);
+    }
+}
+
+#[test]
+fn migrate_runs_migrations_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_mcpd"))
+        .arg("migrate")
+        .env("MCPD_DATA_DIR", dir.path())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(dir.path().join("mcpd.db").exists());
+    assert!(
+        !dir.path().join("admin.yaml").exists(),
+        "migrate bootstraps nothing"
+    );
+}
+
+#[test]
+fn a_bad_database_url_fails_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mcpd"))
+        .env("MCPD_DATA_DIR", dir.path())
+        .env("MCPD_DATABASE_URL", "mysql://nope")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unsupported database URL scheme"),
+        "{stderr}"
+    );
+}
