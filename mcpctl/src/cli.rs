@@ -244,9 +244,7 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// mcpd URL (default: the current context's)
-    #[arg(long = "server", id = "login_server")]
-    pub server: Option<String>,
+    // The mcpd URL comes from the global --server (default: the current context's).
     #[arg(long)]
     pub email: Option<String>,
     /// Read the password from stdin
@@ -274,14 +272,11 @@ pub enum ConfigCommand {
     UseContext { name: String },
     /// Print the current context's name
     CurrentContext,
-    /// Create or change a context
+    /// Create or change a context (its server and token from --server and --token)
     SetContext {
         name: String,
-        #[arg(long = "server", id = "context_server")]
-        server: Option<String>,
-        #[arg(long = "token", id = "context_token")]
-        token: Option<String>,
-        #[arg(long = "project", id = "context_project")]
+        /// Default project of the context
+        #[arg(long)]
         project: Option<String>,
     },
 }
@@ -289,4 +284,14 @@ pub enum ConfigCommand {
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -58,18 +58,15 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             Some(name) => print::out(name),
             None => return Err(Error::usage("current context is not set")),
         },
-        ConfigCommand::SetContext {
-            name,
-            server,
-            token,
-            project,
-        } => {
+        ConfigCommand::SetContext { name, project } => {
+            let server = config::server_url(&ctx.global)?;
+            let token = &ctx.global.token;
             let mut context = file.context(name).cloned().unwrap_or(Context {
                 name: name.clone(),
                 ..Context::default()
             });
             if let Some(s) = server {
-                context.server = s.clone();
+                context.server = s;
             }
             if let Some(t) = token {
                 context.token = Some(t.clone());

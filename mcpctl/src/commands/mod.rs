@@ -83,9 +83,11 @@ pub fn targets(first: &str, rest: &[String]) -> Result<(&'static KindInfo, Vec<S
                     Some(_) => {
                         return Err(Error::usage("all KIND/NAME arguments must be of one kind"))
                     }
-                    None => return Err(Error::usage(format!(
+                    None => {
+                        return Err(Error::usage(format!(
                         "there is no need to give a name separately when using KIND/NAME: {item:?}"
-                    ))),
+                    )))
+                    }
                 }
             }
             Ok((info, names))

@@ -13,10 +13,7 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let path = config::path(&ctx.global);
     let mut file = ConfigFile::load(&path)?;
     let current = file.selected(&ctx.global)?.cloned();
-    let server = args
-        .server
-        .clone()
-        .or(config::server_url(&ctx.global)?)
+    let server = config::server_url(&ctx.global)?
         .or_else(|| {
             current
                 .as_ref()

@@ -1,1 +1,9 @@
+//! mcpctl's integration tests: the real binary against a real mcpd, on PostgreSQL and SQLite.
 
+mod helpers;
+
+mod apply;
+mod completion;
+mod errors;
+mod get;
+mod session;

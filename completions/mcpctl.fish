@@ -1,0 +1,419 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mcpctl_global_optspecs
+    string join \n server= token= context= config= o/output= q/quiet v/verbose h/help V/version
+end
+
+function __fish_mcpctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mcpctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mcpctl_using_subcommand
+    set -l cmd (__fish_mcpctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s V -l version -d 'Print version'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "get" -d 'Show one or many objects'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "describe" -d 'Show an object in detail, with what references it'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "create" -d 'Create an object from flags or from a file'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "apply" -d 'Create or update objects from files so they match them'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "delete" -d 'Delete objects by name or from a file'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "login" -d 'Log in with email and password and save a context'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "logout" -d 'End the current session and forget its token'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "whoami" -d 'Show who the current credentials belong to'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "config" -d 'Manage the config file'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "api-resources" -d 'List the kinds mcpd serves'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "version" -d 'Print client and server versions'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. team=infra,tier!=db' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-values -d 'Show secret values (needs edit on the secret)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "project" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "proj" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "srv" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "secret" -d 'Create a secret'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l transport -r -f -a "stdio\t''
+http\t''
+sse\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l command -d 'Command to start (stdio)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l arg -d 'Argument of the command; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l image -d 'Container image (stdio)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l url -d 'URL (http, sse)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l header -d 'HTTP header NAME=VALUE (http, sse); repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l transport -r -f -a "stdio\t''
+http\t''
+sse\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l command -d 'Command to start (stdio)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l arg -d 'Argument of the command; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l image -d 'Container image (stdio)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l url -d 'URL (http, sse)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l header -d 'HTTP header NAME=VALUE (http, sse); repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-literal -d 'KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-env-file -d 'A file of KEY=VALUE lines' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-file -d 'KEY=PATH: the file\'s contents become KEY\'s value; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "project" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "secret" -d 'Create a secret'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l dry-run -d 'Validate and authorize on the server, write nothing'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l atomic -d 'Apply everything in one transaction, or nothing'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s f -l filename -d 'Delete the objects named in these files' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l ignore-not-found -d 'Succeed when an object does not exist'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l show-token -d 'Also print the bearer token'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "get-contexts" -d 'List contexts'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "use-context" -d 'Make a context the current one'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "current-context" -d 'Print the current context\'s name'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l raw
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l project -d 'Default project of the context' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get-contexts" -d 'List contexts'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "use-context" -d 'Make a context the current one'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "current-context" -d 'Print the current context\'s name'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s q -l quiet -d 'Print less'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "create" -d 'Create an object from flags or from a file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "apply" -d 'Create or update objects from files so they match them'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "delete" -d 'Delete objects by name or from a file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "login" -d 'Log in with email and password and save a context'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "logout" -d 'End the current session and forget its token'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "whoami" -d 'Show who the current credentials belong to'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "config" -d 'Manage the config file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "api-resources" -d 'List the kinds mcpd serves'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "version" -d 'Print client and server versions'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "project" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "secret" -d 'Create a secret'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get-contexts" -d 'List contexts'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "use-context" -d 'Make a context the current one'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "current-context" -d 'Print the current context\'s name'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
