@@ -54,6 +54,7 @@ pub enum Output {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Show one or many objects
     Get(GetArgs),

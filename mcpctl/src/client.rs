@@ -69,7 +69,7 @@ impl Client {
                 &bytes
             };
             return serde_json::from_slice(body).map_err(|e| {
-                Error::Server(Status::new(
+                Error::from(Status::new(
                     Reason::InternalError,
                     format!("unexpected response from the server: {e}"),
                 ))
@@ -88,7 +88,7 @@ impl Client {
             };
             Status::new(reason, format!("the server answered {code}"))
         });
-        Err(Error::Server(status))
+        Err(Error::from(status))
     }
 
     /// Every object of a kind, following `continue` tokens page by page.

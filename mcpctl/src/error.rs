@@ -5,7 +5,7 @@ use shared::Status;
 #[derive(Debug)]
 pub enum Error {
     /// The server refused (exit 1).
-    Server(Status),
+    Server(Box<Status>),
     /// The server could not be reached (exit 2).
     Unreachable { url: String, detail: String },
     /// The command line is wrong (exit 2); the hint, if any, says what to do.
@@ -37,7 +37,7 @@ impl Error {
 
 impl From<Status> for Error {
     fn from(status: Status) -> Error {
-        Error::Server(status)
+        Error::Server(Box::new(status))
     }
 }
 

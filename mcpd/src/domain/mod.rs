@@ -12,6 +12,7 @@ use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
 pub use write::{delete, write, Mode};
 
+use crate::http::error::ApiError;
 use crate::store::ObjectRow;
 
 /// A manifest that passed every check that needs no database: envelope, name, labels, spec.
@@ -44,10 +45,10 @@ impl Desired {
     pub fn from_manifest(
         value: Value,
         expected: Option<&'static KindInfo>,
-    ) -> Result<Desired, Status> {
+    ) -> Result<Desired, ApiError> {
         let (kind_name, name, _) = identify(&value);
         let object = Object::from_value(value)
-            .map_err(|cause| invalid(expected, &kind_name, &name, vec![cause]))?;
+            .map_err(|cause| ApiError::from(invalid(expected, &kind_name, &name, vec![cause])))?;
         if object.api_version != shared::API_VERSION {
             let cause = Cause::invalid(
                 "apiVersion",
@@ -57,7 +58,7 @@ impl Desired {
                     shared::API_VERSION
                 ),
             );
-            return Err(invalid(expected, &kind_name, &name, vec![cause]));
+            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         }
         let Some(info) = KindInfo::by_kind(&object.kind) else {
             let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind).collect();
@@ -70,7 +71,7 @@ impl Desired {
                     known.join(", ")
                 ),
             );
-            return Err(invalid(expected, &kind_name, &name, vec![cause]));
+            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         };
         if let Some(expected) = expected {
             if expected.kind != info.kind {
@@ -80,7 +81,8 @@ impl Desired {
                         "kind {} does not match the URL, which is for {}",
                         info.kind, expected.plural
                     ),
-                ));
+                )
+                .into());
             }
         }
         let mut causes = Vec::new();
@@ -132,7 +134,8 @@ impl Desired {
             }),
             _ => Err(
                 Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
-                    .for_object(info.plural, &meta.name),
+                    .for_object(info.plural, &meta.name)
+                    .into(),
             ),
         }
     }

@@ -144,7 +144,7 @@ pub async fn delete(
 }
 
 /// A `null` value in a sensitive spec keeps the stored value; with none stored it is an error.
-fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(), Status> {
+fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(), ApiError> {
     if !desired.info.sensitive {
         return Ok(());
     }
@@ -169,7 +169,8 @@ fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(),
         Ok(())
     } else {
         Err(Status::invalid(desired.info.kind, &desired.name, causes)
-            .for_object(desired.info.plural, &desired.name))
+            .for_object(desired.info.plural, &desired.name)
+            .into())
     }
 }
 

@@ -42,15 +42,12 @@ pub async fn apply(
                 action: None,
                 error: None,
             };
-            let prepared = Desired::from_manifest(value, None)
-                .map_err(ApiError::from)
-                .and_then(|desired| {
-                    // apply creates or updates, so it needs both.
-                    authorize(&principal, Verb::Create, desired.info, Some(&desired.name))?;
-                    let auth =
-                        authorize(&principal, Verb::Update, desired.info, Some(&desired.name))?;
-                    Ok((desired, auth))
-                });
+            let prepared = Desired::from_manifest(value, None).and_then(|desired| {
+                // apply creates or updates, so it needs both.
+                authorize(&principal, Verb::Create, desired.info, Some(&desired.name))?;
+                let auth = authorize(&principal, Verb::Update, desired.info, Some(&desired.name))?;
+                Ok((desired, auth))
+            });
             match prepared {
                 Ok(ok) => {
                     result.kind = ok.0.info.kind.to_owned();

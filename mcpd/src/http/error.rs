@@ -7,8 +7,8 @@ use shared::{Reason, Status};
 
 #[derive(Debug)]
 pub enum ApiError {
-    /// An answer meant for the client.
-    Status(Status),
+    /// An answer meant for the client (boxed: errors travel far, and should travel light).
+    Status(Box<Status>),
     /// A database failure: classified, never shown as is.
     Database(sqlx::Error),
     /// Anything else unexpected: logged, answered with a bare 500.
@@ -17,7 +17,7 @@ pub enum ApiError {
 
 impl From<Status> for ApiError {
     fn from(status: Status) -> ApiError {
-        ApiError::Status(status)
+        ApiError::Status(Box::new(status))
     }
 }
 
@@ -43,7 +43,7 @@ impl ApiError {
     /// The Status the client sees; internal details go to the log only.
     pub fn into_status(self) -> Status {
         match self {
-            ApiError::Status(status) => status,
+            ApiError::Status(status) => *status,
             ApiError::Database(e) => database_status(e),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");

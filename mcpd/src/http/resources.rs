@@ -246,7 +246,7 @@ fn encode_continue(name: &str) -> String {
 
 fn decode_continue(token: &str) -> Result<String, ApiError> {
     let invalid = || ApiError::from(Status::new(Reason::BadRequest, "invalid continue token"));
-    if token.len() % 2 != 0 || token.len() > 512 {
+    if !token.len().is_multiple_of(2) || token.len() > 512 {
         return Err(invalid());
     }
     let bytes = (0..token.len())

@@ -26,20 +26,22 @@ fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap());
-    let child = command.spawn().expect("mcpd starts");
+    // Owned by a Daemon at once, so a failed start still kills and reaps the process.
+    let mut daemon = Daemon {
+        child: command.spawn().expect("mcpd starts"),
+        log,
+        url: String::new(),
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let text = daemon.stderr();
         let listen = text
             .lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
             .find_map(|v| v["fields"]["listen"].as_str().map(str::to_owned));
         if let Some(listen) = listen {
-            return Daemon {
-                child,
-                log,
-                url: format!("http://{listen}"),
-            };
+            daemon.url = format!("http://{listen}");
+            return daemon;
         }
         assert!(
             Instant::now() < deadline,
@@ -58,7 +60,7 @@ fn rand_suffix() -> u64 {
 
 impl Daemon {
     fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap()
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// SIGTERM, then the exit status.
