@@ -36,7 +36,7 @@ pub struct Global {
     /// Output format
     #[arg(short, long, value_enum, global = true)]
     pub output: Option<Output>,
-    /// Print less
+    /// Print no notes on stderr (data and errors still print)
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Print more (request lines on stderr)

@@ -17,6 +17,7 @@ use crate::commands::Ctx;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    print::set_quiet(cli.global.quiet);
     let names = config::server_names(&cli.global);
     let takes_names = matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
     if !names.is_empty() && !takes_names {

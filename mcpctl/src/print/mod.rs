@@ -5,6 +5,7 @@ mod describe;
 mod table;
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use shared::{KindInfo, List, Object, Status};
 
@@ -24,9 +25,18 @@ pub fn out(text: &str) {
     let _ = stdout.flush();
 }
 
-/// A note for the user on stderr.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `-q`: notes are not printed; data and errors still are.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// A note for the user on stderr, such as "No resources found.".
 pub fn note(text: &str) {
-    eprintln!("{text}");
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{text}");
+    }
 }
 
 /// Objects in the chosen format. `single` prints one object bare instead of a `kind: List`.

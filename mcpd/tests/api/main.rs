@@ -4,6 +4,7 @@ mod helpers;
 
 mod apply;
 mod auth;
+mod concurrency;
 mod health;
 mod hostile;
 mod process;
