@@ -1,5 +1,7 @@
 //! Structured logs on stderr: `MCPD_LOG` filters, `MCPD_LOG_FORMAT=json|text` shapes.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
