@@ -981,7 +981,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__delete)
-            opts="-f -o -q -v -h --filename --ignore-not-found --server --token --context --config --output --quiet --verbose --help secrets servers projects"
+            opts="-f -o -q -v -h --filename --ignore-not-found --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1027,7 +1027,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__describe)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help secrets servers projects"
+            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,7 +1111,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__get)
-            opts="-l -o -q -v -h --selector --show-values --server --token --context --config --output --quiet --verbose --help secrets servers projects"
+            opts="-l -o -q -v -h --selector --show-values --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

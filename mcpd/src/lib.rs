@@ -1,6 +1,7 @@
 //! mcpd: the REST daemon of mcpctl. `startup` builds the app; `http` routes requests through
 //! `auth` to `domain` and `store`.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod domain;

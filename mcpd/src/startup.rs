@@ -1,13 +1,18 @@
 //! Builds the application from its configuration and runs it until a stop signal.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
+use crate::audit::{self, AuditSink};
 use crate::auth::bootstrap::{self, Bootstrap};
+use crate::auth::principal::TokenInfo;
 use crate::auth::{password, session::SessionKeys};
 use crate::config::Config;
 use crate::store::{self, Store};
@@ -22,7 +27,13 @@ struct Inner {
     sessions: SessionKeys,
     /// Verified against when an email is unknown, so it costs what a real check costs.
     dummy_hash: String,
+    audit: AuditSink,
+    /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
+    last_used: Mutex<HashMap<i64, Instant>>,
 }
+
+/// How often a token's `lastUsedAt` is written at most.
+const LAST_USED_EVERY: Duration = Duration::from_secs(60);
 
 impl AppState {
     pub fn store(&self) -> &Store {
@@ -36,11 +47,51 @@ impl AppState {
     pub fn dummy_hash(&self) -> &str {
         &self.inner.dummy_hash
     }
+
+    pub fn audit(&self) -> &AuditSink {
+        &self.inner.audit
+    }
+
+    /// Notes that a token was used; writes `lastUsedAt` in the background when the last write
+    /// is older than a minute, so requests never wait on it.
+    pub fn note_token_use(&self, token: &TokenInfo) {
+        let now = Instant::now();
+        {
+            let mut seen = self
+                .inner
+                .last_used
+                .lock()
+                .expect("last-used map is never poisoned");
+            if seen
+                .get(&token.object_id)
+                .is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY)
+            {
+                return;
+            }
+            seen.insert(token.object_id, now);
+        }
+        let store = self.inner.store.clone();
+        let (kind, project, name) = ("McpToken", token.project.clone(), token.name.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store::objects::touch_last_used(
+                &store,
+                kind,
+                &project,
+                &name,
+                &crate::domain::now(),
+            )
+            .await
+            {
+                tracing::warn!(error = %e, "could not record a token's last use");
+            }
+        });
+    }
 }
 
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    audit_writer: JoinHandle<()>,
 }
 
 impl Application {
@@ -66,7 +117,6 @@ impl Application {
         let server_url = config.public_url.clone().unwrap_or_else(|| url_for(addr));
         bootstrap::run(
             &store,
-            &sessions,
             &Bootstrap {
                 admin_email: &config.admin_email,
                 admin_password: config.admin_password.as_deref(),
@@ -77,15 +127,22 @@ impl Application {
         .await?;
         let dummy_hash =
             tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
+        let (audit, audit_writer) = audit::spawn_writer(store.clone());
         let state = AppState {
             inner: Arc::new(Inner {
                 store,
                 sessions,
                 dummy_hash,
+                audit,
+                last_used: Mutex::new(HashMap::new()),
             }),
         };
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            audit_writer,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -104,6 +161,8 @@ impl Application {
         axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        // The router and every audit sink are gone now: let the writer finish the queue.
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.audit_writer).await;
         store.close().await;
         tracing::info!("mcpd stopped");
         Ok(())

@@ -42,6 +42,9 @@ pub struct ApplyResult {
     pub action: Option<ApplyAction>,
     #[serde(default)]
     pub error: Option<Status>,
+    /// A token this apply created: its raw value, shown this once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -85,6 +88,12 @@ pub struct WhoAmI {
     pub via: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// A token's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// A token's creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,4 +101,39 @@ pub struct WhoAmI {
 pub struct Version {
     pub version: String,
     pub api_version: String,
+}
+
+/// `POST /api/v1/auth/can-i`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CanIRequest {
+    /// get, list, create, update, delete; or run (with `kind` naming the action).
+    pub verb: String,
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub project: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanIResponse {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// `POST /api/v1/mcptokens/introspect`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntrospectRequest {
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/password`: change one's own password.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
 }

@@ -39,6 +39,14 @@ pub struct KindInfo {
     pub normalize: fn(&Value) -> Result<Value, Vec<Cause>>,
     /// What a canonical spec refers to; mcpd checks these on write and keeps them for delete.
     pub references: fn(&Value) -> Vec<Reference>,
+    /// Checks `metadata.name`: a DNS-1123 label for most kinds, an email for users.
+    pub check_name: fn(&str) -> Result<(), String>,
+    /// False for kinds only mcpd writes (AuditEvent).
+    pub writable: bool,
+    /// A spec that cannot change once created (McpToken): delete and recreate instead.
+    pub immutable: bool,
+    /// Header of the last table column, the object's age.
+    pub age_header: &'static str,
 }
 
 impl std::fmt::Debug for KindInfo {
@@ -76,6 +84,10 @@ pub static KINDS: &[KindInfo] = &[
         sensitive: true,
         normalize: spec::normalize::<spec::SecretSpec>,
         references: spec::references::<spec::SecretSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
     },
     KindInfo {
         kind: "Server",
@@ -109,6 +121,10 @@ pub static KINDS: &[KindInfo] = &[
         sensitive: false,
         normalize: spec::normalize::<spec::ServerSpec>,
         references: spec::references::<spec::ServerSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
     },
     KindInfo {
         kind: "Project",
@@ -137,6 +153,195 @@ pub static KINDS: &[KindInfo] = &[
         sensitive: false,
         normalize: spec::normalize::<spec::ProjectSpec>,
         references: spec::references::<spec::ProjectSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
+        kind: "User",
+        plural: "users",
+        singular: "user",
+        aliases: &[],
+        scope: Scope::Global,
+        apply_order: 3,
+        columns: &[
+            Column {
+                header: "DISPLAY NAME",
+                wide: false,
+                value: |o| text(&o.spec["displayName"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::UserSpec>,
+        references: spec::references::<spec::UserSpec>,
+        check_name: crate::name::check_email,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
+        kind: "Group",
+        plural: "groups",
+        singular: "group",
+        aliases: &[],
+        scope: Scope::Global,
+        apply_order: 4,
+        columns: &[
+            Column {
+                header: "MEMBERS",
+                wide: false,
+                value: |o| count(&o.spec["members"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::GroupSpec>,
+        references: spec::references::<spec::GroupSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
+        kind: "RbacDefinition",
+        plural: "rbacdefinitions",
+        singular: "rbacdefinition",
+        aliases: &["rbac"],
+        scope: Scope::Global,
+        apply_order: 5,
+        columns: &[
+            Column {
+                header: "SUBJECTS",
+                wide: false,
+                value: |o| count(&o.spec["subjects"]),
+            },
+            Column {
+                header: "BINDINGS",
+                wide: false,
+                value: |o| count(&o.spec["roleBindings"]),
+            },
+            Column {
+                header: "LABELS",
+                wide: true,
+                value: labels,
+            },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::RbacDefinitionSpec>,
+        references: spec::references::<spec::RbacDefinitionSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
+        kind: "McpToken",
+        plural: "mcptokens",
+        singular: "mcptoken",
+        aliases: &["token", "tokens"],
+        scope: Scope::Project,
+        apply_order: 6,
+        columns: &[
+            Column {
+                header: "PROJECT",
+                wide: false,
+                value: |o| {
+                    o.metadata
+                        .project
+                        .clone()
+                        .unwrap_or_else(|| "<global>".to_owned())
+                },
+            },
+            Column {
+                header: "PREFIX",
+                wide: false,
+                value: |o| status_text(o, "prefix"),
+            },
+            Column {
+                header: "LAST USED",
+                wide: false,
+                value: |o| or_never(status_text(o, "lastUsedAt")),
+            },
+            Column {
+                header: "EXPIRES",
+                wide: false,
+                value: |o| or_never(status_text(o, "expiresAt")),
+            },
+            Column {
+                header: "STATUS",
+                wide: false,
+                value: |o| status_text(o, "state"),
+            },
+            Column {
+                header: "CREATED BY",
+                wide: true,
+                value: |o| status_text(o, "createdBy"),
+            },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::McpTokenSpec>,
+        references: spec::references::<spec::McpTokenSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: true,
+        age_header: "CREATED",
+    },
+    KindInfo {
+        kind: "AuditEvent",
+        plural: "events",
+        singular: "event",
+        aliases: &[],
+        scope: Scope::Global,
+        apply_order: 7,
+        columns: &[
+            Column {
+                header: "TIME",
+                wide: false,
+                value: |o| text(&o.spec["time"]),
+            },
+            Column {
+                header: "PRINCIPAL",
+                wide: false,
+                value: |o| text(&o.spec["principal"]),
+            },
+            Column {
+                header: "VERB",
+                wide: false,
+                value: |o| text(&o.spec["verb"]),
+            },
+            Column {
+                header: "OBJECT",
+                wide: false,
+                value: event_object,
+            },
+            Column {
+                header: "CODE",
+                wide: false,
+                value: |o| o.spec["code"].to_string(),
+            },
+            Column {
+                header: "DRY RUN",
+                wide: true,
+                value: |o| o.spec["dryRun"].to_string(),
+            },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::AuditEventSpec>,
+        references: spec::references::<spec::AuditEventSpec>,
+        check_name: crate::name::check_name,
+        writable: false,
+        immutable: true,
+        age_header: "AGE",
     },
 ];
 
@@ -197,6 +402,32 @@ fn labels(o: &Object) -> String {
     }
 }
 
+fn status_text(o: &Object, field: &str) -> String {
+    o.status
+        .as_ref()
+        .and_then(|s| s[field].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn or_never(text: String) -> String {
+    if text.is_empty() {
+        "<never>".to_owned()
+    } else {
+        text
+    }
+}
+
+fn event_object(o: &Object) -> String {
+    let kind = text(&o.spec["kind"]).to_lowercase();
+    let name = text(&o.spec["name"]);
+    match o.spec["project"].as_str() {
+        Some(p) => format!("{kind}/{name} (project {p})"),
+        None if name.is_empty() => kind,
+        None => format!("{kind}/{name}"),
+    }
+}
+
 fn server_target(o: &Object) -> String {
     match o.spec["transport"].as_str() {
         Some("stdio") => {
@@ -234,6 +465,18 @@ mod tests {
             k.sort_by_key(|k| k.apply_order);
             k.iter().map(|k| k.kind).collect()
         };
-        assert_eq!(order, ["Secret", "Server", "Project"]);
+        assert_eq!(
+            order,
+            [
+                "Secret",
+                "Server",
+                "Project",
+                "User",
+                "Group",
+                "RbacDefinition",
+                "McpToken",
+                "AuditEvent"
+            ]
+        );
     }
 }

@@ -5,9 +5,11 @@ pub mod api;
 pub mod kinds;
 pub mod name;
 pub mod object;
+pub mod rbac;
 pub mod selector;
 pub mod spec;
 pub mod status;
+pub mod token;
 
 pub use kinds::{KindInfo, Scope, KINDS};
 pub use object::{List, Object, ObjectMeta};

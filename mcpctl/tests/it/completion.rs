@@ -16,7 +16,7 @@ fn committed_completion_scripts_are_current() {
         let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
         assert!(
             committed == run.stdout,
-            "completions/{file} is stale: regenerate it with `mcpctl completion {shell} > completions/{file}`"
+            "completions/{file} is stale: regenerate it with scripts/completions"
         );
     }
 }

@@ -1,5 +1,5 @@
-//! First start on an empty database: the admin user, its `admin` RbacDefinition, and
-//! `<data dir>/admin.yaml`, an mcpctl config that works at once.
+//! First start on an empty database: the admin user, its `admin` RbacDefinition, a global
+//! `admin-bootstrap` McpToken, and `<data dir>/admin.yaml`, an mcpctl config that works at once.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,14 +7,11 @@ use std::path::Path;
 use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
+use shared::rbac::{Binding, Role};
 
-use super::session::SessionKeys;
 use super::{password, Authorized};
-use crate::domain::new_row;
+use crate::domain::{new_row, new_token};
 use crate::store::{self, Store};
-
-/// The admin config stays valid for this long; revoke it with `mcpctl logout`.
-const ADMIN_CREDENTIAL_TTL: i64 = 10 * 365 * 24 * 3600;
 
 pub struct Bootstrap<'a> {
     pub admin_email: &'a str,
@@ -23,9 +20,27 @@ pub struct Bootstrap<'a> {
     pub server_url: &'a str,
 }
 
+/// The admin's rights: edit on every kind, every action.
+pub fn admin_bindings() -> Vec<Binding> {
+    vec![
+        Binding {
+            role: Role::Edit,
+            resource: Some("*".to_owned()),
+            name: None,
+            action: None,
+        },
+        Binding {
+            role: Role::Run,
+            resource: None,
+            name: None,
+            action: Some("*".to_owned()),
+        },
+    ]
+}
+
 /// Creates the admin when no user exists yet. Returns whether this call created it; when
 /// several replicas start together exactly one does.
-pub async fn run(store: &Store, keys: &SessionKeys, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
+pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let generated = b
         .admin_password
         .is_none()
@@ -62,17 +77,24 @@ pub async fn run(store: &Store, keys: &SessionKeys, b: &Bootstrap<'_>) -> anyhow
         "RbacDefinition",
         "",
         "admin",
-        json!({
-            "subjects": [format!("User:{}", b.admin_email)],
-            "roleBindings": [{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}],
-        }),
+        json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
     store::objects::insert(&mut tx, &system, &admin_rbac, &[]).await?;
+    let mut token = new_row(
+        "McpToken",
+        "",
+        "admin-bootstrap",
+        json!({"description": "written to admin.yaml on first start", "rbac": "clone"}),
+    );
+    let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
+    let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
+    token.status = Some(status);
+    let token_id = store::objects::insert(&mut tx, &system, &token, &[]).await?;
+    store::objects::insert_token_hash(&mut tx, &sha, token_id, b.admin_email).await?;
     tx.commit().await?;
 
-    let (token, _) = keys.issue(b.admin_email, ADMIN_CREDENTIAL_TTL);
     let path = b.data_dir.join("admin.yaml");
-    write_admin_config(&path, b.server_url, &token)?;
+    write_admin_config(&path, b.server_url, &raw)?;
     tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
     if generated.is_some() {
         // Printed once, on stderr, never logged.

@@ -1,4 +1,4 @@
-//! Who is calling and what they may do: sessions, passwords, role evaluation, and
+//! Who is calling and what they may do: sessions, passwords, tokens, role evaluation, and
 //! [`Authorized`], the proof of an allowed action that every store call on objects requires.
 
 pub mod bootstrap;
@@ -8,7 +8,8 @@ pub mod rbac;
 pub mod session;
 
 pub use principal::Principal;
-pub use rbac::{Permissions, Verb};
+pub use rbac::{ListScope, Permissions, Verb};
+use shared::rbac::Binding;
 use shared::KindInfo;
 
 use crate::http::error::ApiError;
@@ -17,48 +18,114 @@ use crate::http::error::ApiError;
 /// reach the store without passing through [`authorize`].
 #[derive(Debug)]
 pub struct Authorized {
-    verb: Verb,
-    /// For lists under name-scoped bindings: only these names are visible.
-    names: Option<Vec<String>>,
+    /// For lists: which names may be shown.
+    scope: ListScope,
 }
 
 impl Authorized {
-    /// For mcpd's own work at start-up (the first-start bootstrap), never for a request.
+    /// For mcpd's own work (the first-start bootstrap, bookkeeping), never for a request.
     fn system() -> Authorized {
         Authorized {
-            verb: Verb::Update,
-            names: None,
+            scope: ListScope::All,
         }
     }
 
-    pub fn verb(&self) -> Verb {
-        self.verb
+    /// For mcpd's bookkeeping inside an authorized request (revoking a deleted user's tokens,
+    /// noting when a token was last used).
+    pub fn bookkeeping() -> Authorized {
+        Authorized::system()
     }
 
     /// Whether a listed object may be shown.
     pub fn may_see(&self, name: &str) -> bool {
-        self.names
-            .as_ref()
-            .is_none_or(|names| names.iter().any(|n| n == name))
+        match &self.scope {
+            ListScope::All => true,
+            ListScope::Only(names) => names.iter().any(|n| n == name),
+        }
     }
 }
 
-/// The one authorization decision for actions on objects: allowed, or 403 naming what is missing.
+/// The answer to "may this principal do this?", shared by enforcement and `can-i`.
+pub fn check(
+    principal: &Principal,
+    verb: Verb,
+    kind: &KindInfo,
+    name: Option<&str>,
+    project: &str,
+) -> Result<ListScope, String> {
+    if !kind.writable && !matches!(verb, Verb::Get | Verb::List) {
+        return Err(format!(
+            "cannot {} {}: they are written by mcpd only",
+            verb.as_str(),
+            kind.plural
+        ));
+    }
+    // Audit events are read with `run audit` (or view on events).
+    if kind.kind == "AuditEvent" && principal.allows_action("audit") {
+        return Ok(ListScope::All);
+    }
+    let decided = if verb == Verb::List {
+        principal.list_scope(kind.plural, project)
+    } else {
+        principal
+            .allows(verb, kind.plural, name, project)
+            .then_some(ListScope::All)
+    };
+    decided.ok_or_else(|| format!("cannot {} resource \"{}\"", verb.as_str(), kind.plural))
+}
+
+/// The one authorization decision for actions on objects: allowed, or 403 (audited).
 pub fn authorize(
     principal: &Principal,
     verb: Verb,
     kind: &KindInfo,
     name: Option<&str>,
+    project: &str,
 ) -> Result<Authorized, ApiError> {
-    if verb == Verb::List {
-        return match principal.permissions.list_scope(kind.plural) {
-            Some(names) => Ok(Authorized { verb, names }),
-            None => Err(principal.forbidden(verb, kind.plural, None)),
-        };
+    match check(principal, verb, kind, name, project) {
+        Ok(scope) => Ok(Authorized { scope }),
+        Err(why) => Err(principal.forbidden(verb.as_str(), kind.plural, name, project, &why)),
     }
-    if principal.permissions.allows(verb, kind.plural, name) {
-        Ok(Authorized { verb, names: None })
+}
+
+/// May the principal run `action`? 403 (audited) otherwise.
+pub fn authorize_action(principal: &Principal, action: &str) -> Result<(), ApiError> {
+    if principal.allows_action(action) {
+        Ok(())
     } else {
-        Err(principal.forbidden(verb, kind.plural, name))
+        Err(principal.forbidden(
+            "run",
+            action,
+            None,
+            "",
+            &format!("cannot run action \"{action}\""),
+        ))
     }
+}
+
+/// The escalation rule: granting bindings needs holding each of them already.
+pub fn authorize_grants(
+    principal: &Principal,
+    kind: &KindInfo,
+    name: &str,
+    grants: &[Binding],
+) -> Result<(), ApiError> {
+    let missing: Vec<String> = grants
+        .iter()
+        .filter(|b| !principal.holds(b))
+        .map(ToString::to_string)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(principal.forbidden(
+        "escalate",
+        kind.plural,
+        Some(name),
+        "",
+        &format!(
+            "cannot grant permissions it does not hold: {}",
+            missing.join(", ")
+        ),
+    ))
 }

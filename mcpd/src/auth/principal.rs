@@ -1,20 +1,21 @@
-//! The authenticated caller, extracted from the bearer of every `/api/v1` request (or 401).
+//! The authenticated caller, extracted from the bearer of every `/api/v1` request (or 401):
+//! a user with a session, or an McpToken.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
 use shared::{Reason, Status};
 
-use super::rbac::{Permissions, Verb};
+use super::rbac::{ListScope, Permissions, Verb};
+use crate::audit::{AuditSink, Event};
 use crate::http::error::ApiError;
 use crate::startup::AppState;
-use crate::store;
+use crate::store::{self, objects};
 
 #[derive(Clone, Debug)]
-pub struct Principal {
-    /// The user's email.
-    pub name: String,
-    pub session: Session,
-    pub permissions: Permissions,
+pub enum Identity {
+    User { email: String, session: Session },
+    Token(TokenInfo),
 }
 
 #[derive(Clone, Debug)]
@@ -23,24 +24,159 @@ pub struct Session {
     pub expires_at: i64,
 }
 
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub object_id: i64,
+    pub name: String,
+    /// Empty for a global token.
+    pub project: String,
+    pub prefix: String,
+    pub sha256: String,
+    pub creator: String,
+    pub issued_at: i64,
+    pub expires_at: Option<i64>,
+    /// The token's own bindings, fixed at creation.
+    pub bindings: Vec<shared::rbac::Binding>,
+}
+
+/// A project token reaches only its project, the project's servers and the project's tokens.
+#[derive(Clone, Debug)]
+pub struct Confinement {
+    pub project: String,
+    pub servers: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct Principal {
+    pub identity: Identity,
+    /// A user's bindings; a token's own bindings.
+    pub own: Permissions,
+    /// For a token: its creator's permissions now, which bound the token's.
+    pub creator: Option<Permissions>,
+    pub confined: Option<Confinement>,
+    audit: AuditSink,
+}
+
+impl std::fmt::Debug for Principal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
 impl Principal {
-    /// How audit lines and errors name the caller.
+    /// How errors and audit events name the caller, e.g. `User "a@b"` or
+    /// `McpToken "demo/ci" (mcpctl_pat_AbCd)`. Never a secret.
     pub fn display(&self) -> String {
-        format!("User \"{}\"", self.name)
+        match &self.identity {
+            Identity::User { email, .. } => format!("User \"{email}\""),
+            Identity::Token(t) => format!(
+                "McpToken \"{}\" ({})",
+                token_path(&t.project, &t.name),
+                t.prefix
+            ),
+        }
     }
 
-    pub fn forbidden(&self, verb: Verb, plural: &str, name: Option<&str>) -> ApiError {
+    /// The principal as audit events record it.
+    pub fn audit_name(&self) -> String {
+        match &self.identity {
+            Identity::User { email, .. } => email.clone(),
+            Identity::Token(t) => format!(
+                "mcptoken:{} ({})",
+                token_path(&t.project, &t.name),
+                t.prefix
+            ),
+        }
+    }
+
+    /// The user acting: the user, or the token's creator.
+    pub fn user(&self) -> &str {
+        match &self.identity {
+            Identity::User { email, .. } => email,
+            Identity::Token(t) => &t.creator,
+        }
+    }
+
+    pub fn audit(&self) -> &AuditSink {
+        &self.audit
+    }
+
+    fn confinement_allows(&self, plural: &str, name: Option<&str>, project: &str) -> bool {
+        let Some(c) = &self.confined else { return true };
+        match plural {
+            "projects" => name == Some(c.project.as_str()),
+            "servers" => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
+            "mcptokens" => project == c.project,
+            _ => false,
+        }
+    }
+
+    pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
+        self.own.allows(verb, plural, name)
+            && self
+                .creator
+                .as_ref()
+                .is_none_or(|c| c.allows(verb, plural, name))
+            && self.confinement_allows(plural, name, project)
+    }
+
+    pub fn list_scope(&self, plural: &str, project: &str) -> Option<ListScope> {
+        let mut scope = self.own.list_scope(plural)?;
+        if let Some(creator) = &self.creator {
+            scope = scope.intersect(creator.list_scope(plural)?);
+        }
+        if let Some(c) = &self.confined {
+            scope = match plural {
+                "projects" => scope.intersect(ListScope::Only(vec![c.project.clone()])),
+                "servers" => scope.intersect(ListScope::Only(c.servers.clone())),
+                "mcptokens" if project == c.project => scope,
+                _ => return None,
+            };
+        }
+        Some(scope)
+    }
+
+    pub fn allows_action(&self, action: &str) -> bool {
+        self.confined.is_none()
+            && self.own.allows_action(action)
+            && self
+                .creator
+                .as_ref()
+                .is_none_or(|c| c.allows_action(action))
+    }
+
+    /// Whether the caller holds everything `binding` grants (the escalation rule).
+    pub fn holds(&self, binding: &shared::rbac::Binding) -> bool {
+        self.confined.is_none()
+            && self.own.covers(binding)
+            && self.creator.as_ref().is_none_or(|c| c.covers(binding))
+    }
+
+    /// A 403 naming what was refused, recorded in the audit trail.
+    pub fn forbidden(
+        &self,
+        verb: &str,
+        plural: &str,
+        name: Option<&str>,
+        project: &str,
+        why: &str,
+    ) -> ApiError {
+        self.audit.record(Event {
+            principal: &self.audit_name(),
+            verb,
+            kind: plural,
+            name: name.unwrap_or(""),
+            project: Some(project),
+            code: 403,
+            dry_run: false,
+        });
         let what = match name {
             Some(name) => format!("{plural} \"{name}\""),
             None => plural.to_owned(),
         };
         let mut status = Status::new(
             Reason::Forbidden,
-            format!(
-                "{what} is forbidden: {} cannot {} resource \"{plural}\"",
-                self.display(),
-                verb.as_str()
-            ),
+            format!("{what} is forbidden: {} {why}", self.display()),
         );
         if let Some(name) = name {
             status = status.for_object(plural, name);
@@ -49,8 +185,42 @@ impl Principal {
     }
 }
 
+fn token_path(project: &str, name: &str) -> String {
+    if project.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{project}/{name}")
+    }
+}
+
 fn unauthorized(message: &str) -> ApiError {
     Status::new(Reason::Unauthorized, message).into()
+}
+
+const INVALID: &str = "invalid, expired or revoked bearer token";
+
+pub fn sha256_hex(text: &str) -> String {
+    super::session::hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The permissions of a user now: every definition naming the user or one of their groups.
+pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissions, ApiError> {
+    let pool = state.store().pool();
+    let mut subjects = vec![format!("User:{email}")];
+    for (name, members) in groups(state).await? {
+        if members.iter().any(|m| m == email) {
+            subjects.push(format!("Group:{name}"));
+        }
+    }
+    let specs = store::auth::rbac_specs(pool).await?;
+    Ok(Permissions::from_definitions(
+        specs.iter().map(String::as_str),
+        &subjects,
+    ))
+}
+
+async fn groups(state: &AppState) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    Ok(store::auth::groups(state.store().pool()).await?)
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -75,28 +245,99 @@ impl FromRequestParts<AppState> for Principal {
             .ok_or_else(|| {
                 unauthorized("malformed Authorization header: expected Bearer <token>")
             })?;
+        if bearer.starts_with(shared::token::PREFIX) {
+            return token_principal(state, bearer).await;
+        }
         let claims = state
             .sessions()
             .verify(bearer)
-            .ok_or_else(|| unauthorized("invalid or expired bearer token"))?;
+            .ok_or_else(|| unauthorized(INVALID))?;
         let pool = state.store().pool();
-        if store::auth::session_revoked(pool, &claims.jti).await? {
-            return Err(unauthorized("invalid or expired bearer token"));
+        if store::auth::session_revoked(pool, &claims.jti).await?
+            || !store::auth::user_exists(pool, &claims.sub).await?
+        {
+            return Err(unauthorized(INVALID));
         }
-        if !store::auth::user_exists(pool, &claims.sub).await? {
-            return Err(unauthorized("invalid or expired bearer token"));
-        }
-        let specs = store::auth::rbac_specs(pool).await?;
-        let subjects = [format!("User:{}", claims.sub)];
-        let permissions =
-            Permissions::from_definitions(specs.iter().map(String::as_str), &subjects);
+        let own = user_permissions(state, &claims.sub).await?;
         Ok(Principal {
-            name: claims.sub,
-            session: Session {
-                jti: claims.jti,
-                expires_at: claims.exp,
+            identity: Identity::User {
+                email: claims.sub,
+                session: Session {
+                    jti: claims.jti,
+                    expires_at: claims.exp,
+                },
             },
-            permissions,
+            own,
+            creator: None,
+            confined: None,
+            audit: state.audit().clone(),
         })
     }
+}
+
+/// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
+pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
+    let info = active_token(state, raw)
+        .await?
+        .ok_or_else(|| unauthorized(INVALID))?;
+    state.note_token_use(&info);
+    let pool = state.store().pool();
+    let mut own = Permissions::new(info.bindings.clone());
+    let specs = store::auth::rbac_specs(pool).await?;
+    own.extend(Permissions::from_definitions(
+        specs.iter().map(String::as_str),
+        &[format!("McpToken:{}", info.sha256)],
+    ));
+    let creator = user_permissions(state, &info.creator).await?;
+    let confined = if info.project.is_empty() {
+        None
+    } else {
+        let servers = store::auth::project_servers(pool, &info.project).await?;
+        Some(Confinement {
+            project: info.project.clone(),
+            servers,
+        })
+    };
+    Ok(Principal {
+        identity: Identity::Token(info),
+        own,
+        creator: Some(creator),
+        confined,
+        audit: state.audit().clone(),
+    })
+}
+
+/// The token a raw value names, when it is well formed, known, not revoked, not expired, and
+/// its creator still exists.
+pub async fn active_token(state: &AppState, raw: &str) -> Result<Option<TokenInfo>, ApiError> {
+    if !shared::token::is_well_formed(raw) {
+        return Ok(None);
+    }
+    let sha256 = sha256_hex(raw);
+    let Some(row) = objects::token_by_hash(state.store().pool(), &sha256).await? else {
+        return Ok(None);
+    };
+    let status = row.status.clone().unwrap_or_default();
+    let expires_at = status["expiresAt"]
+        .as_str()
+        .and_then(crate::domain::parse_time);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let creator = status["createdBy"].as_str().unwrap_or("").to_owned();
+    if status["state"] != "active" || expires_at.is_some_and(|e| e <= now) {
+        return Ok(None);
+    }
+    if !store::auth::user_exists(state.store().pool(), &creator).await? {
+        return Ok(None);
+    }
+    Ok(Some(TokenInfo {
+        object_id: row.id,
+        name: row.name,
+        project: row.project,
+        prefix: status["prefix"].as_str().unwrap_or("").to_owned(),
+        sha256,
+        creator,
+        issued_at: crate::domain::parse_time(&row.created_at).unwrap_or(0),
+        expires_at,
+        bindings: serde_json::from_value(status["bindings"].clone()).unwrap_or_default(),
+    }))
 }

@@ -1,6 +1,7 @@
-//! Role evaluation: the union of the bindings of every RbacDefinition naming a principal.
+//! Role evaluation: the union of the bindings of every RbacDefinition naming a subject.
 
 use serde::Deserialize;
+use shared::rbac::{Binding, Role};
 
 /// What a request does to objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,6 +14,14 @@ pub enum Verb {
 }
 
 impl Verb {
+    pub const ALL: [Verb; 5] = [
+        Verb::Get,
+        Verb::List,
+        Verb::Create,
+        Verb::Update,
+        Verb::Delete,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verb::Get => "get",
@@ -23,28 +32,13 @@ impl Verb {
         }
     }
 
+    pub fn parse(text: &str) -> Option<Verb> {
+        Verb::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
     fn is_read(self) -> bool {
         matches!(self, Verb::Get | Verb::List)
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    View,
-    Edit,
-    Run,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Binding {
-    pub role: Role,
-    #[serde(default)]
-    pub resource: Option<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub action: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -56,13 +50,36 @@ struct RbacSpec {
     role_bindings: Vec<Binding>,
 }
 
+/// Which names of a kind a principal may list: all, some, or none (`None` from `list_scope`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListScope {
+    All,
+    Only(Vec<String>),
+}
+
+impl ListScope {
+    /// What two scopes allow together.
+    pub fn intersect(self, other: ListScope) -> ListScope {
+        match (self, other) {
+            (ListScope::All, other) | (other, ListScope::All) => other,
+            (ListScope::Only(a), ListScope::Only(b)) => {
+                ListScope::Only(a.into_iter().filter(|n| b.contains(n)).collect())
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Permissions {
     bindings: Vec<Binding>,
 }
 
 impl Permissions {
-    /// Collects the bindings of every definition (given as stored spec JSON) naming one of `subjects`.
+    pub fn new(bindings: Vec<Binding>) -> Permissions {
+        Permissions { bindings }
+    }
+
+    /// Collects the bindings of every definition (stored spec JSON) naming one of `subjects`.
     pub fn from_definitions<'a>(
         specs: impl IntoIterator<Item = &'a str>,
         subjects: &[String],
@@ -76,7 +93,15 @@ impl Permissions {
         Permissions { bindings }
     }
 
-    fn covers(binding: &Binding, verb: Verb, plural: &str) -> bool {
+    pub fn extend(&mut self, other: Permissions) {
+        self.bindings.extend(other.bindings);
+    }
+
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    fn grants(binding: &Binding, verb: Verb, plural: &str) -> bool {
         let role_ok = match binding.role {
             Role::View => verb.is_read(),
             Role::Edit => true,
@@ -91,7 +116,7 @@ impl Permissions {
 
     pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>) -> bool {
         self.bindings.iter().any(|b| {
-            Self::covers(b, verb, plural)
+            Self::grants(b, verb, plural)
                 && match (&b.name, name) {
                     (None, _) => true,
                     (Some(scope), Some(name)) => scope == name,
@@ -100,20 +125,19 @@ impl Permissions {
         })
     }
 
-    /// `None`: may not list. `Some(None)`: sees everything. `Some(Some(names))`: only those names.
-    pub fn list_scope(&self, plural: &str) -> Option<Option<Vec<String>>> {
-        let covering: Vec<&Binding> = self
+    pub fn list_scope(&self, plural: &str) -> Option<ListScope> {
+        let granting: Vec<&Binding> = self
             .bindings
             .iter()
-            .filter(|b| Self::covers(b, Verb::List, plural))
+            .filter(|b| Self::grants(b, Verb::List, plural))
             .collect();
-        if covering.is_empty() {
+        if granting.is_empty() {
             None
-        } else if covering.iter().any(|b| b.name.is_none()) {
-            Some(None)
+        } else if granting.iter().any(|b| b.name.is_none()) {
+            Some(ListScope::All)
         } else {
-            Some(Some(
-                covering.iter().filter_map(|b| b.name.clone()).collect(),
+            Some(ListScope::Only(
+                granting.iter().filter_map(|b| b.name.clone()).collect(),
             ))
         }
     }
@@ -122,6 +146,11 @@ impl Permissions {
         self.bindings.iter().any(|b| {
             b.role == Role::Run && b.action.as_deref().is_some_and(|a| a == "*" || a == action)
         })
+    }
+
+    /// Whether these permissions include everything `binding` grants.
+    pub fn covers(&self, binding: &Binding) -> bool {
+        self.bindings.iter().any(|mine| mine.covers(binding))
     }
 }
 
@@ -147,7 +176,10 @@ mod tests {
         let p = perms(r#"[{"role": "edit", "resource": "servers", "name": "gh"}]"#);
         assert!(p.allows(Verb::Delete, "servers", Some("gh")));
         assert!(!p.allows(Verb::Delete, "servers", Some("other")));
-        assert_eq!(p.list_scope("servers"), Some(Some(vec!["gh".to_owned()])));
+        assert_eq!(
+            p.list_scope("servers"),
+            Some(ListScope::Only(vec!["gh".to_owned()]))
+        );
     }
 
     #[test]
@@ -157,5 +189,12 @@ mod tests {
         let p = Permissions::from_definitions([spec], &["User:a@x".to_owned()]);
         assert!(!p.allows(Verb::Get, "servers", None));
         assert!(!p.allows_action("introspect"));
+    }
+
+    #[test]
+    fn list_scopes_intersect() {
+        let only = |n: &[&str]| ListScope::Only(n.iter().map(|s| s.to_string()).collect());
+        assert_eq!(ListScope::All.intersect(only(&["a"])), only(&["a"]));
+        assert_eq!(only(&["a", "b"]).intersect(only(&["b", "c"])), only(&["b"]));
     }
 }

@@ -10,13 +10,13 @@ use serde_json::Value;
 use shared::name::{check_annotations, check_labels, check_name};
 use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
-pub use write::{delete, write, Mode};
+pub use write::{delete, new_token, write, Mode, Written};
 
 use crate::http::error::ApiError;
 use crate::store::ObjectRow;
 
 /// A manifest that passed every check that needs no database: envelope, name, labels, spec.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Desired {
     pub info: &'static KindInfo,
     pub project: String,
@@ -27,6 +27,14 @@ pub struct Desired {
     pub spec: Value,
     /// The precondition, when the manifest carries one.
     pub resource_version: Option<i64>,
+    /// A user's new password: write-only, never part of the stored spec.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for Desired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.info.singular, self.name)
+    }
 }
 
 /// What a manifest says it is, as far as can be read, for naming it in errors.
@@ -85,9 +93,17 @@ impl Desired {
                 .into());
             }
         }
+        if !info.writable {
+            let cause = Cause::new(
+                "kind",
+                "FieldValueNotSupported",
+                format!("{} are written by mcpd only", info.plural),
+            );
+            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
+        }
         let mut causes = Vec::new();
         let meta = object.metadata;
-        if let Err(msg) = check_name(&meta.name) {
+        if let Err(msg) = (info.check_name)(&meta.name) {
             causes.push(Cause::invalid("metadata.name", msg));
         }
         let project = match (info.scope, meta.project) {
@@ -98,8 +114,21 @@ impl Desired {
                 ));
                 String::new()
             }
-            (_, p) => p.unwrap_or_default(),
+            (_, p) => {
+                let p = p.unwrap_or_default();
+                if !p.is_empty() {
+                    if let Err(msg) = check_name(&p) {
+                        causes.push(Cause::invalid("metadata.project", msg));
+                    }
+                }
+                p
+            }
         };
+        let password = object
+            .spec
+            .get("password")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         check_labels("metadata.labels", &meta.labels, &mut causes);
         check_annotations("metadata.annotations", &meta.annotations, &mut causes);
         let resource_version = match meta.resource_version.as_deref() {
@@ -131,6 +160,7 @@ impl Desired {
                 annotations: meta.annotations,
                 spec,
                 resource_version,
+                password: password.filter(|_| info.kind == "User"),
             }),
             _ => Err(
                 Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
@@ -148,12 +178,22 @@ fn invalid(expected: Option<&KindInfo>, kind: &str, name: &str, causes: Vec<Caus
     Status::invalid(kind, &shared::name::shown(name), causes)
 }
 
-/// The output form of a stored object: sensitive values become `null` unless `show_values`.
+/// The output form of a stored object: sensitive values become `null` unless `show_values`;
+/// a token past its expiry shows as expired.
 pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
     let sensitive = KindInfo::by_kind(&row.kind).is_some_and(|k| k.sensitive);
     let mut object = row.into_object();
     if sensitive && !show_values {
         hide_values(&mut object.spec);
+    }
+    if let Some(status) = object.status.as_mut().filter(|_| object.kind == "McpToken") {
+        let expired = status["expiresAt"]
+            .as_str()
+            .and_then(parse_time)
+            .is_some_and(|t| t <= time::OffsetDateTime::now_utc().unix_timestamp());
+        if expired && status["state"] == "active" {
+            status["state"] = Value::from("expired");
+        }
     }
     object
 }
@@ -187,11 +227,25 @@ pub fn new_row(kind: &str, project: &str, name: &str, spec: Value) -> ObjectRow 
 
 /// RFC 3339 UTC, to the second.
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .expect("0 is a valid nanosecond");
-    now.format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC times format")
+    format_time(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+/// Unix seconds as RFC 3339 UTC.
+pub fn format_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// RFC 3339 as unix seconds.
+pub fn parse_time(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 fn new_uid() -> String {

@@ -2,17 +2,18 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
+use rand::distributions::{Alphanumeric, DistString};
+use serde_json::{json, Value};
 use shared::api::ApplyAction;
-use shared::spec::Reference;
+use shared::spec::{parse_ttl, Expiry, McpTokenSpec, RbacMode, Reference};
 use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
 use super::{new_row, now, Desired};
-use crate::auth::Authorized;
+use crate::auth::{password, Authorized, Principal};
 use crate::http::error::ApiError;
 use crate::store::objects::{self, Referrer};
-use crate::store::{Backend, ObjectRow};
+use crate::store::{self, Backend, ObjectRow};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -24,13 +25,21 @@ pub enum Mode {
     Apply,
 }
 
+/// What a write did; `token` is a new McpToken's raw value, shown once.
+pub struct Written {
+    pub action: ApplyAction,
+    pub row: ObjectRow,
+    pub token: Option<String>,
+}
+
 pub async fn write(
     conn: &mut AnyConnection,
     backend: Backend,
     auth: &Authorized,
+    actor: &Principal,
     mut desired: Desired,
     mode: Mode,
-) -> Result<(ApplyAction, ObjectRow), ApiError> {
+) -> Result<Written, ApiError> {
     let info = desired.info;
     let existing = objects::fetch(
         conn,
@@ -56,9 +65,24 @@ pub async fn write(
         );
         row.labels = desired.labels;
         row.annotations = desired.annotations;
+        let token = match info.kind {
+            "McpToken" => Some(issue_token(&mut row, actor)?),
+            _ => None,
+        };
         row.id = objects::insert(conn, auth, &row, &keys_of(&row.spec)).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
-        return Ok((ApplyAction::Created, row));
+        if let (Some(_), Some(status)) = (&token, &row.status) {
+            let sha = status["sha256"].as_str().unwrap_or_default();
+            objects::insert_token_hash(conn, sha, row.id, actor.user()).await?;
+        }
+        if let Some(password) = &desired.password {
+            store::auth::set_password_hash(conn, row.id, &hash(password).await?).await?;
+        }
+        return Ok(Written {
+            action: ApplyAction::Created,
+            row,
+            token,
+        });
     };
     if mode == Mode::Create {
         return Err(Status::new(
@@ -82,11 +106,34 @@ pub async fn write(
         }
     }
     fill_kept_values(&mut desired, Some(&current.spec))?;
-    if desired.spec == current.spec
+    let password_changed = match &desired.password {
+        Some(p) => !password_matches(conn, current.id, p).await?,
+        None => false,
+    };
+    let same = desired.spec == current.spec
         && desired.labels == current.labels
-        && desired.annotations == current.annotations
-    {
-        return Ok((ApplyAction::Unchanged, current));
+        && desired.annotations == current.annotations;
+    if same && !password_changed {
+        return Ok(Written {
+            action: ApplyAction::Unchanged,
+            row: current,
+            token: None,
+        });
+    }
+    if info.immutable && desired.spec != current.spec {
+        let cause = Cause::invalid(
+            "spec",
+            format!(
+                "{} cannot change: delete it and create it again",
+                info.plural
+            ),
+        );
+        return Err(Status::invalid(info.kind, &desired.name, vec![cause])
+            .for_object(info.plural, &desired.name)
+            .into());
+    }
+    if let Some(password) = &desired.password {
+        store::auth::set_password_hash(conn, current.id, &hash(password).await?).await?;
     }
     check_references(conn, &desired).await?;
     let old_keys: BTreeSet<String> = keys_of(&current.spec).into_iter().collect();
@@ -120,7 +167,84 @@ pub async fn write(
     current.updated_at = now();
     objects::update(conn, auth, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
-    Ok((ApplyAction::Configured, current))
+    Ok(Written {
+        action: ApplyAction::Configured,
+        row: current,
+        token: None,
+    })
+}
+
+/// Makes a new token's raw value and fills the row's status; the raw value is returned once
+/// and only its SHA-256 is kept.
+fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiError> {
+    let spec: McpTokenSpec =
+        serde_json::from_value(row.spec.clone()).map_err(|e| ApiError::Internal(e.into()))?;
+    let bindings = match spec.rbac {
+        Some(RbacMode::Clone) => actor.own.bindings().to_vec(),
+        _ => spec.bindings.clone(),
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let expires = match (&spec.expires_at, &spec.ttl) {
+        (Some(at), _) => super::parse_time(at),
+        (None, Some(ttl)) => match parse_ttl(ttl) {
+            Ok(Expiry::Never) | Err(_) => None,
+            Ok(Expiry::After(seconds)) => Some(now + seconds),
+            Ok(Expiry::At(at)) => Some(at),
+        },
+        (None, None) => None,
+    };
+    if expires.is_some_and(|at| at <= now) {
+        let field = if spec.ttl.is_some() {
+            "spec.ttl"
+        } else {
+            "spec.expiresAt"
+        };
+        let cause = Cause::invalid(field, "the token would already be expired");
+        return Err(Status::invalid("McpToken", &row.name, vec![cause])
+            .for_object("mcptokens", &row.name)
+            .into());
+    }
+    let (raw, status) = new_token(actor.user(), &bindings, expires);
+    row.status = Some(status);
+    Ok(raw)
+}
+
+/// A fresh raw token and the status that describes it (its hash, never its value).
+pub fn new_token(
+    creator: &str,
+    bindings: &[shared::rbac::Binding],
+    expires: Option<i64>,
+) -> (String, Value) {
+    let body = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 30);
+    let raw = shared::token::from_body(&body);
+    let status = json!({
+        "prefix": shared::token::display_prefix(&raw),
+        "sha256": crate::auth::principal::sha256_hex(&raw),
+        "createdBy": creator,
+        "bindings": bindings,
+        "expiresAt": expires.map(super::format_time),
+        "lastUsedAt": null,
+        "revokedAt": null,
+        "state": "active",
+    });
+    (raw, status)
+}
+
+async fn hash(password: &str) -> Result<String, ApiError> {
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || password::hash(&password)).await?)
+}
+
+async fn password_matches(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    password: &str,
+) -> Result<bool, ApiError> {
+    let Some(stored) = store::auth::password_hash_by_id(conn, user_id).await? else {
+        return Ok(false);
+    };
+    let password = password.to_owned();
+    Ok(tokio::task::spawn_blocking(move || password::verify(&password, &stored)).await?)
 }
 
 /// Deletes an object unless something refers to it (409 naming the referrers).
@@ -139,8 +263,29 @@ pub async fn delete(
     if !users.is_empty() {
         return Err(in_use(info.plural, name, &users, "cannot delete").into());
     }
+    match info.kind {
+        // A project's tokens go with it.
+        "Project" => objects::delete_in_project(conn, "McpToken", name).await?,
+        // A user's tokens stop working, and stay listed as revoked.
+        "User" => revoke_tokens_of(conn, name).await?,
+        _ => {}
+    }
     objects::delete(conn, auth, row.id).await?;
     Ok(row)
+}
+
+async fn revoke_tokens_of(conn: &mut AnyConnection, email: &str) -> Result<(), ApiError> {
+    let now = now();
+    for mut token in objects::tokens_created_by(conn, email).await? {
+        if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
+            status["state"] = json!("revoked");
+            status["revokedAt"] = json!(now);
+            token.resource_version += 1;
+            token.updated_at.clone_from(&now);
+            objects::update(conn, &Authorized::bookkeeping(), &token).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A `null` value in a sensitive spec keeps the stored value; with none stored it is an error.

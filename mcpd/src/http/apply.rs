@@ -10,7 +10,9 @@ use sqlx::Acquire;
 
 use super::error::ApiError;
 use super::extract::{JsonBody, Query};
-use crate::auth::{authorize, Authorized, Principal, Verb};
+use super::resources::authorize_write;
+use crate::audit::Event;
+use crate::auth::{Authorized, Principal, Verb};
 use crate::domain::{self, identify, Desired, Mode};
 use crate::startup::AppState;
 
@@ -41,11 +43,12 @@ pub async fn apply(
                 project,
                 action: None,
                 error: None,
+                token: None,
             };
             let prepared = Desired::from_manifest(value, None).and_then(|desired| {
                 // apply creates or updates, so it needs both.
-                authorize(&principal, Verb::Create, desired.info, Some(&desired.name))?;
-                let auth = authorize(&principal, Verb::Update, desired.info, Some(&desired.name))?;
+                authorize_write(&principal, Verb::Create, &desired)?;
+                let auth = authorize_write(&principal, Verb::Update, &desired)?;
                 Ok((desired, auth))
             });
             match prepared {
@@ -83,12 +86,28 @@ pub async fn apply(
         if query.atomic && failed_at.is_some() {
             continue;
         }
+        if !desired.project.is_empty()
+            && !crate::store::auth::project_exists(state.store().pool(), &desired.project).await?
+        {
+            result.error = Some(Status::not_found("projects", &desired.project));
+            failed_at
+                .get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+            continue;
+        }
         let outcome = if query.atomic {
-            domain::write(&mut tx, backend, &auth, desired, Mode::Apply).await
+            domain::write(&mut tx, backend, &auth, &principal, desired, Mode::Apply).await
         } else {
             // A savepoint per object: one failure leaves the others standing.
             let mut savepoint = tx.begin().await?;
-            let outcome = domain::write(&mut savepoint, backend, &auth, desired, Mode::Apply).await;
+            let outcome = domain::write(
+                &mut savepoint,
+                backend,
+                &auth,
+                &principal,
+                desired,
+                Mode::Apply,
+            )
+            .await;
             if outcome.is_ok() {
                 savepoint.commit().await?;
             } else {
@@ -97,7 +116,10 @@ pub async fn apply(
             outcome
         };
         match outcome {
-            Ok((action, _)) => result.action = Some(action),
+            Ok(written) => {
+                result.action = Some(written.action);
+                result.token = written.token.filter(|_| !query.dry_run);
+            }
             Err(e) => {
                 result.error = Some(e.into_status());
                 failed_at.get_or_insert_with(|| {
@@ -115,16 +137,31 @@ pub async fn apply(
     if let (true, Some(at)) = (query.atomic, failed_at) {
         for item in items.iter_mut().filter(|i| i.error.is_none()) {
             item.action = None;
+            item.token = None;
             item.error = Some(Status::new(
                 Reason::Conflict,
                 format!("not applied: the atomic apply failed at {at}"),
             ));
         }
     }
+    let who = principal.audit_name();
     for item in &items {
-        if let Some(action) = item.action {
-            tracing::info!(principal = %principal.name, kind = %item.kind, name = %item.name, action = action.as_str(), dry_run = query.dry_run, "applied");
-        }
+        let code = match (&item.action, &item.error) {
+            (Some(shared::api::ApplyAction::Unchanged), _) => continue,
+            (_, Some(status)) if status.code == 403 => continue, // already recorded as denied
+            (_, Some(status)) => status.code,
+            (Some(_), None) => 200,
+            (None, None) => continue,
+        };
+        principal.audit().record(Event {
+            principal: &who,
+            verb: "apply",
+            kind: &item.kind,
+            name: &item.name,
+            project: item.project.as_deref(),
+            code,
+            dry_run: query.dry_run,
+        });
     }
     Ok(Json(ApplyResponse {
         kind: "ApplyResult".to_owned(),

@@ -1,15 +1,18 @@
-//! The router: every route, its layers, and Status answers for unknown routes and methods.
+//! The router: every route with the access it declares, its layers, and Status answers for
+//! unknown routes and methods.
 
+pub mod access;
 pub mod apply;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod resources;
 pub mod session;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::{get, post};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use shared::{Reason, Status};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -21,29 +24,114 @@ use crate::startup::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(session::login))
-        .route("/auth/logout", post(session::logout))
-        .route("/auth/whoami", get(session::whoami))
-        .route("/apply", post(apply::apply))
-        .route(
-            "/projects/{project}/servers",
+/// Who may call a route at all. Protected handlers take a `Principal` (401 without one), and
+/// object access also needs an `Authorized` from `auth::authorize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Protected,
+}
+
+pub struct Route {
+    pub path: &'static str,
+    pub methods: &'static [Method],
+    pub access: Access,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(
+    path: &'static str,
+    methods: &'static [Method],
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        path,
+        methods,
+        access,
+        handler,
+    }
+}
+
+/// Every route of the API. A route cannot be added without declaring its access, and a test
+/// walks this list to check each one.
+pub fn routes() -> Vec<Route> {
+    use Access::{Protected, Public};
+    const GET: &[Method] = &[Method::GET];
+    const POST: &[Method] = &[Method::POST];
+    const GET_POST: &[Method] = &[Method::GET, Method::POST];
+    const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
+    vec![
+        route("/healthz", GET, Public, get(health::healthz)),
+        route("/readyz", GET, Public, get(health::readyz)),
+        route("/version", GET, Public, get(health::version)),
+        route("/api/v1/auth/login", POST, Public, post(session::login)),
+        route(
+            "/api/v1/auth/logout",
+            POST,
+            Protected,
+            post(session::logout),
+        ),
+        route("/api/v1/auth/whoami", GET, Protected, get(session::whoami)),
+        route(
+            "/api/v1/auth/password",
+            POST,
+            Protected,
+            post(session::change_password),
+        ),
+        route("/api/v1/auth/can-i", POST, Protected, post(access::can_i)),
+        route(
+            "/api/v1/mcptokens/introspect",
+            POST,
+            Protected,
+            post(access::introspect),
+        ),
+        route("/api/v1/apply", POST, Protected, post(apply::apply)),
+        route("/api/v1/events", GET, Protected, get(events::list)),
+        route("/api/v1/events/{id}", GET, Protected, get(events::get)),
+        route(
+            "/api/v1/projects/{project}/servers",
+            GET,
+            Protected,
             get(resources::project_servers),
-        )
-        .route("/{plural}", get(resources::list).post(resources::create))
-        .route(
-            "/{plural}/{name}",
+        ),
+        route(
+            "/api/v1/projects/{project}/{plural}",
+            GET_POST,
+            Protected,
+            get(resources::list_project).post(resources::create_project),
+        ),
+        route(
+            "/api/v1/projects/{project}/{plural}/{name}",
+            GET_PUT_DELETE,
+            Protected,
+            get(resources::get_project)
+                .put(resources::replace_project)
+                .delete(resources::delete_project),
+        ),
+        route(
+            "/api/v1/{plural}",
+            GET_POST,
+            Protected,
+            get(resources::list).post(resources::create),
+        ),
+        route(
+            "/api/v1/{plural}/{name}",
+            GET_PUT_DELETE,
+            Protected,
             get(resources::get)
                 .put(resources::replace)
                 .delete(resources::delete),
-        );
+        ),
+    ]
+}
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/version", get(health::version))
-        .nest("/api/v1", api)
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for r in routes() {
+        router = router.route(r.path, r.handler);
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

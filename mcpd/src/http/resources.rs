@@ -1,4 +1,6 @@
 //! CRUD for every kind, driven by [`shared::KINDS`]: one set of handlers, no per-kind copies.
+//! Global objects live at `/api/v1/{plural}`; project-scoped tokens at
+//! `/api/v1/projects/{project}/mcptokens`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,11 +9,12 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::object::ListMeta;
 use shared::selector::Selector;
-use shared::{KindInfo, List, Object, Reason, Status};
+use shared::{KindInfo, List, Object, Reason, Scope, Status};
 
 use super::error::ApiError;
 use super::extract::{JsonBody, Path, Query};
-use crate::auth::{authorize, Principal, Verb};
+use crate::audit::Event;
+use crate::auth::{authorize, authorize_grants, Principal, Verb};
 use crate::domain::{self, to_output, Desired, Mode};
 use crate::startup::AppState;
 use crate::store::objects;
@@ -37,15 +40,14 @@ pub struct GetQuery {
     show_values: bool,
 }
 
-pub fn kind_for(plural: &str) -> Result<&'static KindInfo, ApiError> {
-    KindInfo::by_plural(plural).ok_or_else(not_found_route)
-}
-
-/// A name from a URL that no object can have is simply not found, without asking the store.
-fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
-    match shared::name::check_name(name) {
-        Ok(()) => Ok(()),
-        Err(_) => Err(Status::not_found(info.plural, &shared::name::shown(name)).into()),
+/// The kind a URL names; only token routes live under a project. Audit events have routes
+/// of their own.
+fn kind_at(plural: &str, project: &str) -> Result<&'static KindInfo, ApiError> {
+    match KindInfo::by_plural(plural) {
+        Some(info) if info.writable && (project.is_empty() || info.scope == Scope::Project) => {
+            Ok(info)
+        }
+        _ => Err(not_found_route()),
     }
 }
 
@@ -57,18 +59,61 @@ pub fn not_found_route() -> ApiError {
     .into()
 }
 
+/// A name from a URL that no object can have is simply not found, without asking the store.
+fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
+    match (info.check_name)(name) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(Status::not_found(info.plural, &shared::name::shown(name)).into()),
+    }
+}
+
+/// The project of a project route must exist.
+async fn existing_project(state: &AppState, project: &str) -> Result<(), ApiError> {
+    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
+    stored_name(projects, project)?;
+    if store_project_exists(state, project).await? {
+        Ok(())
+    } else {
+        Err(Status::not_found("projects", project).into())
+    }
+}
+
+async fn store_project_exists(state: &AppState, project: &str) -> Result<bool, ApiError> {
+    Ok(crate::store::auth::project_exists(state.store().pool(), project).await?)
+}
+
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     Path(plural): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<List>, ApiError> {
-    let info = kind_for(&plural)?;
-    let auth = authorize(&principal, Verb::List, info, None)?;
+    list_in(&state, &principal, &plural, "", query).await
+}
+
+pub async fn list_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((project, plural)): Path<(String, String)>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<List>, ApiError> {
+    existing_project(&state, &project).await?;
+    list_in(&state, &principal, &plural, &project, query).await
+}
+
+async fn list_in(
+    state: &AppState,
+    principal: &Principal,
+    plural: &str,
+    project: &str,
+    query: ListQuery,
+) -> Result<Json<List>, ApiError> {
+    let info = kind_at(plural, project)?;
+    let auth = authorize(principal, Verb::List, info, None, project)?;
     let selector = Selector::parse(query.label_selector.as_deref().unwrap_or(""))
         .map_err(|msg| ApiError::from(Status::new(Reason::BadRequest, msg)))?;
     if query.show_values {
-        check_show_values(&principal, info, None)?;
+        check_show_values(principal, info, None)?;
     }
     let limit = match query.limit {
         Some(0) => return Err(Status::new(Reason::BadRequest, "limit must be at least 1").into()),
@@ -84,7 +129,7 @@ pub async fn list(
     let chunk = limit.map_or(500, |l| l.max(100)) as i64;
     let mut conn = state.store().pool().acquire().await?;
     'pages: loop {
-        let rows = objects::list(&mut conn, &auth, info.kind, "", &after, chunk).await?;
+        let rows = objects::list(&mut conn, &auth, info.kind, project, &after, chunk).await?;
         let full = rows.len() as i64 == chunk;
         for row in rows {
             after.clone_from(&row.name);
@@ -121,11 +166,32 @@ pub async fn get(
     Path((plural, name)): Path<(String, String)>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    let info = kind_for(&plural)?;
-    stored_name(info, &name)?;
-    let auth = authorize(&principal, Verb::Get, info, Some(&name))?;
+    get_in(&state, &principal, &plural, "", &name, query).await
+}
+
+pub async fn get_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((project, plural, name)): Path<(String, String, String)>,
+    Query(query): Query<GetQuery>,
+) -> Result<Json<Object>, ApiError> {
+    existing_project(&state, &project).await?;
+    get_in(&state, &principal, &plural, &project, &name, query).await
+}
+
+async fn get_in(
+    state: &AppState,
+    principal: &Principal,
+    plural: &str,
+    project: &str,
+    name: &str,
+    query: GetQuery,
+) -> Result<Json<Object>, ApiError> {
+    let info = kind_at(plural, project)?;
+    stored_name(info, name)?;
+    let auth = authorize(principal, Verb::Get, info, Some(name), project)?;
     if query.show_values {
-        check_show_values(&principal, info, Some(&name))?;
+        check_show_values(principal, info, Some(name))?;
     }
     let mut conn = state.store().pool().acquire().await?;
     let row = objects::fetch(
@@ -133,13 +199,56 @@ pub async fn get(
         state.store().backend(),
         &auth,
         info.kind,
-        "",
-        &name,
+        project,
+        name,
         false,
     )
     .await?
-    .ok_or_else(|| Status::not_found(info.plural, &name))?;
+    .ok_or_else(|| Status::not_found(info.plural, name))?;
     Ok(Json(to_output(row, query.show_values)))
+}
+
+/// Checks a manifest against the URL it was sent to, and authorizes writing it, including the
+/// escalation rule for whatever it grants.
+pub fn authorize_write(
+    principal: &Principal,
+    verb: Verb,
+    desired: &Desired,
+) -> Result<crate::auth::Authorized, ApiError> {
+    let auth = authorize(
+        principal,
+        verb,
+        desired.info,
+        Some(&desired.name),
+        &desired.project,
+    )?;
+    let grants: Vec<shared::rbac::Binding> = match desired.info.kind {
+        "RbacDefinition" => {
+            serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default()
+        }
+        "McpToken" => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    authorize_grants(principal, desired.info, &desired.name, &grants)?;
+    Ok(auth)
+}
+
+/// A project route fixes the project of what is written to it.
+fn place(desired: &mut Desired, project: &str) -> Result<(), ApiError> {
+    if desired.project.is_empty() {
+        desired.project = project.to_owned();
+    }
+    if desired.project != project {
+        return Err(Status::new(
+            Reason::BadRequest,
+            format!(
+                "metadata.project {:?} does not match the project in the URL {project:?}",
+                desired.project
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 pub async fn create(
@@ -148,21 +257,58 @@ pub async fn create(
     Path(plural): Path<String>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    let info = kind_for(&plural)?;
-    let desired = Desired::from_manifest(body, Some(info))?;
-    let auth = authorize(&principal, Verb::Create, info, Some(&desired.name))?;
+    create_in(&state, &principal, &plural, "", body).await
+}
+
+pub async fn create_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((project, plural)): Path<(String, String)>,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<(StatusCode, Json<Object>), ApiError> {
+    existing_project(&state, &project).await?;
+    create_in(&state, &principal, &plural, &project, body).await
+}
+
+async fn create_in(
+    state: &AppState,
+    principal: &Principal,
+    plural: &str,
+    project: &str,
+    body: Value,
+) -> Result<(StatusCode, Json<Object>), ApiError> {
+    let info = kind_at(plural, project)?;
+    let mut desired = Desired::from_manifest(body, Some(info))?;
+    place(&mut desired, project)?;
+    let auth = authorize_write(principal, Verb::Create, &desired)?;
+    if !desired.project.is_empty() && project.is_empty() {
+        existing_project(state, &desired.project).await?;
+    }
     let mut tx = state.store().begin().await?;
-    let (_, row) = domain::write(
+    let written = domain::write(
         &mut tx,
         state.store().backend(),
         &auth,
+        principal,
         desired,
         Mode::Create,
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(principal = %principal.name, kind = info.kind, name = %row.name, "created");
-    Ok((StatusCode::CREATED, Json(to_output(row, false))))
+    record(
+        principal,
+        "create",
+        info,
+        &written.row.name,
+        &written.row.project,
+        201,
+    );
+    let mut object = to_output(written.row, false);
+    if let (Some(token), Some(status)) = (written.token, object.status.as_mut()) {
+        // The raw token, this once.
+        status["token"] = Value::from(token);
+    }
+    Ok((StatusCode::CREATED, Json(object)))
 }
 
 pub async fn replace(
@@ -171,8 +317,30 @@ pub async fn replace(
     Path((plural, name)): Path<(String, String)>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    let info = kind_for(&plural)?;
-    let desired = Desired::from_manifest(body, Some(info))?;
+    replace_in(&state, &principal, &plural, "", &name, body).await
+}
+
+pub async fn replace_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((project, plural, name)): Path<(String, String, String)>,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<Object>, ApiError> {
+    existing_project(&state, &project).await?;
+    replace_in(&state, &principal, &plural, &project, &name, body).await
+}
+
+async fn replace_in(
+    state: &AppState,
+    principal: &Principal,
+    plural: &str,
+    project: &str,
+    name: &str,
+    body: Value,
+) -> Result<Json<Object>, ApiError> {
+    let info = kind_at(plural, project)?;
+    let mut desired = Desired::from_manifest(body, Some(info))?;
+    place(&mut desired, project)?;
     if desired.name != name {
         return Err(Status::new(
             Reason::BadRequest,
@@ -183,19 +351,20 @@ pub async fn replace(
         )
         .into());
     }
-    let auth = authorize(&principal, Verb::Update, info, Some(&name))?;
+    let auth = authorize_write(principal, Verb::Update, &desired)?;
     let mut tx = state.store().begin().await?;
-    let (action, row) = domain::write(
+    let written = domain::write(
         &mut tx,
         state.store().backend(),
         &auth,
+        principal,
         desired,
         Mode::Replace,
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(principal = %principal.name, kind = info.kind, name = %row.name, action = action.as_str(), "replaced");
-    Ok(Json(to_output(row, false)))
+    record(principal, "update", info, name, project, 200);
+    Ok(Json(to_output(written.row, false)))
 }
 
 pub async fn delete(
@@ -203,14 +372,53 @@ pub async fn delete(
     principal: Principal,
     Path((plural, name)): Path<(String, String)>,
 ) -> Result<Json<Object>, ApiError> {
-    let info = kind_for(&plural)?;
-    stored_name(info, &name)?;
-    let auth = authorize(&principal, Verb::Delete, info, Some(&name))?;
+    delete_in(&state, &principal, &plural, "", &name).await
+}
+
+pub async fn delete_project(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((project, plural, name)): Path<(String, String, String)>,
+) -> Result<Json<Object>, ApiError> {
+    existing_project(&state, &project).await?;
+    delete_in(&state, &principal, &plural, &project, &name).await
+}
+
+async fn delete_in(
+    state: &AppState,
+    principal: &Principal,
+    plural: &str,
+    project: &str,
+    name: &str,
+) -> Result<Json<Object>, ApiError> {
+    let info = kind_at(plural, project)?;
+    stored_name(info, name)?;
+    let auth = authorize(principal, Verb::Delete, info, Some(name), project)?;
     let mut tx = state.store().begin().await?;
-    let row = domain::delete(&mut tx, state.store().backend(), &auth, info, "", &name).await?;
+    let row = domain::delete(&mut tx, state.store().backend(), &auth, info, project, name).await?;
     tx.commit().await?;
-    tracing::info!(principal = %principal.name, kind = info.kind, name = %name, "deleted");
+    record(principal, "delete", info, name, project, 200);
     Ok(Json(to_output(row, false)))
+}
+
+fn record(
+    principal: &Principal,
+    verb: &str,
+    info: &KindInfo,
+    name: &str,
+    project: &str,
+    code: u16,
+) {
+    principal.audit().record(Event {
+        principal: &principal.audit_name(),
+        verb,
+        kind: info.plural,
+        name,
+        project: Some(project),
+        code,
+        dry_run: false,
+    });
+    tracing::info!(principal = %principal.audit_name(), verb, kind = info.kind, name, project, "changed");
 }
 
 /// Revealing sensitive values needs `edit` on the object (on every object, for a list).
@@ -219,25 +427,16 @@ fn check_show_values(
     info: &KindInfo,
     name: Option<&str>,
 ) -> Result<(), ApiError> {
-    if !info.sensitive
-        || principal
-            .permissions
-            .allows(Verb::Update, info.plural, name)
-    {
+    if !info.sensitive || principal.allows(Verb::Update, info.plural, name, "") {
         return Ok(());
     }
-    let what = name.map_or_else(
-        || info.plural.to_owned(),
-        |n| format!("{} \"{n}\"", info.plural),
-    );
-    Err(Status::new(
-        Reason::Forbidden,
-        format!(
-            "{what}: {} cannot reveal values: that needs edit on the secret",
-            principal.display()
-        ),
-    )
-    .into())
+    Err(principal.forbidden(
+        "reveal",
+        info.plural,
+        name,
+        "",
+        "cannot reveal values: that needs edit on the secret",
+    ))
 }
 
 fn encode_continue(name: &str) -> String {
@@ -246,7 +445,7 @@ fn encode_continue(name: &str) -> String {
 
 fn decode_continue(token: &str) -> Result<String, ApiError> {
     let invalid = || ApiError::from(Status::new(Reason::BadRequest, "invalid continue token"));
-    if !token.len().is_multiple_of(2) || token.len() > 512 {
+    if !token.len().is_multiple_of(2) || token.len() > 1024 {
         return Err(invalid());
     }
     let bytes = (0..token.len())
@@ -256,7 +455,9 @@ fn decode_continue(token: &str) -> Result<String, ApiError> {
         })
         .collect::<Result<Vec<u8>, _>>()?;
     let name = String::from_utf8(bytes).map_err(|_| invalid())?;
-    shared::name::check_name(&name).map_err(|_| invalid())?;
+    if name.chars().any(char::is_control) {
+        return Err(invalid());
+    }
     Ok(name)
 }
 
@@ -266,11 +467,11 @@ pub async fn project_servers(
     principal: Principal,
     Path(project): Path<String>,
 ) -> Result<Json<List>, ApiError> {
-    let projects = kind_for("projects")?;
-    let servers = kind_for("servers")?;
+    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
+    let servers = KindInfo::by_plural("servers").expect("servers is a kind");
     stored_name(projects, &project)?;
-    let project_auth = authorize(&principal, Verb::Get, projects, Some(&project))?;
-    let server_auth = authorize(&principal, Verb::List, servers, None)?;
+    let project_auth = authorize(&principal, Verb::Get, projects, Some(&project), "")?;
+    let server_auth = authorize(&principal, Verb::List, servers, None, "")?;
     let backend = state.store().backend();
     let mut conn = state.store().pool().acquire().await?;
     let row = objects::fetch(

@@ -1,76 +1,191 @@
-//! `/api/v1/auth`: login with email and password, logout, whoami.
+//! `/api/v1/auth`: login with email and password (throttled), logout, whoami, and changing
+//! one's own password.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use shared::api::{LoginRequest, LoginResponse, WhoAmI};
+use shared::api::{LoginRequest, LoginResponse, PasswordChange, WhoAmI};
+use shared::spec::MIN_PASSWORD;
 use shared::{Reason, Status};
 
-use super::error::ApiError;
+use super::error::{status_response, ApiError};
 use super::extract::JsonBody;
+use crate::audit::Event;
+use crate::auth::principal::Identity;
 use crate::auth::{password, Principal};
+use crate::domain::format_time;
 use crate::startup::AppState;
 use crate::store;
 
 /// Sessions last 12 hours.
 const SESSION_TTL: i64 = 12 * 3600;
+/// Consecutive failures before an account is throttled.
+const FREE_FAILURES: i64 = 5;
+/// The longest an account waits between attempts.
+const MAX_LOCK: i64 = 15 * 60;
+
+/// Seconds an account waits after `failures` consecutive failures: 1, 2, 4, ... up to 15 minutes.
+fn lock_seconds(failures: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        0
+    } else {
+        1i64.checked_shl((failures - FREE_FAILURES) as u32)
+            .unwrap_or(MAX_LOCK)
+            .min(MAX_LOCK)
+    }
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
 
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
-    let stored = store::auth::password_hash(state.store().pool(), &body.email).await?;
+) -> Result<Response, ApiError> {
+    let pool = state.store().pool();
+    let audit = |code: u16| {
+        state.audit().record(Event {
+            principal: &body.email,
+            verb: "login",
+            kind: "sessions",
+            name: "",
+            project: None,
+            code,
+            dry_run: false,
+        })
+    };
+    let (_, locked_until) = store::audit::login_lock(pool, &body.email).await?;
+    if locked_until > now() {
+        audit(429);
+        return Ok(too_many(locked_until - now()));
+    }
+    let stored = store::auth::password_hash(pool, &body.email).await?;
     let dummy = state.dummy_hash().to_owned();
+    let password = body.password.clone();
     // The same work, and the same answer, for an unknown email and a wrong password.
     let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&body.password, &hash),
+        Some(hash) => password::verify(&password, &hash),
         None => {
-            password::verify_against_nothing(&body.password, &dummy);
+            password::verify_against_nothing(&password, &dummy);
             false
         }
     })
     .await?;
     if !ok {
+        let started = now();
+        store::audit::login_failed(pool, &body.email, |n| {
+            if lock_seconds(n) > 0 {
+                started + lock_seconds(n)
+            } else {
+                0
+            }
+        })
+        .await?;
+        audit(401);
         tracing::info!(email = %body.email, "login failed");
         return Err(Status::new(Reason::Unauthorized, "invalid email or password").into());
     }
+    store::audit::login_succeeded(pool, &body.email).await?;
     let (token, claims) = state.sessions().issue(&body.email, SESSION_TTL);
+    audit(200);
     tracing::info!(email = %body.email, "login succeeded");
     Ok(Json(LoginResponse {
         token,
-        expires_at: rfc3339(claims.exp),
-    }))
+        expires_at: format_time(claims.exp),
+    })
+    .into_response())
+}
+
+fn too_many(wait: i64) -> Response {
+    let mut response = status_response(Status::new(
+        Reason::TooManyRequests,
+        format!("too many failed logins for this account; retry in {wait} seconds"),
+    ));
+    let value = HeaderValue::from_str(&wait.max(1).to_string()).expect("digits are a valid header");
+    response.headers_mut().insert("retry-after", value);
+    response
 }
 
 pub async fn logout(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<StatusCode, ApiError> {
-    store::auth::revoke_session(
-        state.store().pool(),
-        &principal.session.jti,
-        principal.session.expires_at,
-    )
-    .await?;
-    tracing::info!(user = %principal.name, "logged out");
+    let Identity::User { session, email } = &principal.identity else {
+        return Err(Status::new(
+            Reason::BadRequest,
+            "logout ends sessions; revoke a token by deleting it",
+        )
+        .into());
+    };
+    store::auth::revoke_session(state.store().pool(), &session.jti, session.expires_at).await?;
+    tracing::info!(user = %email, "logged out");
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn whoami(principal: Principal) -> Json<WhoAmI> {
-    Json(WhoAmI {
-        kind: "User".to_owned(),
-        name: principal.name,
-        via: "session".to_owned(),
-        expires_at: Some(rfc3339(principal.session.expires_at)),
+    Json(match &principal.identity {
+        Identity::User { email, session } => WhoAmI {
+            kind: "User".to_owned(),
+            name: email.clone(),
+            via: "session".to_owned(),
+            expires_at: Some(format_time(session.expires_at)),
+            project: None,
+            created_by: None,
+        },
+        Identity::Token(t) => WhoAmI {
+            kind: "McpToken".to_owned(),
+            name: t.name.clone(),
+            via: "token".to_owned(),
+            expires_at: t.expires_at.map(format_time),
+            project: (!t.project.is_empty()).then(|| t.project.clone()),
+            created_by: Some(t.creator.clone()),
+        },
     })
 }
 
-fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+/// A user changes their own password, proving the current one.
+pub async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let Identity::User { email, .. } = &principal.identity else {
+        return Err(Status::new(
+            Reason::BadRequest,
+            "only a logged-in user can change their password",
+        )
+        .into());
+    };
+    if body.new_password.chars().count() < MIN_PASSWORD || body.new_password.len() > 1024 {
+        let cause = shared::Cause::invalid(
+            "newPassword",
+            format!("must be {MIN_PASSWORD} to 1024 characters long"),
+        );
+        return Err(Status::invalid("password", "", vec![cause]).into());
+    }
+    let pool = state.store().pool();
+    let stored = store::auth::password_hash(pool, email)
+        .await?
+        .unwrap_or_default();
+    let (current, new) = (body.current_password, body.new_password);
+    let hash = tokio::task::spawn_blocking(move || {
+        password::verify(&current, &stored).then(|| password::hash(&new))
+    })
+    .await?;
+    let Some(hash) = hash else {
+        return Err(Status::new(Reason::Forbidden, "the current password is wrong").into());
+    };
+    store::auth::set_user_password(pool, email, &hash).await?;
+    principal.audit().record(Event {
+        principal: email,
+        verb: "update",
+        kind: "passwords",
+        name: email,
+        project: None,
+        code: 204,
+        dry_run: false,
+    });
+    Ok(StatusCode::NO_CONTENT)
 }

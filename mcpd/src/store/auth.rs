@@ -85,3 +85,64 @@ pub async fn session_revoked(pool: &AnyPool, jti: &str) -> sqlx::Result<bool> {
             .await?;
     Ok(found.is_some())
 }
+
+/// Every group, as `(name, members)`.
+pub async fn groups(pool: &AnyPool) -> sqlx::Result<Vec<(String, Vec<String>)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'Group' AND project = ''")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, spec)| {
+            let spec: shared::spec::GroupSpec = serde_json::from_str(&spec).unwrap_or_default();
+            (name, spec.members)
+        })
+        .collect())
+}
+
+/// The servers a project lists (empty when the project does not exist).
+pub async fn project_servers(pool: &AnyPool, project: &str) -> sqlx::Result<Vec<String>> {
+    let spec: Option<String> = sqlx::query_scalar(
+        "SELECT spec FROM objects WHERE kind = 'Project' AND project = '' AND name = $1",
+    )
+    .bind(project)
+    .fetch_optional(pool)
+    .await?;
+    Ok(spec
+        .and_then(|s| serde_json::from_str::<shared::spec::ProjectSpec>(&s).ok())
+        .map(|s| s.servers)
+        .unwrap_or_default())
+}
+
+pub async fn password_hash_by_id(
+    conn: &mut AnyConnection,
+    object_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT password_hash FROM credentials WHERE object_id = $1")
+        .bind(object_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn project_exists(pool: &AnyPool, project: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM objects WHERE kind = 'Project' AND project = '' AND name = $1",
+    )
+    .bind(project)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn set_user_password(pool: &AnyPool, email: &str, hash: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE credentials SET password_hash = $1 WHERE object_id = \
+         (SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $2)",
+    )
+    .bind(hash)
+    .bind(email)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The only module that runs SQL. One code path serves PostgreSQL and SQLite through sqlx's
 //! `Any` driver; the few statements that differ pick their text from [`Backend`].
 
+pub mod audit;
 pub mod auth;
 pub mod objects;
 

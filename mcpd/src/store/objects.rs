@@ -307,3 +307,95 @@ pub async fn referrers(
 fn to_text(map: &BTreeMap<String, String>) -> String {
     serde_json::to_string(map).expect("string maps always serialize")
 }
+
+/// Makes a token findable by the SHA-256 of its raw value.
+pub async fn insert_token_hash(
+    conn: &mut AnyConnection,
+    sha256: &str,
+    object_id: i64,
+    created_by: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("INSERT INTO token_hashes (sha256, object_id, created_by) VALUES ($1, $2, $3)")
+        .bind(sha256)
+        .bind(object_id)
+        .bind(created_by)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The token whose raw value hashes to `sha256`.
+pub async fn token_by_hash(pool: &sqlx::AnyPool, sha256: &str) -> sqlx::Result<Option<ObjectRow>> {
+    let row = sqlx::query(
+        "SELECT o.id, o.kind, o.project, o.name, o.uid, o.resource_version, o.labels, o.annotations, o.spec, \
+         o.status, o.created_at, o.updated_at FROM token_hashes t JOIN objects o ON o.id = t.object_id \
+         WHERE t.sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(ObjectRow::from_row).transpose()
+}
+
+/// Every token a user created.
+pub async fn tokens_created_by(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> sqlx::Result<Vec<ObjectRow>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.kind, o.project, o.name, o.uid, o.resource_version, o.labels, o.annotations, o.spec, \
+         o.status, o.created_at, o.updated_at FROM token_hashes t JOIN objects o ON o.id = t.object_id \
+         WHERE t.created_by = $1",
+    )
+    .bind(email)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(ObjectRow::from_row).collect()
+}
+
+/// Deletes every object of a kind in a project (a project's tokens when it goes).
+pub async fn delete_in_project(
+    conn: &mut AnyConnection,
+    kind: &str,
+    project: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM objects WHERE kind = $1 AND project = $2")
+        .bind(kind)
+        .bind(project)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Specs of every object of a kind (groups and RBAC definitions, for evaluating permissions).
+pub async fn specs_of_kind(pool: &sqlx::AnyPool, kind: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = $1 AND project = ''")
+        .bind(kind)
+        .fetch_all(pool)
+        .await
+}
+
+/// Writes a token's `lastUsedAt` (status bookkeeping: no new resourceVersion), unless it was
+/// revoked meanwhile.
+pub async fn touch_last_used(
+    store: &super::Store,
+    kind: &str,
+    project: &str,
+    name: &str,
+    at: &str,
+) -> sqlx::Result<()> {
+    let mut tx = store.begin().await?;
+    let auth = Authorized::bookkeeping();
+    if let Some(mut row) = fetch(&mut tx, store.backend(), &auth, kind, project, name, true).await?
+    {
+        if let Some(status) = row.status.as_mut().filter(|s| s["state"] == "active") {
+            status["lastUsedAt"] = Value::from(at);
+            sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")
+                .bind(status.to_string())
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}

@@ -1,16 +1,20 @@
 //! The spec type of each kind, with its validation and the references it makes.
 
+mod identity;
 mod project;
 mod secret;
 mod server;
+mod token;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use identity::{GroupSpec, RbacDefinitionSpec, UserSpec, MIN_PASSWORD};
 pub use project::ProjectSpec;
 pub use secret::SecretSpec;
 pub use server::{EnvSource, EnvVar, SecretKeyRef, ServerSpec, Transport};
+pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, RbacMode};
 
 use crate::object::from_value_at;
 use crate::status::Cause;

@@ -1,0 +1,89 @@
+//! Questions about access: `can-i`, answered by the code that enforces, and token
+//! introspection for gateways (RFC 7662 field names).
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+use shared::api::{CanIRequest, CanIResponse, IntrospectRequest};
+use shared::{KindInfo, Reason, Status};
+
+use super::error::ApiError;
+use super::extract::JsonBody;
+use crate::auth::principal::{active_token, sha256_hex, Identity};
+use crate::auth::{authorize_action, check, Principal, Verb};
+use crate::startup::AppState;
+
+pub async fn can_i(
+    principal: Principal,
+    JsonBody(body): JsonBody<CanIRequest>,
+) -> Result<Json<CanIResponse>, ApiError> {
+    let project = body.project.as_deref().unwrap_or("");
+    let answer = if body.verb == "run" {
+        match principal.allows_action(&body.kind) {
+            true => Ok(()),
+            false => Err(format!("cannot run action \"{}\"", body.kind)),
+        }
+    } else {
+        let verb = Verb::parse(&body.verb).ok_or_else(|| {
+            ApiError::from(Status::new(
+                Reason::BadRequest,
+                format!(
+                    "unknown verb {:?}: use get, list, create, update, delete or run",
+                    body.verb
+                ),
+            ))
+        })?;
+        let kind = KindInfo::find(&body.kind).ok_or_else(|| {
+            ApiError::from(Status::new(
+                Reason::BadRequest,
+                format!("unknown kind {:?}", body.kind),
+            ))
+        })?;
+        check(&principal, verb, kind, body.name.as_deref(), project).map(|_| ())
+    };
+    Ok(Json(match answer {
+        Ok(()) => CanIResponse {
+            allowed: true,
+            reason: format!("{} is allowed", principal.display()),
+        },
+        Err(why) => CanIResponse {
+            allowed: false,
+            reason: format!("{} {why}", principal.display()),
+        },
+    }))
+}
+
+pub async fn introspect(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<IntrospectRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let is_self = matches!(&principal.identity, Identity::Token(t)
+        if shared::token::is_well_formed(&body.token) && t.sha256 == sha256_hex(&body.token));
+    if !is_self {
+        authorize_action(&principal, "introspect")?;
+    }
+    let Some(info) = active_token(&state, &body.token).await? else {
+        return Ok(Json(json!({"active": false})));
+    };
+    let scope: Vec<String> = info
+        .bindings
+        .iter()
+        .map(|b| b.to_string().replace(' ', ":"))
+        .collect();
+    let mut answer = json!({
+        "active": true,
+        "sub": info.creator,
+        "iat": info.issued_at,
+        "tokenName": info.name,
+        "scope": scope.join(" "),
+        "tokenType": "mcpctl_pat",
+    });
+    if let Some(exp) = info.expires_at {
+        answer["exp"] = json!(exp);
+    }
+    if !info.project.is_empty() {
+        answer["project"] = json!(info.project);
+    }
+    Ok(Json(answer))
+}

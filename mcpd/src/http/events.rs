@@ -1,0 +1,126 @@
+//! `GET /api/v1/events[/{id}]`: the audit trail as AuditEvent objects, oldest first, with
+//! filters by principal, kind, name and time.
+
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use shared::object::ListMeta;
+use shared::{KindInfo, List, Object, ObjectMeta, Reason, Status};
+
+use super::error::ApiError;
+use super::extract::{Path, Query};
+use crate::auth::{authorize, Principal, Verb};
+use crate::startup::AppState;
+use crate::store::audit::{self, EventFilter, EventRow};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventQuery {
+    principal: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+    /// RFC 3339: events at or after.
+    since: Option<String>,
+    /// RFC 3339: events at or before.
+    until: Option<String>,
+    limit: Option<usize>,
+    #[serde(rename = "continue")]
+    continue_token: Option<String>,
+}
+
+fn events_kind() -> &'static KindInfo {
+    KindInfo::by_plural("events").expect("events is a kind")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<EventQuery>,
+) -> Result<Json<List>, ApiError> {
+    authorize(&principal, Verb::List, events_kind(), None, "")?;
+    for (field, value) in [("since", &query.since), ("until", &query.until)] {
+        if value
+            .as_deref()
+            .is_some_and(|v| crate::domain::parse_time(v).is_none())
+        {
+            return Err(Status::new(
+                Reason::BadRequest,
+                format!("{field} must be an RFC 3339 time"),
+            )
+            .into());
+        }
+    }
+    let after = match query.continue_token.as_deref() {
+        None => 0,
+        Some(token) => token.parse::<i64>().map_err(|_| {
+            ApiError::from(Status::new(Reason::BadRequest, "invalid continue token"))
+        })?,
+    };
+    let limit = query
+        .limit
+        .unwrap_or(super::resources::MAX_PAGE)
+        .clamp(1, super::resources::MAX_PAGE);
+    // Kinds may be given as users type them.
+    let kind = query
+        .kind
+        .as_deref()
+        .map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
+    let filter = EventFilter {
+        principal: query.principal.as_deref(),
+        kind: kind.as_deref(),
+        name: query.name.as_deref(),
+        since: query.since.as_deref(),
+        until: query.until.as_deref(),
+    };
+    state.audit().flush().await;
+    let mut rows = audit::list(state.store().pool(), &filter, after, limit as i64 + 1).await?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let last = rows.last().map(|r| r.id);
+    let mut list = List::new(rows.into_iter().map(to_object).collect());
+    if let (true, Some(last)) = (more, last) {
+        list.metadata = Some(ListMeta {
+            continue_token: Some(last.to_string()),
+        });
+    }
+    Ok(Json(list))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Object>, ApiError> {
+    authorize(&principal, Verb::Get, events_kind(), Some(&id), "")?;
+    state.audit().flush().await;
+    let row = match id.parse::<i64>() {
+        Ok(n) => audit::get(state.store().pool(), n).await?,
+        Err(_) => None,
+    };
+    row.map(|r| Json(to_object(r)))
+        .ok_or_else(|| Status::not_found("events", &shared::name::shown(&id)).into())
+}
+
+fn to_object(row: EventRow) -> Object {
+    Object {
+        api_version: shared::API_VERSION.to_owned(),
+        kind: "AuditEvent".to_owned(),
+        metadata: ObjectMeta {
+            name: row.id.to_string(),
+            created_at: Some(row.time.clone()),
+            ..ObjectMeta::default()
+        },
+        spec: serde_json::to_value(shared::spec::AuditEventSpec {
+            time: row.time,
+            principal: row.principal,
+            verb: row.verb,
+            kind: row.kind,
+            name: row.name,
+            project: row.project,
+            code: u16::try_from(row.code).unwrap_or(0),
+            dry_run: row.dry_run,
+        })
+        .expect("events serialize"),
+        status: None,
+    }
+}

@@ -1,0 +1,141 @@
+//! SQL for audit events and login throttling.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+/// One audit event as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRow {
+    pub id: i64,
+    pub time: String,
+    pub principal: String,
+    pub verb: String,
+    pub kind: String,
+    pub name: String,
+    pub project: Option<String>,
+    pub code: i64,
+    pub dry_run: bool,
+}
+
+pub async fn insert(pool: &AnyPool, events: &[EventRow]) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    for e in events {
+        sqlx::query(
+            "INSERT INTO audit_events (time, principal, verb, kind, name, project, code, dry_run) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&e.time)
+        .bind(&e.principal)
+        .bind(&e.verb)
+        .bind(&e.kind)
+        .bind(&e.name)
+        .bind(e.project.as_deref())
+        .bind(e.code)
+        .bind(i64::from(e.dry_run))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Events after `after_id`, oldest first; filters are exact matches, times are RFC 3339 bounds.
+pub struct EventFilter<'a> {
+    pub principal: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+}
+
+pub async fn list(
+    pool: &AnyPool,
+    filter: &EventFilter<'_>,
+    after_id: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
+    // Absent filters bind as NULL and match everything.
+    let rows = sqlx::query(
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
+         WHERE id > $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
+         AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
+         ORDER BY id LIMIT $7",
+    )
+    .bind(after_id)
+    .bind(filter.principal)
+    .bind(filter.kind)
+    .bind(filter.name)
+    .bind(filter.since)
+    .bind(filter.until)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
+pub async fn get(pool: &AnyPool, id: i64) -> sqlx::Result<Option<EventRow>> {
+    let row = sqlx::query(
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(event_from_row).transpose()
+}
+
+fn event_from_row(row: &AnyRow) -> sqlx::Result<EventRow> {
+    Ok(EventRow {
+        id: row.try_get("id")?,
+        time: row.try_get("time")?,
+        principal: row.try_get("principal")?,
+        verb: row.try_get("verb")?,
+        kind: row.try_get("kind")?,
+        name: row.try_get("name")?,
+        project: row.try_get("project")?,
+        code: row.try_get("code")?,
+        dry_run: row.try_get::<i64, _>("dry_run")? != 0,
+    })
+}
+
+/// Until when (unix seconds) logins to `email` are refused, and the failures so far.
+pub async fn login_lock(pool: &AnyPool, email: &str) -> sqlx::Result<(i64, i64)> {
+    let row = sqlx::query("SELECT failures, locked_until FROM login_failures WHERE email = $1")
+        .bind(email)
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(row) => Ok((row.try_get("failures")?, row.try_get("locked_until")?)),
+        None => Ok((0, 0)),
+    }
+}
+
+/// Counts one more consecutive failure and returns the new count.
+pub async fn login_failed(
+    pool: &AnyPool,
+    email: &str,
+    lock_for: impl Fn(i64) -> i64,
+) -> sqlx::Result<i64> {
+    let mut tx = pool.begin().await?;
+    let failures: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (email, failures, locked_until) VALUES ($1, 1, 0) \
+         ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures",
+    )
+    .bind(email)
+    .fetch_one(&mut *tx)
+    .await?;
+    let until = lock_for(failures);
+    sqlx::query("UPDATE login_failures SET locked_until = $1 WHERE email = $2")
+        .bind(until)
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(failures)
+}
+
+pub async fn login_succeeded(pool: &AnyPool, email: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,234 @@
+//! Role bindings and subjects, as RbacDefinitions and tokens carry them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::status::Cause;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    View,
+    Edit,
+    Run,
+}
+
+/// Actions that are not CRUD on a kind, granted by `{role: run, action: ...}`.
+pub const ACTIONS: &[&str] = &["introspect", "audit", "*"];
+
+/// `{role: view|edit, resource: servers|*, name?}` or `{role: run, action: introspect|audit|*}`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Binding {
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+}
+
+impl Binding {
+    /// Checks the binding's form, pushing problems at `field`.
+    pub fn validate(&self, field: &str, causes: &mut Vec<Cause>) {
+        match self.role {
+            Role::Run => {
+                if self.resource.is_some() || self.name.is_some() {
+                    causes.push(Cause::invalid(
+                        field,
+                        "role run takes an action, not a resource or name",
+                    ));
+                }
+                match self.action.as_deref() {
+                    None => causes.push(Cause::required(
+                        format!("{field}.action"),
+                        "role run needs an action",
+                    )),
+                    Some(a) if !ACTIONS.contains(&a) => causes.push(Cause::invalid(
+                        format!("{field}.action"),
+                        format!(
+                            "unknown action {a:?}: known actions are {}",
+                            ACTIONS.join(", ")
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            Role::View | Role::Edit => {
+                if self.action.is_some() {
+                    causes.push(Cause::invalid(
+                        format!("{field}.action"),
+                        "only role run takes an action",
+                    ));
+                }
+                match self.resource.as_deref() {
+                    None => causes.push(Cause::required(
+                        format!("{field}.resource"),
+                        "a resource (a kind's plural, or *) is required",
+                    )),
+                    Some("*") => {
+                        if self.name.is_some() {
+                            causes.push(Cause::invalid(
+                                format!("{field}.name"),
+                                "a name needs a single resource, not *",
+                            ));
+                        }
+                    }
+                    Some(r) if crate::KindInfo::by_plural(r).is_none() => causes
+                        .push(Cause::invalid(
+                        format!("{field}.resource"),
+                        format!(
+                            "unknown resource {r:?}: use a kind's plural, such as servers, or *"
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Reads the CLI form: `role:edit,resource:servers[,name:github]` or `action:introspect`.
+    pub fn parse_cli(text: &str) -> Result<Binding, String> {
+        let mut binding = Binding {
+            role: Role::Run,
+            resource: None,
+            name: None,
+            action: None,
+        };
+        let mut role = None;
+        for part in text.split(',') {
+            let (key, value) = part
+                .split_once(':')
+                .ok_or_else(|| format!("{part:?} is not key:value (in {text:?})"))?;
+            match key.trim() {
+                "role" => {
+                    role = Some(match value.trim() {
+                        "view" => Role::View,
+                        "edit" => Role::Edit,
+                        "run" => Role::Run,
+                        other => {
+                            return Err(format!("unknown role {other:?}: use view, edit or run"))
+                        }
+                    })
+                }
+                "resource" => binding.resource = Some(value.trim().to_owned()),
+                "name" => binding.name = Some(value.trim().to_owned()),
+                "action" => binding.action = Some(value.trim().to_owned()),
+                other => {
+                    return Err(format!(
+                        "unknown key {other:?} in {text:?}: use role, resource, name or action"
+                    ))
+                }
+            }
+        }
+        binding.role = match role {
+            Some(role) => role,
+            None if binding.action.is_some() => Role::Run,
+            None => return Err(format!("{text:?} needs role:view|edit or action:NAME")),
+        };
+        Ok(binding)
+    }
+
+    /// Whether holding `self` includes everything `other` grants (same name scope or broader).
+    pub fn covers(&self, other: &Binding) -> bool {
+        match (self.role, other.role) {
+            (Role::Run, Role::Run) => {
+                matches!(self.action.as_deref(), Some("*")) || self.action == other.action
+            }
+            (Role::Run, _) | (_, Role::Run) => false,
+            (mine, theirs) => {
+                let role_ok = mine == Role::Edit || theirs == Role::View;
+                let resource_ok =
+                    self.resource.as_deref() == Some("*") || self.resource == other.resource;
+                let name_ok = self.name.is_none() || self.name == other.name;
+                role_ok && resource_ok && name_ok
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Binding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.role {
+            Role::Run => write!(f, "run {}", self.action.as_deref().unwrap_or("")),
+            role => {
+                let role = if role == Role::Edit { "edit" } else { "view" };
+                write!(f, "{role} {}", self.resource.as_deref().unwrap_or(""))?;
+                if let Some(name) = &self.name {
+                    write!(f, "/{name}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks a subject: `User:<email>`, `Group:<name>` or `McpToken:<sha256 hex>`.
+pub fn check_subject(subject: &str) -> Result<(), String> {
+    let ok = match subject.split_once(':') {
+        Some(("User", email)) => crate::name::check_email(email).is_ok(),
+        Some(("Group", name)) => crate::name::check_name(name).is_ok(),
+        Some(("McpToken", hash)) => {
+            hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:?} is not a subject: use User:<email>, Group:<name> or McpToken:<sha256 hex>",
+            crate::name::shown(subject)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(text: &str) -> Binding {
+        Binding::parse_cli(text).unwrap()
+    }
+
+    #[test]
+    fn cli_forms_parse() {
+        assert_eq!(
+            b("role:edit,resource:servers,name:github").to_string(),
+            "edit servers/github"
+        );
+        assert_eq!(b("action:introspect").to_string(), "run introspect");
+        assert!(Binding::parse_cli("role:admin,resource:x").is_err());
+        assert!(Binding::parse_cli("resource:servers").is_err());
+    }
+
+    #[test]
+    fn broader_bindings_cover_narrower_ones() {
+        assert!(b("role:edit,resource:*").covers(&b("role:view,resource:servers,name:x")));
+        assert!(b("role:edit,resource:servers").covers(&b("role:edit,resource:servers,name:x")));
+        assert!(!b("role:edit,resource:servers,name:x").covers(&b("role:edit,resource:servers")));
+        assert!(!b("role:view,resource:servers").covers(&b("role:edit,resource:servers")));
+        assert!(!b("role:edit,resource:servers").covers(&b("role:edit,resource:*")));
+        assert!(b("action:*").covers(&b("action:audit")));
+        assert!(!b("action:audit").covers(&b("action:introspect")));
+    }
+
+    #[test]
+    fn subjects_are_checked() {
+        assert!(check_subject("User:a@b").is_ok());
+        assert!(check_subject("Group:ops").is_ok());
+        assert!(check_subject(&format!("McpToken:{}", "a".repeat(64))).is_ok());
+        for bad in [
+            "user:a@b",
+            "User:nope",
+            "Group:Ops",
+            "McpToken:xyz",
+            "Robot:x",
+        ] {
+            assert!(check_subject(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! User, Group and RbacDefinition: who may do what.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::Spec;
+use crate::rbac::{check_subject, Binding};
+use crate::status::Cause;
+
+/// A user; `metadata.name` is the email address. `password` is write-only: accepted on input,
+/// hashed by mcpd, never stored in the spec and never shown.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserSpec {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub display_name: String,
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
+}
+
+pub const MIN_PASSWORD: usize = 8;
+
+impl Spec for UserSpec {
+    fn validate(&self, causes: &mut Vec<Cause>) {
+        if self.display_name.chars().count() > 256
+            || self.display_name.chars().any(char::is_control)
+        {
+            causes.push(Cause::invalid(
+                "spec.displayName",
+                "must be at most 256 printable characters",
+            ));
+        }
+        if let Some(p) = &self.password {
+            if p.chars().count() < MIN_PASSWORD || p.len() > 1024 {
+                causes.push(Cause::invalid(
+                    "spec.password",
+                    format!("must be {MIN_PASSWORD} to 1024 characters long"),
+                ));
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GroupSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
+}
+
+impl Spec for GroupSpec {
+    fn validate(&self, causes: &mut Vec<Cause>) {
+        let mut seen = BTreeSet::new();
+        for (i, member) in self.members.iter().enumerate() {
+            if let Err(msg) = crate::name::check_email(member) {
+                causes.push(Cause::invalid(format!("spec.members[{i}]"), msg));
+            } else if !seen.insert(member) {
+                causes.push(Cause::new(
+                    format!("spec.members[{i}]"),
+                    "FieldValueDuplicate",
+                    format!("{member} is listed twice"),
+                ));
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RbacDefinitionSpec {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_bindings: Vec<Binding>,
+}
+
+impl Spec for RbacDefinitionSpec {
+    fn validate(&self, causes: &mut Vec<Cause>) {
+        for (i, subject) in self.subjects.iter().enumerate() {
+            if let Err(msg) = check_subject(subject) {
+                causes.push(Cause::invalid(format!("spec.subjects[{i}]"), msg));
+            }
+        }
+        for (i, binding) in self.role_bindings.iter().enumerate() {
+            binding.validate(&format!("spec.roleBindings[{i}]"), causes);
+        }
+    }
+}
