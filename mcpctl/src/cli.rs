@@ -36,6 +36,9 @@ pub struct Global {
     /// Output format
     #[arg(short, long, value_enum, global = true)]
     pub output: Option<Output>,
+    /// Project, for project-scoped objects (McpTokens) [default: the context's]
+    #[arg(short, long, env = "MCPCTL_PROJECT", global = true)]
+    pub project: Option<String>,
     /// Print no notes on stderr (data and errors still print)
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -74,6 +77,9 @@ pub enum Command {
     Logout,
     /// Show who the current credentials belong to
     Whoami(WhoamiArgs),
+    /// Ask about access, or change your password
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Manage the config file
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -99,16 +105,11 @@ impl TypedValueParser for KindParser {
         _arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        value
-            .to_str()
-            .map(str::to_owned)
-            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
+        value.to_str().map(str::to_owned).ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            shared::KINDS.iter().map(|k| PossibleValue::new(k.plural)),
-        ))
+        Some(Box::new(shared::KINDS.iter().map(|k| PossibleValue::new(k.plural))))
     }
 }
 
@@ -125,6 +126,24 @@ pub struct GetArgs {
     /// Show secret values (needs edit on the secret)
     #[arg(long)]
     pub show_values: bool,
+    /// Tokens of every project, and global ones
+    #[arg(short = 'A', long)]
+    pub all_projects: bool,
+    /// Events: only those of this principal (an email, or mcptoken:PROJECT/NAME (PREFIX))
+    #[arg(long, help_heading = "Event filters")]
+    pub principal: Option<String>,
+    /// Events: only those about this kind
+    #[arg(long = "for-kind", help_heading = "Event filters")]
+    pub for_kind: Option<String>,
+    /// Events: only those about objects of this name
+    #[arg(long = "for-name", help_heading = "Event filters")]
+    pub for_name: Option<String>,
+    /// Events: only those at or after this time (RFC 3339, or a duration ago such as 1h)
+    #[arg(long, help_heading = "Event filters")]
+    pub since: Option<String>,
+    /// Events: only those at or before this time (RFC 3339)
+    #[arg(long, help_heading = "Event filters")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +230,58 @@ pub enum CreateCommand {
         #[arg(long = "label")]
         labels: Vec<String>,
     },
+    /// Create a user (the name is an email address)
+    User {
+        email: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from stdin
+        #[arg(long)]
+        password_stdin: bool,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Create a group
+    Group {
+        name: String,
+        /// A member's email; repeatable
+        #[arg(long = "member")]
+        members: Vec<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Create an RBAC definition
+    #[command(visible_alias = "rbacdefinition")]
+    Rbac {
+        name: String,
+        /// User:EMAIL, Group:NAME or McpToken:SHA256; repeatable
+        #[arg(long = "subject")]
+        subjects: Vec<String>,
+        /// role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable
+        #[arg(long = "roleBindings", visible_alias = "role-binding")]
+        role_bindings: Vec<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Create an McpToken (in the project of -p, or global) and print it, once
+    #[command(visible_alias = "token")]
+    Mcptoken {
+        name: String,
+        /// A binding, in the form of --roleBindings; repeatable
+        #[arg(long = "bind")]
+        bind: Vec<String>,
+        /// clone: copy your own bindings
+        #[arg(long, value_parser = ["empty", "clone"])]
+        rbac: Option<String>,
+        /// 30d, 12h, 45m, never or an RFC 3339 time [default: never]
+        #[arg(long)]
+        ttl: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// Create a secret
     Secret {
         name: String,
@@ -258,6 +329,23 @@ pub struct WhoamiArgs {
     /// Also print the bearer token
     #[arg(long)]
     pub show_token: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no
+    CanI {
+        /// get, list, create, update, delete, or run (then KIND is an action such as introspect)
+        verb: String,
+        /// KIND or KIND/NAME
+        #[arg(value_parser = KindParser)]
+        kind: String,
+    },
+    /// Change your own password (current, then new, on two lines with --password-stdin)
+    Password {
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,8 +6,11 @@ use reqwest::blocking::{Client as Http, RequestBuilder};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use shared::api::{ApplyRequest, ApplyResponse, LoginRequest, LoginResponse, Version, WhoAmI};
-use shared::{KindInfo, List, Object, Reason, Status};
+use shared::api::{
+    ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, LoginRequest, LoginResponse, PasswordChange, Version,
+    WhoAmI,
+};
+use shared::{KindInfo, List, Object, Reason, Scope, Status};
 
 use crate::config::Target;
 use crate::error::{Error, Result};
@@ -29,11 +32,7 @@ impl Client {
             .user_agent(concat!("mcpctl/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds");
-        Client {
-            http,
-            target,
-            verbose,
-        }
+        Client { http, target, verbose }
     }
 
     pub fn target(&self) -> &Target {
@@ -53,26 +52,17 @@ impl Client {
     }
 
     fn send<T: DeserializeOwned>(&self, builder: RequestBuilder) -> Result<T> {
-        let response = builder.send().map_err(|e| Error::Unreachable {
-            url: self.target.server.clone(),
-            detail: root_cause(&e),
-        })?;
+        let response = builder
+            .send()
+            .map_err(|e| Error::Unreachable { url: self.target.server.clone(), detail: root_cause(&e) })?;
         let code = response.status();
-        let bytes = response.bytes().map_err(|e| Error::Unreachable {
-            url: self.target.server.clone(),
-            detail: root_cause(&e),
-        })?;
+        let bytes = response
+            .bytes()
+            .map_err(|e| Error::Unreachable { url: self.target.server.clone(), detail: root_cause(&e) })?;
         if code.is_success() {
-            let body = if bytes.is_empty() {
-                b"null".as_slice()
-            } else {
-                &bytes
-            };
+            let body = if bytes.is_empty() { b"null".as_slice() } else { &bytes };
             return serde_json::from_slice(body).map_err(|e| {
-                Error::from(Status::new(
-                    Reason::InternalError,
-                    format!("unexpected response from the server: {e}"),
-                ))
+                Error::from(Status::new(Reason::InternalError, format!("unexpected response from the server: {e}")))
             });
         }
         let status = serde_json::from_slice::<Status>(&bytes).unwrap_or_else(|_| {
@@ -95,6 +85,7 @@ impl Client {
     pub fn list(
         &self,
         kind: &KindInfo,
+        project: &str,
         selector: Option<&str>,
         show_values: bool,
     ) -> Result<Vec<Object>> {
@@ -111,10 +102,7 @@ impl Client {
             if let Some(token) = next.take() {
                 query.push(("continue", token));
             }
-            let page: List = self.send(
-                self.request(Method::GET, &format!("/api/v1/{}", kind.plural))
-                    .query(&query),
-            )?;
+            let page: List = self.send(self.request(Method::GET, &collection_path(kind, project)).query(&query))?;
             items.extend(page.items);
             match page.metadata.and_then(|m| m.continue_token) {
                 Some(token) => next = Some(token),
@@ -123,45 +111,60 @@ impl Client {
         }
     }
 
-    pub fn get(&self, kind: &KindInfo, name: &str, show_values: bool) -> Result<Object> {
-        let mut builder = self.request(Method::GET, &object_path(kind, name));
+    pub fn get(&self, kind: &KindInfo, project: &str, name: &str, show_values: bool) -> Result<Object> {
+        let mut builder = self.request(Method::GET, &object_path(kind, project, name));
         if show_values {
             builder = builder.query(&[("showValues", "true")]);
         }
         self.send(builder)
     }
 
-    pub fn create(&self, kind: &KindInfo, manifest: &Value) -> Result<Object> {
-        self.send(
-            self.request(Method::POST, &format!("/api/v1/{}", kind.plural))
-                .json(manifest),
-        )
+    pub fn create(&self, kind: &KindInfo, project: &str, manifest: &Value) -> Result<Object> {
+        self.send(self.request(Method::POST, &collection_path(kind, project)).json(manifest))
     }
 
-    pub fn delete(&self, kind: &KindInfo, name: &str) -> Result<Object> {
-        self.send(self.request(Method::DELETE, &object_path(kind, name)))
+    pub fn delete(&self, kind: &KindInfo, project: &str, name: &str) -> Result<Object> {
+        self.send(self.request(Method::DELETE, &object_path(kind, project, name)))
+    }
+
+    pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
+        self.send(self.request(Method::POST, "/api/v1/auth/can-i").json(question))
+    }
+
+    pub fn change_password(&self, change: &PasswordChange) -> Result<()> {
+        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/password").json(change)).map(|_| ())
+    }
+
+    /// Audit events matching `filters` (query parameters), following pages.
+    pub fn events(&self, filters: &[(&str, String)]) -> Result<Vec<Object>> {
+        let mut items = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut query = filters.to_vec();
+            if let Some(token) = next.take() {
+                query.push(("continue", token));
+            }
+            let page: List = self.send(self.request(Method::GET, "/api/v1/events").query(&query))?;
+            items.extend(page.items);
+            match page.metadata.and_then(|m| m.continue_token) {
+                Some(token) => next = Some(token),
+                None => return Ok(items),
+            }
+        }
     }
 
     pub fn apply(&self, items: Vec<Value>, dry_run: bool, atomic: bool) -> Result<ApplyResponse> {
         let query = [("dryRun", dry_run), ("atomic", atomic)];
-        self.send(
-            self.request(Method::POST, "/api/v1/apply")
-                .query(&query)
-                .json(&ApplyRequest { items }),
-        )
+        self.send(self.request(Method::POST, "/api/v1/apply").query(&query).json(&ApplyRequest { items }))
     }
 
     pub fn login(&self, email: &str, password: &str) -> Result<LoginResponse> {
-        let body = LoginRequest {
-            email: email.to_owned(),
-            password: password.to_owned(),
-        };
+        let body = LoginRequest { email: email.to_owned(), password: password.to_owned() };
         self.send(self.request(Method::POST, "/api/v1/auth/login").json(&body))
     }
 
     pub fn logout(&self) -> Result<()> {
-        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/logout"))
-            .map(|_| ())
+        self.send::<Value>(self.request(Method::POST, "/api/v1/auth/logout")).map(|_| ())
     }
 
     pub fn whoami(&self) -> Result<WhoAmI> {
@@ -173,11 +176,22 @@ impl Client {
     }
 }
 
-fn object_path(kind: &KindInfo, name: &str) -> String {
-    // Names are checked DNS labels on the server; anything else is escaped so it cannot
-    // change the path.
-    let escaped: String = name
-        .bytes()
+/// Where a kind's objects live: under the project for a project's tokens.
+fn collection_path(kind: &KindInfo, project: &str) -> String {
+    if project.is_empty() || kind.scope != Scope::Project {
+        format!("/api/v1/{}", kind.plural)
+    } else {
+        format!("/api/v1/projects/{}/{}", escape(project), kind.plural)
+    }
+}
+
+fn object_path(kind: &KindInfo, project: &str, name: &str) -> String {
+    format!("{}/{}", collection_path(kind, project), escape(name))
+}
+
+/// Names are checked on the server; anything unusual is escaped so it cannot change the path.
+fn escape(name: &str) -> String {
+    name.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._@".contains(&b) {
                 (b as char).to_string()
@@ -185,8 +199,7 @@ fn object_path(kind: &KindInfo, name: &str) -> String {
                 format!("%{b:02X}")
             }
         })
-        .collect();
-    format!("/api/v1/{}/{escaped}", kind.plural)
+        .collect()
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

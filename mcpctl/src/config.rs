@@ -34,6 +34,8 @@ pub struct Context {
 pub struct Target {
     pub server: String,
     pub token: Option<String>,
+    /// The default project for project-scoped kinds.
+    pub project: Option<String>,
 }
 
 pub fn path(global: &Global) -> PathBuf {
@@ -56,18 +58,13 @@ impl ConfigFile {
             Ok(text) => serde_yaml_ng::from_str(&text)
                 .map_err(|e| Error::Invalid(format!("config file {}: {e}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
-            Err(e) => Err(Error::Invalid(format!(
-                "cannot read config file {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(Error::Invalid(format!("cannot read config file {}: {e}", path.display()))),
         }
     }
 
     /// Writes the file with mode 0600: it holds credentials.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let fail = |e: std::io::Error| {
-            Error::Invalid(format!("cannot write config file {}: {e}", path.display()))
-        };
+        let fail = |e: std::io::Error| Error::Invalid(format!("cannot write config file {}: {e}", path.display()));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
@@ -79,15 +76,11 @@ impl ConfigFile {
             use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
             options.mode(0o600);
             let mut file = options.open(path).map_err(fail)?;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(fail)?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
             file.write_all(text.as_bytes()).map_err(fail)
         }
         #[cfg(not(unix))]
-        options
-            .open(path)
-            .and_then(|mut f| f.write_all(text.as_bytes()))
-            .map_err(fail)
+        options.open(path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(fail)
     }
 
     pub fn context(&self, name: &str) -> Option<&Context> {
@@ -96,15 +89,12 @@ impl ConfigFile {
 
     /// The context to use: `--context`, else the current one.
     pub fn selected(&self, global: &Global) -> Result<Option<&Context>> {
-        match global
-            .context
-            .as_deref()
-            .or(self.current_context.as_deref())
-        {
+        match global.context.as_deref().or(self.current_context.as_deref()) {
             None => Ok(None),
-            Some(name) => self.context(name).map(Some).ok_or_else(|| {
-                Error::usage(format!("context {name:?} not found in the config file"))
-            }),
+            Some(name) => self
+                .context(name)
+                .map(Some)
+                .ok_or_else(|| Error::usage(format!("context {name:?} not found in the config file"))),
         }
     }
 
@@ -126,16 +116,14 @@ pub fn target(global: &Global) -> Result<Target> {
         .or_else(|| context.map(|c| c.server.clone()).filter(|s| !s.is_empty()))
         .ok_or_else(|| Error::Usage {
             message: "no server configured".to_owned(),
-            hint: Some("pass --server URL, run `mcpctl login --server URL`, or use --config <mcpd data dir>/admin.yaml".to_owned()),
+            hint: Some(
+                "pass --server URL, run `mcpctl login --server URL`, or use --config <mcpd data dir>/admin.yaml"
+                    .to_owned(),
+            ),
         })?;
-    let token = global
-        .token
-        .clone()
-        .or_else(|| context.and_then(|c| c.token.clone()));
-    Ok(Target {
-        server: server.trim_end_matches('/').to_owned(),
-        token,
-    })
+    let token = global.token.clone().or_else(|| context.and_then(|c| c.token.clone()));
+    let project = global.project.clone().or_else(|| context.and_then(|c| c.project.clone()));
+    Ok(Target { server: server.trim_end_matches('/').to_owned(), token, project })
 }
 
 /// The mcpd URL among the `--server` values (or `MCPCTL_SERVER`). Plain names are not URLs:
@@ -145,17 +133,10 @@ pub fn server_url(global: &Global) -> Result<Option<String>> {
     if let Some(url) = urls.last() {
         return Ok(Some(url.to_string()));
     }
-    Ok(std::env::var("MCPCTL_SERVER")
-        .ok()
-        .filter(|s| s.contains("://")))
+    Ok(std::env::var("MCPCTL_SERVER").ok().filter(|s| s.contains("://")))
 }
 
 /// The `--server` values that name servers rather than the mcpd URL.
 pub fn server_names(global: &Global) -> Vec<String> {
-    global
-        .server
-        .iter()
-        .filter(|s| !s.contains("://"))
-        .cloned()
-        .collect()
+    global.server.iter().filter(|s| !s.contains("://")).cloned().collect()
 }

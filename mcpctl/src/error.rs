@@ -9,10 +9,7 @@ pub enum Error {
     /// The server could not be reached (exit 2).
     Unreachable { url: String, detail: String },
     /// The command line is wrong (exit 2); the hint, if any, says what to do.
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
+    Usage { message: String, hint: Option<String> },
     /// Local input is invalid, such as a manifest (exit 1).
     Invalid(String),
     /// Failed already, with messages printed (exit 1).
@@ -21,10 +18,7 @@ pub enum Error {
 
 impl Error {
     pub fn usage(message: impl Into<String>) -> Error {
-        Error::Usage {
-            message: message.into(),
-            hint: None,
-        }
+        Error::Usage { message: message.into(), hint: None }
     }
 
     pub fn exit_code(&self) -> u8 {

@@ -19,7 +19,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     print::set_quiet(cli.global.quiet);
     let names = config::server_names(&cli.global);
-    let takes_names = matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
+    let takes_names =
+        matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
     if !names.is_empty() && !takes_names {
         print::error(&error::Error::Usage {
             message: format!("--server expects the mcpd URL, got {:?}", names[0]),
@@ -48,6 +49,17 @@ fn main() -> ExitCode {
         Command::Logout => commands::session::logout(&ctx),
         Command::Whoami(args) => commands::session::whoami(&ctx, args),
         Command::Config(command) => commands::config::run(&ctx, command),
+        Command::Auth(cli::AuthCommand::CanI { verb, kind }) => {
+            // can-i: exit 0 yes, 1 no.
+            return match commands::auth::can_i(&ctx, verb, kind) {
+                Ok(allowed) => ExitCode::from(u8::from(!allowed)),
+                Err(e) => {
+                    print::error(&e);
+                    ExitCode::from(e.exit_code())
+                }
+            };
+        }
+        Command::Auth(cli::AuthCommand::Password { password_stdin }) => commands::auth::password(&ctx, *password_stdin),
         Command::ApiResources => {
             commands::api_resources::run();
             Ok(())

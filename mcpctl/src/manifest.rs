@@ -45,11 +45,7 @@ pub fn read(args: &[String]) -> Result<Vec<Doc>> {
                 .map_err(|e| Error::Invalid(format!("cannot read directory {arg}: {e}")))?
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
                 .filter(|p| {
-                    p.is_file()
-                        && matches!(
-                            p.extension().and_then(|e| e.to_str()),
-                            Some("yaml" | "yml" | "json")
-                        )
+                    p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
                 })
                 .collect();
             files.sort();
@@ -64,8 +60,8 @@ pub fn read(args: &[String]) -> Result<Vec<Doc>> {
 }
 
 fn read_file(path: &Path, docs: &mut Vec<Doc>) -> Result<()> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))?;
     parse(&path.display().to_string(), &text, docs)
 }
 
@@ -74,8 +70,7 @@ pub fn parse(source: &str, text: &str, docs: &mut Vec<Doc>) -> Result<()> {
     let mut index = 0;
     for document in serde_yaml_ng::Deserializer::from_str(text) {
         index += 1;
-        let value = Value::deserialize(document)
-            .map_err(|e| Error::Invalid(format!("error parsing {source}: {e}")))?;
+        let value = Value::deserialize(document).map_err(|e| Error::Invalid(format!("error parsing {source}: {e}")))?;
         let at = |i: usize| {
             if i == 1 {
                 source.to_owned()
@@ -99,7 +94,9 @@ pub fn parse(source: &str, text: &str, docs: &mut Vec<Doc>) -> Result<()> {
 
 fn checked(source: String, value: Value) -> Result<Doc> {
     if !value.is_object() {
-        return Err(Error::Invalid(format!("error parsing {source}: a manifest must be a mapping with apiVersion, kind, metadata and spec")));
+        return Err(Error::Invalid(format!(
+            "error parsing {source}: a manifest must be a mapping with apiVersion, kind, metadata and spec"
+        )));
     }
     Ok(Doc { source, value })
 }
@@ -121,9 +118,7 @@ mod tests {
     #[test]
     fn malformed_yaml_names_line_and_column() {
         let mut docs = Vec::new();
-        let Err(Error::Invalid(msg)) =
-            parse("f.yaml", "kind: Server\nmetadata:\n  name: [a\n", &mut docs)
-        else {
+        let Err(Error::Invalid(msg)) = parse("f.yaml", "kind: Server\nmetadata:\n  name: [a\n", &mut docs) else {
             panic!("malformed YAML must fail");
         };
         assert!(msg.contains("line") && msg.contains("column"), "{msg}");
@@ -131,13 +126,14 @@ mod tests {
 
     #[test]
     fn alias_bombs_are_refused_quickly() {
-        let mut text = String::from(
-            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-        );
+        let mut text =
+            String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for i in 1..9u8 {
             let prev = (b'a' + i - 1) as char;
             let cur = (b'a' + i) as char;
-            text.push_str(&format!("{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+            text.push_str(&format!(
+                "{cur}: &{cur} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
         }
         let started = std::time::Instant::now();
         let mut docs = Vec::new();

@@ -28,12 +28,7 @@ pub enum Command {
 #[derive(Clone, Debug, Args)]
 pub struct Config {
     /// Address to listen on
-    #[arg(
-        long,
-        env = "MCPD_LISTEN",
-        default_value = "127.0.0.1:3100",
-        global = true
-    )]
+    #[arg(long, env = "MCPD_LISTEN", default_value = "127.0.0.1:3100", global = true)]
     pub listen: String,
     /// postgres://... or sqlite://...; default: an SQLite file in the data dir
     #[arg(long, env = "MCPD_DATABASE_URL", global = true, hide_env_values = true)]
@@ -42,21 +37,10 @@ pub struct Config {
     #[arg(long, env = "MCPD_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Email of the admin user created on first start
-    #[arg(
-        long,
-        env = "MCPD_ADMIN_EMAIL",
-        default_value = "admin@localhost",
-        global = true
-    )]
+    #[arg(long, env = "MCPD_ADMIN_EMAIL", default_value = "admin@localhost", global = true)]
     pub admin_email: String,
     /// Password of the admin user created on first start [default: random, printed once]
-    #[arg(
-        long = "admin-password",
-        env = "MCPD_ADMIN_PASSWORD",
-        hide = true,
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long = "admin-password", env = "MCPD_ADMIN_PASSWORD", hide = true, hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
     /// Server URL written into admin.yaml [default: derived from --listen]
     #[arg(long, env = "MCPD_PUBLIC_URL", global = true)]
@@ -79,10 +63,7 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir().join("mcpd.db").display()
-            ),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir().join("mcpd.db").display()),
         }
     }
 }

@@ -57,15 +57,8 @@ impl AppState {
     pub fn note_token_use(&self, token: &TokenInfo) {
         let now = Instant::now();
         {
-            let mut seen = self
-                .inner
-                .last_used
-                .lock()
-                .expect("last-used map is never poisoned");
-            if seen
-                .get(&token.object_id)
-                .is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY)
-            {
+            let mut seen = self.inner.last_used.lock().expect("last-used map is never poisoned");
+            if seen.get(&token.object_id).is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY) {
                 return;
             }
             seen.insert(token.object_id, now);
@@ -73,14 +66,7 @@ impl AppState {
         let store = self.inner.store.clone();
         let (kind, project, name) = ("McpToken", token.project.clone(), token.name.clone());
         tokio::spawn(async move {
-            if let Err(e) = store::objects::touch_last_used(
-                &store,
-                kind,
-                &project,
-                &name,
-                &crate::domain::now(),
-            )
-            .await
+            if let Err(e) = store::objects::touch_last_used(&store, kind, &project, &name, &crate::domain::now()).await
             {
                 tracing::warn!(error = %e, "could not record a token's last use");
             }
@@ -102,17 +88,13 @@ impl Application {
         let url = config.database_url();
         let store = Store::connect(&url).await?;
         store.migrate().await?;
-        let secret = store::auth::setting_or_insert(
-            store.pool(),
-            "session_signing_key",
-            &SessionKeys::generate_secret(),
-        )
-        .await
-        .context("reading the session signing key")?;
+        let secret =
+            store::auth::setting_or_insert(store.pool(), "session_signing_key", &SessionKeys::generate_secret())
+                .await
+                .context("reading the session signing key")?;
         let sessions = SessionKeys::new(secret.as_bytes());
-        let listener = TcpListener::bind(&config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         let server_url = config.public_url.clone().unwrap_or_else(|| url_for(addr));
         bootstrap::run(
@@ -125,30 +107,17 @@ impl Application {
             },
         )
         .await?;
-        let dummy_hash =
-            tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
+        let dummy_hash = tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
         let (audit, audit_writer) = audit::spawn_writer(store.clone());
         let state = AppState {
-            inner: Arc::new(Inner {
-                store,
-                sessions,
-                dummy_hash,
-                audit,
-                last_used: Mutex::new(HashMap::new()),
-            }),
+            inner: Arc::new(Inner { store, sessions, dummy_hash, audit, last_used: Mutex::new(HashMap::new()) }),
         };
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
-        Ok(Application {
-            listener,
-            state,
-            audit_writer,
-        })
+        Ok(Application { listener, state, audit_writer })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, then drains in-flight requests.
@@ -158,9 +127,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let store = self.state.store().clone();
         let app = crate::http::router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         // The router and every audit sink are gone now: let the writer finish the queue.
         let _ = tokio::time::timeout(Duration::from_secs(10), self.audit_writer).await;
         store.close().await;
@@ -202,11 +169,7 @@ pub async fn stop_signal() {
 }
 
 fn url_for(addr: SocketAddr) -> String {
-    let host = if addr.ip().is_unspecified() {
-        "127.0.0.1".to_owned()
-    } else {
-        addr.ip().to_string()
-    };
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { addr.ip().to_string() };
     if addr.is_ipv6() && !addr.ip().is_unspecified() {
         format!("http://[{host}]:{}", addr.port())
     } else {
@@ -223,8 +186,7 @@ fn backend_name(url: &str) -> &'static str {
 }
 
 fn ensure_private_dir(dir: &PathBuf) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create data dir {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data dir {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

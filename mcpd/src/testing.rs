@@ -32,14 +32,9 @@ pub async fn database_url(backend: Backend, dir: &Path) -> String {
             rand::rngs::OsRng.fill_bytes(&mut suffix);
             let name = format!("mcpd_test_{}", crate::auth::session::hex(&suffix));
             sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&base)
-                .await
-                .expect("connect to the test PostgreSQL");
+            let mut conn = sqlx::AnyConnection::connect(&base).await.expect("connect to the test PostgreSQL");
             // Identifiers cannot be bound; this one is made of hex digits only.
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
             let _ = conn.close().await;
             with_database(&base, &name)
         }
@@ -53,11 +48,7 @@ pub fn with_database(base: &str, name: &str) -> String {
         None => (base, None),
     };
     let prefix = match without_query.rsplit_once('/') {
-        Some((prefix, _))
-            if prefix.contains("://") && prefix.len() > prefix.find("://").unwrap() + 3 =>
-        {
-            prefix
-        }
+        Some((prefix, _)) if prefix.contains("://") && prefix.len() > prefix.find("://").unwrap() + 3 => prefix,
         _ => without_query,
     };
     match query {
@@ -98,10 +89,7 @@ mod tests {
 
     #[test]
     fn database_names_are_swapped_in_urls() {
-        assert_eq!(
-            with_database("postgres://u@h:5/postgres", "t"),
-            "postgres://u@h:5/t"
-        );
+        assert_eq!(with_database("postgres://u@h:5/postgres", "t"), "postgres://u@h:5/t");
         assert_eq!(
             with_database("postgres://u@h:5/postgres?sslmode=disable", "t"),
             "postgres://u@h:5/t?sslmode=disable"

@@ -70,16 +70,8 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 0,
         columns: &[
-            Column {
-                header: "KEYS",
-                wide: false,
-                value: |o| count(&o.spec["data"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "KEYS", wide: false, value: |o| count(&o.spec["data"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: true,
         normalize: spec::normalize::<spec::SecretSpec>,
@@ -97,26 +89,10 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 1,
         columns: &[
-            Column {
-                header: "TRANSPORT",
-                wide: false,
-                value: |o| text(&o.spec["transport"]),
-            },
-            Column {
-                header: "TARGET",
-                wide: false,
-                value: server_target,
-            },
-            Column {
-                header: "ENV",
-                wide: true,
-                value: |o| count(&o.spec["env"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "TRANSPORT", wide: false, value: |o| text(&o.spec["transport"]) },
+            Column { header: "TARGET", wide: false, value: server_target },
+            Column { header: "ENV", wide: true, value: |o| count(&o.spec["env"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::ServerSpec>,
@@ -134,21 +110,9 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 2,
         columns: &[
-            Column {
-                header: "SERVERS",
-                wide: false,
-                value: |o| count(&o.spec["servers"]),
-            },
-            Column {
-                header: "DESCRIPTION",
-                wide: false,
-                value: |o| text(&o.spec["description"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "SERVERS", wide: false, value: |o| count(&o.spec["servers"]) },
+            Column { header: "DESCRIPTION", wide: false, value: |o| text(&o.spec["description"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::ProjectSpec>,
@@ -166,16 +130,8 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 3,
         columns: &[
-            Column {
-                header: "DISPLAY NAME",
-                wide: false,
-                value: |o| text(&o.spec["displayName"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "DISPLAY NAME", wide: false, value: |o| text(&o.spec["displayName"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::UserSpec>,
@@ -193,16 +149,8 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 4,
         columns: &[
-            Column {
-                header: "MEMBERS",
-                wide: false,
-                value: |o| count(&o.spec["members"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "MEMBERS", wide: false, value: |o| count(&o.spec["members"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::GroupSpec>,
@@ -220,21 +168,9 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 5,
         columns: &[
-            Column {
-                header: "SUBJECTS",
-                wide: false,
-                value: |o| count(&o.spec["subjects"]),
-            },
-            Column {
-                header: "BINDINGS",
-                wide: false,
-                value: |o| count(&o.spec["roleBindings"]),
-            },
-            Column {
-                header: "LABELS",
-                wide: true,
-                value: labels,
-            },
+            Column { header: "SUBJECTS", wide: false, value: |o| count(&o.spec["subjects"]) },
+            Column { header: "BINDINGS", wide: false, value: |o| count(&o.spec["roleBindings"]) },
+            Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::RbacDefinitionSpec>,
@@ -255,38 +191,13 @@ pub static KINDS: &[KindInfo] = &[
             Column {
                 header: "PROJECT",
                 wide: false,
-                value: |o| {
-                    o.metadata
-                        .project
-                        .clone()
-                        .unwrap_or_else(|| "<global>".to_owned())
-                },
+                value: |o| o.metadata.project.clone().unwrap_or_else(|| "<global>".to_owned()),
             },
-            Column {
-                header: "PREFIX",
-                wide: false,
-                value: |o| status_text(o, "prefix"),
-            },
-            Column {
-                header: "LAST USED",
-                wide: false,
-                value: |o| or_never(status_text(o, "lastUsedAt")),
-            },
-            Column {
-                header: "EXPIRES",
-                wide: false,
-                value: |o| or_never(status_text(o, "expiresAt")),
-            },
-            Column {
-                header: "STATUS",
-                wide: false,
-                value: |o| status_text(o, "state"),
-            },
-            Column {
-                header: "CREATED BY",
-                wide: true,
-                value: |o| status_text(o, "createdBy"),
-            },
+            Column { header: "PREFIX", wide: false, value: |o| status_text(o, "prefix") },
+            Column { header: "LAST USED", wide: false, value: |o| or_never(status_text(o, "lastUsedAt")) },
+            Column { header: "EXPIRES", wide: false, value: |o| or_never(status_text(o, "expiresAt")) },
+            Column { header: "STATUS", wide: false, value: |o| status_text(o, "state") },
+            Column { header: "CREATED BY", wide: true, value: |o| status_text(o, "createdBy") },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::McpTokenSpec>,
@@ -304,36 +215,12 @@ pub static KINDS: &[KindInfo] = &[
         scope: Scope::Global,
         apply_order: 7,
         columns: &[
-            Column {
-                header: "TIME",
-                wide: false,
-                value: |o| text(&o.spec["time"]),
-            },
-            Column {
-                header: "PRINCIPAL",
-                wide: false,
-                value: |o| text(&o.spec["principal"]),
-            },
-            Column {
-                header: "VERB",
-                wide: false,
-                value: |o| text(&o.spec["verb"]),
-            },
-            Column {
-                header: "OBJECT",
-                wide: false,
-                value: event_object,
-            },
-            Column {
-                header: "CODE",
-                wide: false,
-                value: |o| o.spec["code"].to_string(),
-            },
-            Column {
-                header: "DRY RUN",
-                wide: true,
-                value: |o| o.spec["dryRun"].to_string(),
-            },
+            Column { header: "TIME", wide: false, value: |o| text(&o.spec["time"]) },
+            Column { header: "PRINCIPAL", wide: false, value: |o| text(&o.spec["principal"]) },
+            Column { header: "VERB", wide: false, value: |o| text(&o.spec["verb"]) },
+            Column { header: "OBJECT", wide: false, value: event_object },
+            Column { header: "CODE", wide: false, value: |o| o.spec["code"].to_string() },
+            Column { header: "DRY RUN", wide: true, value: |o| o.spec["dryRun"].to_string() },
         ],
         sensitive: false,
         normalize: spec::normalize::<spec::AuditEventSpec>,
@@ -368,11 +255,7 @@ impl KindInfo {
 
     /// Every word [`KindInfo::find`] accepts, for completion and suggestions.
     pub fn all_words() -> impl Iterator<Item = &'static str> {
-        KINDS.iter().flat_map(|k| {
-            [k.plural, k.singular]
-                .into_iter()
-                .chain(k.aliases.iter().copied())
-        })
+        KINDS.iter().flat_map(|k| [k.plural, k.singular].into_iter().chain(k.aliases.iter().copied()))
     }
 }
 
@@ -389,12 +272,7 @@ fn count(v: &Value) -> String {
 }
 
 fn labels(o: &Object) -> String {
-    let pairs: Vec<String> = o
-        .metadata
-        .labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
+    let pairs: Vec<String> = o.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if pairs.is_empty() {
         "<none>".to_owned()
     } else {
@@ -403,11 +281,7 @@ fn labels(o: &Object) -> String {
 }
 
 fn status_text(o: &Object, field: &str) -> String {
-    o.status
-        .as_ref()
-        .and_then(|s| s[field].as_str())
-        .unwrap_or("")
-        .to_owned()
+    o.status.as_ref().and_then(|s| s[field].as_str()).unwrap_or("").to_owned()
 }
 
 fn or_never(text: String) -> String {
@@ -448,10 +322,7 @@ mod tests {
     #[test]
     fn every_word_finds_exactly_one_kind() {
         for word in KindInfo::all_words() {
-            let matches = KINDS
-                .iter()
-                .filter(|k| KindInfo::find(word) == Some(*k))
-                .count();
+            let matches = KINDS.iter().filter(|k| KindInfo::find(word) == Some(*k)).count();
             assert_eq!(matches, 1, "{word}");
         }
         assert_eq!(KindInfo::find("SRV").map(|k| k.kind), Some("Server"));
@@ -465,18 +336,6 @@ mod tests {
             k.sort_by_key(|k| k.apply_order);
             k.iter().map(|k| k.kind).collect()
         };
-        assert_eq!(
-            order,
-            [
-                "Secret",
-                "Server",
-                "Project",
-                "User",
-                "Group",
-                "RbacDefinition",
-                "McpToken",
-                "AuditEvent"
-            ]
-        );
+        assert_eq!(order, ["Secret", "Server", "Project", "User", "Group", "RbacDefinition", "McpToken", "AuditEvent"]);
     }
 }

@@ -15,9 +15,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
         return Err(format!("must be no more than {MAX_NAME} characters"));
     }
     let bytes = name.as_bytes();
-    let ok_inner = bytes
-        .iter()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
+    let ok_inner = bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-');
     let ok_ends = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     if !ok_inner || !ok_ends(bytes[0]) || !ok_ends(bytes[bytes.len() - 1]) {
         return Err(format!(
@@ -58,11 +56,7 @@ pub fn check_labels(field: &str, labels: &BTreeMap<String, String>, causes: &mut
 }
 
 /// Annotation keys follow label-key syntax; values are free text up to 256 KiB in all.
-pub fn check_annotations(
-    field: &str,
-    annotations: &BTreeMap<String, String>,
-    causes: &mut Vec<Cause>,
-) {
+pub fn check_annotations(field: &str, annotations: &BTreeMap<String, String>, causes: &mut Vec<Cause>) {
     let mut total = 0;
     for (key, value) in annotations {
         total += key.len() + value.len();
@@ -71,10 +65,7 @@ pub fn check_annotations(
         }
     }
     if total > 256 * 1024 {
-        causes.push(Cause::invalid(
-            field,
-            "annotations must be no more than 262144 bytes in all",
-        ));
+        causes.push(Cause::invalid(field, "annotations must be no more than 262144 bytes in all"));
     }
 }
 
@@ -84,14 +75,9 @@ fn check_label_key(key: &str) -> Result<(), String> {
         None => (None, key),
     };
     if let Some(prefix) = prefix {
-        let valid = !prefix.is_empty()
-            && prefix.len() <= 253
-            && prefix.split('.').all(|part| check_name(part).is_ok());
+        let valid = !prefix.is_empty() && prefix.len() <= 253 && prefix.split('.').all(|part| check_name(part).is_ok());
         if !valid {
-            return Err(format!(
-                "key prefix {:?} must be a DNS subdomain",
-                shown(prefix)
-            ));
+            return Err(format!("key prefix {:?} must be a DNS subdomain", shown(prefix)));
         }
     }
     check_label_segment(name).map_err(|msg| format!("key {msg}"))
@@ -102,9 +88,7 @@ fn check_label_segment(s: &str) -> Result<(), String> {
     let alnum = |b: &u8| b.is_ascii_alphanumeric();
     let valid = !s.is_empty()
         && s.len() <= MAX_NAME
-        && bytes
-            .iter()
-            .all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
+        && bytes.iter().all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'))
         && alnum(&bytes[0])
         && alnum(&bytes[bytes.len() - 1]);
     if valid {
@@ -137,17 +121,7 @@ mod tests {
         for good in ["a", "github", "my-server-1", &"a".repeat(63)] {
             assert!(check_name(good).is_ok(), "{good}");
         }
-        for bad in [
-            "",
-            "-a",
-            "a-",
-            "A",
-            "a_b",
-            "a.b",
-            "a b",
-            "a\0b",
-            &"a".repeat(64),
-        ] {
+        for bad in ["", "-a", "a-", "A", "a_b", "a.b", "a b", "a\0b", &"a".repeat(64)] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
     }

@@ -70,12 +70,7 @@ pub struct ListMeta {
 
 impl List {
     pub fn new(items: Vec<Object>) -> List {
-        List {
-            api_version: crate::API_VERSION.to_owned(),
-            kind: "List".to_owned(),
-            items,
-            metadata: None,
-        }
+        List { api_version: crate::API_VERSION.to_owned(), kind: "List".to_owned(), items, metadata: None }
     }
 }
 
@@ -91,11 +86,7 @@ pub fn from_value_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<
             (false, _) => format!("{prefix}.{inner}"),
         };
         let message = err.into_inner().to_string();
-        let reason = if message.starts_with("unknown field") {
-            "FieldValueNotSupported"
-        } else {
-            "FieldValueInvalid"
-        };
+        let reason = if message.starts_with("unknown field") { "FieldValueNotSupported" } else { "FieldValueInvalid" };
         Cause::new(field, reason, message)
     })
 }

@@ -34,32 +34,20 @@ impl Binding {
         match self.role {
             Role::Run => {
                 if self.resource.is_some() || self.name.is_some() {
-                    causes.push(Cause::invalid(
-                        field,
-                        "role run takes an action, not a resource or name",
-                    ));
+                    causes.push(Cause::invalid(field, "role run takes an action, not a resource or name"));
                 }
                 match self.action.as_deref() {
-                    None => causes.push(Cause::required(
-                        format!("{field}.action"),
-                        "role run needs an action",
-                    )),
+                    None => causes.push(Cause::required(format!("{field}.action"), "role run needs an action")),
                     Some(a) if !ACTIONS.contains(&a) => causes.push(Cause::invalid(
                         format!("{field}.action"),
-                        format!(
-                            "unknown action {a:?}: known actions are {}",
-                            ACTIONS.join(", ")
-                        ),
+                        format!("unknown action {a:?}: known actions are {}", ACTIONS.join(", ")),
                     )),
                     Some(_) => {}
                 }
             }
             Role::View | Role::Edit => {
                 if self.action.is_some() {
-                    causes.push(Cause::invalid(
-                        format!("{field}.action"),
-                        "only role run takes an action",
-                    ));
+                    causes.push(Cause::invalid(format!("{field}.action"), "only role run takes an action"));
                 }
                 match self.resource.as_deref() {
                     None => causes.push(Cause::required(
@@ -68,18 +56,13 @@ impl Binding {
                     )),
                     Some("*") => {
                         if self.name.is_some() {
-                            causes.push(Cause::invalid(
-                                format!("{field}.name"),
-                                "a name needs a single resource, not *",
-                            ));
+                            causes
+                                .push(Cause::invalid(format!("{field}.name"), "a name needs a single resource, not *"));
                         }
                     }
-                    Some(r) if crate::KindInfo::by_plural(r).is_none() => causes
-                        .push(Cause::invalid(
+                    Some(r) if crate::KindInfo::by_plural(r).is_none() => causes.push(Cause::invalid(
                         format!("{field}.resource"),
-                        format!(
-                            "unknown resource {r:?}: use a kind's plural, such as servers, or *"
-                        ),
+                        format!("unknown resource {r:?}: use a kind's plural, such as servers, or *"),
                     )),
                     Some(_) => {}
                 }
@@ -89,36 +72,24 @@ impl Binding {
 
     /// Reads the CLI form: `role:edit,resource:servers[,name:github]` or `action:introspect`.
     pub fn parse_cli(text: &str) -> Result<Binding, String> {
-        let mut binding = Binding {
-            role: Role::Run,
-            resource: None,
-            name: None,
-            action: None,
-        };
+        let mut binding = Binding { role: Role::Run, resource: None, name: None, action: None };
         let mut role = None;
         for part in text.split(',') {
-            let (key, value) = part
-                .split_once(':')
-                .ok_or_else(|| format!("{part:?} is not key:value (in {text:?})"))?;
+            let (key, value) =
+                part.split_once(':').ok_or_else(|| format!("{part:?} is not key:value (in {text:?})"))?;
             match key.trim() {
                 "role" => {
                     role = Some(match value.trim() {
                         "view" => Role::View,
                         "edit" => Role::Edit,
                         "run" => Role::Run,
-                        other => {
-                            return Err(format!("unknown role {other:?}: use view, edit or run"))
-                        }
+                        other => return Err(format!("unknown role {other:?}: use view, edit or run")),
                     })
                 }
                 "resource" => binding.resource = Some(value.trim().to_owned()),
                 "name" => binding.name = Some(value.trim().to_owned()),
                 "action" => binding.action = Some(value.trim().to_owned()),
-                other => {
-                    return Err(format!(
-                        "unknown key {other:?} in {text:?}: use role, resource, name or action"
-                    ))
-                }
+                other => return Err(format!("unknown key {other:?} in {text:?}: use role, resource, name or action")),
             }
         }
         binding.role = match role {
@@ -132,14 +103,11 @@ impl Binding {
     /// Whether holding `self` includes everything `other` grants (same name scope or broader).
     pub fn covers(&self, other: &Binding) -> bool {
         match (self.role, other.role) {
-            (Role::Run, Role::Run) => {
-                matches!(self.action.as_deref(), Some("*")) || self.action == other.action
-            }
+            (Role::Run, Role::Run) => matches!(self.action.as_deref(), Some("*")) || self.action == other.action,
             (Role::Run, _) | (_, Role::Run) => false,
             (mine, theirs) => {
                 let role_ok = mine == Role::Edit || theirs == Role::View;
-                let resource_ok =
-                    self.resource.as_deref() == Some("*") || self.resource == other.resource;
+                let resource_ok = self.resource.as_deref() == Some("*") || self.resource == other.resource;
                 let name_ok = self.name.is_none() || self.name == other.name;
                 role_ok && resource_ok && name_ok
             }
@@ -169,10 +137,7 @@ pub fn check_subject(subject: &str) -> Result<(), String> {
         Some(("User", email)) => crate::name::check_email(email).is_ok(),
         Some(("Group", name)) => crate::name::check_name(name).is_ok(),
         Some(("McpToken", hash)) => {
-            hash.len() == 64
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         }
         _ => false,
     };
@@ -196,10 +161,7 @@ mod tests {
 
     #[test]
     fn cli_forms_parse() {
-        assert_eq!(
-            b("role:edit,resource:servers,name:github").to_string(),
-            "edit servers/github"
-        );
+        assert_eq!(b("role:edit,resource:servers,name:github").to_string(), "edit servers/github");
         assert_eq!(b("action:introspect").to_string(), "run introspect");
         assert!(Binding::parse_cli("role:admin,resource:x").is_err());
         assert!(Binding::parse_cli("resource:servers").is_err());
@@ -221,13 +183,7 @@ mod tests {
         assert!(check_subject("User:a@b").is_ok());
         assert!(check_subject("Group:ops").is_ok());
         assert!(check_subject(&format!("McpToken:{}", "a".repeat(64))).is_ok());
-        for bad in [
-            "user:a@b",
-            "User:nope",
-            "Group:Ops",
-            "McpToken:xyz",
-            "Robot:x",
-        ] {
+        for bad in ["user:a@b", "User:nope", "Group:Ops", "McpToken:xyz", "Robot:x"] {
             assert!(check_subject(bad).is_err(), "{bad}");
         }
     }

@@ -56,30 +56,21 @@ fn key(k: &str) -> Result<String, String> {
     let k = k.trim();
     let valid = !k.is_empty()
         && k.len() <= 317
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
     if valid {
         Ok(k.to_owned())
     } else {
-        Err(format!(
-            "invalid label selector key {:?}",
-            crate::name::shown(k)
-        ))
+        Err(format!("invalid label selector key {:?}", crate::name::shown(k)))
     }
 }
 
 fn value(v: &str) -> Result<String, String> {
     let v = v.trim();
-    let valid = v.len() <= 63
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    let valid = v.len() <= 63 && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if valid {
         Ok(v.to_owned())
     } else {
-        Err(format!(
-            "invalid label selector value {:?}",
-            crate::name::shown(v)
-        ))
+        Err(format!("invalid label selector value {:?}", crate::name::shown(v)))
     }
 }
 
@@ -88,21 +79,14 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn selector_terms_all_must_match() {
         let s = Selector::parse("team=infra, tier!=db,env,!legacy").unwrap();
         assert!(s.matches(&labels(&[("team", "infra"), ("env", "prod")])));
-        assert!(!s.matches(&labels(&[
-            ("team", "infra"),
-            ("env", "prod"),
-            ("legacy", "")
-        ])));
+        assert!(!s.matches(&labels(&[("team", "infra"), ("env", "prod"), ("legacy", "")])));
         assert!(!s.matches(&labels(&[("team", "infra"), ("tier", "db"), ("env", "x")])));
         assert!(!s.matches(&labels(&[("team", "web"), ("env", "x")])));
     }

@@ -74,11 +74,7 @@ pub struct Cause {
 
 impl Cause {
     pub fn new(field: impl Into<String>, reason: &str, message: impl Into<String>) -> Cause {
-        Cause {
-            field: field.into(),
-            reason: reason.to_owned(),
-            message: message.into(),
-        }
+        Cause { field: field.into(), reason: reason.to_owned(), message: message.into() }
     }
 
     /// A value is present but not acceptable.
@@ -142,40 +138,23 @@ impl Status {
     }
 
     pub fn with_causes(mut self, causes: Vec<Cause>) -> Status {
-        self.details
-            .get_or_insert_with(StatusDetails::default)
-            .causes = causes;
+        self.details.get_or_insert_with(StatusDetails::default).causes = causes;
         self
     }
 
     pub fn causes(&self) -> &[Cause] {
-        self.details
-            .as_ref()
-            .map(|d| d.causes.as_slice())
-            .unwrap_or_default()
+        self.details.as_ref().map(|d| d.causes.as_slice()).unwrap_or_default()
     }
 
     pub fn not_found(plural: &str, name: &str) -> Status {
-        Status::new(Reason::NotFound, format!("{plural} \"{name}\" not found"))
-            .for_object(plural, name)
+        Status::new(Reason::NotFound, format!("{plural} \"{name}\" not found")).for_object(plural, name)
     }
 
     /// 422 with the field-level causes; the message names the object and lists the causes.
     pub fn invalid(kind: &str, name: &str, causes: Vec<Cause>) -> Status {
-        let listed: Vec<String> = causes
-            .iter()
-            .map(|c| format!("{}: {}", c.field, c.message))
-            .collect();
-        let shown = if name.is_empty() {
-            String::new()
-        } else {
-            format!(" \"{name}\"")
-        };
-        Status::new(
-            Reason::Invalid,
-            format!("{kind}{shown} is invalid: {}", listed.join("; ")),
-        )
-        .with_causes(causes)
+        let listed: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
+        let shown = if name.is_empty() { String::new() } else { format!(" \"{name}\"") };
+        Status::new(Reason::Invalid, format!("{kind}{shown} is invalid: {}", listed.join("; "))).with_causes(causes)
     }
 }
 

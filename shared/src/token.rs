@@ -52,10 +52,7 @@ mod tests {
         for i in PREFIX.len()..token.len() {
             let mut bytes = token.clone().into_bytes();
             bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
-            assert!(
-                !is_well_formed(&String::from_utf8(bytes).unwrap()),
-                "change at {i} went unnoticed"
-            );
+            assert!(!is_well_formed(&String::from_utf8(bytes).unwrap()), "change at {i} went unnoticed");
         }
         assert!(!is_well_formed(&token[..token.len() - 1]));
         assert!(!is_well_formed("mcpctl_pat_"));

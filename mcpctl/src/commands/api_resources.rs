@@ -10,15 +10,8 @@ pub fn run() {
             Scope::Global => "global",
             Scope::Project => "project",
         };
-        vec![
-            k.plural.to_owned(),
-            k.aliases.join(","),
-            k.kind.to_owned(),
-            scope.to_owned(),
-        ]
+        vec![k.plural.to_owned(), k.aliases.join(","), k.kind.to_owned(), scope.to_owned()]
     });
-    let header = ["NAME", "SHORTNAMES", "KIND", "SCOPE"]
-        .map(str::to_owned)
-        .to_vec();
+    let header = ["NAME", "SHORTNAMES", "KIND", "SCOPE"].map(str::to_owned).to_vec();
     print::out(&print::plain_table(header, rows));
 }

@@ -11,50 +11,37 @@ use crate::manifest::{self, Doc};
 use crate::print;
 
 pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
-    let docs = manifest::read(&args.files.files)?;
+    let docs = with_project(ctx, manifest::read(&args.files.files)?)?;
     if docs.is_empty() {
-        return Err(Error::Invalid(
-            "no objects found in the given files".to_owned(),
-        ));
+        return Err(Error::Invalid("no objects found in the given files".to_owned()));
     }
     let (mut docs, mut failed) = known_kinds(docs);
     if args.atomic && failed {
-        return Err(Error::Invalid(
-            "nothing applied: --atomic applies all objects or none".to_owned(),
-        ));
+        return Err(Error::Invalid("nothing applied: --atomic applies all objects or none".to_owned()));
     }
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     let batch = if args.atomic { docs.len().max(1) } else { PAGE };
-    let suffix = if args.dry_run {
-        " (server dry run)"
-    } else {
-        ""
-    };
+    let suffix = if args.dry_run { " (server dry run)" } else { "" };
     for chunk in docs.chunks(batch) {
         let items: Vec<Value> = chunk.iter().map(|(_, d)| d.value.clone()).collect();
         let response = client.apply(items, args.dry_run, args.atomic)?;
         for ((info, doc), result) in chunk.iter().zip(response.items) {
-            let name = if result.name.is_empty() {
-                doc.name()
-            } else {
-                &result.name
-            };
+            let name = if result.name.is_empty() { doc.name() } else { &result.name };
             match (result.action, result.error) {
                 (_, Some(status)) => {
-                    let what = format!(
-                        "error when applying {}/{} from {}",
-                        info.singular, name, doc.source
-                    );
+                    let what = format!("error when applying {}/{} from {}", info.singular, name, doc.source);
                     print::status(&status, Some(&what));
                     failed = true;
                 }
-                (Some(action), None) => print::out(&format!(
-                    "{}/{} {}{suffix}",
-                    info.singular,
-                    name,
-                    action.as_str()
-                )),
+                (Some(action), None) => {
+                    print::out(&format!("{}/{} {}{suffix}", info.singular, name, action.as_str()));
+                    // A token apply created: its value, this once, right after its line.
+                    if let Some(token) = result.token {
+                        print::out(&token);
+                        print::warn(&format!("mcptoken/{name}: this is the only time its value is shown"));
+                    }
+                }
                 (None, None) => {}
             }
         }
@@ -64,6 +51,26 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// Puts objects of project-scoped kinds that name no project into `-p`'s (or the context's).
+pub fn with_project(ctx: &Ctx, mut docs: Vec<Doc>) -> Result<Vec<Doc>> {
+    let needs = |d: &Doc| {
+        KindInfo::by_kind(d.kind()).is_some_and(|k| k.scope == shared::Scope::Project)
+            && d.value["metadata"]["project"].is_null()
+            && d.value["metadata"].is_object()
+    };
+    if !docs.iter().any(needs) {
+        return Ok(docs);
+    }
+    let project = ctx.client()?.target().project.clone().unwrap_or_default();
+    if project.is_empty() {
+        return Ok(docs);
+    }
+    for doc in docs.iter_mut().filter(|d| needs(d)) {
+        doc.value["metadata"]["project"] = Value::from(project.clone());
+    }
+    Ok(docs)
 }
 
 /// Keeps the documents of known kinds; reports the others, with a hint.

@@ -20,30 +20,15 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 }
             }
             let value = serde_json::to_value(&shown).expect("config serializes");
-            let output = if ctx.output() == Output::Json {
-                Output::Json
-            } else {
-                Output::Yaml
-            };
+            let output = if ctx.output() == Output::Json { Output::Json } else { Output::Yaml };
             print::structured(&value, output);
         }
         ConfigCommand::GetContexts => {
             let rows = file.contexts.iter().map(|c| {
-                let current = if file.current_context.as_deref() == Some(c.name.as_str()) {
-                    "*"
-                } else {
-                    ""
-                };
-                vec![
-                    current.to_owned(),
-                    c.name.clone(),
-                    c.server.clone(),
-                    c.project.clone().unwrap_or_default(),
-                ]
+                let current = if file.current_context.as_deref() == Some(c.name.as_str()) { "*" } else { "" };
+                vec![current.to_owned(), c.name.clone(), c.server.clone(), c.project.clone().unwrap_or_default()]
             });
-            let header = ["CURRENT", "NAME", "SERVER", "PROJECT"]
-                .map(str::to_owned)
-                .to_vec();
+            let header = ["CURRENT", "NAME", "SERVER", "PROJECT"].map(str::to_owned).to_vec();
             print::out(&print::plain_table(header, rows));
         }
         ConfigCommand::UseContext { name } => {
@@ -61,10 +46,8 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
         ConfigCommand::SetContext { name, project } => {
             let server = config::server_url(&ctx.global)?;
             let token = &ctx.global.token;
-            let mut context = file.context(name).cloned().unwrap_or(Context {
-                name: name.clone(),
-                ..Context::default()
-            });
+            let mut context =
+                file.context(name).cloned().unwrap_or(Context { name: name.clone(), ..Context::default() });
             if let Some(s) = server {
                 context.server = s;
             }
@@ -80,10 +63,7 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 file.current_context = Some(name.clone());
             }
             file.save(&path)?;
-            print::out(&format!(
-                "context {name:?} {}",
-                if existed { "modified" } else { "created" }
-            ));
+            print::out(&format!("context {name:?} {}", if existed { "modified" } else { "created" }));
         }
     }
     Ok(())

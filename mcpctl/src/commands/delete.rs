@@ -13,28 +13,26 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         if args.kind.is_some() {
             return Err(Error::usage("give either -f or KIND NAME..., not both"));
         }
-        let (docs, unknown) = known_kinds(manifest::read(&args.files)?);
+        let (docs, unknown) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
         failed |= unknown;
         // Referrers first, so their targets are free to go.
         let mut docs = docs;
         docs.sort_by_key(|(info, _)| std::cmp::Reverse(info.apply_order));
-        victims.extend(
-            docs.into_iter()
-                .map(|(info, doc)| (info, doc.name().to_owned())),
-        );
+        victims.extend(docs.into_iter().map(|(info, doc)| {
+            let project = doc.value["metadata"]["project"].as_str().unwrap_or("").to_owned();
+            (info, project, doc.name().to_owned())
+        }));
     } else if let Some(kind) = &args.kind {
         let (info, names) = targets(kind, &args.names)?;
         if names.is_empty() {
-            return Err(Error::usage(format!(
-                "give the names of the {} to delete",
-                info.plural
-            )));
+            return Err(Error::usage(format!("give the names of the {} to delete", info.plural)));
         }
-        victims.extend(names.into_iter().map(|n| (info, n)));
+        let project = ctx.project_for(info)?;
+        victims.extend(names.into_iter().map(|n| (info, project.clone(), n)));
     }
     let client = ctx.client()?;
-    for (info, name) in victims {
-        match client.delete(info, &name) {
+    for (info, project, name) in victims {
+        match client.delete(info, &project, &name) {
             Ok(_) => print::out(&format!("{} \"{name}\" deleted", info.singular)),
             Err(Error::Server(s)) if s.code == 404 && args.ignore_not_found => {}
             Err(Error::Server(s)) => {

@@ -1,6 +1,7 @@
-//! `describe KIND NAME...`: an object in readable sections, with what refers to it.
+//! `describe KIND NAME...`: an object in readable sections, with what refers to it and its
+//! recent audit events.
 
-use shared::{KindInfo, KINDS};
+use shared::{KindInfo, Object, KINDS};
 
 use crate::cli::DescribeArgs;
 use crate::client::Client;
@@ -11,19 +12,16 @@ use crate::print;
 pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
     let (kind, names) = targets(&args.kind, &args.names)?;
     let client = ctx.client()?;
+    let project = ctx.project_for(kind)?;
     let names = if names.is_empty() {
-        client
-            .list(kind, None, false)?
-            .into_iter()
-            .map(|o| o.metadata.name)
-            .collect()
+        client.list(kind, &project, None, false)?.into_iter().map(|o| o.metadata.name).collect()
     } else {
         names
     };
     let mut sections = Vec::new();
     let mut failed = false;
     for name in &names {
-        match describe_one(client, kind, name) {
+        match describe_one(client, kind, &project, name) {
             Ok(text) => sections.push(text),
             Err(Error::Server(status)) => {
                 print::status(&status, None);
@@ -42,34 +40,34 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
     }
 }
 
-fn describe_one(client: &Client, kind: &KindInfo, name: &str) -> Result<String> {
+fn describe_one(client: &Client, kind: &KindInfo, project: &str, name: &str) -> Result<String> {
     // Value lengths of a secret are shown only to whoever may read the values.
     let (object, lengths) = if kind.sensitive {
-        match client.get(kind, name, true) {
+        match client.get(kind, project, name, true) {
             Ok(full) => {
                 let lengths = print::value_lengths(&full);
-                (client.get(kind, name, false)?, Some(lengths))
+                (client.get(kind, project, name, false)?, Some(lengths))
             }
-            Err(Error::Server(s)) if s.code == 403 => (client.get(kind, name, false)?, None),
+            Err(Error::Server(s)) if s.code == 403 => (client.get(kind, project, name, false)?, None),
             Err(e) => return Err(e),
         }
     } else {
-        (client.get(kind, name, false)?, None)
+        (client.get(kind, project, name, false)?, None)
     };
     let referrers = referrers(client, kind, name)?;
-    Ok(print::describe(
-        kind,
-        &object,
-        &referrers,
-        lengths.as_deref(),
-    ))
+    let events = recent_events(client, kind, &object)?;
+    Ok(print::describe(kind, &object, &referrers, lengths.as_deref(), &events))
 }
 
 /// Every object whose spec refers to `kind/name`, as `(kind/name, field)`.
 fn referrers(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(String, String)>> {
     let mut found = Vec::new();
-    for other in KINDS.iter().filter(|k| k.apply_order > kind.apply_order) {
-        let objects = match client.list(other, None, false) {
+    // Only kinds ordered after `kind` can refer to it; kinds whose specs hold no references
+    // answer none.
+    for other in
+        KINDS.iter().filter(|k| k.writable && k.apply_order > kind.apply_order && k.scope == shared::Scope::Global)
+    {
+        let objects = match client.list(other, "", None, false) {
             Ok(objects) => objects,
             // Not allowed to list that kind: its references stay unknown.
             Err(Error::Server(s)) if s.code == 403 => continue,
@@ -79,13 +77,23 @@ fn referrers(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(String
             for r in (other.references)(&object.spec) {
                 if r.kind == kind.kind && r.name == name {
                     let key = r.key.map(|k| format!(" (key {k})")).unwrap_or_default();
-                    found.push((
-                        format!("{}/{}", other.singular, object.metadata.name),
-                        format!("{}{key}", r.field),
-                    ));
+                    found.push((format!("{}/{}", other.singular, object.metadata.name), format!("{}{key}", r.field)));
                 }
             }
         }
     }
     Ok(found)
+}
+
+/// The last few audit events about the object, when the caller may read events.
+fn recent_events(client: &Client, kind: &KindInfo, object: &Object) -> Result<Vec<Object>> {
+    let filters = [("kind", kind.plural.to_owned()), ("name", object.metadata.name.clone())];
+    match client.events(&filters) {
+        Ok(mut events) => {
+            let keep = events.len().saturating_sub(5);
+            Ok(events.split_off(keep))
+        }
+        Err(Error::Server(s)) if s.code == 403 => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
 }

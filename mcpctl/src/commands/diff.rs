@@ -12,7 +12,7 @@ use crate::print;
 
 /// Returns whether anything differs. Any error fails the whole command (exit 2).
 pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
-    let (docs, unknown) = known_kinds(manifest::read(&args.files)?);
+    let (docs, unknown) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
     if unknown {
         return Err(Error::Reported);
     }
@@ -20,7 +20,8 @@ pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
     let mut differs = false;
     for (info, doc) in docs {
         let desired = desired_view(info, &doc)?;
-        let live = live_view(client, info, doc.name())?;
+        let project = doc.value["metadata"]["project"].as_str().unwrap_or("");
+        let live = live_view(client, info, project, doc.name())?;
         let (before, after) = mask(info, live.as_ref(), desired);
         let before = before.map(|v| print::to_yaml(&v)).unwrap_or_default();
         let after = print::to_yaml(&after);
@@ -43,26 +44,17 @@ fn desired_view(info: &KindInfo, doc: &Doc) -> Result<Value> {
     let object = Object::from_value(doc.value.clone())
         .map_err(|c| Error::Invalid(format!("{}: {}: {}", doc.source, c.field, c.message)))?;
     let spec = (info.normalize)(&object.spec).map_err(|causes| {
-        let listed: Vec<String> = causes
-            .iter()
-            .map(|c| format!("{}: {}", c.field, c.message))
-            .collect();
-        Error::Invalid(format!(
-            "{}: {} {:?} is invalid: {}",
-            doc.source,
-            info.kind,
-            doc.name(),
-            listed.join("; ")
-        ))
+        let listed: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
+        Error::Invalid(format!("{}: {} {:?} is invalid: {}", doc.source, info.kind, doc.name(), listed.join("; ")))
     })?;
     let mut view = object;
     view.spec = spec;
     Ok(comparable(view))
 }
 
-fn live_view(client: &Client, info: &KindInfo, name: &str) -> Result<Option<Value>> {
-    let fetched = match client.get(info, name, info.sensitive) {
-        Err(Error::Server(s)) if s.code == 403 && info.sensitive => client.get(info, name, false),
+fn live_view(client: &Client, info: &KindInfo, project: &str, name: &str) -> Result<Option<Value>> {
+    let fetched = match client.get(info, project, name, info.sensitive) {
+        Err(Error::Server(s)) if s.code == 403 && info.sensitive => client.get(info, project, name, false),
         other => other,
     };
     match fetched {
@@ -95,29 +87,16 @@ fn mask(info: &KindInfo, live: Option<&Value>, mut desired: Value) -> (Option<Va
     if !info.sensitive {
         return (live, desired);
     }
-    let live_data = live
-        .as_ref()
-        .and_then(|l| l["spec"]["data"].as_object().cloned())
-        .unwrap_or_default();
+    let live_data = live.as_ref().and_then(|l| l["spec"]["data"].as_object().cloned()).unwrap_or_default();
     if let Some(data) = desired["spec"]["data"].as_object_mut() {
         for (key, value) in data.iter_mut() {
             let kept = live_data.get(key).filter(|v| !v.is_null());
             let same = value.is_null() || kept == Some(value);
-            *value = json!(if same && live_data.contains_key(key) {
-                "***"
-            } else {
-                "*** (after)"
-            });
+            *value = json!(if same && live_data.contains_key(key) { "***" } else { "*** (after)" });
         }
     }
-    if let Some(data) = live
-        .as_mut()
-        .and_then(|l| l["spec"]["data"].as_object_mut())
-    {
-        let after = desired["spec"]["data"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
+    if let Some(data) = live.as_mut().and_then(|l| l["spec"]["data"].as_object_mut()) {
+        let after = desired["spec"]["data"].as_object().cloned().unwrap_or_default();
         for (key, value) in data.iter_mut() {
             let unchanged = after.get(key).is_some_and(|v| v == "***");
             *value = json!(if unchanged { "***" } else { "*** (before)" });

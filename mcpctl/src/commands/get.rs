@@ -1,27 +1,43 @@
 //! `get KIND [NAME...]`: list or fetch objects and print them.
 
+use shared::{KindInfo, Object, Scope};
+
 use crate::cli::GetArgs;
+use crate::client::Client;
 use crate::commands::{targets, Ctx};
 use crate::error::{Error, Result};
 use crate::print;
 
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let (kind, names) = targets(&args.kind, &args.names)?;
+    let filtered =
+        [&args.principal, &args.for_kind, &args.for_name, &args.since, &args.until].iter().any(|f| f.is_some());
+    if filtered && kind.kind != "AuditEvent" {
+        return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
+    }
     let client = ctx.client()?;
+    if kind.kind == "AuditEvent" && names.is_empty() {
+        let objects = client.events(&event_filters(args)?)?;
+        print::objects(kind, objects, ctx.output(), false);
+        return Ok(());
+    }
     if names.is_empty() {
-        let objects = client.list(kind, args.selector.as_deref(), args.show_values)?;
+        let objects = if args.all_projects && kind.scope == Scope::Project {
+            all_projects(client, kind, args)?
+        } else {
+            client.list(kind, &ctx.project_for(kind)?, args.selector.as_deref(), args.show_values)?
+        };
         print::objects(kind, objects, ctx.output(), false);
         return Ok(());
     }
     if args.selector.is_some() {
-        return Err(Error::usage(
-            "a label selector (-l) cannot be combined with names",
-        ));
+        return Err(Error::usage("a label selector (-l) cannot be combined with names"));
     }
+    let project = ctx.project_for(kind)?;
     let mut found = Vec::new();
     let mut failed = false;
     for name in &names {
-        match client.get(kind, name, args.show_values) {
+        match client.get(kind, &project, name, args.show_values) {
             Ok(object) => found.push(object),
             Err(Error::Server(status)) => {
                 print::status(&status, None);
@@ -37,5 +53,51 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         Err(Error::Reported)
     } else {
         Ok(())
+    }
+}
+
+/// Global objects of a project-scoped kind, then those of every project the caller can list.
+fn all_projects(client: &Client, kind: &KindInfo, args: &GetArgs) -> Result<Vec<Object>> {
+    let selector = args.selector.as_deref();
+    let mut objects = client.list(kind, "", selector, false)?;
+    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
+    for project in client.list(projects, "", None, false)? {
+        match client.list(kind, &project.metadata.name, selector, false) {
+            Ok(found) => objects.extend(found),
+            Err(Error::Server(s)) if s.code == 403 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(objects)
+}
+
+fn event_filters(args: &GetArgs) -> Result<Vec<(&'static str, String)>> {
+    let mut filters = Vec::new();
+    for (key, value) in [("principal", &args.principal), ("kind", &args.for_kind), ("name", &args.for_name)] {
+        if let Some(v) = value {
+            filters.push((key, v.clone()));
+        }
+    }
+    if let Some(since) = &args.since {
+        filters.push(("since", time_or_ago(since)?));
+    }
+    if let Some(until) = &args.until {
+        filters.push(("until", time_or_ago(until)?));
+    }
+    Ok(filters)
+}
+
+/// An RFC 3339 time as is, or a duration such as `1h` as that long ago.
+fn time_or_ago(text: &str) -> Result<String> {
+    use time::format_description::well_known::Rfc3339;
+    if time::OffsetDateTime::parse(text, &Rfc3339).is_ok() {
+        return Ok(text.to_owned());
+    }
+    match shared::spec::parse_ttl(text) {
+        Ok(shared::spec::Expiry::After(seconds)) => {
+            let at = time::OffsetDateTime::now_utc() - time::Duration::seconds(seconds);
+            Ok(at.replace_nanosecond(0).expect("0 is valid").format(&Rfc3339).expect("UTC formats"))
+        }
+        _ => Err(Error::usage(format!("{text:?} is neither an RFC 3339 time nor a duration such as 1h or 7d"))),
     }
 }

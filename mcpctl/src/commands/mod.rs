@@ -2,6 +2,7 @@
 
 pub mod api_resources;
 pub mod apply;
+pub mod auth;
 pub mod completion;
 pub mod config;
 pub mod create;
@@ -28,10 +29,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: Global) -> Ctx {
-        Ctx {
-            global,
-            client: OnceCell::new(),
-        }
+        Ctx { global, client: OnceCell::new() }
     }
 
     pub fn client(&self) -> Result<&Client> {
@@ -39,9 +37,15 @@ impl Ctx {
             return Ok(client);
         }
         let target = crate::config::target(&self.global)?;
-        Ok(self
-            .client
-            .get_or_init(|| Client::new(target, self.global.verbose)))
+        Ok(self.client.get_or_init(|| Client::new(target, self.global.verbose)))
+    }
+
+    /// The project for a kind: `-p` or the context's for project-scoped kinds, none otherwise.
+    pub fn project_for(&self, kind: &KindInfo) -> Result<String> {
+        if kind.scope != shared::Scope::Project {
+            return Ok(String::new());
+        }
+        Ok(self.client()?.target().project.clone().unwrap_or_default())
     }
 
     pub fn output(&self) -> Output {
@@ -62,10 +66,7 @@ pub fn kind(word: &str) -> Result<&'static KindInfo> {
             .unwrap_or_default();
         Error::Usage {
             message: format!("the server doesn't have a resource type {word:?}"),
-            hint: Some(format!(
-                "known kinds are {}{nearest} (see `mcpctl api-resources`)",
-                plurals.join(", ")
-            )),
+            hint: Some(format!("known kinds are {}{nearest} (see `mcpctl api-resources`)", plurals.join(", "))),
         }
     })
 }
@@ -80,13 +81,11 @@ pub fn targets(first: &str, rest: &[String]) -> Result<(&'static KindInfo, Vec<S
             for item in rest {
                 match item.split_once('/') {
                     Some((k2, n)) if kind(k2)? == info => names.push(n.to_owned()),
-                    Some(_) => {
-                        return Err(Error::usage("all KIND/NAME arguments must be of one kind"))
-                    }
+                    Some(_) => return Err(Error::usage("all KIND/NAME arguments must be of one kind")),
                     None => {
                         return Err(Error::usage(format!(
-                        "there is no need to give a name separately when using KIND/NAME: {item:?}"
-                    )))
+                            "there is no need to give a name separately when using KIND/NAME: {item:?}"
+                        )))
                     }
                 }
             }
@@ -124,26 +123,15 @@ mod tests {
 
     #[test]
     fn unknown_kinds_suggest_the_nearest() {
-        let Err(Error::Usage {
-            hint: Some(hint), ..
-        }) = kind("sever")
-        else {
-            panic!("unknown kind must fail")
-        };
+        let Err(Error::Usage { hint: Some(hint), .. }) = kind("sever") else { panic!("unknown kind must fail") };
         assert!(hint.contains("did you mean \"servers\""), "{hint}");
-        assert!(
-            hint.contains("projects, servers") || hint.contains("secrets, servers"),
-            "{hint}"
-        );
+        assert!(hint.contains("projects, servers") || hint.contains("secrets, servers"), "{hint}");
     }
 
     #[test]
     fn kind_slash_name_forms_are_read() {
         let (k, names) = targets("srv/a", &["server/b".to_owned()]).unwrap();
-        assert_eq!(
-            (k.kind, names),
-            ("Server", vec!["a".to_owned(), "b".to_owned()])
-        );
+        assert_eq!((k.kind, names), ("Server", vec!["a".to_owned(), "b".to_owned()]));
         assert!(targets("srv/a", &["secret/b".to_owned()]).is_err());
     }
 }

@@ -14,12 +14,7 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let mut file = ConfigFile::load(&path)?;
     let current = file.selected(&ctx.global)?.cloned();
     let server = config::server_url(&ctx.global)?
-        .or_else(|| {
-            current
-                .as_ref()
-                .map(|c| c.server.clone())
-                .filter(|s| !s.is_empty())
-        })
+        .or_else(|| current.as_ref().map(|c| c.server.clone()).filter(|s| !s.is_empty()))
         .ok_or_else(|| Error::usage("no server to log in to: pass --server URL"))?;
     let server = server.trim_end_matches('/').to_owned();
     let email = match &args.email {
@@ -29,59 +24,32 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     };
     let password = if args.password_stdin {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::Invalid(format!("cannot read stdin: {e}")))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|e| Error::Invalid(format!("cannot read stdin: {e}")))?;
         text.trim_end_matches(['\n', '\r']).to_owned()
     } else {
         rpassword::prompt_password("Password: ")
             .map_err(|e| Error::Invalid(format!("cannot read the password: {e}")))?
     };
-    let client = Client::new(
-        Target {
-            server: server.clone(),
-            token: None,
-        },
-        ctx.global.verbose,
-    );
+    let client = Client::new(Target { server: server.clone(), token: None, project: None }, ctx.global.verbose);
     let session = client.login(&email, &password)?;
-    let name = ctx
-        .global
-        .context
-        .clone()
-        .unwrap_or_else(|| context_name(&server));
+    let name = ctx.global.context.clone().unwrap_or_else(|| context_name(&server));
     let project = file.context(&name).and_then(|c| c.project.clone());
-    file.upsert(Context {
-        name: name.clone(),
-        server,
-        token: Some(session.token),
-        project,
-    });
+    file.upsert(Context { name: name.clone(), server, token: Some(session.token), project });
     file.current_context = Some(name.clone());
     file.save(&path)?;
-    print::out(&format!(
-        "logged in as {email}; context {name:?} saved in {}",
-        path.display()
-    ));
+    print::out(&format!("logged in as {email}; context {name:?} saved in {}", path.display()));
     Ok(())
 }
 
 /// `host:port` of a server URL, as the default context name.
 fn context_name(server: &str) -> String {
-    server
-        .split_once("://")
-        .map_or(server, |(_, rest)| rest)
-        .trim_end_matches('/')
-        .to_owned()
+    server.split_once("://").map_or(server, |(_, rest)| rest).trim_end_matches('/').to_owned()
 }
 
 fn prompt(label: &str) -> Result<String> {
     eprint!("{label}");
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| Error::Invalid(format!("cannot read input: {e}")))?;
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::Invalid(format!("cannot read input: {e}")))?;
     Ok(line.trim().to_owned())
 }
 
@@ -115,14 +83,17 @@ pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
         Output::Name => print::out(&format!("{}/{}", me.kind.to_lowercase(), me.name)),
         Output::Table | Output::Wide => {
             let mut text = format!("{}: {}\nAuthenticated by: {}\n", me.kind, me.name, me.via);
+            if let Some(project) = &me.project {
+                text.push_str(&format!("Project: {project}\n"));
+            }
+            if let Some(creator) = &me.created_by {
+                text.push_str(&format!("Created by: {creator}\n"));
+            }
             if let Some(expires) = &me.expires_at {
                 text.push_str(&format!("Expires: {expires}\n"));
             }
             if args.show_token {
-                text.push_str(&format!(
-                    "Token: {}\n",
-                    client.target().token.as_deref().unwrap_or("")
-                ));
+                text.push_str(&format!("Token: {}\n", client.target().token.as_deref().unwrap_or("")));
             }
             print::out(&text);
         }

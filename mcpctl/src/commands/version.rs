@@ -11,17 +11,14 @@ pub fn run(ctx: &Ctx) {
     let server = ctx.client().ok().and_then(|c| c.version().ok());
     match ctx.output() {
         Output::Json | Output::Yaml => {
-            let value =
-                json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
+            let value = json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
             print::structured(&value, ctx.output());
         }
         _ => {
             let mut text = format!("Client Version: v{client}\n");
             match server {
                 Some(s) => text.push_str(&format!("Server Version: v{}\n", s.version)),
-                None => {
-                    print::note("Server Version: unknown (server not reachable or not configured)")
-                }
+                None => print::note("Server Version: unknown (server not reachable or not configured)"),
             }
             print::out(&text);
         }

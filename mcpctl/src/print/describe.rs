@@ -8,6 +8,7 @@ pub fn describe(
     object: &Object,
     referrers: &[(String, String)],
     lengths: Option<&[(String, usize)]>,
+    events: &[Object],
 ) -> String {
     let meta = &object.metadata;
     let mut s = String::new();
@@ -16,23 +17,12 @@ pub fn describe(
     map(&mut s, "Labels", &meta.labels);
     map(&mut s, "Annotations", &meta.annotations);
     if let Some(created) = &meta.created_at {
-        field(
-            &mut s,
-            "Created",
-            &format!("{created} ({} ago)", super::age(created)),
-        );
+        field(&mut s, "Created", &format!("{created} ({} ago)", super::age(created)));
     }
-    field(
-        &mut s,
-        "Resource Version",
-        meta.resource_version.as_deref().unwrap_or(""),
-    );
+    field(&mut s, "Resource Version", meta.resource_version.as_deref().unwrap_or(""));
     if kind.sensitive {
         s.push_str("Data:\n");
-        let keys: Vec<&String> = object.spec["data"]
-            .as_object()
-            .map(|d| d.keys().collect())
-            .unwrap_or_default();
+        let keys: Vec<&String> = object.spec["data"].as_object().map(|d| d.keys().collect()).unwrap_or_default();
         if keys.is_empty() {
             s.push_str("  <none>\n");
         }
@@ -49,6 +39,30 @@ pub fn describe(
             s.push_str(&format!("  {line}\n"));
         }
     }
+    if let Some(status) = object.status.as_ref().filter(|_| kind.kind == "McpToken") {
+        s.push_str("Status:\n");
+        for (label, key) in [
+            ("State", "state"),
+            ("Prefix", "prefix"),
+            ("Created By", "createdBy"),
+            ("Expires", "expiresAt"),
+            ("Last Used", "lastUsedAt"),
+            ("Revoked", "revokedAt"),
+        ] {
+            let value = status[key].as_str().unwrap_or("<never>");
+            s.push_str(&format!("  {:<12}{value}\n", format!("{label}:")));
+        }
+        s.push_str(&format!("  {:<12}McpToken:{}\n", "Subject:", status["sha256"].as_str().unwrap_or("")));
+        s.push_str("Effective Bindings (while the creator holds them):\n");
+        let bindings: Vec<shared::rbac::Binding> =
+            serde_json::from_value(status["bindings"].clone()).unwrap_or_default();
+        if bindings.is_empty() {
+            s.push_str("  <none>\n");
+        }
+        for b in bindings {
+            s.push_str(&format!("  {b}\n"));
+        }
+    }
     s.push_str("Used By:\n");
     if referrers.is_empty() {
         s.push_str("  <none>\n");
@@ -56,25 +70,31 @@ pub fn describe(
     for (who, field) in referrers {
         s.push_str(&format!("  {who}\t{field}\n"));
     }
+    if !events.is_empty() {
+        s.push_str("Events:\n");
+        for e in events {
+            let spec = &e.spec;
+            s.push_str(&format!(
+                "  {}  {}  {}  {}\n",
+                spec["time"].as_str().unwrap_or(""),
+                spec["verb"].as_str().unwrap_or(""),
+                spec["code"],
+                spec["principal"].as_str().unwrap_or("")
+            ));
+        }
+    }
     s
 }
 
 fn field(s: &mut String, name: &str, value: &str) {
-    s.push_str(&format!(
-        "{:<18}{}\n",
-        format!("{name}:"),
-        if value.is_empty() { "<none>" } else { value }
-    ));
+    s.push_str(&format!("{:<18}{}\n", format!("{name}:"), if value.is_empty() { "<none>" } else { value }));
 }
 
 fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String>) {
     let text = if m.is_empty() {
         String::new()
     } else {
-        m.iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
+        m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
     };
     field(s, name, &text);
 }
@@ -83,10 +103,6 @@ fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String
 pub fn value_lengths(object: &Object) -> Vec<(String, usize)> {
     object.spec["data"]
         .as_object()
-        .map(|d| {
-            d.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.len())))
-                .collect()
-        })
+        .map(|d| d.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.len()))).collect())
         .unwrap_or_default()
 }

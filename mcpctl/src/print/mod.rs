@@ -39,6 +39,11 @@ pub fn note(text: &str) {
     }
 }
 
+/// A warning on stderr; shown even with `-q`.
+pub fn warn(text: &str) {
+    eprintln!("warning: {text}");
+}
+
 /// Objects in the chosen format. `single` prints one object bare instead of a `kind: List`.
 pub fn objects(kind: &KindInfo, objects: Vec<Object>, output: Output, single: bool) {
     match output {
@@ -85,11 +90,7 @@ pub fn to_yaml(value: &serde_json::Value) -> String {
 /// The kubectl form of a server refusal: `Error from server (Reason): message`.
 pub fn status(status: &Status, context: Option<&str>) {
     let context = context.map(|c| format!("{c}: ")).unwrap_or_default();
-    eprintln!(
-        "Error from server ({}): {context}{}",
-        status.reason.as_str(),
-        status.message
-    );
+    eprintln!("Error from server ({}): {context}{}", status.reason.as_str(), status.message);
 }
 
 pub fn error(err: &Error) {

@@ -11,13 +11,7 @@ pub fn render(kind: &KindInfo, objects: &[Object], wide: bool) -> String {
     let rows = objects.iter().map(|o| {
         let mut row = vec![o.metadata.name.clone()];
         row.extend(columns.iter().map(|c| (c.value)(o)));
-        row.push(
-            o.metadata
-                .created_at
-                .as_deref()
-                .map(age)
-                .unwrap_or_else(|| "<unknown>".to_owned()),
-        );
+        row.push(o.metadata.created_at.as_deref().map(age).unwrap_or_else(|| "<unknown>".to_owned()));
         row
     });
     plain_table(header, rows)
@@ -37,26 +31,17 @@ pub fn plain_table(header: Vec<String>, rows: impl IntoIterator<Item = Vec<Strin
         column.set_cell_alignment(CellAlignment::Left);
         column.set_constraint(ColumnConstraint::ContentWidth);
     }
-    let mut text: String = table
-        .lines()
-        .map(|line| line.trim_end().to_owned() + "\n")
-        .collect();
+    let mut text: String = table.lines().map(|line| line.trim_end().to_owned() + "\n").collect();
     text.truncate(text.trim_end().len());
     text
 }
 
 /// Time since an RFC 3339 timestamp, the way kubectl prints AGE.
 pub fn age(rfc3339: &str) -> String {
-    let Ok(then) =
-        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-    else {
+    let Ok(then) = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339) else {
         return "<unknown>".to_owned();
     };
-    human_duration(
-        (time::OffsetDateTime::now_utc() - then)
-            .whole_seconds()
-            .max(0),
-    )
+    human_duration((time::OffsetDateTime::now_utc() - then).whole_seconds().max(0))
 }
 
 fn human_duration(secs: i64) -> String {
@@ -104,10 +89,7 @@ mod tests {
 
     #[test]
     fn tables_have_no_borders_or_trailing_spaces() {
-        let t = plain_table(
-            vec!["NAME".into(), "AGE".into()],
-            vec![vec!["github".into(), "5s".into()]],
-        );
+        let t = plain_table(vec!["NAME".into(), "AGE".into()], vec![vec!["github".into(), "5s".into()]]);
         assert_eq!(t, "NAME     AGE\ngithub   5s");
     }
 }

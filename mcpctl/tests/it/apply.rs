@@ -54,108 +54,61 @@ fn operator_file_applies_reapplies_and_diffs(backend: Backend) {
     let first = d.run(&["apply", "-f", &file]);
     assert_eq!(
         first.ok().lines(),
-        [
-            "secret/github-creds created",
-            "server/github created",
-            "server/search created",
-            "project/platform created"
-        ]
+        ["secret/github-creds created", "server/github created", "server/search created", "project/platform created"]
     );
     let again = d.run(&["apply", "-f", &file]);
-    assert!(
-        again.ok().lines().iter().all(|l| l.ends_with(" unchanged")),
-        "{}",
-        again.stdout
-    );
+    assert!(again.ok().lines().iter().all(|l| l.ends_with(" unchanged")), "{}", again.stdout);
     assert_eq!(again.lines().len(), 4);
     d.run(&["diff", "-f", &file]).code(0);
 
     let changed = d.file(
         "platform.yaml",
-        &OPERATOR_FILE.replace(
-            "https://search.example.com/mcp",
-            "https://search2.example.com/mcp",
-        ),
+        &OPERATOR_FILE.replace("https://search.example.com/mcp", "https://search2.example.com/mcp"),
     );
     let diff = d.run(&["diff", "-f", &changed]);
     diff.code(1)
         .stdout_has("-  url: https://search.example.com/mcp")
         .stdout_has("+  url: https://search2.example.com/mcp");
-    assert!(
-        !diff.stdout.contains("canary-operator-token"),
-        "diff must mask secret values"
-    );
+    assert!(!diff.stdout.contains("canary-operator-token"), "diff must mask secret values");
     let applied = d.run(&["apply", "-f", &changed]);
-    applied
-        .ok()
-        .stdout_has("server/search configured")
-        .stdout_has("server/github unchanged");
+    applied.ok().stdout_has("server/search configured").stdout_has("server/github unchanged");
     d.run(&["diff", "-f", &changed]).code(0);
 
     // A changed secret value shows as masked, and counts as a difference.
-    let rotated = d.file(
-        "platform.yaml",
-        &OPERATOR_FILE.replace("canary-operator-token", "canary-rotated"),
-    );
+    let rotated = d.file("platform.yaml", &OPERATOR_FILE.replace("canary-operator-token", "canary-rotated"));
     let diff = d.run(&["diff", "-f", &rotated]);
-    diff.code(1)
-        .stdout_has("*** (before)")
-        .stdout_has("*** (after)");
+    diff.code(1).stdout_has("*** (before)").stdout_has("*** (after)");
     assert!(!diff.stdout.contains("canary"));
 }
 
 fn diff_reports_errors_with_exit_two(backend: Backend) {
     let d = Daemon::start(backend);
-    let bad = d.file("bad.yaml", "apiVersion: mcpctl/v1\nkind: Server\nmetadata: {name: s}\nspec: {transport: stdio, command: x, nope: 1}\n");
-    d.run(&["diff", "-f", &bad]).code(2).stderr_has("spec.nope");
-    let new = d.file(
-        "new.yaml",
-        "apiVersion: mcpctl/v1\nkind: Secret\nmetadata: {name: s}\nspec: {data: {k: v}}\n",
+    let bad = d.file(
+        "bad.yaml",
+        "apiVersion: mcpctl/v1\nkind: Server\nmetadata: {name: s}\nspec: {transport: stdio, command: x, nope: 1}\n",
     );
-    d.run(&["diff", "-f", &new])
-        .code(1)
-        .stdout_has("+kind: Secret");
-    d.run_with(
-        &["diff", "-f", &new],
-        None,
-        &[
-            ("MCPCTL_SERVER", "http://127.0.0.1:9"),
-            ("MCPCTL_TOKEN", "x"),
-        ],
-    )
-    .code(2);
+    d.run(&["diff", "-f", &bad]).code(2).stderr_has("spec.nope");
+    let new = d.file("new.yaml", "apiVersion: mcpctl/v1\nkind: Secret\nmetadata: {name: s}\nspec: {data: {k: v}}\n");
+    d.run(&["diff", "-f", &new]).code(1).stdout_has("+kind: Secret");
+    d.run_with(&["diff", "-f", &new], None, &[("MCPCTL_SERVER", "http://127.0.0.1:9"), ("MCPCTL_TOKEN", "x")]).code(2);
 }
 
 fn dry_run_and_atomic_leave_nothing_behind(backend: Backend) {
     let d = Daemon::start(backend);
     let file = d.file("platform.yaml", OPERATOR_FILE);
-    d.run(&["apply", "-f", &file, "--dry-run"])
-        .ok()
-        .stdout_has("server/github created (server dry run)");
-    assert!(d
-        .run(&["get", "secrets", "-o", "name"])
-        .ok()
-        .stdout
-        .is_empty());
+    d.run(&["apply", "-f", &file, "--dry-run"]).ok().stdout_has("server/github created (server dry run)");
+    assert!(d.run(&["get", "secrets", "-o", "name"]).ok().stdout.is_empty());
 
     let broken = d.file("broken.yaml", &format!("{OPERATOR_FILE}---\napiVersion: mcpctl/v1\nkind: Project\nmetadata: {{name: extra}}\nspec: {{servers: [missing]}}\n"));
     let run = d.run(&["apply", "-f", &broken, "--atomic"]);
-    run.code(1)
-        .stderr_has("project/extra")
-        .stderr_has("(Invalid)");
+    run.code(1).stderr_has("project/extra").stderr_has("(Invalid)");
     for kind in ["secrets", "servers", "projects"] {
-        assert!(
-            d.run(&["get", kind, "-o", "name"]).ok().stdout.is_empty(),
-            "{kind} written by a failed atomic apply"
-        );
+        assert!(d.run(&["get", kind, "-o", "name"]).ok().stdout.is_empty(), "{kind} written by a failed atomic apply");
     }
     // Without --atomic the valid objects land and the command still fails.
     let run = d.run(&["apply", "-f", &broken]);
     run.code(1).stdout_has("project/platform created");
-    assert_eq!(
-        d.run(&["get", "projects", "-o", "name"]).ok().lines(),
-        ["project/platform"]
-    );
+    assert_eq!(d.run(&["get", "projects", "-o", "name"]).ok().lines(), ["project/platform"]);
 }
 
 fn directories_and_large_files_apply_in_batches(backend: Backend) {
@@ -173,10 +126,7 @@ fn directories_and_large_files_apply_in_batches(backend: Backend) {
     let run = d.run(&["apply", "-f", dir]);
     assert_eq!(run.ok().lines().len(), 1201);
     assert!(run.lines().iter().all(|l| l.ends_with(" created")));
-    assert_eq!(
-        d.run(&["get", "servers", "-o", "name"]).ok().lines().len(),
-        1200
-    );
+    assert_eq!(d.run(&["get", "servers", "-o", "name"]).ok().lines().len(), 1200);
     let again = d.run(&["apply", "-f", dir]);
     assert!(again.ok().lines().iter().all(|l| l.ends_with(" unchanged")));
 }

@@ -6,18 +6,11 @@ use crate::helpers::mcpctl;
 fn committed_completion_scripts_are_current() {
     let home = tempfile::tempdir().unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../completions");
-    for (shell, file) in [
-        ("bash", "mcpctl.bash"),
-        ("zsh", "_mcpctl"),
-        ("fish", "mcpctl.fish"),
-    ] {
+    for (shell, file) in [("bash", "mcpctl.bash"), ("zsh", "_mcpctl"), ("fish", "mcpctl.fish")] {
         let run = mcpctl(home.path(), &["completion", shell], None, &[]);
         run.ok();
         let committed = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
-        assert!(
-            committed == run.stdout,
-            "completions/{file} is stale: regenerate it with scripts/completions"
-        );
+        assert!(committed == run.stdout, "completions/{file} is stale: regenerate it with scripts/completions");
     }
 }
 

@@ -10,42 +10,21 @@ fn create_then_get_in_every_format(backend: Backend) {
     seed(&d);
     let table = d.run(&["get", "servers"]);
     table.ok();
-    assert_eq!(
-        table.lines()[0].split_whitespace().collect::<Vec<_>>(),
-        ["NAME", "TRANSPORT", "TARGET", "AGE"]
-    );
+    assert_eq!(table.lines()[0].split_whitespace().collect::<Vec<_>>(), ["NAME", "TRANSPORT", "TARGET", "AGE"]);
     table
         .stdout_has("github")
         .stdout_has("npx -y @modelcontextprotocol/server-github")
         .stdout_has("https://search.example.com/mcp");
-    d.run(&["get", "servers", "-o", "wide"])
-        .ok()
-        .stdout_has("LABELS")
-        .stdout_has("team=infra");
-    assert_eq!(
-        d.run(&["get", "srv", "-o", "name"]).ok().lines(),
-        ["server/github", "server/search"]
-    );
-    d.run(&["get", "server/github", "-o", "yaml"])
-        .ok()
-        .stdout_has("kind: Server")
-        .stdout_has("resourceVersion: '1'");
-    let json: serde_json::Value = serde_json::from_str(
-        &d.run(&["get", "server", "github", "search", "-o", "json"])
-            .ok()
-            .stdout,
-    )
-    .unwrap();
+    d.run(&["get", "servers", "-o", "wide"]).ok().stdout_has("LABELS").stdout_has("team=infra");
+    assert_eq!(d.run(&["get", "srv", "-o", "name"]).ok().lines(), ["server/github", "server/search"]);
+    d.run(&["get", "server/github", "-o", "yaml"]).ok().stdout_has("kind: Server").stdout_has("resourceVersion: '1'");
+    let json: serde_json::Value =
+        serde_json::from_str(&d.run(&["get", "server", "github", "search", "-o", "json"]).ok().stdout).unwrap();
     assert_eq!(json["kind"], "List");
     assert_eq!(json["items"].as_array().unwrap().len(), 2);
     d.run(&["get", "projects"]).ok().stdout_has("Demo project");
-    d.run(&["get", "servers", "-l", "team=infra", "-o", "name"])
-        .ok()
-        .stdout_has("server/github");
-    assert!(!d
-        .run(&["get", "servers", "-l", "team=infra", "-o", "name"])
-        .stdout
-        .contains("search"));
+    d.run(&["get", "servers", "-l", "team=infra", "-o", "name"]).ok().stdout_has("server/github");
+    assert!(!d.run(&["get", "servers", "-l", "team=infra", "-o", "name"]).stdout.contains("search"));
     let empty = d.run(&["get", "servers", "-l", "team=none"]);
     empty.ok().stderr_has("No resources found");
     assert!(empty.stdout.is_empty());
@@ -54,32 +33,17 @@ fn create_then_get_in_every_format(backend: Backend) {
 fn every_round_trip_is_unchanged(backend: Backend) {
     let d = Daemon::start(backend);
     seed(&d);
-    for target in [
-        "secret/gh",
-        "server/github",
-        "server/search",
-        "project/demo",
-    ] {
+    for target in ["secret/gh", "server/github", "server/search", "project/demo"] {
         let yaml = d.run(&["get", target, "-o", "yaml"]).ok().stdout.clone();
         let applied = d.run_stdin(&["apply", "-f", "-"], &yaml);
         assert_eq!(applied.ok().lines(), [format!("{target} unchanged")]);
         let json = d.run(&["get", target, "-o", "json"]).ok().stdout.clone();
-        d.run_stdin(&["apply", "-f", "-"], &json)
-            .ok()
-            .stdout_has("unchanged");
+        d.run_stdin(&["apply", "-f", "-"], &json).ok().stdout_has("unchanged");
     }
     for kind in ["secrets", "servers", "projects"] {
         let yaml = d.run(&["get", kind, "-o", "yaml"]).ok().stdout.clone();
         let applied = d.run_stdin(&["apply", "-f", "-"], &yaml);
-        assert!(
-            applied
-                .ok()
-                .lines()
-                .iter()
-                .all(|l| l.ends_with(" unchanged")),
-            "{}",
-            applied.stdout
-        );
+        assert!(applied.ok().lines().iter().all(|l| l.ends_with(" unchanged")), "{}", applied.stdout);
     }
 }
 
@@ -96,40 +60,19 @@ fn secret_values_appear_only_with_show_values(backend: Backend) {
     ] {
         let run = d.run(args);
         run.ok();
-        assert!(
-            !run.stdout.contains("canary-token-1") && !run.stderr.contains("canary-token-1"),
-            "{args:?} leaked"
-        );
+        assert!(!run.stdout.contains("canary-token-1") && !run.stderr.contains("canary-token-1"), "{args:?} leaked");
     }
-    d.run(&["get", "secret", "gh", "-o", "yaml", "--show-values"])
-        .ok()
-        .stdout_has("token: canary-token-1");
-    let backup = d
-        .run(&["get", "secrets", "-o", "yaml", "--show-values"])
-        .ok()
-        .stdout
-        .clone();
-    d.run_stdin(&["apply", "-f", "-"], &backup)
-        .ok()
-        .stdout_has("secret/gh unchanged");
+    d.run(&["get", "secret", "gh", "-o", "yaml", "--show-values"]).ok().stdout_has("token: canary-token-1");
+    let backup = d.run(&["get", "secrets", "-o", "yaml", "--show-values"]).ok().stdout.clone();
+    d.run_stdin(&["apply", "-f", "-"], &backup).ok().stdout_has("secret/gh unchanged");
 }
 
 fn describe_shows_spec_and_who_uses_it(backend: Backend) {
     let d = Daemon::start(backend);
     seed(&d);
-    d.run(&["describe", "secret", "gh"])
-        .ok()
-        .stdout_has("token:")
-        .stdout_has("14 bytes")
-        .stdout_has("server/github");
-    d.run(&["describe", "server", "github"])
-        .ok()
-        .stdout_has("transport: stdio")
-        .stdout_has("project/demo");
-    d.run(&["describe", "project", "demo"])
-        .ok()
-        .stdout_has("Demo project")
-        .stdout_has("<none>");
+    d.run(&["describe", "secret", "gh"]).ok().stdout_has("token:").stdout_has("14 bytes").stdout_has("server/github");
+    d.run(&["describe", "server", "github"]).ok().stdout_has("transport: stdio").stdout_has("project/demo");
+    d.run(&["describe", "project", "demo"]).ok().stdout_has("Demo project").stdout_has("<none>");
     d.run(&["describe", "server", "nope"])
         .code(1)
         .stderr_has("Error from server (NotFound): servers \"nope\" not found");
@@ -138,54 +81,25 @@ fn describe_shows_spec_and_who_uses_it(backend: Backend) {
 fn delete_refuses_referenced_objects_and_honours_ignore_not_found(backend: Backend) {
     let d = Daemon::start(backend);
     seed(&d);
-    d.run(&["delete", "secret", "gh"])
-        .code(1)
-        .stderr_has("Error from server (Conflict)")
-        .stderr_has("servers/github");
-    d.run(&["delete", "server", "nope"])
-        .code(1)
-        .stderr_has("(NotFound)");
-    d.run(&["delete", "server", "nope", "--ignore-not-found"])
-        .ok();
-    let file = d.file(
-        "all.yaml",
-        &d.run(&["get", "projects", "-o", "yaml"]).stdout,
-    );
-    d.run(&["delete", "-f", &file])
-        .ok()
-        .stdout_has("project \"demo\" deleted");
+    d.run(&["delete", "secret", "gh"]).code(1).stderr_has("Error from server (Conflict)").stderr_has("servers/github");
+    d.run(&["delete", "server", "nope"]).code(1).stderr_has("(NotFound)");
+    d.run(&["delete", "server", "nope", "--ignore-not-found"]).ok();
+    let file = d.file("all.yaml", &d.run(&["get", "projects", "-o", "yaml"]).stdout);
+    d.run(&["delete", "-f", &file]).ok().stdout_has("project \"demo\" deleted");
     d.run(&["delete", "server", "github", "search"]).ok();
-    d.run(&["delete", "secret/gh"])
-        .ok()
-        .stdout_has("secret \"gh\" deleted");
+    d.run(&["delete", "secret/gh"]).ok().stdout_has("secret \"gh\" deleted");
     d.run(&["get", "secrets", "-o", "name"]).ok();
     assert!(d.run(&["get", "secrets", "-o", "name"]).stdout.is_empty());
 }
 
 fn create_from_files_refuses_existing_objects(backend: Backend) {
     let d = Daemon::start(backend);
-    let file = d.file(
-        "s.yaml",
-        "apiVersion: mcpctl/v1\nkind: Secret\nmetadata: {name: s}\nspec:\n  data: {k: v}\n",
-    );
-    d.run(&["create", "-f", &file])
-        .ok()
-        .stdout_has("secret/s created");
-    d.run(&["create", "-f", &file])
-        .code(1)
-        .stderr_has("Error from server (AlreadyExists)");
+    let file = d.file("s.yaml", "apiVersion: mcpctl/v1\nkind: Secret\nmetadata: {name: s}\nspec:\n  data: {k: v}\n");
+    d.run(&["create", "-f", &file]).ok().stdout_has("secret/s created");
+    d.run(&["create", "-f", &file]).code(1).stderr_has("Error from server (AlreadyExists)");
     let env = d.file("vars.env", "# comment\nA=1\nB=two words\n");
     let blob = d.file("blob.txt", "file contents\n");
-    d.run(&[
-        "create",
-        "secret",
-        "multi",
-        "--from-env-file",
-        &env,
-        "--from-file",
-        &format!("BLOB={blob}"),
-    ])
-    .ok();
+    d.run(&["create", "secret", "multi", "--from-env-file", &env, "--from-file", &format!("BLOB={blob}")]).ok();
     d.run(&["get", "secret", "multi", "-o", "json", "--show-values"])
         .ok()
         .stdout_has("\"B\": \"two words\"")

@@ -30,21 +30,12 @@ pub struct Daemon {
 impl Daemon {
     pub fn start(backend: Backend) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let (url, stop) = runtime.block_on(async {
             let url = testing::database_url(backend, dir.path()).await;
             testing::start(&testing::config(url, dir.path())).await
         });
-        Daemon {
-            url,
-            dir,
-            runtime: Some(runtime),
-            _stop: stop,
-        }
+        Daemon { url, dir, runtime: Some(runtime), _stop: stop }
     }
 
     /// The admin.yaml mcpd wrote on first start.
@@ -54,20 +45,12 @@ impl Daemon {
 
     /// Runs mcpctl with the admin config.
     pub fn run(&self, args: &[&str]) -> Run {
-        self.run_with(
-            args,
-            None,
-            &[("MCPCTL_CONFIG", self.admin_config().to_str().unwrap())],
-        )
+        self.run_with(args, None, &[("MCPCTL_CONFIG", self.admin_config().to_str().unwrap())])
     }
 
     /// Runs mcpctl with the admin config, feeding `stdin`.
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        self.run_with(
-            args,
-            Some(stdin),
-            &[("MCPCTL_CONFIG", self.admin_config().to_str().unwrap())],
-        )
+        self.run_with(args, Some(stdin), &[("MCPCTL_CONFIG", self.admin_config().to_str().unwrap())])
     }
 
     pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
@@ -133,33 +116,19 @@ impl Run {
 
     #[track_caller]
     pub fn code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code, code,
-            "mcpctl {}\nstdout:\n{}\nstderr:\n{}",
-            self.args, self.stdout, self.stderr
-        );
+        assert_eq!(self.code, code, "mcpctl {}\nstdout:\n{}\nstderr:\n{}", self.args, self.stdout, self.stderr);
         self
     }
 
     #[track_caller]
     pub fn stdout_has(&self, text: &str) -> &Run {
-        assert!(
-            self.stdout.contains(text),
-            "mcpctl {}: stdout lacks {text:?}:\n{}",
-            self.args,
-            self.stdout
-        );
+        assert!(self.stdout.contains(text), "mcpctl {}: stdout lacks {text:?}:\n{}", self.args, self.stdout);
         self
     }
 
     #[track_caller]
     pub fn stderr_has(&self, text: &str) -> &Run {
-        assert!(
-            self.stderr.contains(text),
-            "mcpctl {}: stderr lacks {text:?}:\n{}",
-            self.args,
-            self.stderr
-        );
+        assert!(self.stderr.contains(text), "mcpctl {}: stderr lacks {text:?}:\n{}", self.args, self.stderr);
         self
     }
 
@@ -171,14 +140,7 @@ impl Run {
 
 /// Creates a secret, a server using it and a project using the server, through the CLI.
 pub fn seed(d: &Daemon) {
-    d.run(&[
-        "create",
-        "secret",
-        "gh",
-        "--from-literal",
-        "token=canary-token-1",
-    ])
-    .ok();
+    d.run(&["create", "secret", "gh", "--from-literal", "token=canary-token-1"]).ok();
     d.run(&[
         "create",
         "server",
@@ -211,16 +173,6 @@ pub fn seed(d: &Daemon) {
         "X-Team=infra",
     ])
     .ok();
-    d.run(&[
-        "create",
-        "project",
-        "demo",
-        "--server",
-        "github",
-        "--server",
-        "search",
-        "--description",
-        "Demo project",
-    ])
-    .ok();
+    d.run(&["create", "project", "demo", "--server", "github", "--server", "search", "--description", "Demo project"])
+        .ok();
 }

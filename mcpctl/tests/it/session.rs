@@ -10,14 +10,7 @@ fn login_saves_a_private_context_and_logout_revokes_it(backend: Backend) {
     let config = d.dir.path().join("cfg").join("config.yaml");
     let env = [("MCPCTL_CONFIG", config.to_str().unwrap())];
     let run = d.run_with(
-        &[
-            "login",
-            "--server",
-            &d.url,
-            "--email",
-            testing::ADMIN_EMAIL,
-            "--password-stdin",
-        ],
+        &["login", "--server", &d.url, "--email", testing::ADMIN_EMAIL, "--password-stdin"],
         Some(testing::ADMIN_PASSWORD),
         &env,
     );
@@ -25,51 +18,21 @@ fn login_saves_a_private_context_and_logout_revokes_it(backend: Backend) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&config).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    d.run_with(&["whoami"], None, &env)
-        .ok()
-        .stdout_has("User: admin@localhost");
-    let token_line = d
-        .run_with(&["whoami", "--show-token"], None, &env)
-        .ok()
-        .stdout
-        .clone();
-    let token = token_line
-        .lines()
-        .find_map(|l| l.strip_prefix("Token: "))
-        .unwrap()
-        .to_owned();
-    d.run_with(&["config", "view"], None, &env)
-        .ok()
-        .stdout_has("REDACTED");
-    assert!(!d
-        .run_with(&["config", "view"], None, &env)
-        .stdout
-        .contains(&token));
+    d.run_with(&["whoami"], None, &env).ok().stdout_has("User: admin@localhost");
+    let token_line = d.run_with(&["whoami", "--show-token"], None, &env).ok().stdout.clone();
+    let token = token_line.lines().find_map(|l| l.strip_prefix("Token: ")).unwrap().to_owned();
+    d.run_with(&["config", "view"], None, &env).ok().stdout_has("REDACTED");
+    assert!(!d.run_with(&["config", "view"], None, &env).stdout.contains(&token));
     d.run_with(&["logout"], None, &env).ok();
     // The session is revoked on the server, not just forgotten locally.
-    mcpctl(
-        d.dir.path(),
-        &["whoami"],
-        None,
-        &[("MCPCTL_SERVER", &d.url), ("MCPCTL_TOKEN", &token)],
-    )
-    .code(1)
-    .stderr_has("Unauthorized");
+    mcpctl(d.dir.path(), &["whoami"], None, &[("MCPCTL_SERVER", &d.url), ("MCPCTL_TOKEN", &token)])
+        .code(1)
+        .stderr_has("Unauthorized");
 
     let wrong = d.run_with(
-        &[
-            "login",
-            "--server",
-            &d.url,
-            "--email",
-            testing::ADMIN_EMAIL,
-            "--password-stdin",
-        ],
+        &["login", "--server", &d.url, "--email", testing::ADMIN_EMAIL, "--password-stdin"],
         Some("wrong"),
         &env,
     );
@@ -78,24 +41,12 @@ fn login_saves_a_private_context_and_logout_revokes_it(backend: Backend) {
 
 fn contexts_are_listed_switched_and_set(backend: Backend) {
     let d = Daemon::start(backend);
-    d.run(&["config", "current-context"])
-        .ok()
-        .stdout_has("admin");
-    d.run(&[
-        "config",
-        "set-context",
-        "other",
-        "--server",
-        "http://127.0.0.1:9",
-    ])
-    .ok()
-    .stdout_has("created");
+    d.run(&["config", "current-context"]).ok().stdout_has("admin");
+    d.run(&["config", "set-context", "other", "--server", "http://127.0.0.1:9"]).ok().stdout_has("created");
     let contexts = d.run(&["config", "get-contexts"]);
     contexts.ok().stdout_has("CURRENT").stdout_has("other");
     d.run(&["config", "use-context", "other"]).ok();
-    d.run(&["get", "servers"])
-        .code(2)
-        .stderr_has("http://127.0.0.1:9");
+    d.run(&["get", "servers"]).code(2).stderr_has("http://127.0.0.1:9");
     d.run(&["get", "servers", "--context", "admin"]).ok();
     d.run(&["config", "use-context", "missing"]).code(2);
 }
@@ -103,18 +54,12 @@ fn contexts_are_listed_switched_and_set(backend: Backend) {
 fn api_resources_and_version_describe_the_server(backend: Backend) {
     let d = Daemon::start(backend);
     let run = d.run(&["api-resources"]);
-    run.ok()
-        .stdout_has("servers")
-        .stdout_has("srv")
-        .stdout_has("Secret")
-        .stdout_has("global");
+    run.ok().stdout_has("servers").stdout_has("srv").stdout_has("Secret").stdout_has("global");
     d.run(&["version"])
         .ok()
         .stdout_has(&format!("Client Version: v{}", env!("CARGO_PKG_VERSION")))
         .stdout_has("Server Version:");
-    mcpctl(d.dir.path(), &["--version"], None, &[])
-        .ok()
-        .stdout_has(env!("CARGO_PKG_VERSION"));
+    mcpctl(d.dir.path(), &["--version"], None, &[]).ok().stdout_has(env!("CARGO_PKG_VERSION"));
 }
 
 backend_tests!(

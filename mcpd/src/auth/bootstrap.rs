@@ -23,32 +23,16 @@ pub struct Bootstrap<'a> {
 /// The admin's rights: edit on every kind, every action.
 pub fn admin_bindings() -> Vec<Binding> {
     vec![
-        Binding {
-            role: Role::Edit,
-            resource: Some("*".to_owned()),
-            name: None,
-            action: None,
-        },
-        Binding {
-            role: Role::Run,
-            resource: None,
-            name: None,
-            action: Some("*".to_owned()),
-        },
+        Binding { role: Role::Edit, resource: Some("*".to_owned()), name: None, action: None },
+        Binding { role: Role::Run, resource: None, name: None, action: Some("*".to_owned()) },
     ]
 }
 
 /// Creates the admin when no user exists yet. Returns whether this call created it; when
 /// several replicas start together exactly one does.
 pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
-    let generated = b
-        .admin_password
-        .is_none()
-        .then(|| Alphanumeric.sample_string(&mut rand::rngs::OsRng, 24));
-    let password = b
-        .admin_password
-        .or(generated.as_deref())
-        .expect("one of the two is set");
+    let generated = b.admin_password.is_none().then(|| Alphanumeric.sample_string(&mut rand::rngs::OsRng, 24));
+    let password = b.admin_password.or(generated.as_deref()).expect("one of the two is set");
     let hash = tokio::task::spawn_blocking({
         let password = password.to_owned();
         move || password::hash(&password)
@@ -60,12 +44,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     if store::auth::any_user_exists(&mut tx).await? {
         return Ok(false);
     }
-    let user = new_row(
-        "User",
-        "",
-        b.admin_email,
-        json!({"displayName": "Administrator"}),
-    );
+    let user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
     let user_id = match store::objects::insert(&mut tx, &system, &user, &[]).await {
         Ok(id) => id,
         // Another replica bootstrapped at the same moment.
@@ -98,21 +77,14 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
     if generated.is_some() {
         // Printed once, on stderr, never logged.
-        eprintln!(
-            "mcpd: admin user {} created with password: {password}",
-            b.admin_email
-        );
-        eprintln!(
-            "mcpd: this password is shown only once; {} holds a ready mcpctl config",
-            path.display()
-        );
+        eprintln!("mcpd: admin user {} created with password: {password}", b.admin_email);
+        eprintln!("mcpd: this password is shown only once; {} holds a ready mcpctl config", path.display());
     }
     Ok(true)
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    e.as_database_error().is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
 /// Writes the config with mode 0600 from the start, so the credential is never readable by others.
@@ -131,9 +103,7 @@ fn write_admin_config(path: &Path, server: &str, token: &str) -> anyhow::Result<
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         options.mode(0o600);
-        let mut file = options
-            .open(path)
-            .with_context(|| format!("writing {}", path.display()))?;
+        let mut file = options.open(path).with_context(|| format!("writing {}", path.display()))?;
         file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         file.write_all(body.as_bytes())?;
     }

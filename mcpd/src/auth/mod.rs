@@ -25,9 +25,7 @@ pub struct Authorized {
 impl Authorized {
     /// For mcpd's own work (the first-start bootstrap, bookkeeping), never for a request.
     fn system() -> Authorized {
-        Authorized {
-            scope: ListScope::All,
-        }
+        Authorized { scope: ListScope::All }
     }
 
     /// For mcpd's bookkeeping inside an authorized request (revoking a deleted user's tokens,
@@ -54,11 +52,7 @@ pub fn check(
     project: &str,
 ) -> Result<ListScope, String> {
     if !kind.writable && !matches!(verb, Verb::Get | Verb::List) {
-        return Err(format!(
-            "cannot {} {}: they are written by mcpd only",
-            verb.as_str(),
-            kind.plural
-        ));
+        return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
     }
     // Audit events are read with `run audit` (or view on events).
     if kind.kind == "AuditEvent" && principal.allows_action("audit") {
@@ -67,9 +61,7 @@ pub fn check(
     let decided = if verb == Verb::List {
         principal.list_scope(kind.plural, project)
     } else {
-        principal
-            .allows(verb, kind.plural, name, project)
-            .then_some(ListScope::All)
+        principal.allows(verb, kind.plural, name, project).then_some(ListScope::All)
     };
     decided.ok_or_else(|| format!("cannot {} resource \"{}\"", verb.as_str(), kind.plural))
 }
@@ -93,13 +85,7 @@ pub fn authorize_action(principal: &Principal, action: &str) -> Result<(), ApiEr
     if principal.allows_action(action) {
         Ok(())
     } else {
-        Err(principal.forbidden(
-            "run",
-            action,
-            None,
-            "",
-            &format!("cannot run action \"{action}\""),
-        ))
+        Err(principal.forbidden("run", action, None, "", &format!("cannot run action \"{action}\"")))
     }
 }
 
@@ -110,11 +96,7 @@ pub fn authorize_grants(
     name: &str,
     grants: &[Binding],
 ) -> Result<(), ApiError> {
-    let missing: Vec<String> = grants
-        .iter()
-        .filter(|b| !principal.holds(b))
-        .map(ToString::to_string)
-        .collect();
+    let missing: Vec<String> = grants.iter().filter(|b| !principal.holds(b)).map(ToString::to_string).collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -123,9 +105,6 @@ pub fn authorize_grants(
         kind.plural,
         Some(name),
         "",
-        &format!(
-            "cannot grant permissions it does not hold: {}",
-            missing.join(", ")
-        ),
+        &format!("cannot grant permissions it does not hold: {}", missing.join(", ")),
     ))
 }

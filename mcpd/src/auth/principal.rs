@@ -69,11 +69,7 @@ impl Principal {
     pub fn display(&self) -> String {
         match &self.identity {
             Identity::User { email, .. } => format!("User \"{email}\""),
-            Identity::Token(t) => format!(
-                "McpToken \"{}\" ({})",
-                token_path(&t.project, &t.name),
-                t.prefix
-            ),
+            Identity::Token(t) => format!("McpToken \"{}\" ({})", token_path(&t.project, &t.name), t.prefix),
         }
     }
 
@@ -81,11 +77,7 @@ impl Principal {
     pub fn audit_name(&self) -> String {
         match &self.identity {
             Identity::User { email, .. } => email.clone(),
-            Identity::Token(t) => format!(
-                "mcptoken:{} ({})",
-                token_path(&t.project, &t.name),
-                t.prefix
-            ),
+            Identity::Token(t) => format!("mcptoken:{} ({})", token_path(&t.project, &t.name), t.prefix),
         }
     }
 
@@ -113,10 +105,7 @@ impl Principal {
 
     pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
         self.own.allows(verb, plural, name)
-            && self
-                .creator
-                .as_ref()
-                .is_none_or(|c| c.allows(verb, plural, name))
+            && self.creator.as_ref().is_none_or(|c| c.allows(verb, plural, name))
             && self.confinement_allows(plural, name, project)
     }
 
@@ -139,28 +128,16 @@ impl Principal {
     pub fn allows_action(&self, action: &str) -> bool {
         self.confined.is_none()
             && self.own.allows_action(action)
-            && self
-                .creator
-                .as_ref()
-                .is_none_or(|c| c.allows_action(action))
+            && self.creator.as_ref().is_none_or(|c| c.allows_action(action))
     }
 
     /// Whether the caller holds everything `binding` grants (the escalation rule).
     pub fn holds(&self, binding: &shared::rbac::Binding) -> bool {
-        self.confined.is_none()
-            && self.own.covers(binding)
-            && self.creator.as_ref().is_none_or(|c| c.covers(binding))
+        self.confined.is_none() && self.own.covers(binding) && self.creator.as_ref().is_none_or(|c| c.covers(binding))
     }
 
     /// A 403 naming what was refused, recorded in the audit trail.
-    pub fn forbidden(
-        &self,
-        verb: &str,
-        plural: &str,
-        name: Option<&str>,
-        project: &str,
-        why: &str,
-    ) -> ApiError {
+    pub fn forbidden(&self, verb: &str, plural: &str, name: Option<&str>, project: &str, why: &str) -> ApiError {
         self.audit.record(Event {
             principal: &self.audit_name(),
             verb,
@@ -174,10 +151,7 @@ impl Principal {
             Some(name) => format!("{plural} \"{name}\""),
             None => plural.to_owned(),
         };
-        let mut status = Status::new(
-            Reason::Forbidden,
-            format!("{what} is forbidden: {} {why}", self.display()),
-        );
+        let mut status = Status::new(Reason::Forbidden, format!("{what} is forbidden: {} {why}", self.display()));
         if let Some(name) = name {
             status = status.for_object(plural, name);
         }
@@ -213,10 +187,7 @@ pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissio
         }
     }
     let specs = store::auth::rbac_specs(pool).await?;
-    Ok(Permissions::from_definitions(
-        specs.iter().map(String::as_str),
-        &subjects,
-    ))
+    Ok(Permissions::from_definitions(specs.iter().map(String::as_str), &subjects))
 }
 
 async fn groups(state: &AppState) -> Result<Vec<(String, Vec<String>)>, ApiError> {
@@ -226,32 +197,22 @@ async fn groups(state: &AppState) -> Result<Vec<(String, Vec<String>)>, ApiError
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Principal, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                unauthorized("authentication required: send Authorization: Bearer <token>")
-            })?;
+            .ok_or_else(|| unauthorized("authentication required: send Authorization: Bearer <token>"))?;
         let bearer = header
             .to_str()
             .ok()
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                unauthorized("malformed Authorization header: expected Bearer <token>")
-            })?;
+            .ok_or_else(|| unauthorized("malformed Authorization header: expected Bearer <token>"))?;
         if bearer.starts_with(shared::token::PREFIX) {
             return token_principal(state, bearer).await;
         }
-        let claims = state
-            .sessions()
-            .verify(bearer)
-            .ok_or_else(|| unauthorized(INVALID))?;
+        let claims = state.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
         let pool = state.store().pool();
         if store::auth::session_revoked(pool, &claims.jti).await?
             || !store::auth::user_exists(pool, &claims.sub).await?
@@ -262,10 +223,7 @@ impl FromRequestParts<AppState> for Principal {
         Ok(Principal {
             identity: Identity::User {
                 email: claims.sub,
-                session: Session {
-                    jti: claims.jti,
-                    expires_at: claims.exp,
-                },
+                session: Session { jti: claims.jti, expires_at: claims.exp },
             },
             own,
             creator: None,
@@ -277,26 +235,18 @@ impl FromRequestParts<AppState> for Principal {
 
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
 pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
-    let info = active_token(state, raw)
-        .await?
-        .ok_or_else(|| unauthorized(INVALID))?;
+    let info = active_token(state, raw).await?.ok_or_else(|| unauthorized(INVALID))?;
     state.note_token_use(&info);
     let pool = state.store().pool();
     let mut own = Permissions::new(info.bindings.clone());
     let specs = store::auth::rbac_specs(pool).await?;
-    own.extend(Permissions::from_definitions(
-        specs.iter().map(String::as_str),
-        &[format!("McpToken:{}", info.sha256)],
-    ));
+    own.extend(Permissions::from_definitions(specs.iter().map(String::as_str), &[format!("McpToken:{}", info.sha256)]));
     let creator = user_permissions(state, &info.creator).await?;
     let confined = if info.project.is_empty() {
         None
     } else {
         let servers = store::auth::project_servers(pool, &info.project).await?;
-        Some(Confinement {
-            project: info.project.clone(),
-            servers,
-        })
+        Some(Confinement { project: info.project.clone(), servers })
     };
     Ok(Principal {
         identity: Identity::Token(info),
@@ -318,9 +268,7 @@ pub async fn active_token(state: &AppState, raw: &str) -> Result<Option<TokenInf
         return Ok(None);
     };
     let status = row.status.clone().unwrap_or_default();
-    let expires_at = status["expiresAt"]
-        .as_str()
-        .and_then(crate::domain::parse_time);
+    let expires_at = status["expiresAt"].as_str().and_then(crate::domain::parse_time);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let creator = status["createdBy"].as_str().unwrap_or("").to_owned();
     if status["state"] != "active" || expires_at.is_some_and(|e| e <= now) {

@@ -14,13 +14,7 @@ pub enum Verb {
 }
 
 impl Verb {
-    pub const ALL: [Verb; 5] = [
-        Verb::Get,
-        Verb::List,
-        Verb::Create,
-        Verb::Update,
-        Verb::Delete,
-    ];
+    pub const ALL: [Verb; 5] = [Verb::Get, Verb::List, Verb::Create, Verb::Update, Verb::Delete];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,10 +74,7 @@ impl Permissions {
     }
 
     /// Collects the bindings of every definition (stored spec JSON) naming one of `subjects`.
-    pub fn from_definitions<'a>(
-        specs: impl IntoIterator<Item = &'a str>,
-        subjects: &[String],
-    ) -> Permissions {
+    pub fn from_definitions<'a>(specs: impl IntoIterator<Item = &'a str>, subjects: &[String]) -> Permissions {
         let bindings = specs
             .into_iter()
             .filter_map(|text| serde_json::from_str::<RbacSpec>(text).ok())
@@ -107,11 +98,7 @@ impl Permissions {
             Role::Edit => true,
             Role::Run => false,
         };
-        role_ok
-            && binding
-                .resource
-                .as_deref()
-                .is_some_and(|r| r == "*" || r == plural)
+        role_ok && binding.resource.as_deref().is_some_and(|r| r == "*" || r == plural)
     }
 
     pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>) -> bool {
@@ -126,26 +113,20 @@ impl Permissions {
     }
 
     pub fn list_scope(&self, plural: &str) -> Option<ListScope> {
-        let granting: Vec<&Binding> = self
-            .bindings
-            .iter()
-            .filter(|b| Self::grants(b, Verb::List, plural))
-            .collect();
+        let granting: Vec<&Binding> = self.bindings.iter().filter(|b| Self::grants(b, Verb::List, plural)).collect();
         if granting.is_empty() {
             None
         } else if granting.iter().any(|b| b.name.is_none()) {
             Some(ListScope::All)
         } else {
-            Some(ListScope::Only(
-                granting.iter().filter_map(|b| b.name.clone()).collect(),
-            ))
+            Some(ListScope::Only(granting.iter().filter_map(|b| b.name.clone()).collect()))
         }
     }
 
     pub fn allows_action(&self, action: &str) -> bool {
-        self.bindings.iter().any(|b| {
-            b.role == Role::Run && b.action.as_deref().is_some_and(|a| a == "*" || a == action)
-        })
+        self.bindings
+            .iter()
+            .any(|b| b.role == Role::Run && b.action.as_deref().is_some_and(|a| a == "*" || a == action))
     }
 
     /// Whether these permissions include everything `binding` grants.
@@ -176,16 +157,12 @@ mod tests {
         let p = perms(r#"[{"role": "edit", "resource": "servers", "name": "gh"}]"#);
         assert!(p.allows(Verb::Delete, "servers", Some("gh")));
         assert!(!p.allows(Verb::Delete, "servers", Some("other")));
-        assert_eq!(
-            p.list_scope("servers"),
-            Some(ListScope::Only(vec!["gh".to_owned()]))
-        );
+        assert_eq!(p.list_scope("servers"), Some(ListScope::Only(vec!["gh".to_owned()])));
     }
 
     #[test]
     fn definitions_for_other_subjects_grant_nothing() {
-        let spec =
-            r#"{"subjects": ["User:b@x"], "roleBindings": [{"role": "edit", "resource": "*"}]}"#;
+        let spec = r#"{"subjects": ["User:b@x"], "roleBindings": [{"role": "edit", "resource": "*"}]}"#;
         let p = Permissions::from_definitions([spec], &["User:a@x".to_owned()]);
         assert!(!p.allows(Verb::Get, "servers", None));
         assert!(!p.allows_action("introspect"));

@@ -41,30 +41,19 @@ impl std::fmt::Debug for Desired {
 pub fn identify(value: &Value) -> (String, String, Option<String>) {
     let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
     let project = value["metadata"]["project"].as_str().map(str::to_owned);
-    (
-        text(&value["kind"]),
-        text(&value["metadata"]["name"]),
-        project,
-    )
+    (text(&value["kind"]), text(&value["metadata"]["name"]), project)
 }
 
 impl Desired {
     /// Reads a manifest strictly. `expected` is the kind a URL implies, if any.
-    pub fn from_manifest(
-        value: Value,
-        expected: Option<&'static KindInfo>,
-    ) -> Result<Desired, ApiError> {
+    pub fn from_manifest(value: Value, expected: Option<&'static KindInfo>) -> Result<Desired, ApiError> {
         let (kind_name, name, _) = identify(&value);
         let object = Object::from_value(value)
             .map_err(|cause| ApiError::from(invalid(expected, &kind_name, &name, vec![cause])))?;
         if object.api_version != shared::API_VERSION {
             let cause = Cause::invalid(
                 "apiVersion",
-                format!(
-                    "unsupported apiVersion {:?}: use {}",
-                    object.api_version,
-                    shared::API_VERSION
-                ),
+                format!("unsupported apiVersion {:?}: use {}", object.api_version, shared::API_VERSION),
             );
             return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         }
@@ -73,11 +62,7 @@ impl Desired {
             let cause = Cause::new(
                 "kind",
                 "FieldValueNotSupported",
-                format!(
-                    "unknown kind {:?}: known kinds are {}",
-                    object.kind,
-                    known.join(", ")
-                ),
+                format!("unknown kind {:?}: known kinds are {}", object.kind, known.join(", ")),
             );
             return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         };
@@ -85,20 +70,14 @@ impl Desired {
             if expected.kind != info.kind {
                 return Err(Status::new(
                     Reason::BadRequest,
-                    format!(
-                        "kind {} does not match the URL, which is for {}",
-                        info.kind, expected.plural
-                    ),
+                    format!("kind {} does not match the URL, which is for {}", info.kind, expected.plural),
                 )
                 .into());
             }
         }
         if !info.writable {
-            let cause = Cause::new(
-                "kind",
-                "FieldValueNotSupported",
-                format!("{} are written by mcpd only", info.plural),
-            );
+            let cause =
+                Cause::new("kind", "FieldValueNotSupported", format!("{} are written by mcpd only", info.plural));
             return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         }
         let mut causes = Vec::new();
@@ -124,11 +103,7 @@ impl Desired {
                 p
             }
         };
-        let password = object
-            .spec
-            .get("password")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
+        let password = object.spec.get("password").and_then(Value::as_str).map(str::to_owned);
         check_labels("metadata.labels", &meta.labels, &mut causes);
         check_annotations("metadata.annotations", &meta.annotations, &mut causes);
         let resource_version = match meta.resource_version.as_deref() {
@@ -162,19 +137,15 @@ impl Desired {
                 resource_version,
                 password: password.filter(|_| info.kind == "User"),
             }),
-            _ => Err(
-                Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
-                    .for_object(info.plural, &meta.name)
-                    .into(),
-            ),
+            _ => Err(Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
+                .for_object(info.plural, &meta.name)
+                .into()),
         }
     }
 }
 
 fn invalid(expected: Option<&KindInfo>, kind: &str, name: &str, causes: Vec<Cause>) -> Status {
-    let kind = expected
-        .map(|k| k.kind)
-        .unwrap_or(if kind.is_empty() { "object" } else { kind });
+    let kind = expected.map(|k| k.kind).unwrap_or(if kind.is_empty() { "object" } else { kind });
     Status::invalid(kind, &shared::name::shown(name), causes)
 }
 
@@ -234,18 +205,13 @@ pub fn now() -> String {
 pub fn format_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
 }
 
 /// RFC 3339 as unix seconds.
 pub fn parse_time(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
 }
 
 fn new_uid() -> String {
@@ -254,12 +220,5 @@ fn new_uid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = crate::auth::session::hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }

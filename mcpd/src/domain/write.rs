@@ -41,28 +41,14 @@ pub async fn write(
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
-    let existing = objects::fetch(
-        conn,
-        backend,
-        auth,
-        info.kind,
-        &desired.project,
-        &desired.name,
-        true,
-    )
-    .await?;
+    let existing = objects::fetch(conn, backend, auth, info.kind, &desired.project, &desired.name, true).await?;
     let Some(mut current) = existing else {
         if mode == Mode::Replace {
             return Err(Status::not_found(info.plural, &desired.name).into());
         }
         fill_kept_values(&mut desired, None)?;
         check_references(conn, &desired).await?;
-        let mut row = new_row(
-            info.kind,
-            &desired.project,
-            &desired.name,
-            desired.spec.clone(),
-        );
+        let mut row = new_row(info.kind, &desired.project, &desired.name, desired.spec.clone());
         row.labels = desired.labels;
         row.annotations = desired.annotations;
         let token = match info.kind {
@@ -78,19 +64,12 @@ pub async fn write(
         if let Some(password) = &desired.password {
             store::auth::set_password_hash(conn, row.id, &hash(password).await?).await?;
         }
-        return Ok(Written {
-            action: ApplyAction::Created,
-            row,
-            token,
-        });
+        return Ok(Written { action: ApplyAction::Created, row, token });
     };
     if mode == Mode::Create {
-        return Err(Status::new(
-            Reason::AlreadyExists,
-            format!("{} \"{}\" already exists", info.plural, desired.name),
-        )
-        .for_object(info.plural, &desired.name)
-        .into());
+        return Err(Status::new(Reason::AlreadyExists, format!("{} \"{}\" already exists", info.plural, desired.name))
+            .for_object(info.plural, &desired.name)
+            .into());
     }
     if let Some(rv) = desired.resource_version {
         if rv != current.resource_version {
@@ -110,24 +89,13 @@ pub async fn write(
         Some(p) => !password_matches(conn, current.id, p).await?,
         None => false,
     };
-    let same = desired.spec == current.spec
-        && desired.labels == current.labels
-        && desired.annotations == current.annotations;
+    let same =
+        desired.spec == current.spec && desired.labels == current.labels && desired.annotations == current.annotations;
     if same && !password_changed {
-        return Ok(Written {
-            action: ApplyAction::Unchanged,
-            row: current,
-            token: None,
-        });
+        return Ok(Written { action: ApplyAction::Unchanged, row: current, token: None });
     }
     if info.immutable && desired.spec != current.spec {
-        let cause = Cause::invalid(
-            "spec",
-            format!(
-                "{} cannot change: delete it and create it again",
-                info.plural
-            ),
-        );
+        let cause = Cause::invalid("spec", format!("{} cannot change: delete it and create it again", info.plural));
         return Err(Status::invalid(info.kind, &desired.name, vec![cause])
             .for_object(info.plural, &desired.name)
             .into());
@@ -140,20 +108,13 @@ pub async fn write(
     let new_keys: BTreeSet<String> = keys_of(&desired.spec).into_iter().collect();
     let removed: Vec<String> = old_keys.difference(&new_keys).cloned().collect();
     if !removed.is_empty() {
-        let users: Vec<Referrer> =
-            objects::referrers(conn, info.kind, &current.project, &current.name)
-                .await?
-                .into_iter()
-                .filter(|r| removed.contains(&r.key))
-                .collect();
+        let users: Vec<Referrer> = objects::referrers(conn, info.kind, &current.project, &current.name)
+            .await?
+            .into_iter()
+            .filter(|r| removed.contains(&r.key))
+            .collect();
         if !users.is_empty() {
-            return Err(in_use(
-                info.plural,
-                &current.name,
-                &users,
-                "cannot remove keys in use",
-            )
-            .into());
+            return Err(in_use(info.plural, &current.name, &users, "cannot remove keys in use").into());
         }
         objects::remove_targets(conn, info.kind, &current.project, &current.name, &removed).await?;
     }
@@ -167,18 +128,13 @@ pub async fn write(
     current.updated_at = now();
     objects::update(conn, auth, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
-    Ok(Written {
-        action: ApplyAction::Configured,
-        row: current,
-        token: None,
-    })
+    Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
 
 /// Makes a new token's raw value and fills the row's status; the raw value is returned once
 /// and only its SHA-256 is kept.
 fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiError> {
-    let spec: McpTokenSpec =
-        serde_json::from_value(row.spec.clone()).map_err(|e| ApiError::Internal(e.into()))?;
+    let spec: McpTokenSpec = serde_json::from_value(row.spec.clone()).map_err(|e| ApiError::Internal(e.into()))?;
     let bindings = match spec.rbac {
         Some(RbacMode::Clone) => actor.own.bindings().to_vec(),
         _ => spec.bindings.clone(),
@@ -194,15 +150,9 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
         (None, None) => None,
     };
     if expires.is_some_and(|at| at <= now) {
-        let field = if spec.ttl.is_some() {
-            "spec.ttl"
-        } else {
-            "spec.expiresAt"
-        };
+        let field = if spec.ttl.is_some() { "spec.ttl" } else { "spec.expiresAt" };
         let cause = Cause::invalid(field, "the token would already be expired");
-        return Err(Status::invalid("McpToken", &row.name, vec![cause])
-            .for_object("mcptokens", &row.name)
-            .into());
+        return Err(Status::invalid("McpToken", &row.name, vec![cause]).for_object("mcptokens", &row.name).into());
     }
     let (raw, status) = new_token(actor.user(), &bindings, expires);
     row.status = Some(status);
@@ -210,11 +160,7 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
 }
 
 /// A fresh raw token and the status that describes it (its hash, never its value).
-pub fn new_token(
-    creator: &str,
-    bindings: &[shared::rbac::Binding],
-    expires: Option<i64>,
-) -> (String, Value) {
+pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Option<i64>) -> (String, Value) {
     let body = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 30);
     let raw = shared::token::from_body(&body);
     let status = json!({
@@ -235,11 +181,7 @@ async fn hash(password: &str) -> Result<String, ApiError> {
     Ok(tokio::task::spawn_blocking(move || password::hash(&password)).await?)
 }
 
-async fn password_matches(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    password: &str,
-) -> Result<bool, ApiError> {
+async fn password_matches(conn: &mut AnyConnection, user_id: i64, password: &str) -> Result<bool, ApiError> {
     let Some(stored) = store::auth::password_hash_by_id(conn, user_id).await? else {
         return Ok(false);
     };
@@ -297,10 +239,7 @@ fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(),
     if let Some(data) = desired.spec.get_mut("data").and_then(Value::as_object_mut) {
         for (key, value) in data.iter_mut() {
             if value.is_null() {
-                match stored
-                    .and_then(|s| s["data"].get(key))
-                    .filter(|v| !v.is_null())
-                {
+                match stored.and_then(|s| s["data"].get(key)).filter(|v| !v.is_null()) {
                     Some(kept) => *value = kept.clone(),
                     None => causes.push(Cause::required(
                         format!("spec.data.{key}"),
@@ -321,10 +260,7 @@ fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(),
 
 /// Keys of a sensitive spec's `data`, which other objects may reference one by one.
 fn keys_of(spec: &Value) -> Vec<String> {
-    spec.get("data")
-        .and_then(Value::as_object)
-        .map(|d| d.keys().cloned().collect())
-        .unwrap_or_default()
+    spec.get("data").and_then(Value::as_object).map(|d| d.keys().cloned().collect()).unwrap_or_default()
 }
 
 async fn check_references(conn: &mut AnyConnection, desired: &Desired) -> Result<(), ApiError> {
@@ -337,15 +273,11 @@ async fn check_references(conn: &mut AnyConnection, desired: &Desired) -> Result
         return Ok(());
     }
     let causes = missing.iter().map(missing_cause).collect();
-    Err(Status::invalid(desired.info.kind, &desired.name, causes)
-        .for_object(desired.info.plural, &desired.name)
-        .into())
+    Err(Status::invalid(desired.info.kind, &desired.name, causes).for_object(desired.info.plural, &desired.name).into())
 }
 
 fn missing_cause(r: &Reference) -> Cause {
-    let plural = shared::KindInfo::by_kind(r.kind)
-        .map(|k| k.plural)
-        .unwrap_or(r.kind);
+    let plural = shared::KindInfo::by_kind(r.kind).map(|k| k.plural).unwrap_or(r.kind);
     let message = match &r.key {
         Some(key) => format!("key {key:?} of {plural} \"{}\" not found", r.name),
         None => format!("{plural} \"{}\" not found", r.name),
@@ -356,42 +288,19 @@ fn missing_cause(r: &Reference) -> Cause {
 fn in_use(plural: &str, name: &str, users: &[Referrer], what: &str) -> Status {
     let mut names: Vec<String> = users
         .iter()
-        .map(|u| {
-            format!(
-                "{}/{}",
-                shared::KindInfo::by_kind(&u.kind)
-                    .map(|k| k.plural)
-                    .unwrap_or(&u.kind),
-                u.name
-            )
-        })
+        .map(|u| format!("{}/{}", shared::KindInfo::by_kind(&u.kind).map(|k| k.plural).unwrap_or(&u.kind), u.name))
         .collect();
     names.dedup();
     let causes = users
         .iter()
         .map(|u| {
-            let by = format!(
-                "{}/{}",
-                shared::KindInfo::by_kind(&u.kind)
-                    .map(|k| k.singular)
-                    .unwrap_or(&u.kind),
-                u.name
-            );
-            let key = if u.key.is_empty() {
-                String::new()
-            } else {
-                format!(" (key {:?})", u.key)
-            };
+            let by =
+                format!("{}/{}", shared::KindInfo::by_kind(&u.kind).map(|k| k.singular).unwrap_or(&u.kind), u.name);
+            let key = if u.key.is_empty() { String::new() } else { format!(" (key {:?})", u.key) };
             Cause::new(by, "ReferencedBy", format!("{}{key}", u.field))
         })
         .collect();
-    Status::new(
-        Reason::Conflict,
-        format!(
-            "{what} {plural} \"{name}\": it is referenced by {}",
-            names.join(", ")
-        ),
-    )
-    .for_object(plural, name)
-    .with_causes(causes)
+    Status::new(Reason::Conflict, format!("{what} {plural} \"{name}\": it is referenced by {}", names.join(", ")))
+        .for_object(plural, name)
+        .with_causes(causes)
 }

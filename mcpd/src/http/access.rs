@@ -27,29 +27,16 @@ pub async fn can_i(
         let verb = Verb::parse(&body.verb).ok_or_else(|| {
             ApiError::from(Status::new(
                 Reason::BadRequest,
-                format!(
-                    "unknown verb {:?}: use get, list, create, update, delete or run",
-                    body.verb
-                ),
+                format!("unknown verb {:?}: use get, list, create, update, delete or run", body.verb),
             ))
         })?;
-        let kind = KindInfo::find(&body.kind).ok_or_else(|| {
-            ApiError::from(Status::new(
-                Reason::BadRequest,
-                format!("unknown kind {:?}", body.kind),
-            ))
-        })?;
+        let kind = KindInfo::find(&body.kind)
+            .ok_or_else(|| ApiError::from(Status::new(Reason::BadRequest, format!("unknown kind {:?}", body.kind))))?;
         check(&principal, verb, kind, body.name.as_deref(), project).map(|_| ())
     };
     Ok(Json(match answer {
-        Ok(()) => CanIResponse {
-            allowed: true,
-            reason: format!("{} is allowed", principal.display()),
-        },
-        Err(why) => CanIResponse {
-            allowed: false,
-            reason: format!("{} {why}", principal.display()),
-        },
+        Ok(()) => CanIResponse { allowed: true, reason: format!("{} is allowed", principal.display()) },
+        Err(why) => CanIResponse { allowed: false, reason: format!("{} {why}", principal.display()) },
     }))
 }
 
@@ -66,11 +53,7 @@ pub async fn introspect(
     let Some(info) = active_token(&state, &body.token).await? else {
         return Ok(Json(json!({"active": false})));
     };
-    let scope: Vec<String> = info
-        .bindings
-        .iter()
-        .map(|b| b.to_string().replace(' ', ":"))
-        .collect();
+    let scope: Vec<String> = info.bindings.iter().map(|b| b.to_string().replace(' ', ":")).collect();
     let mut answer = json!({
         "active": true,
         "sub": info.creator,

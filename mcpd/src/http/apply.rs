@@ -37,14 +37,7 @@ pub async fn apply(
         .into_iter()
         .map(|value| {
             let (kind, name, project) = identify(&value);
-            let mut result = ApplyResult {
-                kind,
-                name,
-                project,
-                action: None,
-                error: None,
-                token: None,
-            };
+            let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
             let prepared = Desired::from_manifest(value, None).and_then(|desired| {
                 // apply creates or updates, so it needs both.
                 authorize_write(&principal, Verb::Create, &desired)?;
@@ -66,12 +59,7 @@ pub async fn apply(
     // Referenced kinds first, whatever order the manifests came in; results keep the
     // request's order.
     let mut order: Vec<usize> = (0..checked.len()).collect();
-    order.sort_by_key(|&i| {
-        checked[i]
-            .1
-            .as_ref()
-            .map_or(u8::MAX, |(d, _)| d.info.apply_order)
-    });
+    order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
 
     let backend = state.store().backend();
     let mut tx = state.store().begin().await?;
@@ -79,8 +67,7 @@ pub async fn apply(
     for i in order {
         let (result, prepared) = &mut checked[i];
         let Some((desired, auth)) = prepared.take() else {
-            failed_at
-                .get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+            failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
             continue;
         };
         if query.atomic && failed_at.is_some() {
@@ -90,8 +77,7 @@ pub async fn apply(
             && !crate::store::auth::project_exists(state.store().pool(), &desired.project).await?
         {
             result.error = Some(Status::not_found("projects", &desired.project));
-            failed_at
-                .get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+            failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
             continue;
         }
         let outcome = if query.atomic {
@@ -99,15 +85,7 @@ pub async fn apply(
         } else {
             // A savepoint per object: one failure leaves the others standing.
             let mut savepoint = tx.begin().await?;
-            let outcome = domain::write(
-                &mut savepoint,
-                backend,
-                &auth,
-                &principal,
-                desired,
-                Mode::Apply,
-            )
-            .await;
+            let outcome = domain::write(&mut savepoint, backend, &auth, &principal, desired, Mode::Apply).await;
             if outcome.is_ok() {
                 savepoint.commit().await?;
             } else {
@@ -122,9 +100,7 @@ pub async fn apply(
             }
             Err(e) => {
                 result.error = Some(e.into_status());
-                failed_at.get_or_insert_with(|| {
-                    format!("{}/{}", result.kind.to_lowercase(), result.name)
-                });
+                failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
             }
         }
     }
@@ -138,10 +114,7 @@ pub async fn apply(
         for item in items.iter_mut().filter(|i| i.error.is_none()) {
             item.action = None;
             item.token = None;
-            item.error = Some(Status::new(
-                Reason::Conflict,
-                format!("not applied: the atomic apply failed at {at}"),
-            ));
+            item.error = Some(Status::new(Reason::Conflict, format!("not applied: the atomic apply failed at {at}")));
         }
     }
     let who = principal.audit_name();
@@ -163,9 +136,5 @@ pub async fn apply(
             dry_run: query.dry_run,
         });
     }
-    Ok(Json(ApplyResponse {
-        kind: "ApplyResult".to_owned(),
-        dry_run: query.dry_run,
-        items,
-    }))
+    Ok(Json(ApplyResponse { kind: "ApplyResult".to_owned(), dry_run: query.dry_run, items }))
 }

@@ -54,56 +54,35 @@ impl ApiError {
 }
 
 fn internal() -> Status {
-    Status::new(
-        Reason::InternalError,
-        "an internal error occurred; the server log has the details",
-    )
+    Status::new(Reason::InternalError, "an internal error occurred; the server log has the details")
 }
 
 fn database_status(e: sqlx::Error) -> Status {
     use sqlx::error::ErrorKind;
     match &e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
             tracing::warn!(error = %e, "database unavailable");
-            return Status::new(
-                Reason::ServiceUnavailable,
-                "the database is unavailable; retry shortly",
-            );
+            return Status::new(Reason::ServiceUnavailable, "the database is unavailable; retry shortly");
         }
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
             match db.kind() {
                 ErrorKind::UniqueViolation => {
-                    return Status::new(
-                        Reason::AlreadyExists,
-                        "the object was created concurrently; retry the request",
-                    )
+                    return Status::new(Reason::AlreadyExists, "the object was created concurrently; retry the request")
                 }
                 ErrorKind::ForeignKeyViolation => {
-                    return Status::new(
-                        Reason::Conflict,
-                        "a referenced object changed concurrently; retry the request",
-                    )
+                    return Status::new(Reason::Conflict, "a referenced object changed concurrently; retry the request")
                 }
                 _ => {}
             }
             // PostgreSQL serialization failure or deadlock; SQLite busy or locked.
             if matches!(code.as_ref(), "40001" | "40P01" | "5" | "6" | "517") {
-                return Status::new(
-                    Reason::Conflict,
-                    "the request conflicted with a concurrent change; retry it",
-                );
+                return Status::new(Reason::Conflict, "the request conflicted with a concurrent change; retry it");
             }
             // PostgreSQL connection-class and shutdown errors.
             if code.starts_with("08") || code.starts_with("57P") {
                 tracing::warn!(error = %e, "database unavailable");
-                return Status::new(
-                    Reason::ServiceUnavailable,
-                    "the database is unavailable; retry shortly",
-                );
+                return Status::new(Reason::ServiceUnavailable, "the database is unavailable; retry shortly");
             }
         }
         _ => {}
@@ -115,15 +94,10 @@ fn database_status(e: sqlx::Error) -> Status {
 /// A Status as an HTTP response, with `Retry-After` where the reason calls for it.
 pub fn status_response(status: Status) -> Response {
     let code = StatusCode::from_u16(status.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let retry = matches!(
-        status.reason,
-        Reason::TooManyRequests | Reason::ServiceUnavailable
-    );
+    let retry = matches!(status.reason, Reason::TooManyRequests | Reason::ServiceUnavailable);
     let mut response = (code, Json(status)).into_response();
     if retry && !response.headers().contains_key("retry-after") {
-        response
-            .headers_mut()
-            .insert("retry-after", HeaderValue::from_static("1"));
+        response.headers_mut().insert("retry-after", HeaderValue::from_static("1"));
     }
     response
 }

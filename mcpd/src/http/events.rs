@@ -39,32 +39,19 @@ pub async fn list(
 ) -> Result<Json<List>, ApiError> {
     authorize(&principal, Verb::List, events_kind(), None, "")?;
     for (field, value) in [("since", &query.since), ("until", &query.until)] {
-        if value
-            .as_deref()
-            .is_some_and(|v| crate::domain::parse_time(v).is_none())
-        {
-            return Err(Status::new(
-                Reason::BadRequest,
-                format!("{field} must be an RFC 3339 time"),
-            )
-            .into());
+        if value.as_deref().is_some_and(|v| crate::domain::parse_time(v).is_none()) {
+            return Err(Status::new(Reason::BadRequest, format!("{field} must be an RFC 3339 time")).into());
         }
     }
     let after = match query.continue_token.as_deref() {
         None => 0,
-        Some(token) => token.parse::<i64>().map_err(|_| {
-            ApiError::from(Status::new(Reason::BadRequest, "invalid continue token"))
-        })?,
+        Some(token) => token
+            .parse::<i64>()
+            .map_err(|_| ApiError::from(Status::new(Reason::BadRequest, "invalid continue token")))?,
     };
-    let limit = query
-        .limit
-        .unwrap_or(super::resources::MAX_PAGE)
-        .clamp(1, super::resources::MAX_PAGE);
+    let limit = query.limit.unwrap_or(super::resources::MAX_PAGE).clamp(1, super::resources::MAX_PAGE);
     // Kinds may be given as users type them.
-    let kind = query
-        .kind
-        .as_deref()
-        .map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
+    let kind = query.kind.as_deref().map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
     let filter = EventFilter {
         principal: query.principal.as_deref(),
         kind: kind.as_deref(),
@@ -79,9 +66,7 @@ pub async fn list(
     let last = rows.last().map(|r| r.id);
     let mut list = List::new(rows.into_iter().map(to_object).collect());
     if let (true, Some(last)) = (more, last) {
-        list.metadata = Some(ListMeta {
-            continue_token: Some(last.to_string()),
-        });
+        list.metadata = Some(ListMeta { continue_token: Some(last.to_string()) });
     }
     Ok(Json(list))
 }
@@ -97,19 +82,14 @@ pub async fn get(
         Ok(n) => audit::get(state.store().pool(), n).await?,
         Err(_) => None,
     };
-    row.map(|r| Json(to_object(r)))
-        .ok_or_else(|| Status::not_found("events", &shared::name::shown(&id)).into())
+    row.map(|r| Json(to_object(r))).ok_or_else(|| Status::not_found("events", &shared::name::shown(&id)).into())
 }
 
 fn to_object(row: EventRow) -> Object {
     Object {
         api_version: shared::API_VERSION.to_owned(),
         kind: "AuditEvent".to_owned(),
-        metadata: ObjectMeta {
-            name: row.id.to_string(),
-            created_at: Some(row.time.clone()),
-            ..ObjectMeta::default()
-        },
+        metadata: ObjectMeta { name: row.id.to_string(), created_at: Some(row.time.clone()), ..ObjectMeta::default() },
         spec: serde_json::to_value(shared::spec::AuditEventSpec {
             time: row.time,
             principal: row.principal,

@@ -20,20 +20,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(body_rejection)?;
+        let bytes = Bytes::from_request(req, state).await.map_err(body_rejection)?;
         parse_json(&bytes).map(JsonBody)
     }
 }
 
 fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Status::new(
-            Reason::RequestEntityTooLarge,
-            "request body is larger than the 1 MiB limit",
-        )
-        .into()
+        Status::new(Reason::RequestEntityTooLarge, "request body is larger than the 1 MiB limit").into()
     } else {
         Status::new(Reason::BadRequest, "the request body could not be read").into()
     }
@@ -48,8 +42,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::from(Status::new(Reason::BadRequest, message))
     })?;
-    shared::object::from_value_at("", value)
-        .map_err(|cause: Cause| Status::invalid("request", "", vec![cause]).into())
+    shared::object::from_value_at("", value).map_err(|cause: Cause| Status::invalid("request", "", vec![cause]).into())
 }
 
 /// Query parameters; a malformed query is a 400 Status.
@@ -60,9 +53,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query).map(Query).map_err(|e| {
-            Status::new(Reason::BadRequest, format!("invalid query parameters: {e}")).into()
-        })
+        serde_urlencoded::from_str(query)
+            .map(Query)
+            .map_err(|e| Status::new(Reason::BadRequest, format!("invalid query parameters: {e}")).into())
     }
 }
 
@@ -76,12 +69,6 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
-            .map_err(|e| {
-                Status::new(
-                    Reason::BadRequest,
-                    format!("invalid path: {}", e.body_text()),
-                )
-                .into()
-            })
+            .map_err(|e| Status::new(Reason::BadRequest, format!("invalid path: {}", e.body_text())).into())
     }
 }

@@ -39,18 +39,8 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
 }
 
-fn route(
-    path: &'static str,
-    methods: &'static [Method],
-    access: Access,
-    handler: MethodRouter<AppState>,
-) -> Route {
-    Route {
-        path,
-        methods,
-        access,
-        handler,
-    }
+fn route(path: &'static str, methods: &'static [Method], access: Access, handler: MethodRouter<AppState>) -> Route {
+    Route { path, methods, access, handler }
 }
 
 /// Every route of the API. A route cannot be added without declaring its access, and a test
@@ -66,35 +56,15 @@ pub fn routes() -> Vec<Route> {
         route("/readyz", GET, Public, get(health::readyz)),
         route("/version", GET, Public, get(health::version)),
         route("/api/v1/auth/login", POST, Public, post(session::login)),
-        route(
-            "/api/v1/auth/logout",
-            POST,
-            Protected,
-            post(session::logout),
-        ),
+        route("/api/v1/auth/logout", POST, Protected, post(session::logout)),
         route("/api/v1/auth/whoami", GET, Protected, get(session::whoami)),
-        route(
-            "/api/v1/auth/password",
-            POST,
-            Protected,
-            post(session::change_password),
-        ),
+        route("/api/v1/auth/password", POST, Protected, post(session::change_password)),
         route("/api/v1/auth/can-i", POST, Protected, post(access::can_i)),
-        route(
-            "/api/v1/mcptokens/introspect",
-            POST,
-            Protected,
-            post(access::introspect),
-        ),
+        route("/api/v1/mcptokens/introspect", POST, Protected, post(access::introspect)),
         route("/api/v1/apply", POST, Protected, post(apply::apply)),
         route("/api/v1/events", GET, Protected, get(events::list)),
         route("/api/v1/events/{id}", GET, Protected, get(events::get)),
-        route(
-            "/api/v1/projects/{project}/servers",
-            GET,
-            Protected,
-            get(resources::project_servers),
-        ),
+        route("/api/v1/projects/{project}/servers", GET, Protected, get(resources::project_servers)),
         route(
             "/api/v1/projects/{project}/{plural}",
             GET_POST,
@@ -105,23 +75,14 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/projects/{project}/{plural}/{name}",
             GET_PUT_DELETE,
             Protected,
-            get(resources::get_project)
-                .put(resources::replace_project)
-                .delete(resources::delete_project),
+            get(resources::get_project).put(resources::replace_project).delete(resources::delete_project),
         ),
-        route(
-            "/api/v1/{plural}",
-            GET_POST,
-            Protected,
-            get(resources::list).post(resources::create),
-        ),
+        route("/api/v1/{plural}", GET_POST, Protected, get(resources::list).post(resources::create)),
         route(
             "/api/v1/{plural}/{name}",
             GET_PUT_DELETE,
             Protected,
-            get(resources::get)
-                .put(resources::replace)
-                .delete(resources::delete),
+            get(resources::get).put(resources::replace).delete(resources::delete),
         ),
     ]
 }
@@ -153,17 +114,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> ApiError {
-    Status::new(
-        Reason::NotFound,
-        "the server could not find the requested resource",
-    )
-    .into()
+    Status::new(Reason::NotFound, "the server could not find the requested resource").into()
 }
 
 async fn method_not_allowed() -> ApiError {
-    Status::new(
-        Reason::MethodNotAllowed,
-        "the method is not allowed for the requested resource",
-    )
-    .into()
+    Status::new(Reason::MethodNotAllowed, "the method is not allowed for the requested resource").into()
 }

@@ -44,19 +44,13 @@ pub struct GetQuery {
 /// of their own.
 fn kind_at(plural: &str, project: &str) -> Result<&'static KindInfo, ApiError> {
     match KindInfo::by_plural(plural) {
-        Some(info) if info.writable && (project.is_empty() || info.scope == Scope::Project) => {
-            Ok(info)
-        }
+        Some(info) if info.writable && (project.is_empty() || info.scope == Scope::Project) => Ok(info),
         _ => Err(not_found_route()),
     }
 }
 
 pub fn not_found_route() -> ApiError {
-    Status::new(
-        Reason::NotFound,
-        "the server could not find the requested resource",
-    )
-    .into()
+    Status::new(Reason::NotFound, "the server could not find the requested resource").into()
 }
 
 /// A name from a URL that no object can have is simply not found, without asking the store.
@@ -148,14 +142,8 @@ async fn list_in(
     }
     let mut list = List::new(items);
     if more {
-        let last = list
-            .items
-            .last()
-            .map(|o| o.metadata.name.clone())
-            .unwrap_or_default();
-        list.metadata = Some(ListMeta {
-            continue_token: Some(encode_continue(&last)),
-        });
+        let last = list.items.last().map(|o| o.metadata.name.clone()).unwrap_or_default();
+        list.metadata = Some(ListMeta { continue_token: Some(encode_continue(&last)) });
     }
     Ok(Json(list))
 }
@@ -194,17 +182,9 @@ async fn get_in(
         check_show_values(principal, info, Some(name))?;
     }
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(
-        &mut conn,
-        state.store().backend(),
-        &auth,
-        info.kind,
-        project,
-        name,
-        false,
-    )
-    .await?
-    .ok_or_else(|| Status::not_found(info.plural, name))?;
+    let row = objects::fetch(&mut conn, state.store().backend(), &auth, info.kind, project, name, false)
+        .await?
+        .ok_or_else(|| Status::not_found(info.plural, name))?;
     Ok(Json(to_output(row, query.show_values)))
 }
 
@@ -215,17 +195,9 @@ pub fn authorize_write(
     verb: Verb,
     desired: &Desired,
 ) -> Result<crate::auth::Authorized, ApiError> {
-    let auth = authorize(
-        principal,
-        verb,
-        desired.info,
-        Some(&desired.name),
-        &desired.project,
-    )?;
+    let auth = authorize(principal, verb, desired.info, Some(&desired.name), &desired.project)?;
     let grants: Vec<shared::rbac::Binding> = match desired.info.kind {
-        "RbacDefinition" => {
-            serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default()
-        }
+        "RbacDefinition" => serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default(),
         "McpToken" => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
         _ => Vec::new(),
     };
@@ -241,10 +213,7 @@ fn place(desired: &mut Desired, project: &str) -> Result<(), ApiError> {
     if desired.project != project {
         return Err(Status::new(
             Reason::BadRequest,
-            format!(
-                "metadata.project {:?} does not match the project in the URL {project:?}",
-                desired.project
-            ),
+            format!("metadata.project {:?} does not match the project in the URL {project:?}", desired.project),
         )
         .into());
     }
@@ -285,24 +254,9 @@ async fn create_in(
         existing_project(state, &desired.project).await?;
     }
     let mut tx = state.store().begin().await?;
-    let written = domain::write(
-        &mut tx,
-        state.store().backend(),
-        &auth,
-        principal,
-        desired,
-        Mode::Create,
-    )
-    .await?;
+    let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Create).await?;
     tx.commit().await?;
-    record(
-        principal,
-        "create",
-        info,
-        &written.row.name,
-        &written.row.project,
-        201,
-    );
+    record(principal, "create", info, &written.row.name, &written.row.project, 201);
     let mut object = to_output(written.row, false);
     if let (Some(token), Some(status)) = (written.token, object.status.as_mut()) {
         // The raw token, this once.
@@ -344,24 +298,13 @@ async fn replace_in(
     if desired.name != name {
         return Err(Status::new(
             Reason::BadRequest,
-            format!(
-                "metadata.name {:?} does not match the name in the URL {name:?}",
-                desired.name
-            ),
+            format!("metadata.name {:?} does not match the name in the URL {name:?}", desired.name),
         )
         .into());
     }
     let auth = authorize_write(principal, Verb::Update, &desired)?;
     let mut tx = state.store().begin().await?;
-    let written = domain::write(
-        &mut tx,
-        state.store().backend(),
-        &auth,
-        principal,
-        desired,
-        Mode::Replace,
-    )
-    .await?;
+    let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;
     record(principal, "update", info, name, project, 200);
     Ok(Json(to_output(written.row, false)))
@@ -401,14 +344,7 @@ async fn delete_in(
     Ok(Json(to_output(row, false)))
 }
 
-fn record(
-    principal: &Principal,
-    verb: &str,
-    info: &KindInfo,
-    name: &str,
-    project: &str,
-    code: u16,
-) {
+fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, project: &str, code: u16) {
     principal.audit().record(Event {
         principal: &principal.audit_name(),
         verb,
@@ -422,21 +358,11 @@ fn record(
 }
 
 /// Revealing sensitive values needs `edit` on the object (on every object, for a list).
-fn check_show_values(
-    principal: &Principal,
-    info: &KindInfo,
-    name: Option<&str>,
-) -> Result<(), ApiError> {
+fn check_show_values(principal: &Principal, info: &KindInfo, name: Option<&str>) -> Result<(), ApiError> {
     if !info.sensitive || principal.allows(Verb::Update, info.plural, name, "") {
         return Ok(());
     }
-    Err(principal.forbidden(
-        "reveal",
-        info.plural,
-        name,
-        "",
-        "cannot reveal values: that needs edit on the secret",
-    ))
+    Err(principal.forbidden("reveal", info.plural, name, "", "cannot reveal values: that needs edit on the secret"))
 }
 
 fn encode_continue(name: &str) -> String {
@@ -450,9 +376,7 @@ fn decode_continue(token: &str) -> Result<String, ApiError> {
     }
     let bytes = (0..token.len())
         .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(token.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid())
-        })
+        .map(|i| u8::from_str_radix(token.get(i..i + 2).ok_or_else(invalid)?, 16).map_err(|_| invalid()))
         .collect::<Result<Vec<u8>, _>>()?;
     let name = String::from_utf8(bytes).map_err(|_| invalid())?;
     if name.chars().any(char::is_control) {
@@ -474,32 +398,13 @@ pub async fn project_servers(
     let server_auth = authorize(&principal, Verb::List, servers, None, "")?;
     let backend = state.store().backend();
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(
-        &mut conn,
-        backend,
-        &project_auth,
-        projects.kind,
-        "",
-        &project,
-        false,
-    )
-    .await?
-    .ok_or_else(|| Status::not_found(projects.plural, &project))?;
-    let names: Vec<String> =
-        serde_json::from_value(row.spec["servers"].clone()).unwrap_or_default();
+    let row = objects::fetch(&mut conn, backend, &project_auth, projects.kind, "", &project, false)
+        .await?
+        .ok_or_else(|| Status::not_found(projects.plural, &project))?;
+    let names: Vec<String> = serde_json::from_value(row.spec["servers"].clone()).unwrap_or_default();
     let mut items = Vec::new();
     for name in names.iter().filter(|n| server_auth.may_see(n)) {
-        if let Some(server) = objects::fetch(
-            &mut conn,
-            backend,
-            &server_auth,
-            servers.kind,
-            "",
-            name,
-            false,
-        )
-        .await?
-        {
+        if let Some(server) = objects::fetch(&mut conn, backend, &server_auth, servers.kind, "", name, false).await? {
             items.push(to_output(server, false));
         }
     }

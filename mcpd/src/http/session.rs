@@ -30,9 +30,7 @@ fn lock_seconds(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         0
     } else {
-        1i64.checked_shl((failures - FREE_FAILURES) as u32)
-            .unwrap_or(MAX_LOCK)
-            .min(MAX_LOCK)
+        1i64.checked_shl((failures - FREE_FAILURES) as u32).unwrap_or(MAX_LOCK).min(MAX_LOCK)
     }
 }
 
@@ -75,13 +73,17 @@ pub async fn login(
     .await?;
     if !ok {
         let started = now();
-        store::audit::login_failed(pool, &body.email, |n| {
-            if lock_seconds(n) > 0 {
-                started + lock_seconds(n)
-            } else {
-                0
-            }
-        })
+        store::audit::login_failed(
+            pool,
+            &body.email,
+            |n| {
+                if lock_seconds(n) > 0 {
+                    started + lock_seconds(n)
+                } else {
+                    0
+                }
+            },
+        )
         .await?;
         audit(401);
         tracing::info!(email = %body.email, "login failed");
@@ -91,11 +93,7 @@ pub async fn login(
     let (token, claims) = state.sessions().issue(&body.email, SESSION_TTL);
     audit(200);
     tracing::info!(email = %body.email, "login succeeded");
-    Ok(Json(LoginResponse {
-        token,
-        expires_at: format_time(claims.exp),
-    })
-    .into_response())
+    Ok(Json(LoginResponse { token, expires_at: format_time(claims.exp) }).into_response())
 }
 
 fn too_many(wait: i64) -> Response {
@@ -108,16 +106,9 @@ fn too_many(wait: i64) -> Response {
     response
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    principal: Principal,
-) -> Result<StatusCode, ApiError> {
+pub async fn logout(State(state): State<AppState>, principal: Principal) -> Result<StatusCode, ApiError> {
     let Identity::User { session, email } = &principal.identity else {
-        return Err(Status::new(
-            Reason::BadRequest,
-            "logout ends sessions; revoke a token by deleting it",
-        )
-        .into());
+        return Err(Status::new(Reason::BadRequest, "logout ends sessions; revoke a token by deleting it").into());
     };
     store::auth::revoke_session(state.store().pool(), &session.jti, session.expires_at).await?;
     tracing::info!(user = %email, "logged out");
@@ -152,28 +143,17 @@ pub async fn change_password(
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let Identity::User { email, .. } = &principal.identity else {
-        return Err(Status::new(
-            Reason::BadRequest,
-            "only a logged-in user can change their password",
-        )
-        .into());
+        return Err(Status::new(Reason::BadRequest, "only a logged-in user can change their password").into());
     };
     if body.new_password.chars().count() < MIN_PASSWORD || body.new_password.len() > 1024 {
-        let cause = shared::Cause::invalid(
-            "newPassword",
-            format!("must be {MIN_PASSWORD} to 1024 characters long"),
-        );
+        let cause = shared::Cause::invalid("newPassword", format!("must be {MIN_PASSWORD} to 1024 characters long"));
         return Err(Status::invalid("password", "", vec![cause]).into());
     }
     let pool = state.store().pool();
-    let stored = store::auth::password_hash(pool, email)
-        .await?
-        .unwrap_or_default();
+    let stored = store::auth::password_hash(pool, email).await?.unwrap_or_default();
     let (current, new) = (body.current_password, body.new_password);
-    let hash = tokio::task::spawn_blocking(move || {
-        password::verify(&current, &stored).then(|| password::hash(&new))
-    })
-    .await?;
+    let hash =
+        tokio::task::spawn_blocking(move || password::verify(&current, &stored).then(|| password::hash(&new))).await?;
     let Some(hash) = hash else {
         return Err(Status::new(Reason::Forbidden, "the current password is wrong").into());
     };

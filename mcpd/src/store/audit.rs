@@ -47,12 +47,7 @@ pub struct EventFilter<'a> {
     pub until: Option<&'a str>,
 }
 
-pub async fn list(
-    pool: &AnyPool,
-    filter: &EventFilter<'_>,
-    after_id: i64,
-    limit: i64,
-) -> sqlx::Result<Vec<EventRow>> {
+pub async fn list(pool: &AnyPool, filter: &EventFilter<'_>, after_id: i64, limit: i64) -> sqlx::Result<Vec<EventRow>> {
     // Absent filters bind as NULL and match everything.
     let rows = sqlx::query(
         "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
@@ -109,11 +104,7 @@ pub async fn login_lock(pool: &AnyPool, email: &str) -> sqlx::Result<(i64, i64)>
 }
 
 /// Counts one more consecutive failure and returns the new count.
-pub async fn login_failed(
-    pool: &AnyPool,
-    email: &str,
-    lock_for: impl Fn(i64) -> i64,
-) -> sqlx::Result<i64> {
+pub async fn login_failed(pool: &AnyPool, email: &str, lock_for: impl Fn(i64) -> i64) -> sqlx::Result<i64> {
     let mut tx = pool.begin().await?;
     let failures: i64 = sqlx::query_scalar(
         "INSERT INTO login_failures (email, failures, locked_until) VALUES ($1, 1, 0) \
@@ -133,9 +124,6 @@ pub async fn login_failed(
 }
 
 pub async fn login_succeeded(pool: &AnyPool, email: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
-        .bind(email)
-        .execute(pool)
-        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(pool).await?;
     Ok(())
 }

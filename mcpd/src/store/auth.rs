@@ -10,10 +10,7 @@ pub async fn setting_or_insert(pool: &AnyPool, key: &str, value: &str) -> sqlx::
         .bind(value)
         .execute(pool)
         .await?;
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-        .bind(key)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await
 }
 
 /// The password hash of a user, by email.
@@ -27,11 +24,7 @@ pub async fn password_hash(pool: &AnyPool, email: &str) -> sqlx::Result<Option<S
     .await
 }
 
-pub async fn set_password_hash(
-    conn: &mut AnyConnection,
-    object_id: i64,
-    hash: &str,
-) -> sqlx::Result<()> {
+pub async fn set_password_hash(conn: &mut AnyConnection, object_id: i64, hash: &str) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO credentials (object_id, password_hash) VALUES ($1, $2) \
          ON CONFLICT (object_id) DO UPDATE SET password_hash = excluded.password_hash",
@@ -44,28 +37,23 @@ pub async fn set_password_hash(
 }
 
 pub async fn user_exists(pool: &AnyPool, email: &str) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $1",
-    )
-    .bind(email)
-    .fetch_optional(pool)
-    .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $1")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
     Ok(found.is_some())
 }
 
 pub async fn any_user_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'User' LIMIT 1")
-            .fetch_optional(conn)
-            .await?;
+        sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'User' LIMIT 1").fetch_optional(conn).await?;
     Ok(found.is_some())
 }
 
 /// Specs of every RbacDefinition (the evaluator picks those naming the principal).
 pub async fn rbac_specs(pool: &AnyPool) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'RbacDefinition' AND project = ''")
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'RbacDefinition' AND project = ''").fetch_all(pool).await
 }
 
 pub async fn revoke_session(pool: &AnyPool, jti: &str, expires_at: i64) -> sqlx::Result<()> {
@@ -79,19 +67,14 @@ pub async fn revoke_session(pool: &AnyPool, jti: &str, expires_at: i64) -> sqlx:
 
 pub async fn session_revoked(pool: &AnyPool, jti: &str) -> sqlx::Result<bool> {
     let found: Option<String> =
-        sqlx::query_scalar("SELECT jti FROM revoked_sessions WHERE jti = $1")
-            .bind(jti)
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_scalar("SELECT jti FROM revoked_sessions WHERE jti = $1").bind(jti).fetch_optional(pool).await?;
     Ok(found.is_some())
 }
 
 /// Every group, as `(name, members)`.
 pub async fn groups(pool: &AnyPool) -> sqlx::Result<Vec<(String, Vec<String>)>> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'Group' AND project = ''")
-            .fetch_all(pool)
-            .await?;
+        sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'Group' AND project = ''").fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .map(|(name, spec)| {
@@ -103,22 +86,18 @@ pub async fn groups(pool: &AnyPool) -> sqlx::Result<Vec<(String, Vec<String>)>> 
 
 /// The servers a project lists (empty when the project does not exist).
 pub async fn project_servers(pool: &AnyPool, project: &str) -> sqlx::Result<Vec<String>> {
-    let spec: Option<String> = sqlx::query_scalar(
-        "SELECT spec FROM objects WHERE kind = 'Project' AND project = '' AND name = $1",
-    )
-    .bind(project)
-    .fetch_optional(pool)
-    .await?;
+    let spec: Option<String> =
+        sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'Project' AND project = '' AND name = $1")
+            .bind(project)
+            .fetch_optional(pool)
+            .await?;
     Ok(spec
         .and_then(|s| serde_json::from_str::<shared::spec::ProjectSpec>(&s).ok())
         .map(|s| s.servers)
         .unwrap_or_default())
 }
 
-pub async fn password_hash_by_id(
-    conn: &mut AnyConnection,
-    object_id: i64,
-) -> sqlx::Result<Option<String>> {
+pub async fn password_hash_by_id(conn: &mut AnyConnection, object_id: i64) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("SELECT password_hash FROM credentials WHERE object_id = $1")
         .bind(object_id)
         .fetch_optional(conn)
@@ -126,12 +105,11 @@ pub async fn password_hash_by_id(
 }
 
 pub async fn project_exists(pool: &AnyPool, project: &str) -> sqlx::Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM objects WHERE kind = 'Project' AND project = '' AND name = $1",
-    )
-    .bind(project)
-    .fetch_optional(pool)
-    .await?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'Project' AND project = '' AND name = $1")
+            .bind(project)
+            .fetch_optional(pool)
+            .await?;
     Ok(found.is_some())
 }
 

@@ -77,19 +77,15 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
             Backend::Sqlite => &SQLITE_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .context("running database migrations")?;
+        migrator.run(&self.pool).await.context("running database migrations")?;
         Ok(())
     }
 
     /// True when the database answers and every migration has run.
     pub async fn is_ready(&self) -> bool {
-        let applied: Result<i64, _> =
-            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_one(&self.pool)
-                .await;
+        let applied: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&self.pool)
+            .await;
         let expected = match self.backend {
             Backend::Postgres => POSTGRES_MIGRATIONS.iter().count(),
             Backend::Sqlite => SQLITE_MIGRATIONS.iter().count(),

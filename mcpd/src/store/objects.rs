@@ -95,12 +95,7 @@ pub async fn fetch(
              FROM objects WHERE kind = $1 AND project = $2 AND name = $3"
         }
     };
-    let row = sqlx::query(sql)
-        .bind(kind)
-        .bind(project)
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(sql).bind(kind).bind(project).bind(name).fetch_optional(&mut *conn).await?;
     row.as_ref().map(ObjectRow::from_row).transpose()
 }
 
@@ -121,12 +116,7 @@ pub async fn list(
 }
 
 /// Inserts a new object with resource version 1 and makes it (and `keys`) referenceable.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    _: &Authorized,
-    row: &ObjectRow,
-    keys: &[String],
-) -> sqlx::Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow, keys: &[String]) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO objects (kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -170,10 +160,7 @@ pub async fn update(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow) -
 }
 
 pub async fn delete(conn: &mut AnyConnection, _: &Authorized, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM objects WHERE id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("DELETE FROM objects WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -206,34 +193,28 @@ pub async fn remove_targets(
     keys: &[String],
 ) -> sqlx::Result<()> {
     for key in keys {
-        sqlx::query(
-            "DELETE FROM ref_targets WHERE kind = $1 AND project = $2 AND name = $3 AND key = $4",
-        )
-        .bind(kind)
-        .bind(project)
-        .bind(name)
-        .bind(key)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query("DELETE FROM ref_targets WHERE kind = $1 AND project = $2 AND name = $3 AND key = $4")
+            .bind(kind)
+            .bind(project)
+            .bind(name)
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
 
 /// The references among `refs` whose target does not exist (global targets only).
-pub async fn missing_targets(
-    conn: &mut AnyConnection,
-    refs: &[Reference],
-) -> sqlx::Result<Vec<Reference>> {
+pub async fn missing_targets(conn: &mut AnyConnection, refs: &[Reference]) -> sqlx::Result<Vec<Reference>> {
     let mut missing = Vec::new();
     for r in refs {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM ref_targets WHERE kind = $1 AND project = '' AND name = $2 AND key = $3",
-        )
-        .bind(r.kind)
-        .bind(&r.name)
-        .bind(r.key.as_deref().unwrap_or(""))
-        .fetch_optional(&mut *conn)
-        .await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM ref_targets WHERE kind = $1 AND project = '' AND name = $2 AND key = $3")
+                .bind(r.kind)
+                .bind(&r.name)
+                .bind(r.key.as_deref().unwrap_or(""))
+                .fetch_optional(&mut *conn)
+                .await?;
         if found.is_none() {
             missing.push(r.clone());
         }
@@ -242,15 +223,8 @@ pub async fn missing_targets(
 }
 
 /// Replaces everything an object refers to; the database refuses a missing target.
-pub async fn replace_refs(
-    conn: &mut AnyConnection,
-    from_id: i64,
-    refs: &[Reference],
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM refs WHERE from_id = $1")
-        .bind(from_id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn replace_refs(conn: &mut AnyConnection, from_id: i64, refs: &[Reference]) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM refs WHERE from_id = $1").bind(from_id).execute(&mut *conn).await?;
     for r in refs {
         sqlx::query(
             "INSERT INTO refs (from_id, field, to_kind, to_project, to_name, to_key) VALUES ($1, $2, $3, '', $4, $5)",
@@ -276,12 +250,7 @@ pub struct Referrer {
     pub key: String,
 }
 
-pub async fn referrers(
-    conn: &mut AnyConnection,
-    kind: &str,
-    project: &str,
-    name: &str,
-) -> sqlx::Result<Vec<Referrer>> {
+pub async fn referrers(conn: &mut AnyConnection, kind: &str, project: &str, name: &str) -> sqlx::Result<Vec<Referrer>> {
     let rows = sqlx::query(
         "SELECT o.kind, o.project, o.name, r.field, r.to_key FROM refs r JOIN objects o ON o.id = r.from_id \
          WHERE r.to_kind = $1 AND r.to_project = $2 AND r.to_name = $3 ORDER BY o.kind, o.name, r.field",
@@ -338,10 +307,7 @@ pub async fn token_by_hash(pool: &sqlx::AnyPool, sha256: &str) -> sqlx::Result<O
 }
 
 /// Every token a user created.
-pub async fn tokens_created_by(
-    conn: &mut AnyConnection,
-    email: &str,
-) -> sqlx::Result<Vec<ObjectRow>> {
+pub async fn tokens_created_by(conn: &mut AnyConnection, email: &str) -> sqlx::Result<Vec<ObjectRow>> {
     let rows = sqlx::query(
         "SELECT o.id, o.kind, o.project, o.name, o.uid, o.resource_version, o.labels, o.annotations, o.spec, \
          o.status, o.created_at, o.updated_at FROM token_hashes t JOIN objects o ON o.id = t.object_id \
@@ -354,25 +320,14 @@ pub async fn tokens_created_by(
 }
 
 /// Deletes every object of a kind in a project (a project's tokens when it goes).
-pub async fn delete_in_project(
-    conn: &mut AnyConnection,
-    kind: &str,
-    project: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM objects WHERE kind = $1 AND project = $2")
-        .bind(kind)
-        .bind(project)
-        .execute(conn)
-        .await?;
+pub async fn delete_in_project(conn: &mut AnyConnection, kind: &str, project: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM objects WHERE kind = $1 AND project = $2").bind(kind).bind(project).execute(conn).await?;
     Ok(())
 }
 
 /// Specs of every object of a kind (groups and RBAC definitions, for evaluating permissions).
 pub async fn specs_of_kind(pool: &sqlx::AnyPool, kind: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = $1 AND project = ''")
-        .bind(kind)
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = $1 AND project = ''").bind(kind).fetch_all(pool).await
 }
 
 /// Writes a token's `lastUsedAt` (status bookkeeping: no new resourceVersion), unless it was
@@ -386,8 +341,7 @@ pub async fn touch_last_used(
 ) -> sqlx::Result<()> {
     let mut tx = store.begin().await?;
     let auth = Authorized::bookkeeping();
-    if let Some(mut row) = fetch(&mut tx, store.backend(), &auth, kind, project, name, true).await?
-    {
+    if let Some(mut row) = fetch(&mut tx, store.backend(), &auth, kind, project, name, true).await? {
         if let Some(status) = row.status.as_mut().filter(|s| s["state"] == "active") {
             status["lastUsedAt"] = Value::from(at);
             sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")

@@ -28,37 +28,23 @@ fn manifests() -> Vec<Value> {
 }
 
 async fn resource_version(app: &TestApp, path: &str) -> String {
-    app.get(path).await.body["metadata"]["resourceVersion"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    app.get(path).await.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned()
 }
 
 async fn apply_orders_by_dependency_and_reports_in_request_order(backend: Backend) {
     let app = spawn_app(backend).await;
     let reply = app.apply("", manifests()).await;
-    assert_eq!(
-        actions(&reply.body),
-        ["created", "created", "created"],
-        "{}",
-        reply.text
-    );
+    assert_eq!(actions(&reply.body), ["created", "created", "created"], "{}", reply.text);
     assert_eq!(reply.body["items"][0]["kind"], "Project");
 
     let reply = app.apply("", manifests()).await;
-    assert_eq!(
-        actions(&reply.body),
-        ["unchanged", "unchanged", "unchanged"]
-    );
+    assert_eq!(actions(&reply.body), ["unchanged", "unchanged", "unchanged"]);
     assert_eq!(resource_version(&app, "/api/v1/servers/github").await, "1");
 
     let mut changed = manifests();
     changed[1]["spec"]["args"] = json!(["--verbose"]);
     let reply = app.apply("", changed).await;
-    assert_eq!(
-        actions(&reply.body),
-        ["unchanged", "configured", "unchanged"]
-    );
+    assert_eq!(actions(&reply.body), ["unchanged", "configured", "unchanged"]);
     assert_eq!(resource_version(&app, "/api/v1/servers/github").await, "2");
 }
 
@@ -73,16 +59,7 @@ async fn apply_goes_on_past_a_failing_object(backend: Backend) {
     ];
     let reply = app.apply("", items).await;
     assert_eq!(reply.status, 200);
-    assert_eq!(
-        actions(&reply.body),
-        [
-            "created",
-            "error:Invalid",
-            "error:Invalid",
-            "error:Invalid",
-            "created"
-        ]
-    );
+    assert_eq!(actions(&reply.body), ["created", "error:Invalid", "error:Invalid", "error:Invalid", "created"]);
     assert_eq!(app.names("secrets").await, ["ok-one", "ok-two"]);
     assert!(app.names("servers").await.is_empty());
 }
@@ -91,21 +68,11 @@ async fn dry_run_validates_everything_and_writes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let reply = app.apply("?dryRun=true", manifests()).await;
     assert_eq!(reply.body["dryRun"], true);
-    assert_eq!(
-        actions(&reply.body),
-        ["created", "created", "created"],
-        "{}",
-        reply.text
-    );
+    assert_eq!(actions(&reply.body), ["created", "created", "created"], "{}", reply.text);
     for plural in ["secrets", "servers", "projects"] {
         assert!(app.names(plural).await.is_empty(), "{plural}");
     }
-    let reply = app
-        .apply(
-            "?dryRun=true",
-            vec![stdio_server("s", secret_env("T", "nope", "k"))],
-        )
-        .await;
+    let reply = app.apply("?dryRun=true", vec![stdio_server("s", secret_env("T", "nope", "k"))]).await;
     assert_eq!(actions(&reply.body), ["error:Invalid"]);
 }
 
@@ -115,17 +82,7 @@ async fn atomic_apply_rolls_back_everything_on_one_failure(backend: Backend) {
     items.push(stdio_server("broken", secret_env("T", "gh", "no-such-key")));
     let reply = app.apply("?atomic=true", items).await;
     let got = actions(&reply.body);
-    assert_eq!(
-        got,
-        [
-            "error:Conflict",
-            "error:Conflict",
-            "error:Conflict",
-            "error:Invalid"
-        ],
-        "{}",
-        reply.text
-    );
+    assert_eq!(got, ["error:Conflict", "error:Conflict", "error:Conflict", "error:Invalid"], "{}", reply.text);
     for plural in ["secrets", "servers", "projects"] {
         assert!(app.names(plural).await.is_empty(), "{plural}");
     }
@@ -137,8 +94,7 @@ async fn apply_with_a_stale_resource_version_conflicts(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create(secret("s", json!({"k": "v"}))).await;
     let mut stale = app.get("/api/v1/secrets/s").await.body;
-    app.apply("", vec![secret("s", json!({"k": "changed"}))])
-        .await;
+    app.apply("", vec![secret("s", json!({"k": "changed"}))]).await;
     stale["spec"]["data"]["k"] = json!("mine");
     let reply = app.apply("", vec![stale]).await;
     assert_eq!(actions(&reply.body), ["error:Conflict"]);
@@ -148,18 +104,10 @@ async fn apply_with_a_stale_resource_version_conflicts(backend: Backend) {
 
 async fn apply_bodies_are_checked(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.post("/api/v1/apply", json!({"itemz": []}))
-        .await
-        .assert_status(422, "Invalid");
-    app.post("/api/v1/apply", json!([]))
-        .await
-        .assert_status(422, "Invalid");
-    app.post("/api/v1/apply?dryRun=maybe", json!({"items": []}))
-        .await
-        .assert_status(400, "BadRequest");
-    app.post("/api/v1/apply?bogus=1", json!({"items": []}))
-        .await
-        .assert_status(400, "BadRequest");
+    app.post("/api/v1/apply", json!({"itemz": []})).await.assert_status(422, "Invalid");
+    app.post("/api/v1/apply", json!([])).await.assert_status(422, "Invalid");
+    app.post("/api/v1/apply?dryRun=maybe", json!({"items": []})).await.assert_status(400, "BadRequest");
+    app.post("/api/v1/apply?bogus=1", json!({"items": []})).await.assert_status(400, "BadRequest");
 }
 
 backend_tests!(

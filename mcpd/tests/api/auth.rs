@@ -22,9 +22,7 @@ async fn every_api_route_refuses_a_missing_or_bad_bearer(backend: Backend) {
     ];
     for (method, path) in routes {
         for token in [None, Some("garbage"), Some("mcpctl_pat_notreal")] {
-            app.call_as(token, method.clone(), path, Some(json!({})))
-                .await
-                .assert_status(401, "Unauthorized");
+            app.call_as(token, method.clone(), path, Some(json!({}))).await.assert_status(401, "Unauthorized");
         }
     }
     // The refused write wrote nothing.
@@ -47,9 +45,7 @@ async fn sessions_signed_otherwise_are_refused(backend: Backend) {
     };
     let tampered = format!("{}x", app.token);
     for token in [alg_none, other_key, tampered] {
-        app.call_as(Some(&token), Method::GET, "/api/v1/auth/whoami", None)
-            .await
-            .assert_status(401, "Unauthorized");
+        app.call_as(Some(&token), Method::GET, "/api/v1/auth/whoami", None).await.assert_status(401, "Unauthorized");
     }
 }
 
@@ -83,32 +79,16 @@ async fn login_whoami_and_logout_round_trip(backend: Backend) {
     assert_eq!(me.body["via"], "session");
     let logout = app.call(Method::POST, "/api/v1/auth/logout", None).await;
     assert_eq!(logout.status, 204);
-    app.get("/api/v1/auth/whoami")
-        .await
-        .assert_status(401, "Unauthorized");
-    app.post("/api/v1/secrets", secret("s", json!({"k": "v"})))
-        .await
-        .assert_status(401, "Unauthorized");
+    app.get("/api/v1/auth/whoami").await.assert_status(401, "Unauthorized");
+    app.post("/api/v1/secrets", secret("s", json!({"k": "v"}))).await.assert_status(401, "Unauthorized");
 }
 
 async fn login_bodies_are_checked_strictly(backend: Backend) {
     let app = spawn_app(backend).await;
-    let reply = app
-        .call_as(
-            None,
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(json!({"email": "a@b"})),
-        )
-        .await;
+    let reply = app.call_as(None, Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@b"}))).await;
     reply.assert_status(422, "Invalid");
     let reply = app
-        .call_as(
-            None,
-            Method::POST,
-            "/api/v1/auth/login",
-            Some(json!({"email": "a@b", "password": "x", "extra": 1})),
-        )
+        .call_as(None, Method::POST, "/api/v1/auth/login", Some(json!({"email": "a@b", "password": "x", "extra": 1})))
         .await;
     reply.assert_status(422, "Invalid");
     assert_eq!(reply.cause_fields(), ["extra"]);

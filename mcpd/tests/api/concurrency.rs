@@ -17,34 +17,16 @@ async fn references_hold_while_referrers_and_deletes_race(backend: Backend) {
             let server = stdio_server(&format!("r{round}-{i}"), secret_env("T", &name, "k"));
             async move { app.post("/api/v1/servers", server).await.status.as_u16() }
         });
-        let delete = async {
-            app.delete(&format!("/api/v1/secrets/{name}"))
-                .await
-                .status
-                .as_u16()
-        };
+        let delete = async { app.delete(&format!("/api/v1/secrets/{name}")).await.status.as_u16() };
         let (codes, deleted) = tokio::join!(join_all(creates), delete);
-        assert!(
-            codes.iter().all(|c| matches!(c, 201 | 409 | 422)),
-            "{codes:?}"
-        );
-        let servers: Vec<String> = app
-            .names("servers")
-            .await
-            .into_iter()
-            .filter(|n| n.starts_with(&format!("r{round}-")))
-            .collect();
+        assert!(codes.iter().all(|c| matches!(c, 201 | 409 | 422)), "{codes:?}");
+        let servers: Vec<String> =
+            app.names("servers").await.into_iter().filter(|n| n.starts_with(&format!("r{round}-"))).collect();
         if deleted == 200 {
-            assert!(
-                servers.is_empty(),
-                "servers {servers:?} refer to deleted secret {name}"
-            );
+            assert!(servers.is_empty(), "servers {servers:?} refer to deleted secret {name}");
         } else {
             assert_eq!(deleted, 409);
-            assert_eq!(
-                app.get(&format!("/api/v1/secrets/{name}")).await.status,
-                200
-            );
+            assert_eq!(app.get(&format!("/api/v1/secrets/{name}")).await.status, 200);
             assert!(!servers.is_empty());
         }
     }
@@ -62,10 +44,7 @@ async fn concurrent_replaces_with_one_resource_version_have_one_winner(backend: 
     let codes = join_all(writes).await;
     assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|c| matches!(c, 200 | 409)), "{codes:?}");
-    assert_eq!(
-        app.get("/api/v1/secrets/s").await.body["metadata"]["resourceVersion"],
-        "2"
-    );
+    assert_eq!(app.get("/api/v1/secrets/s").await.body["metadata"]["resourceVersion"], "2");
 }
 
 backend_tests!(

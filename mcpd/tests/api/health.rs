@@ -19,25 +19,14 @@ async fn unknown_routes_kinds_and_methods_get_status_bodies(backend: Backend) {
     let app = spawn_app(backend).await;
     app.get("/nope").await.assert_status(404, "NotFound");
     app.get("/api/v1/pods").await.assert_status(404, "NotFound");
-    app.get("/api/v1/pods/x")
-        .await
-        .assert_status(404, "NotFound");
-    app.call(Method::PATCH, "/api/v1/servers", None)
-        .await
-        .assert_status(405, "MethodNotAllowed");
-    app.call(Method::POST, "/healthz", None)
-        .await
-        .assert_status(405, "MethodNotAllowed");
+    app.get("/api/v1/pods/x").await.assert_status(404, "NotFound");
+    app.call(Method::PATCH, "/api/v1/servers", None).await.assert_status(405, "MethodNotAllowed");
+    app.call(Method::POST, "/healthz", None).await.assert_status(405, "MethodNotAllowed");
 }
 
 async fn responses_carry_security_headers_and_a_request_id(backend: Backend) {
     let app = spawn_app(backend).await;
-    let response = app
-        .http
-        .get(format!("{}/api/v1/servers", app.url))
-        .send()
-        .await
-        .unwrap();
+    let response = app.http.get(format!("{}/api/v1/servers", app.url)).send().await.unwrap();
     let headers = response.headers();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");

@@ -41,17 +41,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .json()
         .await
         .unwrap();
-    let token = login["token"]
-        .as_str()
-        .expect("admin login succeeds")
-        .to_owned();
-    TestApp {
-        url,
-        http,
-        token,
-        _dir: dir,
-        _stop: stop,
-    }
+    let token = login["token"].as_str().expect("admin login succeeds").to_owned();
+    TestApp { url, http, token, _dir: dir, _stop: stop }
 }
 
 /// A response's status and JSON body (Null when empty).
@@ -75,11 +66,7 @@ impl Reply {
     pub fn cause_fields(&self) -> Vec<String> {
         self.body["details"]["causes"]
             .as_array()
-            .map(|c| {
-                c.iter()
-                    .map(|c| c["field"].as_str().unwrap_or("").to_owned())
-                    .collect()
-            })
+            .map(|c| c.iter().map(|c| c["field"].as_str().unwrap_or("").to_owned()).collect())
             .unwrap_or_default()
     }
 }
@@ -89,13 +76,7 @@ impl TestApp {
         self.call_as(Some(&self.token), method, path, body).await
     }
 
-    pub async fn call_as(
-        &self,
-        token: Option<&str>,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn call_as(&self, token: Option<&str>, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -133,8 +114,7 @@ impl TestApp {
     }
 
     pub async fn apply(&self, query: &str, items: Vec<Value>) -> Reply {
-        self.post(&format!("/api/v1/apply{query}"), json!({"items": items}))
-            .await
+        self.post(&format!("/api/v1/apply{query}"), json!({"items": items})).await
     }
 
     /// Creates an object, asserting success.
@@ -161,11 +141,7 @@ impl TestApp {
 async fn reply(response: reqwest::Response) -> Reply {
     let status = response.status();
     let text = response.text().await.unwrap();
-    let body = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or(Value::Null)
-    };
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
     Reply { status, body, text }
 }
 

@@ -10,33 +10,19 @@ use crate::helpers::{secret, spawn_app};
 
 async fn malformed_bodies_get_bad_request(backend: Backend) {
     let app = spawn_app(backend).await;
-    for body in [
-        &b"{"[..],
-        b"not json",
-        b"",
-        b"{\"items\": [1,]}",
-        b"\xff\xfe",
-    ] {
-        app.raw(Method::POST, "/api/v1/secrets", body.to_vec())
-            .await
-            .assert_status(400, "BadRequest");
-        app.raw(Method::POST, "/api/v1/apply", body.to_vec())
-            .await
-            .assert_status(400, "BadRequest");
+    for body in [&b"{"[..], b"not json", b"", b"{\"items\": [1,]}", b"\xff\xfe"] {
+        app.raw(Method::POST, "/api/v1/secrets", body.to_vec()).await.assert_status(400, "BadRequest");
+        app.raw(Method::POST, "/api/v1/apply", body.to_vec()).await.assert_status(400, "BadRequest");
     }
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    app.raw(Method::POST, "/api/v1/apply", deep.into_bytes())
-        .await
-        .assert_status(400, "BadRequest");
+    app.raw(Method::POST, "/api/v1/apply", deep.into_bytes()).await.assert_status(400, "BadRequest");
     assert_eq!(app.get("/healthz").await.status, 200);
 }
 
 async fn bodies_over_one_mebibyte_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     let big = "x".repeat(1024 * 1024 + 1);
-    let reply = app
-        .post("/api/v1/secrets", secret("big", json!({"k": big})))
-        .await;
+    let reply = app.post("/api/v1/secrets", secret("big", json!({"k": big}))).await;
     reply.assert_status(413, "RequestEntityTooLarge");
     let reply = app.apply("", vec![secret("big", json!({"k": big}))]).await;
     reply.assert_status(413, "RequestEntityTooLarge");
@@ -46,23 +32,14 @@ async fn bodies_over_one_mebibyte_are_refused(backend: Backend) {
 async fn injection_attempts_in_names_and_selectors_are_inert(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create(secret("keep", json!({"k": "v"}))).await;
-    for name in [
-        "x'%20OR%20'1'='1",
-        "x;DROP%20TABLE%20objects",
-        "%00",
-        "..%2F..%2Fetc",
-    ] {
+    for name in ["x'%20OR%20'1'='1", "x;DROP%20TABLE%20objects", "%00", "..%2F..%2Fetc"] {
         let reply = app.get(&format!("/api/v1/secrets/{name}")).await;
         assert!(reply.status.is_client_error(), "{name}: {}", reply.text);
         app.delete(&format!("/api/v1/secrets/{name}")).await;
     }
     let long = "a".repeat(10_000);
-    app.get(&format!("/api/v1/secrets/{long}"))
-        .await
-        .assert_status(404, "NotFound");
-    app.get(&format!("/api/v1/secrets?labelSelector={long}"))
-        .await
-        .assert_status(400, "BadRequest");
+    app.get(&format!("/api/v1/secrets/{long}")).await.assert_status(404, "NotFound");
+    app.get(&format!("/api/v1/secrets?labelSelector={long}")).await.assert_status(400, "BadRequest");
     app.get("/api/v1/secrets?labelSelector=a%3D1')%3B%20DELETE%20FROM%20objects%3B--")
         .await
         .assert_status(400, "BadRequest");
@@ -76,10 +53,7 @@ async fn wrong_types_are_invalid_with_their_path(backend: Backend) {
             json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "s"}, "spec": {"data": {"k": 5}}}),
             "spec.data.k",
         ),
-        (
-            json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": 5}, "spec": {}}),
-            "metadata.name",
-        ),
+        (json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": 5}, "spec": {}}), "metadata.name"),
         (
             json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "s", "labels": ["a"]}, "spec": {}}),
             "metadata.labels",

@@ -27,11 +27,7 @@ fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap());
     // Owned by a Daemon at once, so a failed start still kills and reaps the process.
-    let mut daemon = Daemon {
-        child: command.spawn().expect("mcpd starts"),
-        log,
-        url: String::new(),
-    };
+    let mut daemon = Daemon { child: command.spawn().expect("mcpd starts"), log, url: String::new() };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let text = daemon.stderr();
@@ -43,19 +39,13 @@ fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
             daemon.url = format!("http://{listen}");
             return daemon;
         }
-        assert!(
-            Instant::now() < deadline,
-            "mcpd did not become ready:\n{text}"
-        );
+        assert!(Instant::now() < deadline, "mcpd did not become ready:\n{text}");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
 
 impl Daemon {
@@ -82,10 +72,7 @@ impl Drop for Daemon {
 fn admin_token(data_dir: &Path) -> (String, String) {
     let text = std::fs::read_to_string(data_dir.join("admin.yaml")).unwrap();
     let field = |name: &str| {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(&format!("{name}:")))
-            .unwrap();
+        let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{name}:"))).unwrap();
         serde_json::from_str::<String>(line.split_once(": ").unwrap().1).unwrap()
     };
     (field("server"), field("token"))
@@ -96,29 +83,20 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let daemon = start(&data, &[("MCPD_LOG", "debug")]);
-    assert!(
-        data.join("mcpd.db").exists(),
-        "the embedded default is an SQLite file in the data dir"
-    );
+    assert!(data.join("mcpd.db").exists(), "the embedded default is an SQLite file in the data dir");
 
     let admin = data.join("admin.yaml");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&admin).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&admin).unwrap().permissions().mode() & 0o777, 0o600);
     }
     let (server, token) = admin_token(&data);
     assert_eq!(server, daemon.url);
 
     // The generated password is printed exactly once, and it works.
     let stderr = daemon.stderr();
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.contains("created with password"))
-        .collect();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("created with password")).collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     let password = lines[0].rsplit(' ').next().unwrap().to_owned();
     let http = reqwest::Client::new();
@@ -150,21 +128,11 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
     assert!(!bad.text().await.unwrap().contains(canary));
 
     let (status, stderr) = daemon.terminate();
-    assert!(
-        status.success(),
-        "SIGTERM ends mcpd with 0: {status:?}\n{stderr}"
-    );
+    assert!(status.success(), "SIGTERM ends mcpd with 0: {status:?}\n{stderr}");
     assert!(stderr.contains("mcpd stopped"), "{stderr}");
-    assert!(
-        !stderr.contains(canary),
-        "a secret value reached the log:\n{stderr}"
-    );
+    assert!(!stderr.contains(canary), "a secret value reached the log:\n{stderr}");
     assert!(!stderr.contains(&token), "the admin token reached the log");
-    assert_eq!(
-        stderr.matches(&password).count(),
-        1,
-        "the password is printed once, never logged"
-    );
+    assert_eq!(stderr.matches(&password).count(), 1, "the password is printed once, never logged");
 
     // A restart keeps the data and bootstraps nothing again.
     let before = std::fs::read_to_string(&admin).unwrap();
@@ -187,28 +155,18 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
 async fn replicas_starting_together_on_postgresql_bootstrap_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = testing::database_url(Backend::Postgres, dir.path()).await;
-    let dirs: Vec<PathBuf> = (0..3)
-        .map(|i| dir.path().join(format!("replica-{i}")))
-        .collect();
+    let dirs: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("replica-{i}"))).collect();
     let daemons: Vec<Daemon> = std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .iter()
             .map(|d| {
                 let url = url.clone();
-                s.spawn(move || {
-                    start(
-                        d,
-                        &[("MCPD_DATABASE_URL", &url), ("MCPD_ADMIN_PASSWORD", "pw")],
-                    )
-                })
+                s.spawn(move || start(d, &[("MCPD_DATABASE_URL", &url), ("MCPD_ADMIN_PASSWORD", "pw")]))
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let written = dirs
-        .iter()
-        .filter(|d| d.join("admin.yaml").exists())
-        .count();
+    let written = dirs.iter().filter(|d| d.join("admin.yaml").exists()).count();
     assert_eq!(written, 1, "exactly one replica bootstraps");
     let writer = dirs.iter().find(|d| d.join("admin.yaml").exists()).unwrap();
     let (_, token) = admin_token(writer);
@@ -221,9 +179,7 @@ async fn replicas_starting_together_on_postgresql_bootstrap_once() {
             .await
             .unwrap();
         assert_eq!(reply.status(), 200);
-        let ready = reqwest::get(format!("{}/readyz", daemon.url))
-            .await
-            .unwrap();
+        let ready = reqwest::get(format!("{}/readyz", daemon.url)).await.unwrap();
         assert_eq!(ready.status(), 200);
     }
 }
@@ -239,10 +195,7 @@ fn migrate_runs_migrations_and_exits() {
         .unwrap();
     assert!(status.success());
     assert!(dir.path().join("mcpd.db").exists());
-    assert!(
-        !dir.path().join("admin.yaml").exists(),
-        "migrate bootstraps nothing"
-    );
+    assert!(!dir.path().join("admin.yaml").exists(), "migrate bootstraps nothing");
 }
 
 #[test]
@@ -255,8 +208,5 @@ fn a_bad_database_url_fails_with_a_clear_message() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("unsupported database URL scheme"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("unsupported database URL scheme"), "{stderr}");
 }

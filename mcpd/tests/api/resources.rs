@@ -19,52 +19,32 @@ async fn objects_of_every_kind_are_created_read_replaced_and_deleted(backend: Ba
         let name = manifest["metadata"]["name"].as_str().unwrap().to_owned();
         let created = app.create(manifest.clone()).await;
         assert_eq!(created["metadata"]["resourceVersion"], "1");
-        assert!(created["metadata"]["uid"]
-            .as_str()
-            .is_some_and(|u| u.len() == 36));
+        assert!(created["metadata"]["uid"].as_str().is_some_and(|u| u.len() == 36));
         let fetched = app.get(&format!("/api/v1/{plural}/{name}")).await;
         assert_eq!(fetched.body, created);
-        app.post(&format!("/api/v1/{plural}"), manifest.clone())
-            .await
-            .assert_status(409, "AlreadyExists");
+        app.post(&format!("/api/v1/{plural}"), manifest.clone()).await.assert_status(409, "AlreadyExists");
 
         let mut changed = created.clone();
         changed["metadata"]["labels"] = json!({"team": "infra"});
-        let replaced = app
-            .put(&format!("/api/v1/{plural}/{name}"), changed.clone())
-            .await;
+        let replaced = app.put(&format!("/api/v1/{plural}/{name}"), changed.clone()).await;
         assert_eq!(replaced.status, 200, "{}", replaced.text);
         assert_eq!(replaced.body["metadata"]["resourceVersion"], "2");
         // The first resourceVersion is stale now.
-        app.put(&format!("/api/v1/{plural}/{name}"), changed)
-            .await
-            .assert_status(409, "Conflict");
+        app.put(&format!("/api/v1/{plural}/{name}"), changed).await.assert_status(409, "Conflict");
     }
     assert_eq!(app.names("projects").await, ["demo"]);
-    for (plural, name) in [
-        ("projects", "demo"),
-        ("servers", "github"),
-        ("secrets", "gh"),
-    ] {
+    for (plural, name) in [("projects", "demo"), ("servers", "github"), ("secrets", "gh")] {
         let deleted = app.delete(&format!("/api/v1/{plural}/{name}")).await;
         assert_eq!(deleted.status, 200, "{}", deleted.text);
-        app.get(&format!("/api/v1/{plural}/{name}"))
-            .await
-            .assert_status(404, "NotFound");
-        app.delete(&format!("/api/v1/{plural}/{name}"))
-            .await
-            .assert_status(404, "NotFound");
+        app.get(&format!("/api/v1/{plural}/{name}")).await.assert_status(404, "NotFound");
+        app.delete(&format!("/api/v1/{plural}/{name}")).await.assert_status(404, "NotFound");
     }
 }
 
 async fn replace_of_a_missing_object_is_not_found(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.put("/api/v1/secrets/s", secret("s", json!({"k": "v"})))
-        .await
-        .assert_status(404, "NotFound");
-    let reply = app
-        .put("/api/v1/secrets/other", secret("s", json!({"k": "v"})))
-        .await;
+    app.put("/api/v1/secrets/s", secret("s", json!({"k": "v"}))).await.assert_status(404, "NotFound");
+    let reply = app.put("/api/v1/secrets/other", secret("s", json!({"k": "v"}))).await;
     reply.assert_status(400, "BadRequest");
 }
 
@@ -94,14 +74,8 @@ async fn invalid_manifests_name_the_field_and_store_nothing(backend: Backend) {
             json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "s", "labels": {"bad key": "x"}}, "spec": {"transport": "stdio", "command": "x"}}),
             "metadata.labels.bad key",
         ),
-        (
-            json!({"apiVersion": "v2", "kind": "Server", "metadata": {"name": "s"}, "spec": {}}),
-            "apiVersion",
-        ),
-        (
-            stdio_server("s", json!([{"name": "1X", "value": "v"}])),
-            "spec.env[0].name",
-        ),
+        (json!({"apiVersion": "v2", "kind": "Server", "metadata": {"name": "s"}, "spec": {}}), "apiVersion"),
+        (stdio_server("s", json!([{"name": "1X", "value": "v"}])), "spec.env[0].name"),
         (secret("s", json!({"bad key": "v"})), "spec.data.bad key"),
         (project("p", &["UPPER"]), "spec.servers[0]"),
         (
@@ -113,11 +87,7 @@ async fn invalid_manifests_name_the_field_and_store_nothing(backend: Backend) {
         let plural = crate::helpers::plural(manifest["kind"].as_str().unwrap());
         let reply = app.post(&format!("/api/v1/{plural}"), manifest).await;
         reply.assert_status(422, "Invalid");
-        assert!(
-            reply.cause_fields().iter().any(|f| f == field),
-            "{field}: {}",
-            reply.text
-        );
+        assert!(reply.cause_fields().iter().any(|f| f == field), "{field}: {}", reply.text);
     }
     for plural in ["servers", "secrets", "projects"] {
         assert!(app.names(plural).await.is_empty());
@@ -126,27 +96,13 @@ async fn invalid_manifests_name_the_field_and_store_nothing(backend: Backend) {
 
 async fn dangling_references_are_refused_with_their_path(backend: Backend) {
     let app = spawn_app(backend).await;
-    let reply = app
-        .post(
-            "/api/v1/servers",
-            stdio_server("s", secret_env("T", "missing", "k")),
-        )
-        .await;
+    let reply = app.post("/api/v1/servers", stdio_server("s", secret_env("T", "missing", "k"))).await;
     reply.assert_status(422, "Invalid");
     assert_eq!(reply.cause_fields(), ["spec.env[0].valueFrom.secretKeyRef"]);
-    assert!(
-        reply.text.contains("secrets \\\"missing\\\" not found"),
-        "{}",
-        reply.text
-    );
+    assert!(reply.text.contains("secrets \\\"missing\\\" not found"), "{}", reply.text);
 
     app.create(secret("gh", json!({"token": "x"}))).await;
-    let reply = app
-        .post(
-            "/api/v1/servers",
-            stdio_server("s", secret_env("T", "gh", "nokey")),
-        )
-        .await;
+    let reply = app.post("/api/v1/servers", stdio_server("s", secret_env("T", "gh", "nokey"))).await;
     reply.assert_status(422, "Invalid");
     assert!(reply.text.contains("key \\\"nokey\\\""), "{}", reply.text);
 
@@ -159,50 +115,22 @@ async fn dangling_references_are_refused_with_their_path(backend: Backend) {
 
 async fn referenced_objects_and_keys_cannot_be_removed(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.create(secret("gh", json!({"token": "x", "spare": "y"})))
-        .await;
-    app.create(stdio_server("github", secret_env("T", "gh", "token")))
-        .await;
+    app.create(secret("gh", json!({"token": "x", "spare": "y"}))).await;
+    app.create(stdio_server("github", secret_env("T", "gh", "token"))).await;
     app.create(project("demo", &["github"])).await;
 
     let reply = app.delete("/api/v1/secrets/gh").await;
     reply.assert_status(409, "Conflict");
-    assert!(
-        reply.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("servers/github"),
-        "{}",
-        reply.text
-    );
+    assert!(reply.body["message"].as_str().unwrap().contains("servers/github"), "{}", reply.text);
     let reply = app.delete("/api/v1/servers/github").await;
     reply.assert_status(409, "Conflict");
-    assert!(
-        reply.body["message"]
-            .as_str()
-            .unwrap()
-            .contains("projects/demo"),
-        "{}",
-        reply.text
-    );
+    assert!(reply.body["message"].as_str().unwrap().contains("projects/demo"), "{}", reply.text);
 
     // Dropping the referenced key is refused; dropping the spare one is fine.
-    let reply = app
-        .apply("", vec![secret("gh", json!({"spare": null}))])
-        .await;
-    assert_eq!(
-        reply.body["items"][0]["error"]["reason"], "Conflict",
-        "{}",
-        reply.text
-    );
-    let reply = app
-        .apply("", vec![secret("gh", json!({"token": null}))])
-        .await;
-    assert_eq!(
-        reply.body["items"][0]["action"], "configured",
-        "{}",
-        reply.text
-    );
+    let reply = app.apply("", vec![secret("gh", json!({"spare": null}))]).await;
+    assert_eq!(reply.body["items"][0]["error"]["reason"], "Conflict", "{}", reply.text);
+    let reply = app.apply("", vec![secret("gh", json!({"token": null}))]).await;
+    assert_eq!(reply.body["items"][0]["action"], "configured", "{}", reply.text);
 
     app.delete("/api/v1/projects/demo").await;
     app.delete("/api/v1/servers/github").await;
@@ -211,9 +139,7 @@ async fn referenced_objects_and_keys_cannot_be_removed(backend: Backend) {
 
 async fn secret_values_stay_hidden_unless_asked_for(backend: Backend) {
     let app = spawn_app(backend).await;
-    let created = app
-        .create(secret("gh", json!({"token": "canary-value-1"})))
-        .await;
+    let created = app.create(secret("gh", json!({"token": "canary-value-1"}))).await;
     assert_eq!(created["spec"]["data"], json!({"token": null}));
     for path in ["/api/v1/secrets/gh", "/api/v1/secrets"] {
         let reply = app.get(path).await;
@@ -223,10 +149,7 @@ async fn secret_values_stay_hidden_unless_asked_for(backend: Backend) {
     let shown = app.get("/api/v1/secrets/gh?showValues=true").await;
     assert_eq!(shown.body["spec"]["data"]["token"], "canary-value-1");
     let listed = app.get("/api/v1/secrets?showValues=true").await;
-    assert_eq!(
-        listed.body["items"][0]["spec"]["data"]["token"],
-        "canary-value-1"
-    );
+    assert_eq!(listed.body["items"][0]["spec"]["data"]["token"], "canary-value-1");
 
     // null keeps the stored value; a null for a key with no value is refused.
     let mut hidden = app.get("/api/v1/secrets/gh").await.body;
@@ -234,13 +157,8 @@ async fn secret_values_stay_hidden_unless_asked_for(backend: Backend) {
     let replaced = app.put("/api/v1/secrets/gh", hidden).await;
     assert_eq!(replaced.status, 200, "{}", replaced.text);
     let shown = app.get("/api/v1/secrets/gh?showValues=true").await;
-    assert_eq!(
-        shown.body["spec"]["data"],
-        json!({"other": "new", "token": "canary-value-1"})
-    );
-    let reply = app
-        .post("/api/v1/secrets", secret("fresh", json!({"k": null})))
-        .await;
+    assert_eq!(shown.body["spec"]["data"], json!({"other": "new", "token": "canary-value-1"}));
+    let reply = app.post("/api/v1/secrets", secret("fresh", json!({"k": null}))).await;
     reply.assert_status(422, "Invalid");
     assert_eq!(reply.cause_fields(), ["spec.data.k"]);
 }
@@ -260,31 +178,17 @@ async fn lists_filter_by_label_and_page_by_key(backend: Backend) {
     assert_eq!(even.body["items"].as_array().unwrap().len(), 13);
     let not_even = app.get("/api/v1/secrets?labelSelector=tier!%3Deven").await;
     assert_eq!(not_even.body["items"].as_array().unwrap().len(), 12);
-    app.get("/api/v1/secrets?labelSelector=tier%3D%27x%27%20OR%201%3D1")
-        .await
-        .assert_status(400, "BadRequest");
+    app.get("/api/v1/secrets?labelSelector=tier%3D%27x%27%20OR%201%3D1").await.assert_status(400, "BadRequest");
 
     let mut seen = Vec::new();
     let mut next = String::new();
     let mut pages = 0;
     loop {
-        let query = if next.is_empty() {
-            String::new()
-        } else {
-            format!("&continue={next}")
-        };
-        let page = app
-            .get(&format!(
-                "/api/v1/secrets?limit=10&labelSelector=tier%3Dodd{query}"
-            ))
-            .await;
+        let query = if next.is_empty() { String::new() } else { format!("&continue={next}") };
+        let page = app.get(&format!("/api/v1/secrets?limit=10&labelSelector=tier%3Dodd{query}")).await;
         pages += 1;
         seen.extend(
-            page.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["metadata"]["name"].as_str().unwrap().to_owned()),
+            page.body["items"].as_array().unwrap().iter().map(|o| o["metadata"]["name"].as_str().unwrap().to_owned()),
         );
         match page.body["metadata"]["continue"].as_str() {
             Some(token) => next = token.to_owned(),
@@ -292,20 +196,11 @@ async fn lists_filter_by_label_and_page_by_key(backend: Backend) {
         }
     }
     assert_eq!(pages, 2);
-    let expected: Vec<String> = (0..25)
-        .filter(|i| i % 2 == 1)
-        .map(|i| format!("s{i:02}"))
-        .collect();
+    let expected: Vec<String> = (0..25).filter(|i| i % 2 == 1).map(|i| format!("s{i:02}")).collect();
     assert_eq!(seen, expected);
-    app.get("/api/v1/secrets?continue=zz")
-        .await
-        .assert_status(400, "BadRequest");
-    app.get("/api/v1/secrets?limit=0")
-        .await
-        .assert_status(400, "BadRequest");
-    app.get("/api/v1/secrets?limit=x")
-        .await
-        .assert_status(400, "BadRequest");
+    app.get("/api/v1/secrets?continue=zz").await.assert_status(400, "BadRequest");
+    app.get("/api/v1/secrets?limit=0").await.assert_status(400, "BadRequest");
+    app.get("/api/v1/secrets?limit=x").await.assert_status(400, "BadRequest");
 }
 
 async fn a_project_lists_the_servers_it_exposes(backend: Backend) {
@@ -315,16 +210,10 @@ async fn a_project_lists_the_servers_it_exposes(backend: Backend) {
     app.create(stdio_server("c", json!([]))).await;
     app.create(project("demo", &["c", "a"])).await;
     let reply = app.get("/api/v1/projects/demo/servers").await;
-    let names: Vec<&str> = reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["metadata"]["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> =
+        reply.body["items"].as_array().unwrap().iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["c", "a"]);
-    app.get("/api/v1/projects/nope/servers")
-        .await
-        .assert_status(404, "NotFound");
+    app.get("/api/v1/projects/nope/servers").await.assert_status(404, "NotFound");
 }
 
 backend_tests!(

@@ -23,20 +23,12 @@ pub const MIN_PASSWORD: usize = 8;
 
 impl Spec for UserSpec {
     fn validate(&self, causes: &mut Vec<Cause>) {
-        if self.display_name.chars().count() > 256
-            || self.display_name.chars().any(char::is_control)
-        {
-            causes.push(Cause::invalid(
-                "spec.displayName",
-                "must be at most 256 printable characters",
-            ));
+        if self.display_name.chars().count() > 256 || self.display_name.chars().any(char::is_control) {
+            causes.push(Cause::invalid("spec.displayName", "must be at most 256 printable characters"));
         }
         if let Some(p) = &self.password {
             if p.chars().count() < MIN_PASSWORD || p.len() > 1024 {
-                causes.push(Cause::invalid(
-                    "spec.password",
-                    format!("must be {MIN_PASSWORD} to 1024 characters long"),
-                ));
+                causes.push(Cause::invalid("spec.password", format!("must be {MIN_PASSWORD} to 1024 characters long")));
             }
         }
     }

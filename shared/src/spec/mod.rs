@@ -41,11 +41,7 @@ pub trait Spec: DeserializeOwned + Serialize {
 
 /// Strict parse, validation, then the canonical JSON form mcpd stores and compares.
 pub fn normalize<S: Spec>(value: &Value) -> Result<Value, Vec<Cause>> {
-    let value = if value.is_null() {
-        Value::Object(Default::default())
-    } else {
-        value.clone()
-    };
+    let value = if value.is_null() { Value::Object(Default::default()) } else { value.clone() };
     let spec: S = from_value_at("spec", value).map_err(|cause| vec![cause])?;
     let mut causes = Vec::new();
     spec.validate(&mut causes);
@@ -57,9 +53,7 @@ pub fn normalize<S: Spec>(value: &Value) -> Result<Value, Vec<Cause>> {
 
 /// References of a spec already in canonical form.
 pub fn references<S: Spec>(value: &Value) -> Vec<Reference> {
-    serde_json::from_value::<S>(value.clone())
-        .map(|s| s.references())
-        .unwrap_or_default()
+    serde_json::from_value::<S>(value.clone()).map(|s| s.references()).unwrap_or_default()
 }
 
 fn check_name_at(field: String, name: &str, causes: &mut Vec<Cause>) {

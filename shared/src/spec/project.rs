@@ -23,11 +23,7 @@ impl Spec for ProjectSpec {
             let field = format!("spec.servers[{i}]");
             check_name_at(field.clone(), server, causes);
             if !seen.insert(server) {
-                causes.push(Cause::new(
-                    field,
-                    "FieldValueDuplicate",
-                    format!("server {server:?} is listed twice"),
-                ));
+                causes.push(Cause::new(field, "FieldValueDuplicate", format!("server {server:?} is listed twice")));
             }
         }
     }

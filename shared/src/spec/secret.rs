@@ -20,9 +20,7 @@ pub struct SecretSpec {
 pub fn check_key(key: &str) -> bool {
     let mut chars = key.chars();
     key.len() <= 253
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 

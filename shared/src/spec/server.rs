@@ -60,18 +60,13 @@ pub struct SecretKeyRef {
 
 fn is_env_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         && name.len() <= 256
 }
 
 fn is_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 impl Spec for ServerSpec {
@@ -79,42 +74,25 @@ impl Spec for ServerSpec {
         match self.transport {
             Transport::Stdio => {
                 match &self.command {
-                    None => causes.push(Cause::required(
-                        "spec.command",
-                        "required when transport is stdio",
-                    )),
-                    Some(c) if c.trim().is_empty() => {
-                        causes.push(Cause::invalid("spec.command", "must not be empty"))
-                    }
+                    None => causes.push(Cause::required("spec.command", "required when transport is stdio")),
+                    Some(c) if c.trim().is_empty() => causes.push(Cause::invalid("spec.command", "must not be empty")),
                     Some(_) => {}
                 }
                 if self.url.is_some() {
-                    causes.push(Cause::invalid(
-                        "spec.url",
-                        "only allowed when transport is http or sse",
-                    ));
+                    causes.push(Cause::invalid("spec.url", "only allowed when transport is http or sse"));
                 }
                 if !self.headers.is_empty() {
-                    causes.push(Cause::invalid(
-                        "spec.headers",
-                        "only allowed when transport is http or sse",
-                    ));
+                    causes.push(Cause::invalid("spec.headers", "only allowed when transport is http or sse"));
                 }
             }
             Transport::Http | Transport::Sse => {
                 match &self.url {
-                    None => causes.push(Cause::required(
-                        "spec.url",
-                        "required when transport is http or sse",
-                    )),
+                    None => causes.push(Cause::required("spec.url", "required when transport is http or sse")),
                     Some(url)
                         if !(url.starts_with("http://") || url.starts_with("https://"))
                             || url.contains(char::is_whitespace) =>
                     {
-                        causes.push(Cause::invalid(
-                            "spec.url",
-                            "must be an http:// or https:// URL",
-                        ))
+                        causes.push(Cause::invalid("spec.url", "must be an http:// or https:// URL"))
                     }
                     Some(_) => {}
                 }
@@ -124,10 +102,7 @@ impl Spec for ServerSpec {
                     ("spec.image", self.image.is_some()),
                 ] {
                     if present {
-                        causes.push(Cause::invalid(
-                            field,
-                            "only allowed when transport is stdio",
-                        ));
+                        causes.push(Cause::invalid(field, "only allowed when transport is stdio"));
                     }
                 }
                 for name in self.headers.keys() {
@@ -146,10 +121,7 @@ impl Spec for ServerSpec {
             if !is_env_name(&var.name) {
                 causes.push(Cause::invalid(
                     format!("{at}.name"),
-                    format!(
-                        "{:?} must match [A-Za-z_][A-Za-z0-9_]*",
-                        crate::name::shown(&var.name)
-                    ),
+                    format!("{:?} must match [A-Za-z_][A-Za-z0-9_]*", crate::name::shown(&var.name)),
                 ));
             } else if !seen.insert(var.name.as_str()) {
                 causes.push(Cause::new(
@@ -159,13 +131,8 @@ impl Spec for ServerSpec {
                 ));
             }
             match (&var.value, &var.value_from) {
-                (Some(_), Some(_)) => causes.push(Cause::invalid(
-                    at,
-                    "set either value or valueFrom, not both",
-                )),
-                (None, None) => {
-                    causes.push(Cause::required(at, "one of value or valueFrom is required"))
-                }
+                (Some(_), Some(_)) => causes.push(Cause::invalid(at, "set either value or valueFrom, not both")),
+                (None, None) => causes.push(Cause::required(at, "one of value or valueFrom is required")),
                 (None, Some(source)) => {
                     let r = &source.secret_key_ref;
                     check_name_at(format!("{at}.valueFrom.secretKeyRef.name"), &r.name, causes);
@@ -218,8 +185,7 @@ mod tests {
 
     #[test]
     fn transport_fields_are_checked() {
-        let err =
-            normalize::<ServerSpec>(&json!({"transport": "http", "command": "x"})).unwrap_err();
+        let err = normalize::<ServerSpec>(&json!({"transport": "http", "command": "x"})).unwrap_err();
         let fields: Vec<&str> = err.iter().map(|c| c.field.as_str()).collect();
         assert_eq!(fields, ["spec.url", "spec.command"]);
     }
@@ -232,9 +198,6 @@ mod tests {
         let refs = references::<ServerSpec>(&spec);
         assert_eq!(refs.len(), 1);
         assert_eq!(refs[0].field, "spec.env[1].valueFrom.secretKeyRef");
-        assert_eq!(
-            (refs[0].name.as_str(), refs[0].key.as_deref()),
-            ("gh", Some("token"))
-        );
+        assert_eq!((refs[0].name.as_str(), refs[0].key.as_deref()), ("gh", Some("token")));
     }
 }

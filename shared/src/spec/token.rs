@@ -49,8 +49,7 @@ pub fn parse_ttl(text: &str) -> Result<Expiry, String> {
     if text == "never" {
         return Ok(Expiry::Never);
     }
-    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-    {
+    if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         return Ok(Expiry::At(t.unix_timestamp()));
     }
     let (number, unit) = text.split_at(text.len().saturating_sub(1));
@@ -61,12 +60,8 @@ pub fn parse_ttl(text: &str) -> Result<Expiry, String> {
         _ => 0,
     };
     match number.parse::<i64>() {
-        Ok(n) if n > 0 && seconds > 0 && n <= 100 * 365 * 86_400 / seconds => {
-            Ok(Expiry::After(n * seconds))
-        }
-        _ => Err(format!(
-            "{text:?} is not a ttl: use 30d, 12h, 45m, never or an RFC 3339 time"
-        )),
+        Ok(n) if n > 0 && seconds > 0 && n <= 100 * 365 * 86_400 / seconds => Ok(Expiry::After(n * seconds)),
+        _ => Err(format!("{text:?} is not a ttl: use 30d, 12h, 45m, never or an RFC 3339 time")),
     }
 }
 
@@ -82,10 +77,7 @@ impl Spec for McpTokenSpec {
             ));
         }
         if self.expires_at.is_some() && self.ttl.is_some() {
-            causes.push(Cause::invalid(
-                "spec.ttl",
-                "give either ttl or expiresAt, not both",
-            ));
+            causes.push(Cause::invalid("spec.ttl", "give either ttl or expiresAt, not both"));
         }
         if let Some(ttl) = &self.ttl {
             if let Err(msg) = parse_ttl(ttl) {
@@ -93,9 +85,7 @@ impl Spec for McpTokenSpec {
             }
         }
         if let Some(at) = &self.expires_at {
-            if time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-                .is_err()
-            {
+            if time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).is_err() {
                 causes.push(Cause::invalid("spec.expiresAt", "must be an RFC 3339 time"));
             }
         }
@@ -133,10 +123,7 @@ mod tests {
         assert_eq!(parse_ttl("30d"), Ok(Expiry::After(30 * 86_400)));
         assert_eq!(parse_ttl("12h"), Ok(Expiry::After(12 * 3_600)));
         assert_eq!(parse_ttl("never"), Ok(Expiry::Never));
-        assert_eq!(
-            parse_ttl("2030-01-01T00:00:00Z"),
-            Ok(Expiry::At(1_893_456_000))
-        );
+        assert_eq!(parse_ttl("2030-01-01T00:00:00Z"), Ok(Expiry::At(1_893_456_000)));
         for bad in ["", "d", "0d", "-1h", "3w", "soon", "99999999999d"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
