@@ -20,6 +20,7 @@ macro_rules! backend_tests {
 
 pub struct TestApp {
     pub url: String,
+    pub database_url: String,
     pub http: reqwest::Client,
     /// The admin's session token.
     pub token: String,
@@ -29,8 +30,8 @@ pub struct TestApp {
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let url = testing::database_url(backend, dir.path()).await;
-    let (url, stop) = testing::start(&testing::config(url, dir.path())).await;
+    let database_url = testing::database_url(backend, dir.path()).await;
+    let (url, stop) = testing::start(&testing::config(database_url.clone(), dir.path())).await;
     let http = reqwest::Client::new();
     let login: Value = http
         .post(format!("{url}/api/v1/auth/login"))
@@ -42,7 +43,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .await
         .unwrap();
     let token = login["token"].as_str().expect("admin login succeeds").to_owned();
-    TestApp { url, http, token, _dir: dir, _stop: stop }
+    TestApp { url, database_url, http, token, _dir: dir, _stop: stop }
 }
 
 /// A response's status and JSON body (Null when empty).
@@ -165,4 +166,72 @@ pub fn secret_env(var: &str, secret: &str, key: &str) -> Value {
 pub fn project(name: &str, servers: &[&str]) -> Value {
     json!({"apiVersion": "mcpctl/v1", "kind": "Project", "metadata": {"name": name},
            "spec": {"description": "a project", "servers": servers}})
+}
+
+impl TestApp {
+    /// Creates a user with a password and logs in; returns the session token.
+    pub async fn user(&self, email: &str, password: &str) -> String {
+        self.create(json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": email},
+            "spec": {"displayName": email, "password": password}}))
+            .await;
+        self.login(email, password).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .call_as(None, Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": password})))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Grants `bindings` to `subjects` with a new RbacDefinition named `name`.
+    pub async fn grant(&self, name: &str, subjects: &[&str], bindings: Value) {
+        self.create(json!({"apiVersion": "mcpctl/v1", "kind": "RbacDefinition", "metadata": {"name": name},
+            "spec": {"subjects": subjects, "roleBindings": bindings}}))
+            .await;
+    }
+
+    /// Creates a token as `creator` (a bearer) and returns its raw value and its object.
+    pub async fn token_as(&self, creator: &str, project: Option<&str>, name: &str, spec: Value) -> (String, Value) {
+        let mut manifest =
+            json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": name}, "spec": spec});
+        let path = match project {
+            Some(p) => {
+                manifest["metadata"]["project"] = json!(p);
+                format!("/api/v1/projects/{p}/mcptokens")
+            }
+            None => "/api/v1/mcptokens".to_owned(),
+        };
+        let reply = self.call_as(Some(creator), Method::POST, &path, Some(manifest)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        let raw = reply.body["status"]["token"].as_str().unwrap().to_owned();
+        (raw, reply.body)
+    }
+
+    /// Everything the database holds, as text: `pg_dump` for PostgreSQL, the files for SQLite.
+    pub fn dump(&self) -> String {
+        if self.database_url.starts_with("sqlite:") {
+            let path = self.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+            return String::from_utf8_lossy(&bytes).into_owned();
+        }
+        let bin = std::env::var("PG_BIN").ok().or_else(|| {
+            let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).collect();
+            dirs.sort_by_key(|e| e.file_name());
+            dirs.last().map(|e| e.path().join("bin").display().to_string())
+        });
+        let pg_dump = bin.map(|b| format!("{b}/pg_dump")).unwrap_or_else(|| "pg_dump".to_owned());
+        let out = std::process::Command::new(pg_dump).arg(&self.database_url).output().expect("pg_dump runs");
+        assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The audit trail as the admin sees it.
+    pub async fn events(&self, query: &str) -> Vec<Value> {
+        let reply = self.get(&format!("/api/v1/events{query}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.body["items"].as_array().unwrap().iter().map(|e| e["spec"].clone()).collect()
+    }
 }

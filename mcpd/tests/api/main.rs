@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access;
 mod apply;
 mod auth;
 mod concurrency;
