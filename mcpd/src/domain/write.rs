@@ -100,8 +100,12 @@ pub async fn write(
             .for_object(info.plural, &desired.name)
             .into());
     }
-    if let Some(password) = &desired.password {
+    if let Some(password) = desired.password.as_ref().filter(|_| password_changed) {
         store::auth::set_password_hash(conn, current.id, &hash(password).await?).await?;
+    }
+    if same {
+        // Only the password changed: the object itself stays as it is.
+        return Ok(Written { action: ApplyAction::Configured, row: current, token: None });
     }
     check_references(conn, &desired).await?;
     let old_keys: BTreeSet<String> = keys_of(&current.spec).into_iter().collect();

@@ -10,3 +10,4 @@ mod health;
 mod hostile;
 mod process;
 mod resources;
+mod tokens;
