@@ -22,6 +22,9 @@ _mcpctl() {
             mcpctl,apply)
                 cmd="mcpctl__subcmd__apply"
                 ;;
+            mcpctl,auth)
+                cmd="mcpctl__subcmd__auth"
+                ;;
             mcpctl,completion)
                 cmd="mcpctl__subcmd__completion"
                 ;;
@@ -57,6 +60,24 @@ _mcpctl() {
                 ;;
             mcpctl,whoami)
                 cmd="mcpctl__subcmd__whoami"
+                ;;
+            mcpctl__subcmd__auth,can-i)
+                cmd="mcpctl__subcmd__auth__subcmd__can__subcmd__i"
+                ;;
+            mcpctl__subcmd__auth,help)
+                cmd="mcpctl__subcmd__auth__subcmd__help"
+                ;;
+            mcpctl__subcmd__auth,password)
+                cmd="mcpctl__subcmd__auth__subcmd__password"
+                ;;
+            mcpctl__subcmd__auth__subcmd__help,can-i)
+                cmd="mcpctl__subcmd__auth__subcmd__help__subcmd__can__subcmd__i"
+                ;;
+            mcpctl__subcmd__auth__subcmd__help,help)
+                cmd="mcpctl__subcmd__auth__subcmd__help__subcmd__help"
+                ;;
+            mcpctl__subcmd__auth__subcmd__help,password)
+                cmd="mcpctl__subcmd__auth__subcmd__help__subcmd__password"
                 ;;
             mcpctl__subcmd__config,current-context)
                 cmd="mcpctl__subcmd__config__subcmd__current__subcmd__context"
@@ -94,14 +115,26 @@ _mcpctl() {
             mcpctl__subcmd__config__subcmd__help,view)
                 cmd="mcpctl__subcmd__config__subcmd__help__subcmd__view"
                 ;;
+            mcpctl__subcmd__create,group)
+                cmd="mcpctl__subcmd__create__subcmd__group"
+                ;;
             mcpctl__subcmd__create,help)
                 cmd="mcpctl__subcmd__create__subcmd__help"
+                ;;
+            mcpctl__subcmd__create,mcptoken)
+                cmd="mcpctl__subcmd__create__subcmd__mcptoken"
                 ;;
             mcpctl__subcmd__create,proj)
                 cmd="mcpctl__subcmd__create__subcmd__project"
                 ;;
             mcpctl__subcmd__create,project)
                 cmd="mcpctl__subcmd__create__subcmd__project"
+                ;;
+            mcpctl__subcmd__create,rbac)
+                cmd="mcpctl__subcmd__create__subcmd__rbac"
+                ;;
+            mcpctl__subcmd__create,rbacdefinition)
+                cmd="mcpctl__subcmd__create__subcmd__rbac"
                 ;;
             mcpctl__subcmd__create,secret)
                 cmd="mcpctl__subcmd__create__subcmd__secret"
@@ -112,11 +145,26 @@ _mcpctl() {
             mcpctl__subcmd__create,srv)
                 cmd="mcpctl__subcmd__create__subcmd__server"
                 ;;
+            mcpctl__subcmd__create,token)
+                cmd="mcpctl__subcmd__create__subcmd__mcptoken"
+                ;;
+            mcpctl__subcmd__create,user)
+                cmd="mcpctl__subcmd__create__subcmd__user"
+                ;;
+            mcpctl__subcmd__create__subcmd__help,group)
+                cmd="mcpctl__subcmd__create__subcmd__help__subcmd__group"
+                ;;
             mcpctl__subcmd__create__subcmd__help,help)
                 cmd="mcpctl__subcmd__create__subcmd__help__subcmd__help"
                 ;;
+            mcpctl__subcmd__create__subcmd__help,mcptoken)
+                cmd="mcpctl__subcmd__create__subcmd__help__subcmd__mcptoken"
+                ;;
             mcpctl__subcmd__create__subcmd__help,project)
                 cmd="mcpctl__subcmd__create__subcmd__help__subcmd__project"
+                ;;
+            mcpctl__subcmd__create__subcmd__help,rbac)
+                cmd="mcpctl__subcmd__create__subcmd__help__subcmd__rbac"
                 ;;
             mcpctl__subcmd__create__subcmd__help,secret)
                 cmd="mcpctl__subcmd__create__subcmd__help__subcmd__secret"
@@ -124,11 +172,17 @@ _mcpctl() {
             mcpctl__subcmd__create__subcmd__help,server)
                 cmd="mcpctl__subcmd__create__subcmd__help__subcmd__server"
                 ;;
+            mcpctl__subcmd__create__subcmd__help,user)
+                cmd="mcpctl__subcmd__create__subcmd__help__subcmd__user"
+                ;;
             mcpctl__subcmd__help,api-resources)
                 cmd="mcpctl__subcmd__help__subcmd__api__subcmd__resources"
                 ;;
             mcpctl__subcmd__help,apply)
                 cmd="mcpctl__subcmd__help__subcmd__apply"
+                ;;
+            mcpctl__subcmd__help,auth)
+                cmd="mcpctl__subcmd__help__subcmd__auth"
                 ;;
             mcpctl__subcmd__help,completion)
                 cmd="mcpctl__subcmd__help__subcmd__completion"
@@ -166,6 +220,12 @@ _mcpctl() {
             mcpctl__subcmd__help,whoami)
                 cmd="mcpctl__subcmd__help__subcmd__whoami"
                 ;;
+            mcpctl__subcmd__help__subcmd__auth,can-i)
+                cmd="mcpctl__subcmd__help__subcmd__auth__subcmd__can__subcmd__i"
+                ;;
+            mcpctl__subcmd__help__subcmd__auth,password)
+                cmd="mcpctl__subcmd__help__subcmd__auth__subcmd__password"
+                ;;
             mcpctl__subcmd__help__subcmd__config,current-context)
                 cmd="mcpctl__subcmd__help__subcmd__config__subcmd__current__subcmd__context"
                 ;;
@@ -181,14 +241,26 @@ _mcpctl() {
             mcpctl__subcmd__help__subcmd__config,view)
                 cmd="mcpctl__subcmd__help__subcmd__config__subcmd__view"
                 ;;
+            mcpctl__subcmd__help__subcmd__create,group)
+                cmd="mcpctl__subcmd__help__subcmd__create__subcmd__group"
+                ;;
+            mcpctl__subcmd__help__subcmd__create,mcptoken)
+                cmd="mcpctl__subcmd__help__subcmd__create__subcmd__mcptoken"
+                ;;
             mcpctl__subcmd__help__subcmd__create,project)
                 cmd="mcpctl__subcmd__help__subcmd__create__subcmd__project"
+                ;;
+            mcpctl__subcmd__help__subcmd__create,rbac)
+                cmd="mcpctl__subcmd__help__subcmd__create__subcmd__rbac"
                 ;;
             mcpctl__subcmd__help__subcmd__create,secret)
                 cmd="mcpctl__subcmd__help__subcmd__create__subcmd__secret"
                 ;;
             mcpctl__subcmd__help__subcmd__create,server)
                 cmd="mcpctl__subcmd__help__subcmd__create__subcmd__server"
+                ;;
+            mcpctl__subcmd__help__subcmd__create,user)
+                cmd="mcpctl__subcmd__help__subcmd__create__subcmd__user"
                 ;;
             *)
                 ;;
@@ -197,7 +269,7 @@ _mcpctl() {
 
     case "${cmd}" in
         mcpctl)
-            opts="-o -q -v -h -V --server --token --context --config --output --quiet --verbose --help --version get describe create apply diff delete login logout whoami config api-resources completion version help"
+            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --verbose --help --version get describe create apply diff delete login logout whoami auth config api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +299,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -235,7 +315,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__api__subcmd__resources)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -265,6 +345,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -273,7 +361,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__apply)
-            opts="-f -o -q -v -h --filename --dry-run --atomic --server --token --context --config --output --quiet --verbose --help"
+            opts="-f -o -p -q -v -h --filename --dry-run --atomic --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -311,6 +399,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -318,8 +414,8 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        mcpctl__subcmd__completion)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help bash elvish fish powershell zsh"
+        mcpctl__subcmd__auth)
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help can-i password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -347,6 +443,208 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__can__subcmd__i)
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__help)
+            opts="can-i password help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__help__subcmd__can__subcmd__i)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__help__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__auth__subcmd__password)
+            opts="-o -p -q -v -h --password-stdin --server --token --context --config --output --project --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__completion)
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -357,7 +655,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help view get-contexts use-context current-context set-context help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help view get-contexts use-context current-context set-context help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +685,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -395,7 +701,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__current__subcmd__context)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +729,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -433,7 +747,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__get__subcmd__contexts)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +775,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -611,7 +933,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__use__subcmd__context)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,6 +961,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -649,7 +979,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__view)
-            opts="-o -q -v -h --raw --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --raw --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -679,6 +1009,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -687,7 +1025,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create)
-            opts="-f -o -q -v -h --filename --server --token --context --config --output --quiet --verbose --help project proj server srv secret help"
+            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --verbose --help project proj server srv user group rbac rbacdefinition mcptoken token secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,6 +1063,68 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__group)
+            opts="-o -p -q -v -h --member --label --server --token --context --config --output --project --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --member)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -733,8 +1133,22 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__help)
-            opts="project server secret help"
+            opts="project server user group rbac mcptoken secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__help__subcmd__group)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -760,7 +1174,35 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__create__subcmd__help__subcmd__mcptoken)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__create__subcmd__help__subcmd__project)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__help__subcmd__rbac)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -802,8 +1244,84 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__create__subcmd__help__subcmd__user)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__mcptoken)
+            opts="-o -p -q -v -h --bind --rbac --ttl --description --server --token --context --config --output --project --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rbac)
+                    COMPREPLY=($(compgen -W "empty clone" -- "${cur}"))
+                    return 0
+                    ;;
+                --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__create__subcmd__project)
-            opts="-o -q -v -h --description --label --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --description --label --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -841,6 +1359,76 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__rbac)
+            opts="-o -p -q -v -h --subject --role-binding --roleBindings --label --server --token --context --config --output --project --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --subject)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --roleBindings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role-binding)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -849,7 +1437,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__secret)
-            opts="-o -q -v -h --from-literal --from-env-file --from-file --label --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --from-literal --from-env-file --from-file --label --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +1483,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -903,7 +1499,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__server)
-            opts="-o -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -973,6 +1569,68 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__create__subcmd__user)
+            opts="-o -p -q -v -h --display-name --password-stdin --label --server --token --context --config --output --project --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --display-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -981,7 +1639,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__delete)
-            opts="-f -o -q -v -h --filename --ignore-not-found --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-f -o -p -q -v -h --filename --ignore-not-found --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,6 +1675,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1027,7 +1693,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__describe)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1057,6 +1723,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1065,7 +1739,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__diff)
-            opts="-f -o -q -v -h --filename --server --token --context --config --output --quiet --verbose --help"
+            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1777,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1111,7 +1793,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__get)
-            opts="-l -o -q -v -h --selector --show-values --server --token --context --config --output --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-l -A -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1125,6 +1807,26 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --principal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for-kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1149,6 +1851,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1157,7 +1867,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help)
-            opts="get describe create apply diff delete login logout whoami config api-resources completion version help"
+            opts="get describe create apply diff delete login logout whoami auth config api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1187,6 +1897,48 @@ _mcpctl() {
         mcpctl__subcmd__help__subcmd__apply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__auth)
+            opts="can-i password"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__auth__subcmd__can__subcmd__i)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__auth__subcmd__password)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1297,7 +2049,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help__subcmd__create)
-            opts="project server secret"
+            opts="project server user group rbac mcptoken secret"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1310,7 +2062,49 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__help__subcmd__create__subcmd__group)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__create__subcmd__mcptoken)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__help__subcmd__create__subcmd__project)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__create__subcmd__rbac)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1339,6 +2133,20 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help__subcmd__create__subcmd__server)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__create__subcmd__user)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1479,7 +2287,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__login)
-            opts="-o -q -v -h --email --password-stdin --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --email --password-stdin --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1513,6 +2321,14 @@ _mcpctl() {
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1521,7 +2337,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__logout)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1549,6 +2365,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1559,7 +2383,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__version)
-            opts="-o -q -v -h --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1587,6 +2411,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1597,7 +2429,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__whoami)
-            opts="-o -q -v -h --show-token --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --show-token --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,6 +2457,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcpctl_global_optspecs
-    string join \n server= token= context= config= o/output= q/quiet v/verbose h/help V/version
+    string join \n server= token= context= config= o/output= p/project= q/quiet v/verbose h/help V/version
 end
 
 function __fish_mcpctl_needs_command
@@ -33,6 +33,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s h -l help -d 'Print help'
@@ -46,12 +47,18 @@ complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "delete" -d 'Delete ob
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "login" -d 'Log in with email and password and save a context'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "logout" -d 'End the current session and forget its token'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "whoami" -d 'Show who the current credentials belong to'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "auth" -d 'Ask about access, or change your password'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "config" -d 'Manage the config file'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "api-resources" -d 'List the kinds mcpd serves'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "version" -d 'Print client and server versions'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s l -l selector -d 'Label selector, e.g. team=infra,tier!=db' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l principal -d 'Events: only those of this principal (an email, or mcptoken:PROJECT/NAME (PREFIX))' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-kind -d 'Events: only those about this kind' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-name -d 'Events: only those about objects of this name' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l since -d 'Events: only those at or after this time (RFC 3339, or a duration ago such as 1h)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l until -d 'Events: only those at or before this time (RFC 3339)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l context -d 'Context of the config file to use' -r
@@ -61,7 +68,9 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-values -d 'Show secret values (needs edit on the secret)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s A -l all-projects -d 'Tokens of every project, and global ones'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s h -l help -d 'Print help'
@@ -74,28 +83,36 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l token -d 'Bearer token, overriding the context\'s' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l context -d 'Context of the config file to use' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s o -l output -d 'Output format' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
 name\t''"
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s v -l verbose -d 'Print more (request lines on stderr)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "project" -d 'Create a project'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "proj" -d 'Create a project'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "server" -d 'Create a server'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "srv" -d 'Create a server'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "secret" -d 'Create a secret'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "project" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "proj" -d 'Create a project'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "srv" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "user" -d 'Create a user (the name is an email address)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "group" -d 'Create a group'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "rbac" -d 'Create an RBAC definition'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "rbacdefinition" -d 'Create an RBAC definition'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "mcptoken" -d 'Create an McpToken (in the project of -p, or global) and print it, once'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "token" -d 'Create an McpToken (in the project of -p, or global) and print it, once'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "secret" -d 'Create a secret'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l description -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l label -d 'Label KEY=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
@@ -107,6 +124,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s h -l help -d 'Print help'
@@ -121,6 +139,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s h -l help -d 'Print help'
@@ -145,6 +164,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help'
@@ -169,9 +189,109 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l password-stdin -d 'Read the password from stdin'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l member -d 'A member\'s email; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l bind -d 'A binding, in the form of --roleBindings; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
+clone\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l bind -d 'A binding, in the form of --roleBindings; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
+clone\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-literal -d 'KEY=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-env-file -d 'A file of KEY=VALUE lines' -r -F
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-file -d 'KEY=PATH: the file\'s contents become KEY\'s value; repeatable' -r
@@ -185,11 +305,16 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "project" -d 'Create a project'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "user" -d 'Create a user (the name is an email address)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "group" -d 'Create a group'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "rbac" -d 'Create an RBAC definition'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "mcptoken" -d 'Create an McpToken (in the project of -p, or global) and print it, once'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "secret" -d 'Create a secret'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
@@ -202,6 +327,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l dry-run -d 'Validate and authorize on the server, write nothing'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l atomic -d 'Apply everything in one transaction, or nothing'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
@@ -217,6 +343,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s h -l help -d 'Print help'
@@ -230,6 +357,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l ignore-not-found -d 'Succeed when an object does not exist'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -d 'Print more (request lines on stderr)'
@@ -244,6 +372,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s v -l verbose -d 'Print more (request lines on stderr)'
@@ -257,6 +386,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s h -l help -d 'Print help'
@@ -269,10 +399,57 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l show-token -d 'Also print the bearer token'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s o -l output -d 'Output format' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l password-stdin
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s v -l verbose -d 'Print more (request lines on stderr)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l context -d 'Context of the config file to use' -r
@@ -282,6 +459,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s h -l help -d 'Print help'
@@ -300,6 +478,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l raw
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -d 'Print more (request lines on stderr)'
@@ -313,6 +492,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s h -l help -d 'Print help'
@@ -325,6 +505,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s h -l help -d 'Print help'
@@ -337,6 +518,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s h -l help -d 'Print help'
@@ -368,6 +550,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s h -l help -d 'Print help'
@@ -380,6 +563,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s h -l help -d 'Print help'
@@ -392,26 +576,34 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "create" -d 'Create an object from flags or from a file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "apply" -d 'Create or update objects from files so they match them'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "delete" -d 'Delete objects by name or from a file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "login" -d 'Log in with email and password and save a context'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "logout" -d 'End the current session and forget its token'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "whoami" -d 'Show who the current credentials belong to'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "config" -d 'Manage the config file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "api-resources" -d 'List the kinds mcpd serves'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "version" -d 'Print client and server versions'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami config api-resources completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "create" -d 'Create an object from flags or from a file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "apply" -d 'Create or update objects from files so they match them'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "delete" -d 'Delete objects by name or from a file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "login" -d 'Log in with email and password and save a context'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "logout" -d 'End the current session and forget its token'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "whoami" -d 'Show who the current credentials belong to'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "auth" -d 'Ask about access, or change your password'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "config" -d 'Manage the config file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "api-resources" -d 'List the kinds mcpd serves'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "version" -d 'Print client and server versions'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "project" -d 'Create a project'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "server" -d 'Create a server'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "user" -d 'Create a user (the name is an email address)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "group" -d 'Create a group'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "rbac" -d 'Create an RBAC definition'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "mcptoken" -d 'Create an McpToken (in the project of -p, or global) and print it, once'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "secret" -d 'Create a secret'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get-contexts" -d 'List contexts'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "use-context" -d 'Make a context the current one'

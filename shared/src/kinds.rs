@@ -293,7 +293,8 @@ fn or_never(text: String) -> String {
 }
 
 fn event_object(o: &Object) -> String {
-    let kind = text(&o.spec["kind"]).to_lowercase();
+    let kind = text(&o.spec["kind"]);
+    let kind = KindInfo::find(&kind).map_or(kind.to_lowercase(), |k| k.singular.to_owned());
     let name = text(&o.spec["name"]);
     match o.spec["project"].as_str() {
         Some(p) => format!("{kind}/{name} (project {p})"),

@@ -7,7 +7,7 @@ pub fn render(kind: &KindInfo, objects: &[Object], wide: bool) -> String {
     let columns: Vec<_> = kind.columns.iter().filter(|c| wide || !c.wide).collect();
     let mut header = vec!["NAME".to_owned()];
     header.extend(columns.iter().map(|c| c.header.to_owned()));
-    header.push("AGE".to_owned());
+    header.push(kind.age_header.to_owned());
     let rows = objects.iter().map(|o| {
         let mut row = vec![o.metadata.name.clone()];
         row.extend(columns.iter().map(|c| (c.value)(o)));

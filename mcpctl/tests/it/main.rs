@@ -6,4 +6,5 @@ mod apply;
 mod completion;
 mod errors;
 mod get;
+mod identity;
 mod session;

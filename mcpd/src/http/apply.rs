@@ -73,9 +73,7 @@ pub async fn apply(
         if query.atomic && failed_at.is_some() {
             continue;
         }
-        if !desired.project.is_empty()
-            && !crate::store::auth::project_exists(state.store().pool(), &desired.project).await?
-        {
+        if !desired.project.is_empty() && !crate::store::auth::project_exists(&mut tx, &desired.project).await? {
             result.error = Some(Status::not_found("projects", &desired.project));
             failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
             continue;

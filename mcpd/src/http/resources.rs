@@ -73,7 +73,8 @@ async fn existing_project(state: &AppState, project: &str) -> Result<(), ApiErro
 }
 
 async fn store_project_exists(state: &AppState, project: &str) -> Result<bool, ApiError> {
-    Ok(crate::store::auth::project_exists(state.store().pool(), project).await?)
+    let mut conn = state.store().pool().acquire().await?;
+    Ok(crate::store::auth::project_exists(&mut conn, project).await?)
 }
 
 pub async fn list(

@@ -104,11 +104,11 @@ pub async fn password_hash_by_id(conn: &mut AnyConnection, object_id: i64) -> sq
         .await
 }
 
-pub async fn project_exists(pool: &AnyPool, project: &str) -> sqlx::Result<bool> {
+pub async fn project_exists(conn: &mut AnyConnection, project: &str) -> sqlx::Result<bool> {
     let found: Option<i64> =
         sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'Project' AND project = '' AND name = $1")
             .bind(project)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await?;
     Ok(found.is_some())
 }
