@@ -109,6 +109,36 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
     assert_eq!(login.status(), 200);
 
     let canary = "canary-secret-4711";
+    let user_password = "canary-password-5522";
+    let user = http
+        .post(format!("{server}/api/v1/users"))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "u@example.com"},
+            "spec": {"password": user_password}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.status(), 201);
+    let failed = http
+        .post(format!("{server}/api/v1/auth/login"))
+        .json(&json!({"email": "u@example.com", "password": "canary-wrong-6633"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 401);
+    let minted: Value = http
+        .post(format!("{server}/api/v1/mcptokens"))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": "t"}, "spec": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let minted = minted["status"]["token"].as_str().unwrap().to_owned();
+    let used = http.get(format!("{server}/api/v1/auth/whoami")).bearer_auth(&minted).send().await.unwrap();
+    assert_eq!(used.status(), 200);
     let created = http
         .post(format!("{server}/api/v1/secrets"))
         .bearer_auth(&token)
@@ -132,6 +162,9 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
     assert!(stderr.contains("mcpd stopped"), "{stderr}");
     assert!(!stderr.contains(canary), "a secret value reached the log:\n{stderr}");
     assert!(!stderr.contains(&token), "the admin token reached the log");
+    for secret in [user_password, "canary-wrong-6633", minted.as_str()] {
+        assert!(!stderr.contains(secret), "{secret} reached the log");
+    }
     assert_eq!(stderr.matches(&password).count(), 1, "the password is printed once, never logged");
 
     // A restart keeps the data and bootstraps nothing again.
@@ -182,6 +215,29 @@ async fn replicas_starting_together_on_postgresql_bootstrap_once() {
         let ready = reqwest::get(format!("{}/readyz", daemon.url)).await.unwrap();
         assert_eq!(ready.status(), 200);
     }
+
+    // A token made on one replica works on another, and its revocation on one is refused by
+    // the others at once.
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}/api/v1/mcptokens", daemons[0].url))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": "shared"},
+            "spec": {"bindings": [{"role": "view", "resource": "servers"}]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = created["status"]["token"].as_str().unwrap().to_owned();
+    let on = |i: usize| http.get(format!("{}/api/v1/servers", daemons[i].url)).bearer_auth(&raw).send();
+    assert_eq!(on(1).await.unwrap().status(), 200);
+    let deleted =
+        http.delete(format!("{}/api/v1/mcptokens/shared", daemons[0].url)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(on(1).await.unwrap().status(), 401);
+    assert_eq!(on(2).await.unwrap().status(), 401);
 }
 
 #[test]
