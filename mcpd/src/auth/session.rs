@@ -90,4 +90,25 @@ mod tests {
         let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
         assert!(keys.verify(&none).is_none());
     }
+
+    #[test]
+    fn wrong_issuer_audience_or_algorithm_is_refused() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let keys = SessionKeys::new(secret);
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = |iss: &str, aud: &str| Claims {
+            iss: iss.to_owned(),
+            aud: aud.to_owned(),
+            sub: "a@x".to_owned(),
+            iat: now,
+            exp: now + 60,
+            jti: "j".to_owned(),
+        };
+        let sign =
+            |header: Header, c: &Claims| jsonwebtoken::encode(&header, c, &EncodingKey::from_secret(secret)).unwrap();
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &claims("mcpd", "mcpctl"))).is_some());
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &claims("other", "mcpctl"))).is_none());
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS256), &claims("mcpd", "other"))).is_none());
+        assert!(keys.verify(&sign(Header::new(Algorithm::HS512), &claims("mcpd", "mcpctl"))).is_none());
+    }
 }
