@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::audit::{self, AuditSink};
 use crate::auth::bootstrap::{self, Bootstrap};
+use crate::auth::cache::PrincipalCache;
 use crate::auth::principal::TokenInfo;
 use crate::auth::{password, session::SessionKeys};
 use crate::config::Config;
@@ -28,6 +29,7 @@ struct Inner {
     /// Verified against when an email is unknown, so it costs what a real check costs.
     dummy_hash: String,
     audit: AuditSink,
+    principals: PrincipalCache,
     /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
     last_used: Mutex<HashMap<i64, Instant>>,
 }
@@ -50,6 +52,10 @@ impl AppState {
 
     pub fn audit(&self) -> &AuditSink {
         &self.inner.audit
+    }
+
+    pub fn principals(&self) -> &PrincipalCache {
+        &self.inner.principals
     }
 
     /// Notes that a token was used; writes `lastUsedAt` in the background when the last write
@@ -110,7 +116,14 @@ impl Application {
         let dummy_hash = tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
         let (audit, audit_writer) = audit::spawn_writer(store.clone());
         let state = AppState {
-            inner: Arc::new(Inner { store, sessions, dummy_hash, audit, last_used: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                store,
+                sessions,
+                dummy_hash,
+                audit,
+                principals: PrincipalCache::default(),
+                last_used: Mutex::new(HashMap::new()),
+            }),
         };
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
         Ok(Application { listener, state, audit_writer })

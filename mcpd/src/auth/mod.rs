@@ -2,6 +2,7 @@
 //! [`Authorized`], the proof of an allowed action that every store call on objects requires.
 
 pub mod bootstrap;
+pub mod cache;
 pub mod password;
 pub mod principal;
 pub mod rbac;

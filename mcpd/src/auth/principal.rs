@@ -209,28 +209,38 @@ impl FromRequestParts<AppState> for Principal {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("malformed Authorization header: expected Bearer <token>"))?;
-        if bearer.starts_with(shared::token::PREFIX) {
-            return token_principal(state, bearer).await;
+        let key = sha256_hex(bearer);
+        if let Some(principal) = state.principals().get(&key) {
+            if let Identity::Token(t) = &principal.identity {
+                state.note_token_use(t);
+            }
+            return Ok(principal);
         }
-        let claims = state.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
-        let pool = state.store().pool();
-        if store::auth::session_revoked(pool, &claims.jti).await?
-            || !store::auth::user_exists(pool, &claims.sub).await?
-        {
-            return Err(unauthorized(INVALID));
-        }
-        let own = user_permissions(state, &claims.sub).await?;
-        Ok(Principal {
-            identity: Identity::User {
-                email: claims.sub,
-                session: Session { jti: claims.jti, expires_at: claims.exp },
-            },
-            own,
-            creator: None,
-            confined: None,
-            audit: state.audit().clone(),
-        })
+        let generation = state.principals().generation();
+        let principal = load(state, bearer).await?;
+        state.principals().put(key, principal.clone(), generation);
+        Ok(principal)
     }
+}
+
+/// Resolves a bearer against the database: a session JWT or an McpToken.
+async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
+    if bearer.starts_with(shared::token::PREFIX) {
+        return token_principal(state, bearer).await;
+    }
+    let claims = state.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
+    let pool = state.store().pool();
+    if store::auth::session_revoked(pool, &claims.jti).await? || !store::auth::user_exists(pool, &claims.sub).await? {
+        return Err(unauthorized(INVALID));
+    }
+    let own = user_permissions(state, &claims.sub).await?;
+    Ok(Principal {
+        identity: Identity::User { email: claims.sub, session: Session { jti: claims.jti, expires_at: claims.exp } },
+        own,
+        creator: None,
+        confined: None,
+        audit: state.audit().clone(),
+    })
 }
 
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.

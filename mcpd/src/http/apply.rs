@@ -107,6 +107,7 @@ pub async fn apply(
         tx.rollback().await?;
     } else {
         tx.commit().await?;
+        state.principals().invalidate();
     }
     if let (true, Some(at)) = (query.atomic, failed_at) {
         for item in items.iter_mut().filter(|i| i.error.is_none()) {

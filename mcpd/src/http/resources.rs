@@ -257,6 +257,7 @@ async fn create_in(
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Create).await?;
     tx.commit().await?;
+    state.principals().invalidate();
     record(principal, "create", info, &written.row.name, &written.row.project, 201);
     let mut object = to_output(written.row, false);
     if let (Some(token), Some(status)) = (written.token, object.status.as_mut()) {
@@ -307,6 +308,7 @@ async fn replace_in(
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;
+    state.principals().invalidate();
     record(principal, "update", info, name, project, 200);
     Ok(Json(to_output(written.row, false)))
 }
@@ -341,6 +343,7 @@ async fn delete_in(
     let mut tx = state.store().begin().await?;
     let row = domain::delete(&mut tx, state.store().backend(), &auth, info, project, name).await?;
     tx.commit().await?;
+    state.principals().invalidate();
     record(principal, "delete", info, name, project, 200);
     Ok(Json(to_output(row, false)))
 }

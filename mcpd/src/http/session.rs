@@ -111,6 +111,7 @@ pub async fn logout(State(state): State<AppState>, principal: Principal) -> Resu
         return Err(Status::new(Reason::BadRequest, "logout ends sessions; revoke a token by deleting it").into());
     };
     store::auth::revoke_session(state.store().pool(), &session.jti, session.expires_at).await?;
+    state.principals().invalidate();
     tracing::info!(user = %email, "logged out");
     Ok(StatusCode::NO_CONTENT)
 }
