@@ -30,6 +30,8 @@ struct Inner {
     dummy_hash: String,
     audit: AuditSink,
     principals: PrincipalCache,
+    /// One login attempt per account at a time.
+    login_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
     last_used: Mutex<HashMap<i64, Instant>>,
 }
@@ -56,6 +58,17 @@ impl AppState {
 
     pub fn principals(&self) -> &PrincipalCache {
         &self.inner.principals
+    }
+
+    /// Waits for this account's turn to attempt a login; the turn ends when the guard drops.
+    pub async fn login_turn(&self, email: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut turns = self.inner.login_turns.lock().expect("login turns are never poisoned");
+            // Forget accounts nobody is waiting on.
+            turns.retain(|_, l| Arc::strong_count(l) > 1);
+            turns.entry(email.to_owned()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     /// Notes that a token was used; writes `lastUsedAt` in the background when the last write
@@ -122,6 +135,7 @@ impl Application {
                 dummy_hash,
                 audit,
                 principals: PrincipalCache::default(),
+                login_turns: Mutex::new(HashMap::new()),
                 last_used: Mutex::new(HashMap::new()),
             }),
         };

@@ -85,8 +85,46 @@ pub fn from_value_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<
             (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
             (false, _) => format!("{prefix}.{inner}"),
         };
-        let message = err.into_inner().to_string();
+        let message = without_values(err.into_inner().to_string());
         let reason = if message.starts_with("unknown field") { "FieldValueNotSupported" } else { "FieldValueInvalid" };
         Cause::new(field, reason, message)
     })
+}
+
+/// serde quotes the offending value in type errors (``invalid type: integer `123456` ``); a
+/// value may be a secret or a password, so the quote is dropped. Field names stay.
+fn without_values(message: String) -> String {
+    if !(message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length"))
+    {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '`' => quoted = !quoted,
+            _ if quoted => {}
+            _ => out.push(c),
+        }
+    }
+    out.replace(" ,", ",").replace("  ", " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_errors_do_not_repeat_values() {
+        let err = from_value_at::<std::collections::BTreeMap<String, String>>(
+            "spec.data",
+            serde_json::json!({"PIN": 123456}),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "spec.data.PIN");
+        assert!(!err.message.contains("123456"), "{}", err.message);
+        assert!(err.message.contains("expected a string"), "{}", err.message);
+    }
 }

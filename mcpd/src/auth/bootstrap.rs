@@ -73,13 +73,13 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     tx.commit().await?;
 
     let path = b.data_dir.join("admin.yaml");
-    write_admin_config(&path, b.server_url, &raw)?;
-    tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
     if generated.is_some() {
-        // Printed once, on stderr, never logged.
+        // Printed once, on stderr, never logged; before anything else can fail.
         eprintln!("mcpd: admin user {} created with password: {password}", b.admin_email);
         eprintln!("mcpd: this password is shown only once; {} holds a ready mcpctl config", path.display());
     }
+    write_admin_config(&path, b.server_url, &raw)?;
+    tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
     Ok(true)
 }
 

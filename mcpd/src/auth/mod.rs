@@ -55,9 +55,14 @@ pub fn check(
     if !kind.writable && !matches!(verb, Verb::Get | Verb::List) {
         return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
     }
-    // Audit events are read with `run audit` (or view on events).
-    if kind.kind == "AuditEvent" && principal.allows_action("audit") {
-        return Ok(ListScope::All);
+    // Audit events are read with `run audit`, or view on all of them: they are not named.
+    if kind.kind == "AuditEvent" {
+        let viewer = principal.list_scope(kind.plural, project) == Some(ListScope::All);
+        return if principal.allows_action("audit") || viewer {
+            Ok(ListScope::All)
+        } else {
+            Err(format!("cannot {} resource \"events\": that needs run audit or view on all events", verb.as_str()))
+        };
     }
     let decided = if verb == Verb::List {
         principal.list_scope(kind.plural, project)

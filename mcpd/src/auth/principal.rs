@@ -93,10 +93,11 @@ impl Principal {
         &self.audit
     }
 
-    fn confinement_allows(&self, plural: &str, name: Option<&str>, project: &str) -> bool {
+    fn confinement_allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
         let Some(c) = &self.confined else { return true };
         match plural {
-            "projects" => name == Some(c.project.as_str()),
+            // Reading only: changing the project would change what the token reaches.
+            "projects" => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
             "servers" => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
             "mcptokens" => project == c.project,
             _ => false,
@@ -106,7 +107,7 @@ impl Principal {
     pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
         self.own.allows(verb, plural, name)
             && self.creator.as_ref().is_none_or(|c| c.allows(verb, plural, name))
-            && self.confinement_allows(plural, name, project)
+            && self.confinement_allows(verb, plural, name, project)
     }
 
     pub fn list_scope(&self, plural: &str, project: &str) -> Option<ListScope> {
@@ -188,6 +189,12 @@ pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissio
     }
     let specs = store::auth::rbac_specs(pool).await?;
     Ok(Permissions::from_definitions(specs.iter().map(String::as_str), &subjects))
+}
+
+/// The bindings of every definition naming `subject` directly (`Group:<name>`, for example).
+pub async fn subject_permissions(state: &AppState, subject: &str) -> Result<Permissions, ApiError> {
+    let specs = store::auth::rbac_specs(state.store().pool()).await?;
+    Ok(Permissions::from_definitions(specs.iter().map(String::as_str), &[subject.to_owned()]))
 }
 
 async fn groups(state: &AppState) -> Result<Vec<(String, Vec<String>)>, ApiError> {
@@ -286,6 +293,12 @@ pub async fn active_token(state: &AppState, raw: &str) -> Result<Option<TokenInf
     }
     if !store::auth::user_exists(state.store().pool(), &creator).await? {
         return Ok(None);
+    }
+    if !row.project.is_empty() {
+        let mut conn = state.store().pool().acquire().await?;
+        if !store::auth::project_exists(&mut conn, &row.project).await? {
+            return Ok(None);
+        }
     }
     Ok(Some(TokenInfo {
         object_id: row.id,

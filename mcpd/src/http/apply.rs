@@ -32,30 +32,29 @@ pub async fn apply(
     JsonBody(body): JsonBody<ApplyRequest>,
 ) -> Result<Json<ApplyResponse>, ApiError> {
     // Parse and authorize everything before touching the store.
-    let mut checked: Vec<(ApplyResult, Option<(Desired, Authorized)>)> = body
-        .items
-        .into_iter()
-        .map(|value| {
-            let (kind, name, project) = identify(&value);
-            let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
-            let prepared = Desired::from_manifest(value, None).and_then(|desired| {
-                // apply creates or updates, so it needs both.
-                authorize_write(&principal, Verb::Create, &desired)?;
-                let auth = authorize_write(&principal, Verb::Update, &desired)?;
-                Ok((desired, auth))
-            });
-            match prepared {
-                Ok(ok) => {
-                    result.kind = ok.0.info.kind.to_owned();
-                    (result, Some(ok))
-                }
-                Err(e) => {
-                    result.error = Some(e.into_status());
-                    (result, None)
-                }
+    let mut checked: Vec<(ApplyResult, Option<(Desired, Authorized)>)> = Vec::with_capacity(body.items.len());
+    for value in body.items {
+        let (kind, name, project) = identify(&value);
+        let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
+        let prepared = match Desired::from_manifest(value, None) {
+            // apply creates or updates, so it needs both.
+            Ok(desired) => match authorize_write(&state, &principal, Verb::Create, &desired).await {
+                Ok(_) => authorize_write(&state, &principal, Verb::Update, &desired).await.map(|auth| (desired, auth)),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        match prepared {
+            Ok(ok) => {
+                result.kind = ok.0.info.kind.to_owned();
+                checked.push((result, Some(ok)));
             }
-        })
-        .collect();
+            Err(e) => {
+                result.error = Some(e.into_status());
+                checked.push((result, None));
+            }
+        }
+    }
     // Referenced kinds first, whatever order the manifests came in; results keep the
     // request's order.
     let mut order: Vec<usize> = (0..checked.len()).collect();

@@ -52,12 +52,15 @@ pub async fn list(
     let limit = query.limit.unwrap_or(super::resources::MAX_PAGE).clamp(1, super::resources::MAX_PAGE);
     // Kinds may be given as users type them.
     let kind = query.kind.as_deref().map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
+    // Stored times are UTC RFC 3339, which sort as text; bounds are brought to that form.
+    let utc = |t: &Option<String>| t.as_deref().and_then(crate::domain::parse_time).map(crate::domain::format_time);
+    let (since, until) = (utc(&query.since), utc(&query.until));
     let filter = EventFilter {
         principal: query.principal.as_deref(),
         kind: kind.as_deref(),
         name: query.name.as_deref(),
-        since: query.since.as_deref(),
-        until: query.until.as_deref(),
+        since: since.as_deref(),
+        until: until.as_deref(),
     };
     state.audit().flush().await;
     let mut rows = audit::list(state.store().pool(), &filter, after, limit as i64 + 1).await?;

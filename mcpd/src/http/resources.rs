@@ -189,9 +189,12 @@ async fn get_in(
     Ok(Json(to_output(row, query.show_values)))
 }
 
-/// Checks a manifest against the URL it was sent to, and authorizes writing it, including the
-/// escalation rule for whatever it grants.
-pub fn authorize_write(
+/// Authorizes writing a manifest, including the escalation rule for whatever the write would
+/// grant: the bindings of an RbacDefinition or token, the rights of a user whose password is
+/// set or who is created, the rights of a group whose members change; and reading every secret
+/// the object refers to.
+pub async fn authorize_write(
+    state: &AppState,
     principal: &Principal,
     verb: Verb,
     desired: &Desired,
@@ -200,9 +203,24 @@ pub fn authorize_write(
     let grants: Vec<shared::rbac::Binding> = match desired.info.kind {
         "RbacDefinition" => serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default(),
         "McpToken" => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
+        // Whoever sets a user's password, or creates a user an existing definition names,
+        // gets that user's rights.
+        "User" if verb == Verb::Create || desired.password.is_some() => {
+            crate::auth::principal::user_permissions(state, &desired.name).await?.bindings().to_vec()
+        }
+        // Whoever changes a group's members hands out the group's rights.
+        "Group" => crate::auth::principal::subject_permissions(state, &format!("Group:{}", desired.name))
+            .await?
+            .bindings()
+            .to_vec(),
         _ => Vec::new(),
     };
     authorize_grants(principal, desired.info, &desired.name, &grants)?;
+    let secrets = KindInfo::by_plural("secrets").expect("secrets is a kind");
+    for r in (desired.info.references)(&desired.spec).iter().filter(|r| r.kind == "Secret") {
+        // Referring to a secret hands its values to whatever runs the server.
+        authorize(principal, Verb::Get, secrets, Some(&r.name), "")?;
+    }
     Ok(auth)
 }
 
@@ -250,7 +268,7 @@ async fn create_in(
     let info = kind_at(plural, project)?;
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
-    let auth = authorize_write(principal, Verb::Create, &desired)?;
+    let auth = authorize_write(state, principal, Verb::Create, &desired).await?;
     if !desired.project.is_empty() && project.is_empty() {
         existing_project(state, &desired.project).await?;
     }
@@ -304,7 +322,7 @@ async fn replace_in(
         )
         .into());
     }
-    let auth = authorize_write(principal, Verb::Update, &desired)?;
+    let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;

@@ -30,7 +30,7 @@ fn lock_seconds(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         0
     } else {
-        1i64.checked_shl((failures - FREE_FAILURES) as u32).unwrap_or(MAX_LOCK).min(MAX_LOCK)
+        (1i64 << (failures - FREE_FAILURES).min(10)).min(MAX_LOCK)
     }
 }
 
@@ -42,6 +42,14 @@ pub async fn login(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    // Nothing that is not an email address reaches the store, the log or the audit trail.
+    if shared::name::check_email(&body.email).is_err() {
+        let cause = shared::Cause::invalid("email", "must be an email address");
+        return Err(Status::invalid("login", "", vec![cause]).into());
+    }
+    // One attempt per account at a time on this replica, so parallel guesses cannot slip
+    // past the throttle between its check and its count.
+    let _turn = state.login_turn(&body.email).await;
     let pool = state.store().pool();
     let audit = |code: u16| {
         state.audit().record(Event {

@@ -280,3 +280,78 @@ backend_tests!(
     no_write_path_grants_more_than_the_caller_holds,
     every_protected_route_needs_a_bearer,
 );
+
+mod escalation_through_people {
+    use super::*;
+
+    async fn editing_users_or_groups_cannot_take_over_more_rights(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let bearer = app.user("hr@example.com", "password-123").await;
+        app.grant(
+            "hr",
+            &["User:hr@example.com"],
+            json!([{"role": "edit", "resource": "users"}, {"role": "edit", "resource": "groups"}]),
+        )
+        .await;
+        app.create(
+            json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"}, "spec": {"members": []}}),
+        )
+        .await;
+        app.grant("ops", &["Group:ops"], json!([{"role": "edit", "resource": "*"}])).await;
+        app.grant("future", &["User:future@example.com"], json!([{"role": "edit", "resource": "secrets"}])).await;
+
+        // Setting the admin's password would be taking the admin's rights.
+        let mut admin = app.get(&format!("/api/v1/users/{}", mcpd::testing::ADMIN_EMAIL)).await.body;
+        admin["spec"]["password"] = json!("taken-over-1");
+        let path = format!("/api/v1/users/{}", mcpd::testing::ADMIN_EMAIL);
+        app.call_as(Some(&bearer), Method::PUT, &path, Some(admin)).await.assert_status(403, "Forbidden");
+        // So would joining a powerful group, or creating a user a definition already names.
+        let join = json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"}, "spec": {"members": ["hr@example.com"]}});
+        app.call_as(Some(&bearer), Method::PUT, "/api/v1/groups/ops", Some(join)).await.assert_status(403, "Forbidden");
+        let named = json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "future@example.com"}, "spec": {"password": "password-123"}});
+        app.call_as(Some(&bearer), Method::POST, "/api/v1/users", Some(named)).await.assert_status(403, "Forbidden");
+        app.login(mcpd::testing::ADMIN_EMAIL, mcpd::testing::ADMIN_PASSWORD).await;
+        // Plain users and groups without rights are theirs to manage.
+        let plain = json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "new@example.com"}, "spec": {"password": "password-123"}});
+        assert_eq!(app.call_as(Some(&bearer), Method::POST, "/api/v1/users", Some(plain)).await.status, 201);
+    }
+
+    async fn referring_to_a_secret_needs_reading_it(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "vault"}, "spec": {"data": {"k": "v"}}})).await;
+        let bearer = app.user("dev@example.com", "password-123").await;
+        app.grant("dev", &["User:dev@example.com"], json!([{"role": "edit", "resource": "servers"}])).await;
+        let server = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "exfil"},
+            "spec": {"transport": "stdio", "command": "x", "env": [{"name": "K", "valueFrom": {"secretKeyRef": {"name": "vault", "key": "k"}}}]}});
+        app.call_as(Some(&bearer), Method::POST, "/api/v1/servers", Some(server.clone()))
+            .await
+            .assert_status(403, "Forbidden");
+        app.grant(
+            "dev-vault",
+            &["User:dev@example.com"],
+            json!([{"role": "view", "resource": "secrets", "name": "vault"}]),
+        )
+        .await;
+        assert_eq!(app.call_as(Some(&bearer), Method::POST, "/api/v1/servers", Some(server)).await.status, 201);
+    }
+
+    async fn a_project_token_cannot_widen_its_own_project(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.create(crate::helpers::stdio_server("other", json!([]))).await;
+        app.create(crate::helpers::project("demo", &[])).await;
+        let (raw, _) = app
+            .token_as(&app.token, Some("demo"), "gw", json!({"bindings": [{"role": "edit", "resource": "*"}]}))
+            .await;
+        let widened = crate::helpers::project("demo", &["other"]);
+        app.call_as(Some(&raw), Method::PUT, "/api/v1/projects/demo", Some(widened))
+            .await
+            .assert_status(403, "Forbidden");
+        assert_eq!(app.call_as(Some(&raw), Method::GET, "/api/v1/servers/other", None).await.status, 403);
+    }
+
+    backend_tests!(
+        editing_users_or_groups_cannot_take_over_more_rights,
+        referring_to_a_secret_needs_reading_it,
+        a_project_token_cannot_widen_its_own_project,
+    );
+}

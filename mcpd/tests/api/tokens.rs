@@ -257,6 +257,9 @@ async fn users_change_their_own_password(backend: Backend) {
     user["spec"]["password"] = json!("admin-set-pass");
     let reply = app.apply("", vec![user.clone()]).await;
     assert_eq!(reply.body["items"][0]["action"], "configured");
+    // A given password is set again rather than compared: apply is no password oracle.
+    assert_eq!(app.apply("?dryRun=true", vec![user.clone()]).await.body["items"][0]["action"], "configured");
+    user["spec"].as_object_mut().unwrap().remove("password");
     assert_eq!(app.apply("", vec![user]).await.body["items"][0]["action"], "unchanged");
     app.login("u@example.com", "admin-set-pass").await;
     assert!(!app.dump().contains("admin-set-pass"), "passwords are stored only as hashes");
@@ -318,3 +321,41 @@ backend_tests!(
     users_change_their_own_password,
     every_change_and_denial_is_audited_without_secrets,
 );
+
+mod login_input {
+    use super::*;
+
+    async fn malformed_emails_are_refused_before_anything_is_recorded(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let long = format!("{}@x", "a".repeat(300));
+        for email in ["not an email", long.as_str(), "my-password-typed-here"] {
+            let reply = app
+                .call_as(None, Method::POST, "/api/v1/auth/login", Some(json!({"email": email, "password": "x"})))
+                .await;
+            reply.assert_status(422, "Invalid");
+            assert!(!reply.text.contains(email));
+        }
+        let logins = app.events("?kind=sessions").await;
+        assert!(logins.iter().all(|e| e["principal"] == mcpd::testing::ADMIN_EMAIL), "{logins:?}");
+    }
+
+    async fn parallel_guesses_do_not_slip_past_the_throttle(backend: Backend) {
+        let app = spawn_app(backend).await;
+        app.user("target@example.com", "password-123").await;
+        let guesses = (0..12).map(|i| {
+            let app = &app;
+            async move {
+                let body = json!({"email": "target@example.com", "password": format!("guess-{i}")});
+                app.call_as(None, Method::POST, "/api/v1/auth/login", Some(body)).await.status.as_u16()
+            }
+        });
+        let codes = futures_util::future::join_all(guesses).await;
+        assert_eq!(codes.iter().filter(|c| **c == 401).count(), 5, "{codes:?}");
+        assert_eq!(codes.iter().filter(|c| **c == 429).count(), 7, "{codes:?}");
+    }
+
+    backend_tests!(
+        malformed_emails_are_refused_before_anything_is_recorded,
+        parallel_guesses_do_not_slip_past_the_throttle
+    );
+}

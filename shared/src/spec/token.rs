@@ -52,12 +52,11 @@ pub fn parse_ttl(text: &str) -> Result<Expiry, String> {
     if let Ok(t) = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
         return Ok(Expiry::At(t.unix_timestamp()));
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let seconds = match unit {
-        "d" => 86_400,
-        "h" => 3_600,
-        "m" => 60,
-        _ => 0,
+    let (number, seconds) = match (text.strip_suffix('d'), text.strip_suffix('h'), text.strip_suffix('m')) {
+        (Some(n), _, _) => (n, 86_400),
+        (_, Some(n), _) => (n, 3_600),
+        (_, _, Some(n)) => (n, 60),
+        _ => (text, 0),
     };
     match number.parse::<i64>() {
         Ok(n) if n > 0 && seconds > 0 && n <= 100 * 365 * 86_400 / seconds => Ok(Expiry::After(n * seconds)),
@@ -124,7 +123,7 @@ mod tests {
         assert_eq!(parse_ttl("12h"), Ok(Expiry::After(12 * 3_600)));
         assert_eq!(parse_ttl("never"), Ok(Expiry::Never));
         assert_eq!(parse_ttl("2030-01-01T00:00:00Z"), Ok(Expiry::At(1_893_456_000)));
-        for bad in ["", "d", "0d", "-1h", "3w", "soon", "99999999999d"] {
+        for bad in ["", "d", "0d", "-1h", "3w", "soon", "99999999999d", "1é", "é"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
     }
