@@ -1,6 +1,8 @@
 //! The authenticated caller, extracted from the bearer of every `/api/v1` request (or 401):
 //! a user with a session, or an McpToken.
 
+use std::sync::Arc;
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
@@ -46,8 +48,11 @@ pub struct Confinement {
     pub servers: Vec<String>,
 }
 
+/// The caller; cheap to clone (the cache hands out shared copies).
 #[derive(Clone)]
-pub struct Principal {
+pub struct Principal(Arc<Resolved>);
+
+pub struct Resolved {
     pub identity: Identity,
     /// A user's bindings; a token's own bindings.
     pub own: Permissions,
@@ -55,6 +60,14 @@ pub struct Principal {
     pub creator: Option<Permissions>,
     pub confined: Option<Confinement>,
     audit: AuditSink,
+}
+
+impl std::ops::Deref for Principal {
+    type Target = Resolved;
+
+    fn deref(&self) -> &Resolved {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Principal {
@@ -241,13 +254,13 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
         return Err(unauthorized(INVALID));
     }
     let own = user_permissions(state, &claims.sub).await?;
-    Ok(Principal {
+    Ok(Principal(Arc::new(Resolved {
         identity: Identity::User { email: claims.sub, session: Session { jti: claims.jti, expires_at: claims.exp } },
         own,
         creator: None,
         confined: None,
         audit: state.audit().clone(),
-    })
+    })))
 }
 
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
@@ -265,13 +278,13 @@ pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, A
         let servers = store::auth::project_servers(pool, &info.project).await?;
         Some(Confinement { project: info.project.clone(), servers })
     };
-    Ok(Principal {
+    Ok(Principal(Arc::new(Resolved {
         identity: Identity::Token(info),
         own,
         creator: Some(creator),
         confined,
         audit: state.audit().clone(),
-    })
+    })))
 }
 
 /// The token a raw value names, when it is well formed, known, not revoked, not expired, and
