@@ -195,7 +195,7 @@ pub fn sha256_hex(text: &str) -> String {
 pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissions, ApiError> {
     let pool = state.store().pool();
     let mut subjects = vec![format!("User:{email}")];
-    for (name, members) in groups(state).await? {
+    for (name, members) in store::auth::groups(pool).await? {
         if members.iter().any(|m| m == email) {
             subjects.push(format!("Group:{name}"));
         }
@@ -208,10 +208,6 @@ pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissio
 pub async fn subject_permissions(state: &AppState, subject: &str) -> Result<Permissions, ApiError> {
     let specs = store::auth::rbac_specs(state.store().pool()).await?;
     Ok(Permissions::from_definitions(specs.iter().map(String::as_str), &[subject.to_owned()]))
-}
-
-async fn groups(state: &AppState) -> Result<Vec<(String, Vec<String>)>, ApiError> {
-    Ok(store::auth::groups(state.store().pool()).await?)
 }
 
 impl FromRequestParts<AppState> for Principal {

@@ -97,13 +97,6 @@ pub async fn project_servers(pool: &AnyPool, project: &str) -> sqlx::Result<Vec<
         .unwrap_or_default())
 }
 
-pub async fn password_hash_by_id(conn: &mut AnyConnection, object_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT password_hash FROM credentials WHERE object_id = $1")
-        .bind(object_id)
-        .fetch_optional(conn)
-        .await
-}
-
 pub async fn project_exists(conn: &mut AnyConnection, project: &str) -> sqlx::Result<bool> {
     let found: Option<i64> =
         sqlx::query_scalar("SELECT id FROM objects WHERE kind = 'Project' AND project = '' AND name = $1")

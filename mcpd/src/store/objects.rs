@@ -325,11 +325,6 @@ pub async fn delete_in_project(conn: &mut AnyConnection, kind: &str, project: &s
     Ok(())
 }
 
-/// Specs of every object of a kind (groups and RBAC definitions, for evaluating permissions).
-pub async fn specs_of_kind(pool: &sqlx::AnyPool, kind: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT spec FROM objects WHERE kind = $1 AND project = ''").bind(kind).fetch_all(pool).await
-}
-
 /// Writes a token's `lastUsedAt` (status bookkeeping: no new resourceVersion), unless it was
 /// revoked meanwhile.
 pub async fn touch_last_used(
