@@ -23,6 +23,8 @@ pub enum Command {
     Serve,
     /// Run database migrations and exit
     Migrate,
+    /// Re-encrypt every secret value under the current key (with the old ones configured) and exit
+    RotateKey,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -42,6 +44,21 @@ pub struct Config {
     /// Password of the admin user created on first start [default: random, printed once]
     #[arg(long = "admin-password", env = "MCPD_ADMIN_PASSWORD", hide = true, hide_env_values = true, global = true)]
     pub admin_password: Option<String>,
+    /// Key sealing secret values: 32 bytes, base64 or 64 hex digits [default: <data dir>/encryption.key, generated on first start]
+    #[arg(long = "encryption-key", env = "MCPD_ENCRYPTION_KEY", hide = true, hide_env_values = true, global = true)]
+    pub encryption_key: Option<String>,
+    /// A file holding the encryption key
+    #[arg(long, env = "MCPD_ENCRYPTION_KEY_FILE", global = true)]
+    pub encryption_key_file: Option<PathBuf>,
+    /// Earlier keys, comma-separated, still accepted for reading (while rotating)
+    #[arg(
+        long = "encryption-old-keys",
+        env = "MCPD_ENCRYPTION_OLD_KEYS",
+        hide = true,
+        hide_env_values = true,
+        global = true
+    )]
+    pub encryption_old_keys: Option<String>,
     /// Server URL written into admin.yaml [default: derived from --listen]
     #[arg(long, env = "MCPD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -58,6 +75,30 @@ impl Config {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
             .unwrap_or_else(|| PathBuf::from("."));
         base.join("mcpd")
+    }
+
+    /// The key ring: the primary key (given, from a file, or generated into the data dir) and
+    /// any old keys. Says once in the log when it generates a key.
+    pub fn key_ring(&self) -> anyhow::Result<crate::store::crypto::KeyRing> {
+        use crate::store::crypto;
+        let data_dir = self.data_dir();
+        let (primary, generated) =
+            crypto::load_or_generate(self.encryption_key.as_deref(), self.encryption_key_file.as_deref(), &data_dir)?;
+        if generated {
+            tracing::warn!(
+                key_file = %data_dir.join("encryption.key").display(),
+                "generated a new encryption key for secret values; back it up: without it they cannot be read"
+            );
+        }
+        let old = match self.encryption_old_keys.as_deref() {
+            Some(list) => list
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(crypto::parse_key)
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        Ok(crypto::KeyRing::new(primary, &old))
     }
 
     pub fn database_url(&self) -> String {

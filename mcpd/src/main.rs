@@ -14,6 +14,9 @@ async fn main() -> std::process::ExitCode {
             Err(e) => Err(e),
         },
         Command::Migrate => startup::migrate_only(&cli.config).await,
+        Command::RotateKey => startup::rotate_key(&cli.config).await.map(|(moved, key)| {
+            println!("re-encrypted {moved} secret values under key {key}");
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -105,8 +105,9 @@ impl Application {
         let data_dir = config.data_dir();
         ensure_private_dir(&data_dir)?;
         let url = config.database_url();
-        let store = Store::connect(&url).await?;
+        let store = Store::connect(&url, config.key_ring()?).await?;
         store.migrate().await?;
+        store.check_keys().await?;
         let secret =
             store::auth::setting_or_insert(store.pool(), "session_signing_key", &SessionKeys::generate_secret())
                 .await
@@ -166,10 +167,23 @@ impl Application {
 /// Runs migrations and exits (`mcpd migrate`).
 pub async fn migrate_only(config: &Config) -> anyhow::Result<()> {
     ensure_private_dir(&config.data_dir())?;
-    let store = Store::connect(&config.database_url()).await?;
+    let store = Store::connect(&config.database_url(), config.key_ring()?).await?;
     store.migrate().await?;
     store.close().await;
     Ok(())
+}
+
+/// Re-encrypts every secret value under the primary key (`mcpd rotate-key`) and reports how
+/// many values moved. Values stay readable throughout by anyone holding either key.
+pub async fn rotate_key(config: &Config) -> anyhow::Result<(usize, String)> {
+    ensure_private_dir(&config.data_dir())?;
+    let store = Store::connect(&config.database_url(), config.key_ring()?).await?;
+    store.migrate().await?;
+    store.check_keys().await?;
+    let moved = store.rotate_keys().await?;
+    let key = store.keys().primary_id().to_owned();
+    store.close().await;
+    Ok((moved, key))
 }
 
 /// Resolves on SIGTERM or SIGINT.

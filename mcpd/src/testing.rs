@@ -66,6 +66,9 @@ pub fn config(database_url: String, dir: &Path) -> Config {
         admin_email: ADMIN_EMAIL.to_owned(),
         admin_password: Some(ADMIN_PASSWORD.to_owned()),
         public_url: None,
+        encryption_key: None,
+        encryption_key_file: None,
+        encryption_old_keys: None,
     }
 }
 

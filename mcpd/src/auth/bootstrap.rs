@@ -45,7 +45,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         return Ok(false);
     }
     let user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
-    let user_id = match store::objects::insert(&mut tx, &system, &user, &[]).await {
+    let user_id = match store::objects::insert(&mut tx, store, &system, &user, &[]).await {
         Ok(id) => id,
         // Another replica bootstrapped at the same moment.
         Err(e) if is_unique_violation(&e) => return Ok(false),
@@ -58,7 +58,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         "admin",
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
-    store::objects::insert(&mut tx, &system, &admin_rbac, &[]).await?;
+    store::objects::insert(&mut tx, store, &system, &admin_rbac, &[]).await?;
     let mut token = new_row(
         "McpToken",
         "",
@@ -68,7 +68,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
     let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
     token.status = Some(status);
-    let token_id = store::objects::insert(&mut tx, &system, &token, &[]).await?;
+    let token_id = store::objects::insert(&mut tx, store, &system, &token, &[]).await?;
     store::objects::insert_token_hash(&mut tx, &sha, token_id, b.admin_email).await?;
     tx.commit().await?;
 

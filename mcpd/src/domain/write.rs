@@ -13,7 +13,7 @@ use super::{new_row, now, Desired};
 use crate::auth::{password, Authorized, Principal};
 use crate::http::error::ApiError;
 use crate::store::objects::{self, Referrer};
-use crate::store::{self, Backend, ObjectRow};
+use crate::store::{self, ObjectRow, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -34,14 +34,14 @@ pub struct Written {
 
 pub async fn write(
     conn: &mut AnyConnection,
-    backend: Backend,
+    store: &Store,
     auth: &Authorized,
     actor: &Principal,
     mut desired: Desired,
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
-    let existing = objects::fetch(conn, backend, auth, info.kind, &desired.project, &desired.name, true).await?;
+    let existing = objects::fetch(conn, store, auth, info.kind, &desired.project, &desired.name, true).await?;
     let Some(mut current) = existing else {
         if mode == Mode::Replace {
             return Err(Status::not_found(info.plural, &desired.name).into());
@@ -55,7 +55,7 @@ pub async fn write(
             "McpToken" => Some(issue_token(&mut row, actor)?),
             _ => None,
         };
-        row.id = objects::insert(conn, auth, &row, &keys_of(&row.spec)).await?;
+        row.id = objects::insert(conn, store, auth, &row, &keys_of(&row.spec)).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
         if let (Some(_), Some(status)) = (&token, &row.status) {
             let sha = status["sha256"].as_str().unwrap_or_default();
@@ -128,7 +128,7 @@ pub async fn write(
     current.annotations = desired.annotations;
     current.resource_version += 1;
     current.updated_at = now();
-    objects::update(conn, auth, &current).await?;
+    objects::update(conn, store, auth, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
@@ -186,13 +186,13 @@ async fn hash(password: &str) -> Result<String, ApiError> {
 /// Deletes an object unless something refers to it (409 naming the referrers).
 pub async fn delete(
     conn: &mut AnyConnection,
-    backend: Backend,
+    store: &Store,
     auth: &Authorized,
     info: &shared::KindInfo,
     project: &str,
     name: &str,
 ) -> Result<ObjectRow, ApiError> {
-    let row = objects::fetch(conn, backend, auth, info.kind, project, name, true)
+    let row = objects::fetch(conn, store, auth, info.kind, project, name, true)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
     let users = objects::referrers(conn, info.kind, project, name).await?;
@@ -203,14 +203,14 @@ pub async fn delete(
         // A project's tokens go with it.
         "Project" => objects::delete_in_project(conn, "McpToken", name).await?,
         // A user's tokens stop working, and stay listed as revoked.
-        "User" => revoke_tokens_of(conn, name).await?,
+        "User" => revoke_tokens_of(conn, store, name).await?,
         _ => {}
     }
     objects::delete(conn, auth, row.id).await?;
     Ok(row)
 }
 
-async fn revoke_tokens_of(conn: &mut AnyConnection, email: &str) -> Result<(), ApiError> {
+async fn revoke_tokens_of(conn: &mut AnyConnection, store: &Store, email: &str) -> Result<(), ApiError> {
     let now = now();
     for mut token in objects::tokens_created_by(conn, email).await? {
         if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
@@ -218,7 +218,7 @@ async fn revoke_tokens_of(conn: &mut AnyConnection, email: &str) -> Result<(), A
             status["revokedAt"] = json!(now);
             token.resource_version += 1;
             token.updated_at.clone_from(&now);
-            objects::update(conn, &Authorized::bookkeeping(), &token).await?;
+            objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
         }
     }
     Ok(())

@@ -60,7 +60,7 @@ pub async fn apply(
     let mut order: Vec<usize> = (0..checked.len()).collect();
     order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
 
-    let backend = state.store().backend();
+    let store = state.store();
     let mut tx = state.store().begin().await?;
     let mut failed_at: Option<String> = None;
     for i in order {
@@ -78,11 +78,11 @@ pub async fn apply(
             continue;
         }
         let outcome = if query.atomic {
-            domain::write(&mut tx, backend, &auth, &principal, desired, Mode::Apply).await
+            domain::write(&mut tx, store, &auth, &principal, desired, Mode::Apply).await
         } else {
             // A savepoint per object: one failure leaves the others standing.
             let mut savepoint = tx.begin().await?;
-            let outcome = domain::write(&mut savepoint, backend, &auth, &principal, desired, Mode::Apply).await;
+            let outcome = domain::write(&mut savepoint, store, &auth, &principal, desired, Mode::Apply).await;
             if outcome.is_ok() {
                 savepoint.commit().await?;
             } else {

@@ -124,7 +124,7 @@ async fn list_in(
     let chunk = limit.map_or(500, |l| l.max(100)) as i64;
     let mut conn = state.store().pool().acquire().await?;
     'pages: loop {
-        let rows = objects::list(&mut conn, &auth, info.kind, project, &after, chunk).await?;
+        let rows = objects::list(&mut conn, state.store(), &auth, info.kind, project, &after, chunk).await?;
         let full = rows.len() as i64 == chunk;
         for row in rows {
             after.clone_from(&row.name);
@@ -183,7 +183,7 @@ async fn get_in(
         check_show_values(principal, info, Some(name))?;
     }
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(&mut conn, state.store().backend(), &auth, info.kind, project, name, false)
+    let row = objects::fetch(&mut conn, state.store(), &auth, info.kind, project, name, false)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
     Ok(Json(to_output(row, query.show_values)))
@@ -273,7 +273,7 @@ async fn create_in(
         existing_project(state, &desired.project).await?;
     }
     let mut tx = state.store().begin().await?;
-    let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Create).await?;
+    let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Create).await?;
     tx.commit().await?;
     state.principals().invalidate();
     record(principal, "create", info, &written.row.name, &written.row.project, 201);
@@ -324,7 +324,7 @@ async fn replace_in(
     }
     let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
     let mut tx = state.store().begin().await?;
-    let written = domain::write(&mut tx, state.store().backend(), &auth, principal, desired, Mode::Replace).await?;
+    let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;
     state.principals().invalidate();
     record(principal, "update", info, name, project, 200);
@@ -359,7 +359,7 @@ async fn delete_in(
     stored_name(info, name)?;
     let auth = authorize(principal, Verb::Delete, info, Some(name), project)?;
     let mut tx = state.store().begin().await?;
-    let row = domain::delete(&mut tx, state.store().backend(), &auth, info, project, name).await?;
+    let row = domain::delete(&mut tx, state.store(), &auth, info, project, name).await?;
     tx.commit().await?;
     state.principals().invalidate();
     record(principal, "delete", info, name, project, 200);
@@ -418,15 +418,15 @@ pub async fn project_servers(
     stored_name(projects, &project)?;
     let project_auth = authorize(&principal, Verb::Get, projects, Some(&project), "")?;
     let server_auth = authorize(&principal, Verb::List, servers, None, "")?;
-    let backend = state.store().backend();
+    let store = state.store();
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(&mut conn, backend, &project_auth, projects.kind, "", &project, false)
+    let row = objects::fetch(&mut conn, store, &project_auth, projects.kind, "", &project, false)
         .await?
         .ok_or_else(|| Status::not_found(projects.plural, &project))?;
     let names: Vec<String> = serde_json::from_value(row.spec["servers"].clone()).unwrap_or_default();
     let mut items = Vec::new();
     for name in names.iter().filter(|n| server_auth.may_see(n)) {
-        if let Some(server) = objects::fetch(&mut conn, backend, &server_auth, servers.kind, "", name, false).await? {
+        if let Some(server) = objects::fetch(&mut conn, store, &server_auth, servers.kind, "", name, false).await? {
             items.push(to_output(server, false));
         }
     }

@@ -3,14 +3,18 @@
 
 pub mod audit;
 pub mod auth;
+pub mod crypto;
 pub mod objects;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor};
+
+use self::crypto::KeyRing;
 
 pub use objects::ObjectRow;
 
@@ -30,11 +34,12 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    keys: Arc<KeyRing>,
 }
 
 impl Store {
     /// Opens a pool for `url` (`postgres://...` or `sqlite://...`).
-    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+    pub async fn connect(url: &str, keys: KeyRing) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -68,7 +73,7 @@ impl Store {
                 .await
                 .context("cannot open the SQLite database")?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, keys: Arc::new(keys) })
     }
 
     /// Runs pending migrations. On PostgreSQL an advisory lock makes concurrent starts safe.
@@ -103,6 +108,48 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// Fails with a clear message when a stored secret value was sealed by a key this mcpd
+    /// does not have, rather than answering garbage later.
+    pub async fn check_keys(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        for (_, _, stored) in objects::sealed_values(&mut conn).await? {
+            if stored.starts_with("enc:") {
+                if let Err(e) = self.keys.open(&stored) {
+                    anyhow::bail!(
+                        "{e}; this mcpd's key is {}: set MCPD_ENCRYPTION_KEY (or MCPD_ENCRYPTION_KEY_FILE) to the key the \
+                         database was written with, or list it in MCPD_ENCRYPTION_OLD_KEYS",
+                        self.keys.primary_id()
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-seals every secret value under the primary key; returns how many values moved.
+    pub async fn rotate_keys(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.acquire().await?;
+        let mut ids: Vec<i64> = objects::sealed_values(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|(_, _, stored)| self.keys.is_stale(stored))
+            .map(|(id, _, _)| id)
+            .collect();
+        ids.dedup();
+        let mut moved = 0;
+        for id in ids {
+            // One secret per transaction: readers see it whole, before or after.
+            let mut tx = conn.begin().await?;
+            moved += objects::reseal(&mut tx, self, id).await?;
+            tx.commit().await?;
+        }
+        Ok(moved)
     }
 
     pub async fn close(&self) {

@@ -8,7 +8,8 @@ use shared::{Object, ObjectMeta};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::Backend;
+use super::crypto::{CryptoError, KeyRing};
+use super::{Backend, Store};
 use crate::auth::Authorized;
 
 /// An object as stored: its row id, metadata and canonical spec.
@@ -54,6 +55,37 @@ impl ObjectRow {
         })
     }
 
+    /// Decrypts the values of a sensitive kind (Secret `data`) as read from the database.
+    fn opened(mut self, keys: &KeyRing) -> sqlx::Result<ObjectRow> {
+        if is_sensitive(&self.kind) {
+            if let Some(data) = self.spec.get_mut("data").and_then(Value::as_object_mut) {
+                for value in data.values_mut() {
+                    if let Some(stored) = value.as_str().filter(|v| v.starts_with("enc:")) {
+                        let plain = keys.open(stored).map_err(|e: CryptoError| sqlx::Error::Decode(Box::new(e)))?;
+                        *value = Value::from(plain);
+                    }
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// The spec as written to the database: values of a sensitive kind sealed.
+    fn sealed_spec(&self, keys: &KeyRing) -> String {
+        if !is_sensitive(&self.kind) {
+            return self.spec.to_string();
+        }
+        let mut spec = self.spec.clone();
+        if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
+            for value in data.values_mut() {
+                if let Some(plain) = value.as_str() {
+                    *value = Value::from(keys.seal(plain));
+                }
+            }
+        }
+        spec.to_string()
+    }
+
     /// The wire form, exactly as stored (callers hide sensitive values).
     pub fn into_object(self) -> Object {
         Object {
@@ -78,14 +110,14 @@ impl ObjectRow {
 /// Reads one object; with `lock`, PostgreSQL holds the row until the transaction ends.
 pub async fn fetch(
     conn: &mut AnyConnection,
-    backend: Backend,
+    store: &Store,
     _: &Authorized,
     kind: &str,
     project: &str,
     name: &str,
     lock: bool,
 ) -> sqlx::Result<Option<ObjectRow>> {
-    let sql = match (backend, lock) {
+    let sql = match (store.backend(), lock) {
         (Backend::Postgres, true) => {
             "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
              FROM objects WHERE kind = $1 AND project = $2 AND name = $3 FOR UPDATE"
@@ -96,12 +128,13 @@ pub async fn fetch(
         }
     };
     let row = sqlx::query(sql).bind(kind).bind(project).bind(name).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(ObjectRow::from_row).transpose()
+    row.as_ref().map(|r| ObjectRow::from_row(r)?.opened(store.keys())).transpose()
 }
 
 /// One page of a kind in name order, starting after `after`.
 pub async fn list(
     conn: &mut AnyConnection,
+    store: &Store,
     _: &Authorized,
     kind: &str,
     project: &str,
@@ -112,11 +145,17 @@ pub async fn list(
         "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
          FROM objects WHERE kind = $1 AND project = $2 AND name > $3 ORDER BY name LIMIT $4",
     ).bind(kind).bind(project).bind(after).bind(limit).fetch_all(&mut *conn).await?;
-    rows.iter().map(ObjectRow::from_row).collect()
+    rows.iter().map(|r| ObjectRow::from_row(r)?.opened(store.keys())).collect()
 }
 
 /// Inserts a new object with resource version 1 and makes it (and `keys`) referenceable.
-pub async fn insert(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow, keys: &[String]) -> sqlx::Result<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    store: &Store,
+    _: &Authorized,
+    row: &ObjectRow,
+    keys: &[String],
+) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO objects (kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -128,7 +167,7 @@ pub async fn insert(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow, k
     .bind(row.resource_version)
     .bind(to_text(&row.labels))
     .bind(to_text(&row.annotations))
-    .bind(row.spec.to_string())
+    .bind(row.sealed_spec(store.keys()))
     .bind(row.status.as_ref().map(Value::to_string))
     .bind(&row.created_at)
     .bind(&row.updated_at)
@@ -142,7 +181,7 @@ pub async fn insert(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow, k
 }
 
 /// Writes new contents over an existing object.
-pub async fn update(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow) -> sqlx::Result<()> {
+pub async fn update(conn: &mut AnyConnection, store: &Store, _: &Authorized, row: &ObjectRow) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE objects SET resource_version = $1, labels = $2, annotations = $3, spec = $4, status = $5, updated_at = $6 \
          WHERE id = $7",
@@ -150,7 +189,7 @@ pub async fn update(conn: &mut AnyConnection, _: &Authorized, row: &ObjectRow) -
     .bind(row.resource_version)
     .bind(to_text(&row.labels))
     .bind(to_text(&row.annotations))
-    .bind(row.spec.to_string())
+    .bind(row.sealed_spec(store.keys()))
     .bind(row.status.as_ref().map(Value::to_string))
     .bind(&row.updated_at)
     .bind(row.id)
@@ -336,7 +375,7 @@ pub async fn touch_last_used(
 ) -> sqlx::Result<()> {
     let mut tx = store.begin().await?;
     let auth = Authorized::bookkeeping();
-    if let Some(mut row) = fetch(&mut tx, store.backend(), &auth, kind, project, name, true).await? {
+    if let Some(mut row) = fetch(&mut tx, store, &auth, kind, project, name, true).await? {
         if let Some(status) = row.status.as_mut().filter(|s| s["state"] == "active") {
             status["lastUsedAt"] = Value::from(at);
             sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")
@@ -347,4 +386,55 @@ pub async fn touch_last_used(
         }
     }
     tx.commit().await
+}
+
+fn is_sensitive(kind: &str) -> bool {
+    shared::KindInfo::by_kind(kind).is_some_and(|k| k.sensitive)
+}
+
+/// Every stored value of sensitive kinds, as `(object id, key, stored text)`, for checking
+/// and rotating keys.
+pub async fn sealed_values(conn: &mut AnyConnection) -> sqlx::Result<Vec<(i64, String, String)>> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, spec FROM objects WHERE kind = 'Secret'").fetch_all(&mut *conn).await?;
+    let mut values = Vec::new();
+    for (id, spec) in rows {
+        let spec: Value = serde_json::from_str(&spec).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        for (key, value) in spec["data"].as_object().into_iter().flatten() {
+            if let Some(text) = value.as_str() {
+                values.push((id, key.clone(), text.to_owned()));
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Re-seals every value of one secret under the primary key, leaving its resourceVersion:
+/// the values do not change, only how they are stored.
+pub async fn reseal(conn: &mut AnyConnection, store: &Store, id: i64) -> sqlx::Result<usize> {
+    let spec: String =
+        sqlx::query_scalar("SELECT spec FROM objects WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    let mut spec: Value = serde_json::from_str(&spec).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let keys = store.keys();
+    let mut moved = 0;
+    if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
+        for value in data.values_mut() {
+            let Some(stored) = value.as_str().filter(|v| keys.is_stale(v)).map(str::to_owned) else { continue };
+            let plain = if stored.starts_with("enc:") {
+                keys.open(&stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+            } else {
+                stored
+            };
+            *value = Value::from(keys.seal(&plain));
+            moved += 1;
+        }
+    }
+    if moved > 0 {
+        sqlx::query("UPDATE objects SET spec = $1 WHERE id = $2")
+            .bind(spec.to_string())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(moved)
 }

@@ -271,3 +271,88 @@ fn a_bad_database_url_fails_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unsupported database URL scheme"), "{stderr}");
 }
+
+fn mcpd_command(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mcpd"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("MCPD_DATA_DIR", data_dir)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn keys_rotate_without_losing_a_value_and_a_wrong_key_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (old, new) = ("aa".repeat(32), "bb".repeat(32));
+    let http = reqwest::Client::new();
+    let daemon = start(&data, &[("MCPD_ENCRYPTION_KEY", &old), ("MCPD_ADMIN_PASSWORD", "pw")]);
+    let (server, token) = admin_token(&data);
+    for i in 0..5 {
+        let reply = http
+            .post(format!("{server}/api/v1/secrets"))
+            .bearer_auth(&token)
+            .json(&json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": format!("s{i}")},
+                "spec": {"data": {"a": format!("value-{i}-a"), "b": format!("value-{i}-b")}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201);
+    }
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+
+    // A key the database was not written with is refused at start, with a clear message.
+    let wrong = mcpd_command(&data, &[("MCPD_ENCRYPTION_KEY", &new), ("MCPD_LISTEN", "127.0.0.1:0")], &[]);
+    assert!(!wrong.status.success());
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("not configured") && stderr.contains("MCPD_ENCRYPTION_KEY"), "{stderr}");
+
+    let rotated =
+        mcpd_command(&data, &[("MCPD_ENCRYPTION_KEY", &new), ("MCPD_ENCRYPTION_OLD_KEYS", &old)], &["rotate-key"]);
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    assert!(String::from_utf8_lossy(&rotated.stdout).contains("re-encrypted 10 secret values"));
+    let again =
+        mcpd_command(&data, &[("MCPD_ENCRYPTION_KEY", &new), ("MCPD_ENCRYPTION_OLD_KEYS", &old)], &["rotate-key"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("re-encrypted 0 secret values"));
+
+    // The new key alone reads every value; the old one alone no longer can.
+    let daemon = start(&data, &[("MCPD_ENCRYPTION_KEY", &new)]);
+    let listed: Value = http
+        .get(format!("{}/api/v1/secrets?showValues=true", daemon.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for i in 0..5 {
+        assert_eq!(
+            listed["items"][i]["spec"]["data"],
+            json!({"a": format!("value-{i}-a"), "b": format!("value-{i}-b")})
+        );
+    }
+    drop(daemon);
+    let stale = mcpd_command(&data, &[("MCPD_ENCRYPTION_KEY", &old), ("MCPD_LISTEN", "127.0.0.1:0")], &[]);
+    assert!(!stale.status.success());
+}
+
+#[test]
+fn a_generated_key_is_private_and_announced_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = mcpd_command(dir.path(), &[], &["migrate"]);
+    assert!(first.status.success());
+    let key = dir.path().join("encryption.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert!(String::from_utf8_lossy(&first.stderr).contains("generated a new encryption key"));
+    let second = mcpd_command(dir.path(), &[], &["migrate"]);
+    assert!(!String::from_utf8_lossy(&second.stderr).contains("generated a new encryption key"));
+}

@@ -226,3 +226,29 @@ backend_tests!(
     lists_filter_by_label_and_page_by_key,
     a_project_lists_the_servers_it_exposes,
 );
+
+mod at_rest {
+    use super::*;
+
+    async fn secret_values_are_encrypted_at_rest(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let canaries = ["canary-at-rest-1", "canary-at-rest-2"];
+        app.create(secret("a", json!({"k": canaries[0]}))).await;
+        app.apply("", vec![secret("b", json!({"k": canaries[1], "other": "x"}))]).await;
+        let mut b = app.get("/api/v1/secrets/b").await.body;
+        b["metadata"]["labels"] = json!({"x": "y"});
+        assert_eq!(app.put("/api/v1/secrets/b", b).await.status, 200);
+        let dump = app.dump();
+        for canary in canaries {
+            assert!(!dump.contains(canary), "{canary} is in the database in clear");
+        }
+        assert!(dump.contains("enc:v1:"));
+        let shown = app.get("/api/v1/secrets?showValues=true").await;
+        assert!(shown.text.contains(canaries[0]) && shown.text.contains(canaries[1]));
+        // An unchanged apply stays unchanged although every seal has a fresh nonce.
+        let again = app.apply("", vec![secret("a", json!({"k": canaries[0]}))]).await;
+        assert_eq!(again.body["items"][0]["action"], "unchanged");
+    }
+
+    backend_tests!(secret_values_are_encrypted_at_rest);
+}
