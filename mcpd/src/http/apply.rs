@@ -77,19 +77,13 @@ pub async fn apply(
             failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
             continue;
         }
-        let outcome = if query.atomic {
-            domain::write(&mut tx, store, &auth, &principal, desired, Mode::Apply).await
-        } else {
-            // A savepoint per object: one failure leaves the others standing.
-            let mut savepoint = tx.begin().await?;
-            let outcome = domain::write(&mut savepoint, store, &auth, &principal, desired, Mode::Apply).await;
-            if outcome.is_ok() {
-                savepoint.commit().await?;
-            } else {
-                savepoint.rollback().await?;
-            }
-            outcome
-        };
+        // A savepoint per object: a failure leaves the others standing (with `atomic`, it is
+        // rolled back with everything). An object another writer created meanwhile is written
+        // once more, now over what that writer committed.
+        let mut outcome = write_once(&mut tx, store, &auth, &principal, desired.clone()).await?;
+        if outcome.as_ref().is_err_and(ApiError::is_unique_violation) {
+            outcome = write_once(&mut tx, store, &auth, &principal, desired).await?;
+        }
         match outcome {
             Ok(written) => {
                 result.action = Some(written.action);
@@ -135,4 +129,22 @@ pub async fn apply(
         });
     }
     Ok(Json(ApplyResponse { kind: "ApplyResult".to_owned(), dry_run: query.dry_run, items }))
+}
+
+/// One object's write inside its own savepoint.
+async fn write_once(
+    tx: &mut crate::store::Tx,
+    store: &crate::store::Store,
+    auth: &Authorized,
+    principal: &Principal,
+    desired: Desired,
+) -> Result<Result<domain::Written, ApiError>, ApiError> {
+    let mut savepoint = tx.begin().await?;
+    let outcome = domain::write(&mut savepoint, store, auth, principal, desired, Mode::Apply).await;
+    if outcome.is_ok() {
+        savepoint.commit().await?;
+    } else {
+        savepoint.rollback().await?;
+    }
+    Ok(outcome)
 }

@@ -40,6 +40,11 @@ impl From<tokio::task::JoinError> for ApiError {
 }
 
 impl ApiError {
+    /// A unique constraint refused the write: someone else created the object meanwhile.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, ApiError::Database(sqlx::Error::Database(d)) if d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+    }
+
     /// The Status the client sees; internal details go to the log only.
     pub fn into_status(self) -> Status {
         match self {

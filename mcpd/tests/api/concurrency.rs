@@ -51,3 +51,32 @@ backend_tests!(
     references_hold_while_referrers_and_deletes_race,
     concurrent_replaces_with_one_resource_version_have_one_winner,
 );
+
+mod appliers {
+    use super::*;
+
+    async fn concurrent_applies_of_one_file_all_succeed_without_duplicates(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let mut items = vec![secret("shared-secret", json!({"k": "v"}))];
+        for i in 0..40 {
+            items.push(stdio_server(&format!("s{i:02}"), secret_env("T", "shared-secret", "k")));
+        }
+        let appliers = (0..6).map(|_| {
+            let (app, items) = (&app, items.clone());
+            async move { app.apply("", items).await }
+        });
+        let replies = join_all(appliers).await;
+        let mut created = 0;
+        for reply in &replies {
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            for item in reply.body["items"].as_array().unwrap() {
+                assert!(item["error"].is_null(), "{item}");
+                created += usize::from(item["action"] == "created");
+            }
+        }
+        assert_eq!(created, 41, "each object is created exactly once");
+        assert_eq!(app.names("servers").await.len(), 40);
+    }
+
+    backend_tests!(concurrent_applies_of_one_file_all_succeed_without_duplicates);
+}
