@@ -100,3 +100,90 @@ mod tests {
         assert_eq!(with_database("postgres://u@h:5", "t"), "postgres://u@h:5/t");
     }
 }
+
+/// A PostgreSQL server of one test's own, which the test may stop and start again (to see
+/// mcpd through a database outage). Started from the installed server binaries; as root, it
+/// runs as the `postgres` system user, since PostgreSQL refuses to run as root.
+pub struct PrivatePostgres {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl PrivatePostgres {
+    pub fn start() -> PrivatePostgres {
+        let bin = std::env::var_os("PG_BIN").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            let mut dirs: Vec<_> =
+                std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL server binaries").flatten().collect();
+            dirs.sort_by_key(|e| e.file_name());
+            dirs.last().expect("a PostgreSQL version").path().join("bin")
+        });
+        let dir = tempfile::Builder::new().prefix("mcpd-private-pg").tempdir().expect("a temp dir");
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("an address").port()
+        };
+        let pg = PrivatePostgres { bin, dir, port };
+        if is_root() {
+            std::process::Command::new("chown").arg("postgres").arg(pg.dir.path()).status().expect("chown runs");
+        }
+        let data = pg.dir.path().join("data");
+        pg.run("initdb", &["-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
+        pg.resume();
+        pg
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let path = self.bin.join(tool);
+        let mut command = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            std::process::Command::new(&path)
+        };
+        let out = command.args(args).output().expect("PostgreSQL tools run");
+        assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server at once, dropping every connection.
+    pub fn stop(&self) {
+        let data = self.dir.path().join("data");
+        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+    }
+
+    /// Starts the server (again), on the same port.
+    pub fn resume(&self) {
+        let data = self.dir.path().join("data");
+        let log = self.dir.path().join("postgres.log");
+        let options =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.path().display());
+        self.run(
+            "pg_ctl",
+            &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap(), "-w", "-t", "30", "-o", &options, "start"],
+        );
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let path = self.bin.join("pg_ctl");
+        let mut command = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            std::process::Command::new(&path)
+        };
+        let _ = command.args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"]).output();
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}

@@ -356,3 +356,162 @@ fn a_generated_key_is_private_and_announced_once() {
     let second = mcpd_command(dir.path(), &[], &["migrate"]);
     assert!(!String::from_utf8_lossy(&second.stderr).contains("generated a new encryption key"));
 }
+
+mod faults {
+    use super::*;
+
+    fn servers(count: usize) -> Vec<Value> {
+        (0..count)
+            .map(|i| {
+                json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": format!("s{i:05}")},
+                    "spec": {"transport": "http", "url": format!("https://mcp.example.com/{i}"), "description": "x".repeat(40)}})
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_kill_during_a_large_apply_leaves_every_object_whole_or_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = testing::database_url(Backend::Postgres, dir.path()).await;
+        let data = dir.path().join("data");
+        let env = [("MCPD_DATABASE_URL", url.as_str()), ("MCPD_ADMIN_PASSWORD", "pw")];
+        let mut daemon = start(&data, &env);
+        let (_, token) = admin_token(&data);
+        let items = servers(3000);
+        let http = reqwest::Client::new();
+        let request =
+            http.post(format!("{}/api/v1/apply", daemon.url)).bearer_auth(&token).json(&json!({"items": items})).send();
+        let killer = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            daemon.child.kill().unwrap(); // SIGKILL
+            daemon.child.wait().unwrap();
+        };
+        let (_, ()) = tokio::join!(request, killer);
+        drop(daemon);
+
+        let daemon = start(&data, &env);
+        let listed: Value = http
+            .get(format!("{}/api/v1/servers", daemon.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed = listed["items"].as_array().unwrap();
+        assert!(listed.is_empty() || listed.len() == items.len(), "a partial apply survived: {}", listed.len());
+        for object in listed {
+            let i: usize = object["metadata"]["name"].as_str().unwrap()[1..].parse().unwrap();
+            assert_eq!(object["spec"], items[i]["spec"], "a half-written object");
+        }
+        let again = http
+            .post(format!("{}/api/v1/apply", daemon.url))
+            .bearer_auth(&token)
+            .json(&json!({"items": items}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 200);
+        let again: Value = again.json().await.unwrap();
+        assert!(again["items"].as_array().unwrap().iter().all(|i| i["error"].is_null()));
+    }
+
+    #[tokio::test]
+    async fn sigterm_under_load_finishes_every_started_request_and_exits_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let daemon = start(&data, &[("MCPD_ADMIN_PASSWORD", "pw")]);
+        let (server, token) = admin_token(&data);
+        // A new connection per request: a refused connection is work that never started.
+        let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let clients: Vec<_> = (0..8)
+            .map(|c| {
+                let (http, server, token, stop) = (http.clone(), server.clone(), token.clone(), stop.clone());
+                tokio::spawn(async move {
+                    let (mut ok, mut failed) = (0, Vec::new());
+                    let items: Vec<Value> = servers(50)
+                        .into_iter()
+                        .map(|mut s| {
+                            s["metadata"]["name"] = json!(format!("c{c}-{}", s["metadata"]["name"].as_str().unwrap()));
+                            s
+                        })
+                        .collect();
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let sent = http
+                            .post(format!("{server}/api/v1/apply"))
+                            .bearer_auth(&token)
+                            .json(&json!({"items": items}))
+                            .send()
+                            .await;
+                        match sent {
+                            Ok(r) if r.status().is_success() => match r.bytes().await {
+                                Ok(_) => ok += 1,
+                                Err(e) => failed.push(format!("body cut: {e}")),
+                            },
+                            Ok(r) => failed.push(format!("status {}", r.status())),
+                            Err(e) if e.is_connect() => break,
+                            Err(e) => failed.push(format!("{e:?}")),
+                        }
+                    }
+                    (ok, failed)
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let (status, log) = daemon.terminate();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut total = 0;
+        for client in clients {
+            let (ok, failed) = client.await.unwrap();
+            assert!(failed.is_empty(), "requests failed during shutdown: {failed:?}");
+            total += ok;
+        }
+        assert!(status.success(), "{status:?}\n{log}");
+        assert!(total > 0, "the load ran");
+    }
+
+    #[tokio::test]
+    async fn a_database_outage_is_reported_promptly_and_survived() {
+        let pg = testing::PrivatePostgres::start();
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _stop) = testing::start(&testing::config(pg.url(), dir.path())).await;
+        let http = reqwest::Client::new();
+        let login: Value = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap().to_owned();
+        let get = || http.get(format!("{url}/api/v1/servers")).bearer_auth(&token).send();
+        assert_eq!(get().await.unwrap().status(), 200);
+
+        pg.stop();
+        assert_eq!(reqwest::get(format!("{url}/healthz")).await.unwrap().status(), 200);
+        let asked = Instant::now();
+        assert_eq!(reqwest::get(format!("{url}/readyz")).await.unwrap().status(), 503);
+        assert!(asked.elapsed() < Duration::from_secs(5), "readyz took {:?}", asked.elapsed());
+        let asked = Instant::now();
+        let reply = get().await.unwrap();
+        assert_eq!(reply.status(), 503);
+        assert!(asked.elapsed() < Duration::from_secs(5), "the API took {:?}", asked.elapsed());
+        let body: Value = reply.json().await.unwrap();
+        assert_eq!(body["reason"], "ServiceUnavailable");
+
+        pg.resume();
+        let back = Instant::now();
+        loop {
+            let ready = reqwest::get(format!("{url}/readyz")).await.unwrap().status() == 200;
+            if ready && get().await.unwrap().status() == 200 {
+                break;
+            }
+            assert!(back.elapsed() < Duration::from_secs(10), "mcpd did not recover within 10 s");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
