@@ -86,21 +86,6 @@ pub async fn start(config: &Config) -> (String, tokio::sync::oneshot::Sender<()>
     (url, stop)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_names_are_swapped_in_urls() {
-        assert_eq!(with_database("postgres://u@h:5/postgres", "t"), "postgres://u@h:5/t");
-        assert_eq!(
-            with_database("postgres://u@h:5/postgres?sslmode=disable", "t"),
-            "postgres://u@h:5/t?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h:5", "t"), "postgres://u@h:5/t");
-    }
-}
-
 /// A PostgreSQL server of one test's own, which the test may stop and start again (to see
 /// mcpd through a database outage). Started from the installed server binaries; as root, it
 /// runs as the `postgres` system user, since PostgreSQL refuses to run as root.
@@ -186,4 +171,19 @@ impl Drop for PrivatePostgres {
 
 fn is_root() -> bool {
     std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(with_database("postgres://u@h:5/postgres", "t"), "postgres://u@h:5/t");
+        assert_eq!(
+            with_database("postgres://u@h:5/postgres?sslmode=disable", "t"),
+            "postgres://u@h:5/t?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h:5", "t"), "postgres://u@h:5/t");
+    }
 }
