@@ -140,4 +140,15 @@ mod tests {
         assert!(parse("bomb.yaml", &text, &mut docs).is_err());
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Arbitrary text, including YAML's own syntax, never panics the reader.
+        #[test]
+        fn arbitrary_text_never_panics(text in "([-:\\[\\]{}&*!|>'\"#%@`,?\n ]|[a-z0-9]){0,200}") {
+            let mut docs = Vec::new();
+            let _ = parse("fuzz.yaml", &text, &mut docs);
+        }
+    }
 }
