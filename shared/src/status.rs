@@ -115,6 +115,9 @@ pub struct Status {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<StatusDetails>,
+    /// The request's id, as in mcpd's log and the `x-request-id` header, for correlation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl Status {
@@ -126,6 +129,7 @@ impl Status {
             reason,
             message: message.into(),
             details: None,
+            request_id: None,
         }
     }
 

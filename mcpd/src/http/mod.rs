@@ -105,12 +105,48 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("cache-control"),
             HeaderValue::from_static("no-store"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(axum::middleware::from_fn(error_request_id))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Puts the request id into every Status body, so an error a user reports can be found in the
+/// log.
+async fn error_request_id(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let response = next.run(request).await;
+    let (Some(id), true) = (id, response.status().is_client_error() || response.status().is_server_error()) else {
+        return response;
+    };
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return error::status_response(Status::new(Reason::InternalError, "an internal error occurred"));
+    };
+    let bytes = match serde_json::from_slice::<Status>(&bytes) {
+        Ok(mut status) => {
+            status.request_id = Some(id);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            serde_json::to_vec(&status).map(bytes::Bytes::from).unwrap_or(bytes)
+        }
+        Err(_) => bytes,
+    };
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn not_found() -> ApiError {

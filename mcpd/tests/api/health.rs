@@ -30,7 +30,18 @@ async fn responses_carry_security_headers_and_a_request_id(backend: Backend) {
     let headers = response.headers();
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["cache-control"], "no-store");
-    assert!(!headers["x-request-id"].is_empty());
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    let id = headers["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!id.is_empty());
+    // Error bodies carry the same id; a client's own id is kept.
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["requestId"], id.as_str());
+    let mine = app.http.get(format!("{}/nope", app.url)).header("x-request-id", "trace-me-42").send().await.unwrap();
+    assert_eq!(mine.headers()["x-request-id"], "trace-me-42");
+    let body: serde_json::Value = mine.json().await.unwrap();
+    assert_eq!(body["requestId"], "trace-me-42");
 }
 
 backend_tests!(
