@@ -6,13 +6,13 @@ use serde_json::Value;
 use crate::status::Status;
 
 /// `POST /api/v1/apply`: manifests as written; each is parsed and checked on its own.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApplyRequest {
     pub items: Vec<Value>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ApplyAction {
     Created,
@@ -31,7 +31,7 @@ impl ApplyAction {
 }
 
 /// One line of an apply: what happened to one object, or why it failed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplyResult {
     pub kind: String,
@@ -47,7 +47,7 @@ pub struct ApplyResult {
     pub token: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ApplyResponse {
     pub kind: String,
@@ -55,9 +55,10 @@ pub struct ApplyResponse {
     pub items: Vec<ApplyResult>,
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schemars(email, length(max = 254))]
     pub email: String,
     pub password: String,
 }
@@ -68,7 +69,7 @@ impl std::fmt::Debug for LoginRequest {
     }
 }
 
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     pub token: String,
@@ -76,7 +77,7 @@ pub struct LoginResponse {
 }
 
 /// `GET /api/v1/auth/whoami`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WhoAmI {
     /// `User` or `McpToken`.
@@ -94,7 +95,7 @@ pub struct WhoAmI {
     pub created_by: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Version {
     pub version: String,
@@ -102,10 +103,11 @@ pub struct Version {
 }
 
 /// `POST /api/v1/auth/can-i`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CanIRequest {
     /// get, list, create, update, delete; or run (with `kind` naming the action).
+    #[schemars(regex(pattern = r"^(get|list|create|update|delete|run)$"))]
     pub verb: String,
     pub kind: String,
     #[serde(default)]
@@ -114,7 +116,7 @@ pub struct CanIRequest {
     pub project: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CanIResponse {
     pub allowed: bool,
@@ -122,14 +124,14 @@ pub struct CanIResponse {
 }
 
 /// `POST /api/v1/mcptokens/introspect`.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IntrospectRequest {
     pub token: String,
 }
 
 /// `POST /api/v1/auth/password`: change one's own password.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::status::Cause;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectMeta {
     #[serde(default)]
@@ -30,7 +30,7 @@ pub struct ObjectMeta {
 }
 
 /// One object of any kind; `spec` is checked against the kind's spec type by [`crate::KindInfo::normalize`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Object {
     pub api_version: String,
@@ -50,7 +50,7 @@ impl Object {
 }
 
 /// Several objects, as `get` prints them and `apply -f` accepts them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct List {
     pub api_version: String,
@@ -60,7 +60,7 @@ pub struct List {
     pub metadata: Option<ListMeta>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListMeta {
     /// Opaque; pass back as `continue` to get the next page.

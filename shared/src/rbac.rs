@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::status::Cause;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     View,
@@ -16,7 +16,7 @@ pub enum Role {
 pub const ACTIONS: &[&str] = &["introspect", "audit", "*"];
 
 /// `{role: view|edit, resource: servers|*, name?}` or `{role: run, action: introspect|audit|*}`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Binding {
     pub role: Role,

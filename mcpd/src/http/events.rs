@@ -49,7 +49,11 @@ pub async fn list(
             .parse::<i64>()
             .map_err(|_| ApiError::from(Status::new(Reason::BadRequest, "invalid continue token")))?,
     };
-    let limit = query.limit.unwrap_or(super::resources::MAX_PAGE).clamp(1, super::resources::MAX_PAGE);
+    let limit = query.limit.unwrap_or(super::resources::MAX_PAGE);
+    if !(1..=super::resources::MAX_PAGE).contains(&limit) {
+        let message = format!("limit must be between 1 and {}", super::resources::MAX_PAGE);
+        return Err(Status::new(Reason::BadRequest, message).into());
+    }
     // Kinds may be given as users type them.
     let kind = query.kind.as_deref().map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
     // Stored times are UTC RFC 3339, which sort as text; bounds are brought to that form.

@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod openapi;
 pub mod resources;
 pub mod session;
 
@@ -55,6 +56,7 @@ pub fn routes() -> Vec<Route> {
         route("/healthz", GET, Public, get(health::healthz)),
         route("/readyz", GET, Public, get(health::readyz)),
         route("/version", GET, Public, get(health::version)),
+        route("/openapi.json", GET, Public, get(openapi::serve)),
         route("/api/v1/auth/login", POST, Public, post(session::login)),
         route("/api/v1/auth/logout", POST, Protected, post(session::logout)),
         route("/api/v1/auth/whoami", GET, Protected, get(session::whoami)),

@@ -112,7 +112,10 @@ async fn list_in(
     }
     let limit = match query.limit {
         Some(0) => return Err(Status::new(Reason::BadRequest, "limit must be at least 1").into()),
-        Some(n) => Some(n.min(MAX_PAGE)),
+        Some(n) if n > MAX_PAGE => {
+            return Err(Status::new(Reason::BadRequest, format!("limit must be at most {MAX_PAGE}")).into())
+        }
+        Some(n) => Some(n),
         None => None,
     };
     let mut after = match query.continue_token.as_deref() {

@@ -49,3 +49,28 @@ backend_tests!(
     unknown_routes_kinds_and_methods_get_status_bodies,
     responses_carry_security_headers_and_a_request_id,
 );
+
+mod openapi {
+    use super::*;
+
+    async fn the_openapi_document_covers_every_route_and_the_status_error(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let reply = app.call_as(None, Method::GET, "/openapi.json", None).await;
+        assert_eq!(reply.status, 200);
+        let doc = reply.body;
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(doc["components"]["schemas"]["Status"].is_object());
+        for route in mcpd::http::routes() {
+            let plural = if route.path.contains("{project}") { "mcptokens" } else { "servers" };
+            let path = route.path.replace("{plural}", plural);
+            for method in route.methods {
+                let op = &doc["paths"][&path][method.as_str().to_lowercase()];
+                assert!(op.is_object(), "{method} {path} is missing");
+                assert!(op["responses"]["default"].is_object(), "{method} {path} documents no Status");
+                assert!(op["operationId"].is_string());
+            }
+        }
+    }
+
+    backend_tests!(the_openapi_document_covers_every_route_and_the_status_error);
+}

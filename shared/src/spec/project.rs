@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_name_at, Reference, Spec};
 use crate::status::Cause;
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProjectSpec {
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -9,7 +9,7 @@ use crate::status::Cause;
 
 /// `data` maps keys to values; a `null` value means "keep the stored value" on input and
 /// "hidden" on output.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretSpec {
     #[serde(default)]

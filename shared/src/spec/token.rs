@@ -6,7 +6,7 @@ use super::Spec;
 use crate::rbac::Binding;
 use crate::status::Cause;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RbacMode {
     /// Only the token's own `bindings`.
@@ -16,7 +16,7 @@ pub enum RbacMode {
     Clone,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct McpTokenSpec {
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -92,7 +92,7 @@ impl Spec for McpTokenSpec {
 }
 
 /// An AuditEvent's content; written by mcpd only.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuditEventSpec {
     pub time: String,
