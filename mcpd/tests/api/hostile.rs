@@ -81,3 +81,34 @@ backend_tests!(
     injection_attempts_in_names_and_selectors_are_inert,
     wrong_types_are_invalid_with_their_path,
 );
+
+mod labels_and_control_characters {
+    use super::*;
+
+    async fn absurd_labels_and_control_characters_are_invalid(backend: Backend) {
+        let app = spawn_app(backend).await;
+        let long = "k".repeat(10_000);
+        let cases = [
+            json!({long.clone(): "v"}),
+            json!({"k": long}),
+            json!({"tab\tkey": "v"}),
+            json!({"k": "line\nbreak"}),
+            json!({"nul\u{0}": "v"}),
+            json!({"k": "\u{7}bell"}),
+        ];
+        for labels in cases {
+            let mut manifest = secret("s", json!({"k": "v"}));
+            manifest["metadata"]["labels"] = labels;
+            let reply = app.post("/api/v1/secrets", manifest).await;
+            reply.assert_status(422, "Invalid");
+            assert!(reply.text.len() < 4096, "errors quote bounded input: {} bytes", reply.text.len());
+        }
+        for name in ["tab\tname", "new\nline", "esc\u{1b}[31m"] {
+            app.post("/api/v1/secrets", secret(name, json!({}))).await.assert_status(422, "Invalid");
+        }
+        assert!(app.names("secrets").await.is_empty());
+        assert_eq!(app.get("/healthz").await.status, 200);
+    }
+
+    backend_tests!(absurd_labels_and_control_characters_are_invalid);
+}
