@@ -75,20 +75,44 @@ impl List {
 }
 
 /// Deserializes `value` strictly; the error names the field path below `prefix`.
-pub fn from_value_at<T: DeserializeOwned>(prefix: &str, value: Value) -> Result<T, Cause> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let inner = err.path().to_string();
-        let field = match (prefix.is_empty(), inner.as_str()) {
-            (true, ".") => String::new(),
-            (true, _) => inner,
-            (false, ".") => prefix.to_owned(),
-            (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
-            (false, _) => format!("{prefix}.{inner}"),
-        };
+pub fn from_value_at<T: DeserializeOwned + Serialize>(prefix: &str, value: Value) -> Result<T, Cause> {
+    let join = |inner: &str| match (prefix.is_empty(), inner) {
+        (true, ".") => String::new(),
+        (true, _) => inner.to_owned(),
+        (false, ".") => prefix.to_owned(),
+        (false, _) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, _) => format!("{prefix}.{inner}"),
+    };
+    let parsed: T = serde_path_to_error::deserialize(value.clone()).map_err(|err| {
+        let field = join(&err.path().to_string());
         let message = without_values(err.into_inner().to_string());
         let reason = if message.starts_with("unknown field") { "FieldValueNotSupported" } else { "FieldValueInvalid" };
         Cause::new(field, reason, message)
-    })
+    })?;
+    // serde fills a struct from a JSON array by position; a manifest must say field names.
+    let shape = serde_json::to_value(&parsed).unwrap_or(Value::Null);
+    if let Some(at) = array_for_object(&value, &shape, String::new()) {
+        let field = join(if at.is_empty() { "." } else { &at });
+        return Err(Cause::invalid(field, "invalid type: sequence, expected a map with named fields"));
+    }
+    Ok(parsed)
+}
+
+/// Where `input` holds an array at a place its parsed form is an object, if anywhere.
+fn array_for_object(input: &Value, parsed: &Value, at: String) -> Option<String> {
+    match (input, parsed) {
+        (Value::Array(_), Value::Object(_)) => Some(at),
+        (Value::Array(items), Value::Array(parsed_items)) => items
+            .iter()
+            .zip(parsed_items)
+            .enumerate()
+            .find_map(|(i, (item, p))| array_for_object(item, p, format!("{at}[{i}]"))),
+        (Value::Object(fields), Value::Object(parsed_fields)) => fields.iter().find_map(|(key, item)| {
+            let p = parsed_fields.get(key)?;
+            array_for_object(item, p, if at.is_empty() { key.clone() } else { format!("{at}.{key}") })
+        }),
+        _ => None,
+    }
 }
 
 /// serde quotes the offending value in type errors (``invalid type: integer `123456` ``); a
@@ -115,6 +139,21 @@ fn without_values(message: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structs_must_be_written_with_field_names() {
+        let err = from_value_at::<crate::spec::UserSpec>("spec", serde_json::json!([])).unwrap_err();
+        assert_eq!(err.field, "spec");
+        let err = from_value_at::<crate::spec::ServerSpec>(
+            "spec",
+            serde_json::json!({"transport": "stdio", "command": "x", "env": [["A", "1"]]}),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "spec.env[0]");
+        let err =
+            Object::from_value(serde_json::json!({"apiVersion": "v", "kind": "k", "metadata": ["x"]})).unwrap_err();
+        assert_eq!(err.field, "metadata");
+    }
 
     #[test]
     fn type_errors_do_not_repeat_values() {

@@ -16,7 +16,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// A JSON body, parsed strictly; syntax errors are 400, shape errors 422 with the field path.
 pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+impl<S: Send + Sync, T: DeserializeOwned + serde::Serialize> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -33,7 +33,7 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned + serde::Serialize>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let message = if bytes.iter().all(u8::is_ascii_whitespace) {
             "a JSON request body is required".to_owned()
