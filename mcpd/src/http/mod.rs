@@ -16,8 +16,7 @@ use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use shared::{Reason, Status};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use self::error::ApiError;
@@ -99,28 +98,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("cache-control"),
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("x-frame-options"),
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(axum::middleware::from_fn(error_request_id))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(axum::middleware::from_fn(finish_response))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
@@ -128,21 +106,36 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// Puts the request id into every Status body, so an error a user reports can be found in the
-/// log.
-async fn error_request_id(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let response = next.run(request).await;
-    let (Some(id), true) = (id, response.status().is_client_error() || response.status().is_server_error()) else {
+/// Headers every response carries.
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    ("cache-control", "no-store"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("referrer-policy", "no-referrer"),
+];
+
+/// Finishes every response in one pass: the security headers, the request id as a header, and
+/// the request id inside every Status body, so an error a user reports can be found in the log.
+async fn finish_response(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let id = request.headers().get(REQUEST_ID).cloned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    let Some(id) = id else { return response };
+    headers.insert(REQUEST_ID, id.clone());
+    if !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
-    };
+    }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return error::status_response(Status::new(Reason::InternalError, "an internal error occurred"));
     };
     let bytes = match serde_json::from_slice::<Status>(&bytes) {
         Ok(mut status) => {
-            status.request_id = Some(id);
+            status.request_id = id.to_str().ok().map(str::to_owned);
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
             serde_json::to_vec(&status).map(bytes::Bytes::from).unwrap_or(bytes)
         }
