@@ -50,5 +50,6 @@ pub fn password(ctx: &Ctx, from_stdin: bool) -> Result<()> {
     };
     ctx.client()?.change_password(&PasswordChange { current_password: current, new_password: new })?;
     print::out("password changed");
+    print::note("every session issued before now has ended, this one too: log in again with `mcpctl login`");
     Ok(())
 }

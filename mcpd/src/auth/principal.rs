@@ -246,7 +246,10 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
     }
     let claims = state.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
     let pool = state.store().pool();
-    if store::auth::session_revoked(pool, &claims.jti).await? || !store::auth::user_exists(pool, &claims.sub).await? {
+    // Revoked by logout, or issued before the user's password was last set (which also ends
+    // the sessions of a deleted user whose email is used again).
+    let floor = store::auth::sessions_after(pool, &claims.sub).await?;
+    if store::auth::session_revoked(pool, &claims.jti).await? || floor.is_none_or(|after| claims.iat_ms < after) {
         return Err(unauthorized(INVALID));
     }
     let own = user_permissions(state, &claims.sub).await?;

@@ -15,6 +15,10 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// When the session was issued, in milliseconds: sessions issued before a password change
+    /// end with it.
+    #[serde(default)]
+    pub iat_ms: i64,
 }
 
 #[derive(Clone)]
@@ -46,7 +50,8 @@ impl SessionKeys {
     }
 
     pub fn issue(&self, email: &str, ttl_seconds: i64) -> (String, Claims) {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let now = now_ms / 1000;
         let mut jti = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut jti);
         let claims = Claims {
@@ -56,6 +61,7 @@ impl SessionKeys {
             iat: now,
             exp: now + ttl_seconds,
             jti: hex(&jti),
+            iat_ms: now_ms,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 encoding cannot fail");
@@ -103,6 +109,7 @@ mod tests {
             iat: now,
             exp: now + 60,
             jti: "j".to_owned(),
+            iat_ms: now * 1000,
         };
         let sign =
             |header: Header, c: &Claims| jsonwebtoken::encode(&header, c, &EncodingKey::from_secret(secret)).unwrap();

@@ -29,6 +29,8 @@ pub struct Desired {
     pub resource_version: Option<i64>,
     /// A user's new password: write-only, never part of the stored spec.
     pub password: Option<String>,
+    /// Its argon2id hash, made by [`Desired::hash_password`] before any transaction begins.
+    pub password_hash: Option<String>,
 }
 
 impl std::fmt::Debug for Desired {
@@ -136,11 +138,24 @@ impl Desired {
                 spec,
                 resource_version,
                 password: password.filter(|_| info.kind == "User"),
+                password_hash: None,
             }),
             _ => Err(Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
                 .for_object(info.plural, &meta.name)
                 .into()),
         }
+    }
+}
+
+impl Desired {
+    /// Hashes a given password, so the deliberately slow work happens before a transaction
+    /// holds the database.
+    pub async fn hash_password(&mut self) -> Result<(), ApiError> {
+        if let Some(password) = self.password.clone() {
+            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password)).await?;
+            self.password_hash = Some(hash);
+        }
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
 use super::{new_row, now, Desired};
-use crate::auth::{password, Authorized, Principal};
+use crate::auth::{Authorized, Principal};
 use crate::http::error::ApiError;
 use crate::store::objects::{self, Referrer};
 use crate::store::{self, ObjectRow, Store};
@@ -48,6 +48,7 @@ pub async fn write(
         }
         fill_kept_values(&mut desired, None)?;
         check_references(conn, &desired).await?;
+        let hash = password_hash(&mut desired).await?;
         let mut row = new_row(info.kind, &desired.project, &desired.name, desired.spec.clone());
         row.labels = desired.labels;
         row.annotations = desired.annotations;
@@ -61,8 +62,8 @@ pub async fn write(
             let sha = status["sha256"].as_str().unwrap_or_default();
             objects::insert_token_hash(conn, sha, row.id, actor.user()).await?;
         }
-        if let Some(password) = &desired.password {
-            store::auth::set_password_hash(conn, row.id, &hash(password).await?).await?;
+        if let Some(hash) = hash {
+            store::auth::set_password_hash(conn, row.id, &hash).await?;
         }
         return Ok(Written { action: ApplyAction::Created, row, token });
     };
@@ -98,8 +99,8 @@ pub async fn write(
             .for_object(info.plural, &desired.name)
             .into());
     }
-    if let Some(password) = desired.password.as_ref().filter(|_| password_changed) {
-        store::auth::set_password_hash(conn, current.id, &hash(password).await?).await?;
+    if let Some(hash) = password_hash(&mut desired).await? {
+        store::auth::set_password_hash(conn, current.id, &hash).await?;
     }
     if same {
         // Only the password changed: the object itself stays as it is.
@@ -178,9 +179,12 @@ pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Opt
     (raw, status)
 }
 
-async fn hash(password: &str) -> Result<String, ApiError> {
-    let password = password.to_owned();
-    Ok(tokio::task::spawn_blocking(move || password::hash(&password)).await?)
+/// The hash of a given password: made before the transaction by the caller, or here.
+async fn password_hash(desired: &mut Desired) -> Result<Option<String>, ApiError> {
+    if desired.password_hash.is_none() {
+        desired.hash_password().await?;
+    }
+    Ok(desired.password_hash.clone())
 }
 
 /// Deletes an object unless something refers to it (409 naming the referrers).

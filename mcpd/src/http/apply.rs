@@ -38,8 +38,12 @@ pub async fn apply(
         let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
         let prepared = match Desired::from_manifest(value, None) {
             // apply creates or updates, so it needs both.
-            Ok(desired) => match authorize_write(&state, &principal, Verb::Create, &desired).await {
-                Ok(_) => authorize_write(&state, &principal, Verb::Update, &desired).await.map(|auth| (desired, auth)),
+            Ok(mut desired) => match authorize_write(&state, &principal, Verb::Create, &desired).await {
+                Ok(_) => match authorize_write(&state, &principal, Verb::Update, &desired).await {
+                    // Password hashing is slow on purpose: it happens before the transaction.
+                    Ok(auth) => desired.hash_password().await.map(|()| (desired, auth)),
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),

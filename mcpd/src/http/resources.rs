@@ -272,6 +272,7 @@ async fn create_in(
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
     let auth = authorize_write(state, principal, Verb::Create, &desired).await?;
+    desired.hash_password().await?;
     if !desired.project.is_empty() && project.is_empty() {
         existing_project(state, &desired.project).await?;
     }
@@ -326,6 +327,7 @@ async fn replace_in(
         .into());
     }
     let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
+    desired.hash_password().await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;

@@ -167,6 +167,8 @@ pub async fn change_password(
         return Err(Status::new(Reason::Forbidden, "the current password is wrong").into());
     };
     store::auth::set_user_password(pool, email, &hash).await?;
+    // Sessions issued before now have ended; none may be answered from the cache.
+    state.principals().invalidate();
     principal.audit().record(Event {
         principal: email,
         verb: "update",

@@ -24,16 +24,37 @@ pub async fn password_hash(pool: &AnyPool, email: &str) -> sqlx::Result<Option<S
     .await
 }
 
+/// Now, in milliseconds: when sessions issued before a password change end.
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Sets a user's password hash; sessions issued before now stop working.
 pub async fn set_password_hash(conn: &mut AnyConnection, object_id: i64, hash: &str) -> sqlx::Result<()> {
+    let now = now_ms();
     sqlx::query(
-        "INSERT INTO credentials (object_id, password_hash) VALUES ($1, $2) \
-         ON CONFLICT (object_id) DO UPDATE SET password_hash = excluded.password_hash",
+        "INSERT INTO credentials (object_id, password_hash, sessions_after) VALUES ($1, $2, $3) \
+         ON CONFLICT (object_id) DO UPDATE SET password_hash = excluded.password_hash, \
+         sessions_after = excluded.sessions_after",
     )
     .bind(object_id)
     .bind(hash)
+    .bind(now)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The time (unix milliseconds) before which a user's sessions are void, or `None` when the user
+/// does not exist or has no password (and so no session).
+pub async fn sessions_after(pool: &AnyPool, email: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar(
+        "SELECT c.sessions_after FROM credentials c JOIN objects o ON o.id = c.object_id \
+         WHERE o.kind = 'User' AND o.project = '' AND o.name = $1",
+    )
+    .bind(email)
+    .fetch_optional(pool)
+    .await
 }
 
 pub async fn user_exists(pool: &AnyPool, email: &str) -> sqlx::Result<bool> {
@@ -106,12 +127,15 @@ pub async fn project_exists(conn: &mut AnyConnection, project: &str) -> sqlx::Re
     Ok(found.is_some())
 }
 
+/// Sets a user's password by email; sessions issued before now stop working.
 pub async fn set_user_password(pool: &AnyPool, email: &str, hash: &str) -> sqlx::Result<()> {
+    let now = now_ms();
     sqlx::query(
-        "UPDATE credentials SET password_hash = $1 WHERE object_id = \
-         (SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $2)",
+        "UPDATE credentials SET password_hash = $1, sessions_after = $2 WHERE object_id = \
+         (SELECT id FROM objects WHERE kind = 'User' AND project = '' AND name = $3)",
     )
     .bind(hash)
+    .bind(now)
     .bind(email)
     .execute(pool)
     .await?;

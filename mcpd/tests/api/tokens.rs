@@ -250,19 +250,27 @@ async fn users_change_their_own_password(backend: Backend) {
         .call_as(Some(&bearer), Method::POST, "/api/v1/auth/password", Some(change("password-123", "new-password-1")))
         .await;
     assert_eq!(reply.status, 204, "{}", reply.text);
-    app.login("u@example.com", "new-password-1").await;
+    // A new password ends every session issued before it.
+    app.call_as(Some(&bearer), Method::GET, "/api/v1/auth/whoami", None).await.assert_status(401, "Unauthorized");
+    let second = app.login("u@example.com", "new-password-1").await;
     // The admin sets anyone's password with the user's manifest.
     let mut user = app.get("/api/v1/users/u@example.com").await.body;
     assert!(user["spec"].get("password").is_none(), "passwords are write-only");
     user["spec"]["password"] = json!("admin-set-pass");
     let reply = app.apply("", vec![user.clone()]).await;
     assert_eq!(reply.body["items"][0]["action"], "configured");
+    app.call_as(Some(&second), Method::GET, "/api/v1/auth/whoami", None).await.assert_status(401, "Unauthorized");
     // A given password is set again rather than compared: apply is no password oracle.
     assert_eq!(app.apply("?dryRun=true", vec![user.clone()]).await.body["items"][0]["action"], "configured");
     user["spec"].as_object_mut().unwrap().remove("password");
     assert_eq!(app.apply("", vec![user]).await.body["items"][0]["action"], "unchanged");
     app.login("u@example.com", "admin-set-pass").await;
     assert!(!app.dump().contains("admin-set-pass"), "passwords are stored only as hashes");
+    // A deleted user's sessions stay void when the email is used again.
+    let third = app.login("u@example.com", "admin-set-pass").await;
+    assert_eq!(app.delete("/api/v1/users/u@example.com").await.status, 200);
+    app.user("u@example.com", "password-456").await;
+    app.call_as(Some(&third), Method::GET, "/api/v1/auth/whoami", None).await.assert_status(401, "Unauthorized");
 }
 
 async fn every_change_and_denial_is_audited_without_secrets(backend: Backend) {
