@@ -118,16 +118,20 @@ impl PrivatePostgres {
         pg
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// A PostgreSQL tool, run as the `postgres` user when the tests run as root.
+    fn command(&self, tool: &str) -> std::process::Command {
         let path = self.bin.join(tool);
-        let mut command = if is_root() {
+        if is_root() {
             let mut c = std::process::Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
+            c.args(["-u", "postgres", "--"]).arg(path);
             c
         } else {
-            std::process::Command::new(&path)
-        };
-        let out = command.args(args).output().expect("PostgreSQL tools run");
+            std::process::Command::new(path)
+        }
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let out = self.command(tool).args(args).output().expect("PostgreSQL tools run");
         assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
 
@@ -157,15 +161,7 @@ impl PrivatePostgres {
 impl Drop for PrivatePostgres {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
-        let path = self.bin.join("pg_ctl");
-        let mut command = if is_root() {
-            let mut c = std::process::Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(&path);
-            c
-        } else {
-            std::process::Command::new(&path)
-        };
-        let _ = command.args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"]).output();
+        let _ = self.command("pg_ctl").args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"]).output();
     }
 }
 
