@@ -153,6 +153,14 @@ impl Client {
         }
     }
 
+    /// The newest `count` events about one object, oldest of them first: one small page.
+    pub fn recent_events(&self, plural: &str, name: &str, count: usize) -> Result<Vec<Object>> {
+        let query = [("kind", plural.to_owned()), ("name", name.to_owned()), ("limit", count.to_string())];
+        let request = self.request(Method::GET, "/api/v1/events").query(&query).query(&[("newestFirst", true)]);
+        let page: List = self.send(request)?;
+        Ok(page.items.into_iter().rev().collect())
+    }
+
     pub fn apply(&self, items: Vec<Value>, dry_run: bool, atomic: bool) -> Result<ApplyResponse> {
         let query = [("dryRun", dry_run), ("atomic", atomic)];
         self.send(self.request(Method::POST, "/api/v1/apply").query(&query).json(&ApplyRequest { items }))

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::audit::{self, AuditSink};
 use crate::auth::bootstrap::{self, Bootstrap};
 use crate::auth::cache::PrincipalCache;
+use crate::auth::password::PasswordWork;
 use crate::auth::principal::TokenInfo;
 use crate::auth::{password, session::SessionKeys};
 use crate::config::Config;
@@ -30,10 +31,23 @@ struct Inner {
     dummy_hash: String,
     audit: AuditSink,
     principals: PrincipalCache,
+    /// Where every password hash and check runs, bounded.
+    passwords: PasswordWork,
+    /// Refused requests recorded in the audit trail this second, to bound a flood of them.
+    refusals: Mutex<RefusalWindow>,
     /// One login attempt per account at a time.
     login_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
     last_used: Mutex<HashMap<i64, Instant>>,
+}
+
+/// The most refused requests recorded in the audit trail per second and replica.
+const REFUSALS_PER_SECOND: u32 = 20;
+
+struct RefusalWindow {
+    started: Instant,
+    recorded: u32,
+    left_out: u64,
 }
 
 /// How often a token's `lastUsedAt` is written at most.
@@ -60,6 +74,31 @@ impl AppState {
         &self.inner.principals
     }
 
+    pub fn passwords(&self) -> &PasswordWork {
+        &self.inner.passwords
+    }
+
+    /// Whether one more refused (401) request may go into the audit trail now: at most
+    /// [`REFUSALS_PER_SECOND`] a second, so that a flood of bad credentials cannot fill the
+    /// table. Those left out are counted in the log.
+    pub fn may_record_refusal(&self) -> bool {
+        let mut window = self.inner.refusals.lock().expect("the refusal window is never poisoned");
+        let now = Instant::now();
+        if now.duration_since(window.started) >= Duration::from_secs(1) {
+            if window.left_out > 0 {
+                tracing::warn!(left_out = window.left_out, "refused requests not recorded in the audit trail");
+            }
+            *window = RefusalWindow { started: now, recorded: 0, left_out: 0 };
+        }
+        if window.recorded < REFUSALS_PER_SECOND {
+            window.recorded += 1;
+            true
+        } else {
+            window.left_out += 1;
+            false
+        }
+    }
+
     /// Waits for this account's turn to attempt a login; the turn ends when the guard drops.
     pub async fn login_turn(&self, email: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = {
@@ -83,10 +122,9 @@ impl AppState {
             seen.insert(token.object_id, now);
         }
         let store = self.inner.store.clone();
-        let (kind, project, name) = ("McpToken", token.project.clone(), token.name.clone());
+        let id = token.object_id;
         tokio::spawn(async move {
-            if let Err(e) = store::objects::touch_last_used(&store, kind, &project, &name, &crate::domain::now()).await
-            {
+            if let Err(e) = store::objects::touch_last_used(&store, id, &crate::domain::now()).await {
                 tracing::warn!(error = %e, "could not record a token's last use");
             }
         });
@@ -97,6 +135,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     audit_writer: JoinHandle<()>,
+    extra_routes: axum::Router<AppState>,
 }
 
 impl Application {
@@ -108,14 +147,12 @@ impl Application {
         let store = Store::connect(&url, config.key_ring()?).await?;
         store.migrate().await?;
         store.check_keys().await?;
-        let secret =
-            store::auth::setting_or_insert(store.pool(), "session_signing_key", &SessionKeys::generate_secret())
-                .await
-                .context("reading the session signing key")?;
+        let secret = store.session_signing_key(&SessionKeys::generate_secret()).await?;
         let sessions = SessionKeys::new(secret.as_bytes());
         let listener =
             TcpListener::bind(&config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
+        let passwords = PasswordWork::for_this_machine();
         let server_url = config.public_url.clone().unwrap_or_else(|| url_for(addr));
         bootstrap::run(
             &store,
@@ -124,10 +161,14 @@ impl Application {
                 admin_password: config.admin_password.as_deref(),
                 data_dir: &data_dir,
                 server_url: &server_url,
+                passwords: &passwords,
             },
         )
         .await?;
-        let dummy_hash = tokio::task::spawn_blocking(|| password::hash("no user has this password")).await?;
+        let dummy_hash = passwords
+            .run(|| password::hash("no user has this password"))
+            .await
+            .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
         let (audit, audit_writer) = audit::spawn_writer(store.clone());
         let state = AppState {
             inner: Arc::new(Inner {
@@ -136,12 +177,20 @@ impl Application {
                 dummy_hash,
                 audit,
                 principals: PrincipalCache::default(),
+                passwords,
+                refusals: Mutex::new(RefusalWindow { started: Instant::now(), recorded: 0, left_out: 0 }),
                 login_turns: Mutex::new(HashMap::new()),
                 last_used: Mutex::new(HashMap::new()),
             }),
         };
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
-        Ok(Application { listener, state, audit_writer })
+        Ok(Application { listener, state, audit_writer, extra_routes: axum::Router::new() })
+    }
+
+    /// Serves `extra` routes beside the API's (for the test suites).
+    pub fn with_routes(mut self, extra: axum::Router<AppState>) -> Application {
+        self.extra_routes = extra;
+        self
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -154,7 +203,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store().clone();
-        let app = crate::http::router(self.state);
+        let app = crate::http::router_with(self.state, self.extra_routes);
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         // The router and every audit sink are gone now: let the writer finish the queue.
         let _ = tokio::time::timeout(Duration::from_secs(10), self.audit_writer).await;

@@ -74,10 +74,18 @@ pub fn config(database_url: String, dir: &Path) -> Config {
 
 /// Builds and starts mcpd on the current runtime; it stops when `stop` is sent or dropped.
 pub async fn start(config: &Config) -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_with_routes(config, axum::Router::new()).await
+}
+
+/// Like [`start`], with `extra` routes beside the API's.
+pub async fn start_with_routes(
+    config: &Config,
+    extra: axum::Router<crate::startup::AppState>,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     if std::env::var_os("TEST_LOG").is_some() {
         crate::telemetry::init();
     }
-    let app = Application::build(config).await.expect("mcpd builds");
+    let app = Application::build(config).await.expect("mcpd builds").with_routes(extra);
     let url = format!("http://{}", app.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {

@@ -115,25 +115,32 @@ fn array_for_object(input: &Value, parsed: &Value, at: String) -> Option<String>
     }
 }
 
-/// serde quotes the offending value in type errors (``invalid type: integer `123456` ``); a
-/// value may be a secret or a password, so the quote is dropped. Field names stay.
-fn without_values(message: String) -> String {
-    if !(message.starts_with("invalid type")
-        || message.starts_with("invalid value")
-        || message.starts_with("invalid length"))
-    {
+/// serde quotes the offending value in its messages (``invalid type: string "hunter2", expected
+/// a map``, ``unknown variant `x` ``); a value may be a secret or a password, so only its
+/// category is kept. What follows the last `, expected` comes from the type, never from input.
+/// Field names stay: they are part of the path anyway.
+pub fn without_values(message: String) -> String {
+    let Some(head) =
+        ["invalid type: ", "invalid value: ", "unknown variant "].into_iter().find(|h| message.starts_with(h))
+    else {
         return message;
+    };
+    let (unexpected, expected) = match message.rfind(", expected ") {
+        Some(at) => (&message[head.len()..at], Some(&message[at + ", expected ".len()..])),
+        None => (&message[head.len()..], None),
+    };
+    let category = match head {
+        "unknown variant " => "",
+        _ => unexpected.split(['`', '"', '\'']).next().unwrap_or("").trim(),
+    };
+    let mut out = head.trim_end().trim_end_matches(':').to_owned();
+    if !category.is_empty() {
+        out = format!("{out}: {category}");
     }
-    let mut out = String::with_capacity(message.len());
-    let mut quoted = false;
-    for c in message.chars() {
-        match c {
-            '`' => quoted = !quoted,
-            _ if quoted => {}
-            _ => out.push(c),
-        }
+    if let Some(expected) = expected {
+        out = format!("{out}, expected {expected}");
     }
-    out.replace(" ,", ",").replace("  ", " ")
+    out
 }
 
 #[cfg(test)]
@@ -165,5 +172,32 @@ mod tests {
         assert_eq!(err.field, "spec.data.PIN");
         assert!(!err.message.contains("123456"), "{}", err.message);
         assert!(err.message.contains("expected a string"), "{}", err.message);
+    }
+
+    #[test]
+    fn no_quoted_value_survives_in_a_message() {
+        let canary = "hunter2, expected `x` \\\" LEAK";
+        let cases = [
+            from_value_at::<crate::spec::UserSpec>("spec", serde_json::json!(canary)).unwrap_err(),
+            from_value_at::<crate::spec::ServerSpec>("spec", serde_json::json!({"transport": canary})).unwrap_err(),
+            from_value_at::<std::collections::BTreeMap<String, String>>(
+                "spec.data",
+                serde_json::json!({"k": [canary]}),
+            )
+            .unwrap_err(),
+        ];
+        for err in cases {
+            assert!(!err.message.contains("hunter2") && !err.message.contains("LEAK"), "{}", err.message);
+            assert!(err.message.contains("expected"), "{}", err.message);
+        }
+        assert_eq!(without_values("missing field `name`".to_owned()), "missing field `name`");
+        assert_eq!(
+            without_values("invalid type: string \"a, expected b\", expected a map".to_owned()),
+            "invalid type: string, expected a map"
+        );
+        assert_eq!(
+            without_values("unknown variant `zz`, expected one of `a`, `b`".to_owned()),
+            "unknown variant, expected one of `a`, `b`"
+        );
     }
 }

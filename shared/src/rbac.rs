@@ -115,6 +115,36 @@ impl Binding {
     }
 }
 
+impl Binding {
+    /// What holding both `self` and `other` grants at once, if anything: the narrower role,
+    /// resource, name and action of the two.
+    pub fn intersect(&self, other: &Binding) -> Option<Binding> {
+        fn narrower(a: &Option<String>, b: &Option<String>, wildcard: bool) -> Option<Option<String>> {
+            match (a.as_deref(), b.as_deref()) {
+                (None, _) if !wildcard => Some(b.clone()),
+                (_, None) if !wildcard => Some(a.clone()),
+                (Some("*"), _) if wildcard => Some(b.clone()),
+                (_, Some("*")) if wildcard => Some(a.clone()),
+                (x, y) if x == y => Some(a.clone()),
+                _ => None,
+            }
+        }
+        match (self.role, other.role) {
+            (Role::Run, Role::Run) => {
+                let action = narrower(&self.action, &other.action, true)?;
+                Some(Binding { role: Role::Run, resource: None, name: None, action })
+            }
+            (Role::Run, _) | (_, Role::Run) => None,
+            (a, b) => Some(Binding {
+                role: if a == Role::Edit && b == Role::Edit { Role::Edit } else { Role::View },
+                resource: narrower(&self.resource, &other.resource, true)?,
+                name: narrower(&self.name, &other.name, false)?,
+                action: None,
+            }),
+        }
+    }
+}
+
 impl std::fmt::Display for Binding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.role {
@@ -176,6 +206,22 @@ mod tests {
         assert!(!b("role:edit,resource:servers").covers(&b("role:edit,resource:*")));
         assert!(b("action:*").covers(&b("action:audit")));
         assert!(!b("action:audit").covers(&b("action:introspect")));
+    }
+
+    #[test]
+    fn intersections_keep_what_both_grant() {
+        let meet = |a: &str, c: &str| b(a).intersect(&b(c)).map(|x| x.to_string());
+        assert_eq!(meet("role:edit,resource:*", "role:view,resource:servers").as_deref(), Some("view servers"));
+        assert_eq!(
+            meet("role:edit,resource:servers", "role:edit,resource:servers,name:x").as_deref(),
+            Some("edit servers/x")
+        );
+        assert_eq!(meet("role:edit,resource:servers,name:x", "role:edit,resource:servers,name:y"), None);
+        assert_eq!(meet("role:edit,resource:servers", "role:edit,resource:secrets"), None);
+        assert_eq!(meet("action:*", "action:audit").as_deref(), Some("run audit"));
+        assert_eq!(meet("action:audit", "action:introspect"), None);
+        assert_eq!(meet("action:*", "role:edit,resource:*"), None);
+        assert_eq!(meet("role:view,resource:*", "role:edit,resource:*").as_deref(), Some("view *"));
     }
 
     #[test]

@@ -104,6 +104,11 @@ pub struct StatusDetails {
     pub causes: Vec<Cause>,
 }
 
+/// The most causes a Status lists.
+pub const MAX_CAUSES: usize = 50;
+/// The most causes an `Invalid` message spells out; `details.causes` has the rest.
+const MESSAGE_CAUSES: usize = 10;
+
 /// The error body of every failed request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -141,7 +146,14 @@ impl Status {
         self
     }
 
-    pub fn with_causes(mut self, causes: Vec<Cause>) -> Status {
+    /// Lists the field-level causes, at most [`MAX_CAUSES`] of them: a request with thousands
+    /// of mistakes gets an answer of bounded size whose last cause says how many were left out.
+    pub fn with_causes(mut self, mut causes: Vec<Cause>) -> Status {
+        if causes.len() > MAX_CAUSES {
+            let left_out = causes.len() - (MAX_CAUSES - 1);
+            causes.truncate(MAX_CAUSES - 1);
+            causes.push(Cause::new("", "TooManyCauses", format!("{left_out} more causes are not listed")));
+        }
         self.details.get_or_insert_with(StatusDetails::default).causes = causes;
         self
     }
@@ -156,7 +168,11 @@ impl Status {
 
     /// 422 with the field-level causes; the message names the object and lists the causes.
     pub fn invalid(kind: &str, name: &str, causes: Vec<Cause>) -> Status {
-        let listed: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
+        let mut listed: Vec<String> =
+            causes.iter().take(MESSAGE_CAUSES).map(|c| format!("{}: {}", c.field, c.message)).collect();
+        if causes.len() > MESSAGE_CAUSES {
+            listed.push(format!("and {} more", causes.len() - MESSAGE_CAUSES));
+        }
         let shown = if name.is_empty() { String::new() } else { format!(" \"{name}\"") };
         Status::new(Reason::Invalid, format!("{kind}{shown} is invalid: {}", listed.join("; "))).with_causes(causes)
     }
@@ -169,3 +185,18 @@ impl std::fmt::Display for Status {
 }
 
 impl std::error::Error for Status {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_are_bounded_and_say_how_many_were_left_out() {
+        let causes: Vec<Cause> = (0..500).map(|i| Cause::invalid(format!("metadata.labels.k{i}"), "bad")).collect();
+        let status = Status::invalid("Server", "x", causes);
+        assert_eq!(status.causes().len(), MAX_CAUSES);
+        assert_eq!(status.causes()[MAX_CAUSES - 1].message, "451 more causes are not listed");
+        assert!(status.message.ends_with("and 490 more"), "{}", status.message);
+        assert!(status.message.len() < 1000);
+    }
+}

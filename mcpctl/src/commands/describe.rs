@@ -87,12 +87,8 @@ fn referrers(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(String
 
 /// The last few audit events about the object, when the caller may read events.
 fn recent_events(client: &Client, kind: &KindInfo, object: &Object) -> Result<Vec<Object>> {
-    let filters = [("kind", kind.plural.to_owned()), ("name", object.metadata.name.clone())];
-    match client.events(&filters) {
-        Ok(mut events) => {
-            let keep = events.len().saturating_sub(5);
-            Ok(events.split_off(keep))
-        }
+    match client.recent_events(kind.plural, &object.metadata.name, 5) {
+        Ok(events) => Ok(events),
         Err(Error::Server(s)) if s.code == 403 => Ok(Vec::new()),
         Err(e) => Err(e),
     }

@@ -68,7 +68,7 @@ pub fn describe(
         s.push_str("  <none>\n");
     }
     for (who, field) in referrers {
-        s.push_str(&format!("  {who}\t{field}\n"));
+        s.push_str(&format!("  {}\t{}\n", super::terminal::escaped(who), super::terminal::escaped(field)));
     }
     if !events.is_empty() {
         s.push_str("Events:\n");
@@ -79,15 +79,18 @@ pub fn describe(
                 spec["time"].as_str().unwrap_or(""),
                 spec["verb"].as_str().unwrap_or(""),
                 spec["code"],
-                spec["principal"].as_str().unwrap_or("")
+                super::terminal::escaped(spec["principal"].as_str().unwrap_or(""))
             ));
         }
     }
-    s
+    // Values were escaped where they could hold a newline; whatever else came from the server
+    // cannot reach the terminal raw either.
+    super::terminal::escaped_keeping_layout(&s).into_owned()
 }
 
 fn field(s: &mut String, name: &str, value: &str) {
-    s.push_str(&format!("{:<18}{}\n", format!("{name}:"), if value.is_empty() { "<none>" } else { value }));
+    let value = super::terminal::escaped(value);
+    s.push_str(&format!("{:<18}{}\n", format!("{name}:"), if value.is_empty() { "<none>" } else { &value }));
 }
 
 fn map(s: &mut String, name: &str, m: &std::collections::BTreeMap<String, String>) {

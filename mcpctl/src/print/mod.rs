@@ -3,6 +3,7 @@
 
 mod describe;
 mod table;
+mod terminal;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -24,7 +24,7 @@ pub fn plain_table(header: Vec<String>, rows: impl IntoIterator<Item = Vec<Strin
     table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
     table.set_header(header);
     for row in rows {
-        table.add_row(row);
+        table.add_row(row.iter().map(|cell| super::terminal::escaped(cell).into_owned()));
     }
     for column in table.column_iter_mut() {
         column.set_padding((0, 3));

@@ -106,7 +106,36 @@ fn create_from_files_refuses_existing_objects(backend: Backend) {
         .stdout_has("file contents");
 }
 
+/// Anyone who may edit an object may put escape sequences in it; an operator's terminal must
+/// show them, not run them. YAML and JSON stay exact.
+fn tables_and_describe_show_control_characters_escaped(backend: Backend) {
+    let d = Daemon::start(backend);
+    let link = "\u{1b}]8;;https://evil.example\u{7}click me\u{1b}]8;;\u{7}";
+    let manifest = serde_json::json!({
+        "apiVersion": "mcpctl/v1", "kind": "Project",
+        "metadata": {"name": "p", "annotations": {"note": format!("clear\u{1b}[2J\nforged: line {link}")}},
+        "spec": {"description": format!("desc {link}\u{9b}31m")}
+    });
+    // serde_json leaves C1 controls raw, which YAML refuses in plain text; as escapes it takes them.
+    d.run_stdin(&["apply", "-f", "-"], &manifest.to_string().replace('\u{9b}', "\\u009b")).ok();
+    for args in [&["get", "projects"][..], &["get", "projects", "-o", "wide"], &["describe", "project", "p"]] {
+        let run = d.run(args);
+        run.ok();
+        assert!(
+            !run.stdout.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "mcpctl {args:?} printed a control character:\n{:?}",
+            run.stdout
+        );
+        run.stdout_has("\\e]8;;https://evil.example\\u{7}click me");
+    }
+    d.run(&["describe", "project", "p"]).ok().stdout_has("clear\\e[2J\\nforged: line");
+    let yaml = d.run(&["get", "project", "p", "-o", "json"]).ok().stdout.clone();
+    let exact: serde_json::Value = serde_json::from_str(&yaml).unwrap();
+    assert_eq!(exact["spec"]["description"], manifest["spec"]["description"]);
+}
+
 backend_tests!(
+    tables_and_describe_show_control_characters_escaped,
     create_then_get_in_every_format,
     every_round_trip_is_unchanged,
     secret_values_appear_only_with_show_values,

@@ -11,6 +11,7 @@ use shared::rbac::{Binding, Role};
 
 use super::{password, Authorized};
 use crate::domain::{new_row, new_token};
+use crate::store::objects::TokenLink;
 use crate::store::{self, Store};
 
 pub struct Bootstrap<'a> {
@@ -18,6 +19,7 @@ pub struct Bootstrap<'a> {
     pub admin_password: Option<&'a str>,
     pub data_dir: &'a Path,
     pub server_url: &'a str,
+    pub passwords: &'a password::PasswordWork,
 }
 
 /// The admin's rights: edit on every kind, every action.
@@ -33,11 +35,14 @@ pub fn admin_bindings() -> Vec<Binding> {
 pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let generated = b.admin_password.is_none().then(|| Alphanumeric.sample_string(&mut rand::rngs::OsRng, 24));
     let password = b.admin_password.or(generated.as_deref()).expect("one of the two is set");
-    let hash = tokio::task::spawn_blocking({
-        let password = password.to_owned();
-        move || password::hash(&password)
-    })
-    .await?;
+    let hash = b
+        .passwords
+        .run({
+            let password = password.to_owned();
+            move || password::hash(&password)
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
 
     let system = Authorized::system();
     let mut tx = store.begin().await?;
@@ -55,7 +60,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let admin_rbac = new_row(
         "RbacDefinition",
         "",
-        "admin",
+        crate::domain::ADMIN_DEFINITION,
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
     store::objects::insert(&mut tx, store, &system, &admin_rbac, &[]).await?;
@@ -69,7 +74,14 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
     token.status = Some(status);
     let token_id = store::objects::insert(&mut tx, store, &system, &token, &[]).await?;
-    store::objects::insert_token_hash(&mut tx, &sha, token_id, b.admin_email).await?;
+    let link = TokenLink {
+        sha256: &sha,
+        object_id: token_id,
+        created_by: b.admin_email,
+        project_uid: "",
+        parent_sha256: None,
+    };
+    store::objects::insert_token_hash(&mut tx, &link).await?;
     tx.commit().await?;
 
     let path = b.data_dir.join("admin.yaml");

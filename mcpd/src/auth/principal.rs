@@ -39,6 +39,8 @@ pub struct TokenInfo {
     pub expires_at: Option<i64>,
     /// The token's own bindings, fixed at creation.
     pub bindings: Vec<shared::rbac::Binding>,
+    /// The token that created this one, when a token did: this one works only while it does.
+    pub parent: Option<Box<TokenInfo>>,
 }
 
 /// A project token reaches only its project, the project's servers and the project's tokens.
@@ -56,8 +58,9 @@ pub struct Resolved {
     pub identity: Identity,
     /// A user's bindings; a token's own bindings.
     pub own: Permissions,
-    /// For a token: its creator's permissions now, which bound the token's.
-    pub creator: Option<Permissions>,
+    /// For a token: what bounds it now. Its creator's permissions, and for a token made by
+    /// another token, that token's own permissions and bounds too.
+    pub bounds: Vec<Permissions>,
     pub confined: Option<Confinement>,
     audit: AuditSink,
 }
@@ -118,15 +121,17 @@ impl Principal {
     }
 
     pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
-        self.own.allows(verb, plural, name)
-            && self.creator.as_ref().is_none_or(|c| c.allows(verb, plural, name))
+        let bound = name.map(|n| binding_name(plural, project, n));
+        let bound = bound.as_deref();
+        self.own.allows(verb, plural, bound)
+            && self.bounds.iter().all(|b| b.allows(verb, plural, bound))
             && self.confinement_allows(verb, plural, name, project)
     }
 
     pub fn list_scope(&self, plural: &str, project: &str) -> Option<ListScope> {
         let mut scope = self.own.list_scope(plural)?;
-        if let Some(creator) = &self.creator {
-            scope = scope.intersect(creator.list_scope(plural)?);
+        for bound in &self.bounds {
+            scope = scope.intersect(bound.list_scope(plural)?);
         }
         if let Some(c) = &self.confined {
             scope = match plural {
@@ -140,14 +145,17 @@ impl Principal {
     }
 
     pub fn allows_action(&self, action: &str) -> bool {
-        self.confined.is_none()
-            && self.own.allows_action(action)
-            && self.creator.as_ref().is_none_or(|c| c.allows_action(action))
+        self.confined.is_none() && self.own.allows_action(action) && self.bounds.iter().all(|b| b.allows_action(action))
     }
 
     /// Whether the caller holds everything `binding` grants (the escalation rule).
     pub fn holds(&self, binding: &shared::rbac::Binding) -> bool {
-        self.confined.is_none() && self.own.covers(binding) && self.creator.as_ref().is_none_or(|c| c.covers(binding))
+        self.confined.is_none() && self.own.covers(binding) && self.bounds.iter().all(|b| b.covers(binding))
+    }
+
+    /// What the caller may do now: its own bindings narrowed by every bound.
+    pub fn effective(&self) -> Permissions {
+        self.bounds.iter().fold(self.own.clone(), |acc, bound| acc.intersect(bound))
     }
 
     /// A 403 naming what was refused, recorded in the audit trail.
@@ -170,6 +178,17 @@ impl Principal {
             status = status.for_object(plural, name);
         }
         status.into()
+    }
+}
+
+/// The name a role binding's `name` is matched against. A project's tokens are named
+/// `project/name` there, so that `edit mcptokens name:ci` reaches the global token `ci` only,
+/// and `name: demo/ci` the token `ci` of project `demo`.
+pub fn binding_name<'a>(plural: &str, project: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
+    if plural == "mcptokens" && !project.is_empty() {
+        std::borrow::Cow::Owned(format!("{project}/{name}"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
     }
 }
 
@@ -214,29 +233,69 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("authentication required: send Authorization: Bearer <token>"))?;
-        let bearer = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("malformed Authorization header: expected Bearer <token>"))?;
-        let key = sha256_hex(bearer);
-        if let Some(principal) = state.principals().get(&key) {
-            if let Identity::Token(t) = &principal.identity {
-                state.note_token_use(t);
+        let bearer = bearer_of(parts);
+        let resolved = match &bearer {
+            Ok(bearer) => resolve(state, bearer).await,
+            Err(e) => Err(unauthorized(e)),
+        };
+        if let Err(ApiError::Status(status)) = &resolved {
+            if status.code == 401 && state.may_record_refusal() {
+                let who = bearer.as_deref().map_or("anonymous".to_owned(), refused_name);
+                state.audit().record(Event {
+                    principal: &who,
+                    verb: "authenticate",
+                    kind: "credentials",
+                    name: "",
+                    project: None,
+                    code: 401,
+                    dry_run: false,
+                });
             }
-            return Ok(principal);
         }
-        let generation = state.principals().generation();
-        let principal = load(state, bearer).await?;
-        state.principals().put(key, principal.clone(), generation);
-        Ok(principal)
+        resolved
     }
+}
+
+/// The bearer of a request, or why there is none.
+fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or("authentication required: send Authorization: Bearer <token>")?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or("malformed Authorization header: expected Bearer <token>")
+}
+
+/// How the audit trail names a refused credential: a token by its display prefix when it is
+/// well formed, a session as such; never the credential itself.
+fn refused_name(bearer: &str) -> String {
+    if shared::token::is_well_formed(bearer) {
+        format!("mcptoken ({})", shared::token::display_prefix(bearer))
+    } else if bearer.starts_with(shared::token::PREFIX) {
+        "mcptoken (malformed)".to_owned()
+    } else {
+        "session".to_owned()
+    }
+}
+
+async fn resolve(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
+    let key = sha256_hex(bearer);
+    if let Some(principal) = state.principals().get(&key) {
+        if let Identity::Token(t) = &principal.identity {
+            state.note_token_use(t);
+        }
+        return Ok(principal);
+    }
+    let generation = state.principals().generation();
+    let principal = load(state, bearer).await?;
+    state.principals().put(key, principal.clone(), generation);
+    Ok(principal)
 }
 
 /// Resolves a bearer against the database: a session JWT or an McpToken.
@@ -256,7 +315,7 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
     Ok(Principal(Arc::new(Resolved {
         identity: Identity::User { email: claims.sub, session: Session { jti: claims.jti, expires_at: claims.exp } },
         own,
-        creator: None,
+        bounds: Vec::new(),
         confined: None,
         audit: state.audit().clone(),
     })))
@@ -266,11 +325,21 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
 pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
     let info = active_token(state, raw).await?.ok_or_else(|| unauthorized(INVALID))?;
     state.note_token_use(&info);
+    principal_of(state, info).await
+}
+
+/// The principal an active token acts as: its own bindings (and those of definitions naming
+/// it), bounded by its creator's permissions now and, for a token made by a token, by that
+/// token's permissions and bounds; confined to its project.
+pub async fn principal_of(state: &AppState, info: TokenInfo) -> Result<Principal, ApiError> {
     let pool = state.store().pool();
-    let mut own = Permissions::new(info.bindings.clone());
     let specs = store::auth::rbac_specs(pool).await?;
-    own.extend(Permissions::from_definitions(specs.iter().map(String::as_str), &[format!("McpToken:{}", info.sha256)]));
-    let creator = user_permissions(state, &info.creator).await?;
+    let mut bounds = vec![user_permissions(state, &info.creator).await?];
+    let mut link = info.parent.as_deref();
+    while let Some(parent) = link {
+        bounds.push(token_own(&specs, parent));
+        link = parent.parent.as_deref();
+    }
     let confined = if info.project.is_empty() {
         None
     } else {
@@ -278,49 +347,96 @@ pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, A
         Some(Confinement { project: info.project.clone(), servers })
     };
     Ok(Principal(Arc::new(Resolved {
+        own: token_own(&specs, &info),
         identity: Identity::Token(info),
-        own,
-        creator: Some(creator),
+        bounds,
         confined,
         audit: state.audit().clone(),
     })))
 }
 
-/// The token a raw value names, when it is well formed, known, not revoked, not expired, and
-/// its creator still exists.
+/// A token's own permissions: its bindings and those of definitions naming it.
+fn token_own(specs: &[String], info: &TokenInfo) -> Permissions {
+    let mut own = Permissions::new(info.bindings.clone());
+    own.extend(Permissions::from_definitions(specs.iter().map(String::as_str), &[format!("McpToken:{}", info.sha256)]));
+    own
+}
+
+/// How many tokens deep a chain of tokens making tokens may be followed.
+const MAX_TOKEN_CHAIN: usize = 16;
+
+/// The token a raw value names, when it is well formed, known, not revoked, not expired, its
+/// creator still exists, its project is the one it was made in, and the token that made it
+/// (if one did) is active too.
 pub async fn active_token(state: &AppState, raw: &str) -> Result<Option<TokenInfo>, ApiError> {
     if !shared::token::is_well_formed(raw) {
         return Ok(None);
     }
-    let sha256 = sha256_hex(raw);
-    let Some(row) = objects::token_by_hash(state.store().pool(), &sha256).await? else {
+    active_by_hash(state, sha256_hex(raw), 0).await
+}
+
+async fn active_by_hash(state: &AppState, sha256: String, depth: usize) -> Result<Option<TokenInfo>, ApiError> {
+    let pool = state.store().pool();
+    let Some(found) = objects::token_by_hash(pool, &sha256).await? else {
         return Ok(None);
     };
-    let status = row.status.clone().unwrap_or_default();
-    let expires_at = status["expiresAt"].as_str().and_then(crate::domain::parse_time);
+    let row = found.row;
+    let status: TokenStatusView = row.status.as_ref().map(TokenStatusView::of).unwrap_or_default();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let creator = status["createdBy"].as_str().unwrap_or("").to_owned();
-    if status["state"] != "active" || expires_at.is_some_and(|e| e <= now) {
+    if !status.active || status.expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    if !store::auth::user_exists(state.store().pool(), &creator).await? {
+    if !store::auth::user_exists(pool, &status.created_by).await? {
         return Ok(None);
     }
     if !row.project.is_empty() {
-        let mut conn = state.store().pool().acquire().await?;
-        if !store::auth::project_exists(&mut conn, &row.project).await? {
+        let mut conn = pool.acquire().await?;
+        let uid = store::auth::project_uid(&mut conn, state.store().backend(), &row.project, false).await?;
+        // A project deleted and made again under its name is another project.
+        if uid.is_none_or(|uid| uid != found.project_uid) {
             return Ok(None);
         }
     }
+    let parent = match found.parent_sha256 {
+        None => None,
+        Some(_) if depth >= MAX_TOKEN_CHAIN => return Ok(None),
+        Some(parent) => match Box::pin(active_by_hash(state, parent, depth + 1)).await? {
+            Some(parent) => Some(Box::new(parent)),
+            None => return Ok(None),
+        },
+    };
     Ok(Some(TokenInfo {
         object_id: row.id,
         name: row.name,
         project: row.project,
-        prefix: status["prefix"].as_str().unwrap_or("").to_owned(),
+        prefix: status.prefix,
         sha256,
-        creator,
+        creator: status.created_by,
         issued_at: crate::domain::parse_time(&row.created_at).unwrap_or(0),
-        expires_at,
-        bindings: serde_json::from_value(status["bindings"].clone()).unwrap_or_default(),
+        expires_at: status.expires_at,
+        bindings: status.bindings,
+        parent,
     }))
+}
+
+/// What resolution reads of a token's stored status.
+#[derive(Default)]
+struct TokenStatusView {
+    active: bool,
+    expires_at: Option<i64>,
+    created_by: String,
+    prefix: String,
+    bindings: Vec<shared::rbac::Binding>,
+}
+
+impl TokenStatusView {
+    fn of(status: &serde_json::Value) -> TokenStatusView {
+        TokenStatusView {
+            active: status["state"] == "active",
+            expires_at: status["expiresAt"].as_str().and_then(crate::domain::parse_time),
+            created_by: status["createdBy"].as_str().unwrap_or("").to_owned(),
+            prefix: status["prefix"].as_str().unwrap_or("").to_owned(),
+            bindings: serde_json::from_value(status["bindings"].clone()).unwrap_or_default(),
+        }
+    }
 }

@@ -129,6 +129,22 @@ impl Permissions {
             .any(|b| b.role == Role::Run && b.action.as_deref().is_some_and(|a| a == "*" || a == action))
     }
 
+    /// What these and `other` grant together: every pairwise intersection of their bindings,
+    /// without those another one already covers.
+    pub fn intersect(&self, other: &Permissions) -> Permissions {
+        let mut met: Vec<Binding> =
+            self.bindings.iter().flat_map(|a| other.bindings.iter().filter_map(|b| a.intersect(b))).collect();
+        met.sort();
+        met.dedup();
+        let kept = met
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| !met.iter().enumerate().any(|(j, other)| *i != j && other != *b && other.covers(b)))
+            .map(|(_, b)| b.clone())
+            .collect();
+        Permissions { bindings: kept }
+    }
+
     /// Whether these permissions include everything `binding` grants.
     pub fn covers(&self, binding: &Binding) -> bool {
         self.bindings.iter().any(|mine| mine.covers(binding))

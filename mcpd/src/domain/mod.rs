@@ -10,7 +10,7 @@ use serde_json::Value;
 use shared::name::{check_annotations, check_labels, check_name};
 use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
-pub use write::{delete, new_token, write, Mode, Written};
+pub use write::{delete, new_token, write, Mode, Written, ADMIN_DEFINITION};
 
 use crate::http::error::ApiError;
 use crate::store::ObjectRow;
@@ -150,9 +150,9 @@ impl Desired {
 impl Desired {
     /// Hashes a given password, so the deliberately slow work happens before a transaction
     /// holds the database.
-    pub async fn hash_password(&mut self) -> Result<(), ApiError> {
+    pub async fn hash_password(&mut self, work: &crate::auth::password::PasswordWork) -> Result<(), ApiError> {
         if let Some(password) = self.password.clone() {
-            let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password)).await?;
+            let hash = work.run(move || crate::auth::password::hash(&password)).await?;
             self.password_hash = Some(hash);
         }
         Ok(())

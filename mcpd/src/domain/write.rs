@@ -10,9 +10,10 @@ use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
 use super::{new_row, now, Desired};
+use crate::auth::principal::Identity;
 use crate::auth::{Authorized, Principal};
 use crate::http::error::ApiError;
-use crate::store::objects::{self, Referrer};
+use crate::store::objects::{self, Referrer, TokenLink};
 use crate::store::{self, ObjectRow, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub async fn write(
         }
         fill_kept_values(&mut desired, None)?;
         check_references(conn, &desired).await?;
-        let hash = password_hash(&mut desired).await?;
+        let hash = password_hash(&desired)?;
         let mut row = new_row(info.kind, &desired.project, &desired.name, desired.spec.clone());
         row.labels = desired.labels;
         row.annotations = desired.annotations;
@@ -56,11 +57,29 @@ pub async fn write(
             "McpToken" => Some(issue_token(&mut row, actor)?),
             _ => None,
         };
+        // A token belongs to its project's identity; the project stays locked until the
+        // transaction ends, so that it cannot go away between this check and the insert.
+        let project_uid = match row.project.as_str() {
+            "" => String::new(),
+            project => store::auth::project_uid(conn, store.backend(), project, true)
+                .await?
+                .ok_or_else(|| Status::not_found("projects", project))?,
+        };
         row.id = objects::insert(conn, store, auth, &row, &keys_of(&row.spec)).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
         if let (Some(_), Some(status)) = (&token, &row.status) {
-            let sha = status["sha256"].as_str().unwrap_or_default();
-            objects::insert_token_hash(conn, sha, row.id, actor.user()).await?;
+            let parent = match &actor.identity {
+                Identity::Token(t) => Some(t.sha256.as_str()),
+                Identity::User { .. } => None,
+            };
+            let link = TokenLink {
+                sha256: status["sha256"].as_str().unwrap_or_default(),
+                object_id: row.id,
+                created_by: actor.user(),
+                project_uid: &project_uid,
+                parent_sha256: parent,
+            };
+            objects::insert_token_hash(conn, &link).await?;
         }
         if let Some(hash) = hash {
             store::auth::set_password_hash(conn, row.id, &hash).await?;
@@ -99,7 +118,7 @@ pub async fn write(
             .for_object(info.plural, &desired.name)
             .into());
     }
-    if let Some(hash) = password_hash(&mut desired).await? {
+    if let Some(hash) = password_hash(&desired)? {
         store::auth::set_password_hash(conn, current.id, &hash).await?;
     }
     if same {
@@ -131,6 +150,7 @@ pub async fn write(
     current.updated_at = now();
     objects::update(conn, store, auth, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
+    ensure_admin_remains(conn, store, auth, info.kind).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
 
@@ -151,6 +171,15 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
             Ok(Expiry::At(at)) => Some(at),
         },
         (None, None) => None,
+    };
+    // A token made by a token expires no later than the token that made it.
+    let parent_expiry = match &actor.identity {
+        Identity::Token(t) => t.expires_at,
+        Identity::User { .. } => None,
+    };
+    let expires = match (expires, parent_expiry) {
+        (Some(asked), Some(parent)) => Some(asked.min(parent)),
+        (asked, parent) => asked.or(parent),
     };
     if expires.is_some_and(|at| at <= now) {
         let field = if spec.ttl.is_some() { "spec.ttl" } else { "spec.expiresAt" };
@@ -179,12 +208,12 @@ pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Opt
     (raw, status)
 }
 
-/// The hash of a given password: made before the transaction by the caller, or here.
-async fn password_hash(desired: &mut Desired) -> Result<Option<String>, ApiError> {
-    if desired.password_hash.is_none() {
-        desired.hash_password().await?;
+/// The hash of a given password, which the caller made before the transaction began.
+fn password_hash(desired: &Desired) -> Result<Option<String>, ApiError> {
+    match (&desired.password, &desired.password_hash) {
+        (Some(_), None) => Err(ApiError::Internal(anyhow::anyhow!("a password reached the write path unhashed"))),
+        (_, hash) => Ok(hash.clone()),
     }
-    Ok(desired.password_hash.clone())
 }
 
 /// Deletes an object unless something refers to it (409 naming the referrers).
@@ -208,10 +237,88 @@ pub async fn delete(
         "Project" => objects::delete_in_project(conn, "McpToken", name).await?,
         // A user's tokens stop working, and stay listed as revoked.
         "User" => revoke_tokens_of(conn, store, name).await?,
+        // So do the tokens a token made, and the tokens those made.
+        "McpToken" => {
+            let sha = row.status.as_ref().and_then(|s| s["sha256"].as_str()).unwrap_or_default().to_owned();
+            revoke_descendants(conn, store, sha).await?;
+        }
         _ => {}
     }
     objects::delete(conn, auth, row.id).await?;
+    ensure_admin_remains(conn, store, auth, info.kind).await?;
     Ok(row)
+}
+
+/// Marks every token made (directly or not) by the token with hash `sha256` revoked. They
+/// stop working without this, since a token works only while its parent does; this keeps
+/// their listing true.
+async fn revoke_descendants(conn: &mut AnyConnection, store: &Store, sha256: String) -> Result<(), ApiError> {
+    let mut pending = vec![sha256];
+    let now = now();
+    while let Some(sha) = pending.pop() {
+        for mut token in objects::tokens_with_parent(conn, &sha).await? {
+            if let Some(status) = token.status.as_mut() {
+                pending.extend(status["sha256"].as_str().map(str::to_owned));
+                if status["state"] == "active" {
+                    status["state"] = json!("revoked");
+                    status["revokedAt"] = json!(now);
+                    token.resource_version += 1;
+                    token.updated_at.clone_from(&now);
+                    objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The name of the built-in definition that the first start binds the admin to.
+pub const ADMIN_DEFINITION: &str = "admin";
+
+/// Refuses a change (inside its transaction) after which nobody could administer mcpd: the
+/// built-in `admin` definition must remain, keep `edit *` and `run *`, and name at least one
+/// existing user, directly or through a group.
+async fn ensure_admin_remains(
+    conn: &mut AnyConnection,
+    store: &Store,
+    auth: &Authorized,
+    kind: &str,
+) -> Result<(), ApiError> {
+    if !matches!(kind, "User" | "Group" | "RbacDefinition") {
+        return Ok(());
+    }
+    let refuse = |why: &str| -> ApiError {
+        Status::new(Reason::Conflict, format!("refused: {why}; nobody could administer mcpd afterwards"))
+            .for_object("rbacdefinitions", ADMIN_DEFINITION)
+            .into()
+    };
+    let Some(admin) = objects::fetch(conn, store, auth, "RbacDefinition", "", ADMIN_DEFINITION, false).await? else {
+        return Err(refuse("the built-in admin RbacDefinition cannot be deleted"));
+    };
+    let spec: shared::spec::RbacDefinitionSpec =
+        serde_json::from_value(admin.spec).map_err(|e| ApiError::Internal(e.into()))?;
+    let full = crate::auth::bootstrap::admin_bindings()
+        .iter()
+        .all(|needed| spec.role_bindings.iter().any(|b| b.covers(needed)));
+    if !full {
+        return Err(refuse("the built-in admin RbacDefinition must keep edit * and run *"));
+    }
+    for subject in &spec.subjects {
+        let members = match subject.split_once(':') {
+            Some(("User", email)) => vec![email.to_owned()],
+            Some(("Group", group)) => match objects::fetch(conn, store, auth, "Group", "", group, false).await? {
+                Some(g) => serde_json::from_value::<shared::spec::GroupSpec>(g.spec).unwrap_or_default().members,
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        for email in members {
+            if objects::fetch(conn, store, auth, "User", "", &email, false).await?.is_some() {
+                return Ok(());
+            }
+        }
+    }
+    Err(refuse("the built-in admin RbacDefinition would name no existing user"))
 }
 
 async fn revoke_tokens_of(conn: &mut AnyConnection, store: &Store, email: &str) -> Result<(), ApiError> {

@@ -9,7 +9,7 @@ use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
 use super::extract::JsonBody;
-use crate::auth::principal::{active_token, sha256_hex, Identity};
+use crate::auth::principal::{active_token, principal_of, sha256_hex, Identity};
 use crate::auth::{authorize_action, check, Principal, Verb};
 use crate::startup::AppState;
 
@@ -53,7 +53,10 @@ pub async fn introspect(
     let Some(info) = active_token(&state, &body.token).await? else {
         return Ok(Json(json!({"active": false})));
     };
-    let scope: Vec<String> = info.bindings.iter().map(|b| b.to_string().replace(' ', ":")).collect();
+    // What the token may do now: its bindings and the definitions naming it, narrowed by its
+    // creator's rights (and its parent token's), not merely what it was created with.
+    let acting = principal_of(&state, info.clone()).await?;
+    let scope: Vec<String> = acting.effective().bindings().iter().map(|b| b.to_string().replace(' ', ":")).collect();
     let mut answer = json!({
         "active": true,
         "sub": info.creator,

@@ -41,7 +41,7 @@ pub async fn apply(
             Ok(mut desired) => match authorize_write(&state, &principal, Verb::Create, &desired).await {
                 Ok(_) => match authorize_write(&state, &principal, Verb::Update, &desired).await {
                     // Password hashing is slow on purpose: it happens before the transaction.
-                    Ok(auth) => desired.hash_password().await.map(|()| (desired, auth)),
+                    Ok(auth) => desired.hash_password(state.passwords()).await.map(|()| (desired, auth)),
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
@@ -122,10 +122,12 @@ pub async fn apply(
             (Some(_), None) => 200,
             (None, None) => continue,
         };
+        // Events name kinds by their plural, whichever route wrote them.
+        let kind = shared::KindInfo::by_kind(&item.kind).map_or(item.kind.as_str(), |k| k.plural);
         principal.audit().record(Event {
             principal: &who,
             verb: "apply",
-            kind: &item.kind,
+            kind,
             name: &item.name,
             project: item.project.as_deref(),
             code,

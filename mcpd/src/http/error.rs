@@ -33,6 +33,12 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+impl From<crate::auth::password::Busy> for ApiError {
+    fn from(_: crate::auth::password::Busy) -> ApiError {
+        Status::new(Reason::ServiceUnavailable, "too many password checks are in progress; retry shortly").into()
+    }
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> ApiError {
         ApiError::Internal(e.into())

@@ -1,5 +1,5 @@
-//! `GET /api/v1/events[/{id}]`: the audit trail as AuditEvent objects, oldest first, with
-//! filters by principal, kind, name and time.
+//! `GET /api/v1/events[/{id}]`: the audit trail as AuditEvent objects, oldest first (or newest
+//! first), with filters by principal, kind, name and time.
 
 use axum::extract::State;
 use axum::Json;
@@ -26,6 +26,9 @@ pub struct EventQuery {
     limit: Option<usize>,
     #[serde(rename = "continue")]
     continue_token: Option<String>,
+    /// Newest first (for "the last few events"); oldest first otherwise.
+    #[serde(default)]
+    newest_first: bool,
 }
 
 fn events_kind() -> &'static KindInfo {
@@ -44,6 +47,7 @@ pub async fn list(
         }
     }
     let after = match query.continue_token.as_deref() {
+        None if query.newest_first => i64::MAX,
         None => 0,
         Some(token) => token
             .parse::<i64>()
@@ -67,7 +71,7 @@ pub async fn list(
         until: until.as_deref(),
     };
     state.audit().flush().await;
-    let mut rows = audit::list(state.store().pool(), &filter, after, limit as i64 + 1).await?;
+    let mut rows = audit::list(state.store().pool(), &filter, after, query.newest_first, limit as i64 + 1).await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     let last = rows.last().map(|r| r.id);

@@ -53,9 +53,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query)
-            .map(Query)
-            .map_err(|e| Status::new(Reason::BadRequest, format!("invalid query parameters: {e}")).into())
+        serde_urlencoded::from_str(query).map(Query).map_err(|e| {
+            let message = shared::object::without_values(e.to_string());
+            Status::new(Reason::BadRequest, format!("invalid query parameters: {message}")).into()
+        })
     }
 }
 

@@ -16,6 +16,7 @@ use axum::http::{HeaderName, HeaderValue, Method, Request};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use shared::{Reason, Status};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -89,7 +90,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new();
+    router_with(state, Router::new())
+}
+
+/// The router with `extra` routes beside the API's (the test suites add routes that fail in
+/// ways no real route should, to see that the layers hold).
+pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+    let mut router = extra;
     for r in routes() {
         router = router.route(r.path, r.handler);
     }
@@ -97,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        // A panicking handler answers 500 and is logged; the daemon and other requests go on.
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(axum::middleware::from_fn(finish_response))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -104,7 +113,42 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_unfit_request_id))
 }
+
+/// The longest request id a client may choose.
+const MAX_REQUEST_ID: usize = 64;
+
+/// A client's `x-request-id` goes into the log and back into the answer, so only a short
+/// `[A-Za-z0-9._-]` id is kept; any other is dropped and a new one made.
+async fn drop_unfit_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
+    let fit = request.headers().get(REQUEST_ID).map(|id| {
+        let id = id.as_bytes();
+        !id.is_empty()
+            && id.len() <= MAX_REQUEST_ID
+            && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    });
+    if fit == Some(false) || request.headers().get_all(REQUEST_ID).iter().count() > 1 {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
+}
+
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %message, "a request handler panicked");
+    error::status_response(Status::new(
+        Reason::InternalError,
+        "an internal error occurred; the server log has the details",
+    ))
+}
+
+/// The largest error body passed on; Status bodies bound their causes well below it.
+const MAX_ERROR_BODY: usize = 1024 * 1024;
 
 /// Headers every response carries.
 const SECURITY_HEADERS: [(&str, &str); 5] = [
@@ -130,8 +174,15 @@ async fn finish_response(request: axum::extract::Request, next: axum::middleware
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return error::status_response(Status::new(Reason::InternalError, "an internal error occurred"));
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ERROR_BODY).await else {
+        // Statuses are bounded well below this; should one not be, it is still a Status.
+        tracing::error!(status = parts.status.as_u16(), "an error answer was too large to send");
+        let mut status =
+            Status::new(Reason::InternalError, "an internal error occurred; the server log has the details");
+        status.request_id = id.to_str().ok().map(str::to_owned);
+        let mut response = error::status_response(status);
+        response.headers_mut().insert(REQUEST_ID, id);
+        return response;
     };
     let bytes = match serde_json::from_slice::<Status>(&bytes) {
         Ok(mut status) => {

@@ -135,6 +135,7 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
                 query("name", json!({"type": "string"})),
                 query("since", json!({"type": "string", "format": "date-time"})),
                 query("until", json!({"type": "string", "format": "date-time"})),
+                query("newestFirst", json!({"type": "boolean"})),
                 query("limit", json!({"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE})),
                 query("continue", json!({"type": "string"})),
             ],

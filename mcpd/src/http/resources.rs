@@ -61,8 +61,12 @@ fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The project of a project route must exist.
+/// The project of a project route must exist (`""`, no project, always does). Checked only
+/// after authorization, so that a caller without rights cannot learn which projects exist.
 async fn existing_project(state: &AppState, project: &str) -> Result<(), ApiError> {
+    if project.is_empty() {
+        return Ok(());
+    }
     let projects = KindInfo::by_plural("projects").expect("projects is a kind");
     stored_name(projects, project)?;
     if store_project_exists(state, project).await? {
@@ -92,7 +96,6 @@ pub async fn list_project(
     Path((project, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<List>, ApiError> {
-    existing_project(&state, &project).await?;
     list_in(&state, &principal, &plural, &project, query).await
 }
 
@@ -105,6 +108,7 @@ async fn list_in(
 ) -> Result<Json<List>, ApiError> {
     let info = kind_at(plural, project)?;
     let auth = authorize(principal, Verb::List, info, None, project)?;
+    existing_project(state, project).await?;
     let selector = Selector::parse(query.label_selector.as_deref().unwrap_or(""))
         .map_err(|msg| ApiError::from(Status::new(Reason::BadRequest, msg)))?;
     if query.show_values {
@@ -131,7 +135,8 @@ async fn list_in(
         let full = rows.len() as i64 == chunk;
         for row in rows {
             after.clone_from(&row.name);
-            if !auth.may_see(&row.name) || !selector.matches(&row.labels) {
+            let bound_name = crate::auth::principal::binding_name(info.plural, project, &row.name);
+            if !auth.may_see(&bound_name) || !selector.matches(&row.labels) {
                 continue;
             }
             if limit.is_some_and(|l| items.len() == l) {
@@ -167,7 +172,6 @@ pub async fn get_project(
     Path((project, plural, name)): Path<(String, String, String)>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    existing_project(&state, &project).await?;
     get_in(&state, &principal, &plural, &project, &name, query).await
 }
 
@@ -182,6 +186,7 @@ async fn get_in(
     let info = kind_at(plural, project)?;
     stored_name(info, name)?;
     let auth = authorize(principal, Verb::Get, info, Some(name), project)?;
+    existing_project(state, project).await?;
     if query.show_values {
         check_show_values(principal, info, Some(name))?;
     }
@@ -219,10 +224,16 @@ pub async fn authorize_write(
         _ => Vec::new(),
     };
     authorize_grants(principal, desired.info, &desired.name, &grants)?;
-    let secrets = KindInfo::by_plural("secrets").expect("secrets is a kind");
-    for r in (desired.info.references)(&desired.spec).iter().filter(|r| r.kind == "Secret") {
-        // Referring to a secret hands its values to whatever runs the server.
-        authorize(principal, Verb::Get, secrets, Some(&r.name), "")?;
+    for r in (desired.info.references)(&desired.spec) {
+        let Some(target) = KindInfo::by_kind(r.kind) else { continue };
+        // Referring to a secret hands its values to whatever runs the server: that needs the
+        // right to read them. Referring to anything else needs seeing it, so that a reference
+        // never tells whether an object one may not see exists.
+        let (verb, needs) = if target.sensitive { (Verb::Update, "edit") } else { (Verb::Get, "get") };
+        if !principal.allows(verb, target.plural, Some(&r.name), "") {
+            let why = format!("cannot refer to it from {}: that needs {needs} on it", r.field);
+            return Err(principal.forbidden("refer", target.plural, Some(&r.name), "", &why));
+        }
     }
     Ok(auth)
 }
@@ -257,7 +268,6 @@ pub async fn create_project(
     Path((project, plural)): Path<(String, String)>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    existing_project(&state, &project).await?;
     create_in(&state, &principal, &plural, &project, body).await
 }
 
@@ -272,10 +282,8 @@ async fn create_in(
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
     let auth = authorize_write(state, principal, Verb::Create, &desired).await?;
-    desired.hash_password().await?;
-    if !desired.project.is_empty() && project.is_empty() {
-        existing_project(state, &desired.project).await?;
-    }
+    existing_project(state, &desired.project).await?;
+    desired.hash_password(state.passwords()).await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Create).await?;
     tx.commit().await?;
@@ -304,7 +312,6 @@ pub async fn replace_project(
     Path((project, plural, name)): Path<(String, String, String)>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    existing_project(&state, &project).await?;
     replace_in(&state, &principal, &plural, &project, &name, body).await
 }
 
@@ -327,7 +334,8 @@ async fn replace_in(
         .into());
     }
     let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
-    desired.hash_password().await?;
+    existing_project(state, &desired.project).await?;
+    desired.hash_password(state.passwords()).await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
     tx.commit().await?;
@@ -349,7 +357,6 @@ pub async fn delete_project(
     principal: Principal,
     Path((project, plural, name)): Path<(String, String, String)>,
 ) -> Result<Json<Object>, ApiError> {
-    existing_project(&state, &project).await?;
     delete_in(&state, &principal, &plural, &project, &name).await
 }
 
@@ -363,6 +370,7 @@ async fn delete_in(
     let info = kind_at(plural, project)?;
     stored_name(info, name)?;
     let auth = authorize(principal, Verb::Delete, info, Some(name), project)?;
+    existing_project(state, project).await?;
     let mut tx = state.store().begin().await?;
     let row = domain::delete(&mut tx, state.store(), &auth, info, project, name).await?;
     tx.commit().await?;

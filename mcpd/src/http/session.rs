@@ -71,28 +71,18 @@ pub async fn login(
     let dummy = state.dummy_hash().to_owned();
     let password = body.password.clone();
     // The same work, and the same answer, for an unknown email and a wrong password.
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => password::verify(&password, &hash),
-        None => {
-            password::verify_against_nothing(&password, &dummy);
-            false
-        }
-    })
-    .await?;
-    if !ok {
-        let started = now();
-        store::audit::login_failed(
-            pool,
-            &body.email,
-            |n| {
-                if lock_seconds(n) > 0 {
-                    started + lock_seconds(n)
-                } else {
-                    0
-                }
-            },
-        )
+    let ok = state
+        .passwords()
+        .run(move || match stored {
+            Some(hash) => password::verify(&password, &hash),
+            None => {
+                password::verify_against_nothing(&password, &dummy);
+                false
+            }
+        })
         .await?;
+    if !ok {
+        count_failure(&state, &body.email).await?;
         audit(401);
         tracing::info!(email = %body.email, "login failed");
         return Err(Status::new(Reason::Unauthorized, "invalid email or password").into());
@@ -103,6 +93,19 @@ pub async fn login(
     tracing::info!(email = %body.email, "login succeeded");
     Ok(Json(LoginResponse { token, expires_at: format_time(claims.exp) }).into_response())
 }
+
+/// Counts one more consecutive failure to prove `email`'s password (at login or when changing
+/// it), which throttles the account, and forgets accounts that have been quiet for long.
+async fn count_failure(state: &AppState, email: &str) -> Result<(), ApiError> {
+    let started = now();
+    let lock_until = |n| if lock_seconds(n) > 0 { started + lock_seconds(n) } else { 0 };
+    store::audit::login_failed(state.store().pool(), email, started, lock_until).await?;
+    store::audit::forget_login_failures(state.store().pool(), started - FORGET_FAILURES_AFTER, started).await?;
+    Ok(())
+}
+
+/// Failures of an account that is not locked are forgotten after an hour without another.
+const FORGET_FAILURES_AFTER: i64 = 3600;
 
 fn too_many(wait: i64) -> Response {
     let mut response = status_response(Status::new(
@@ -150,7 +153,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<PasswordChange>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let Identity::User { email, .. } = &principal.identity else {
         return Err(Status::new(Reason::BadRequest, "only a logged-in user can change their password").into());
     };
@@ -158,25 +161,38 @@ pub async fn change_password(
         let cause = shared::Cause::invalid("newPassword", format!("must be {MIN_PASSWORD} to 1024 characters long"));
         return Err(Status::invalid("password", "", vec![cause]).into());
     }
+    // The same throttle as login: this route must not be a way around it.
+    let _turn = state.login_turn(email).await;
     let pool = state.store().pool();
+    let audit = |code: u16| {
+        principal.audit().record(Event {
+            principal: email,
+            verb: "update",
+            kind: "passwords",
+            name: email,
+            project: None,
+            code,
+            dry_run: false,
+        })
+    };
+    let (_, locked_until) = store::audit::login_lock(pool, email).await?;
+    if locked_until > now() {
+        audit(429);
+        return Ok(too_many(locked_until - now()));
+    }
     let stored = store::auth::password_hash(pool, email).await?.unwrap_or_default();
     let (current, new) = (body.current_password, body.new_password);
-    let hash =
-        tokio::task::spawn_blocking(move || password::verify(&current, &stored).then(|| password::hash(&new))).await?;
+    let hash = state.passwords().run(move || password::verify(&current, &stored).then(|| password::hash(&new))).await?;
     let Some(hash) = hash else {
+        count_failure(&state, email).await?;
+        audit(403);
+        tracing::info!(user = %email, "password change refused: wrong current password");
         return Err(Status::new(Reason::Forbidden, "the current password is wrong").into());
     };
     store::auth::set_user_password(pool, email, &hash).await?;
+    store::audit::login_succeeded(pool, email).await?;
     // Sessions issued before now have ended; none may be answered from the cache.
     state.principals().invalidate();
-    principal.audit().record(Event {
-        principal: email,
-        verb: "update",
-        kind: "passwords",
-        name: email,
-        project: None,
-        code: 204,
-        dry_run: false,
-    });
-    Ok(StatusCode::NO_CONTENT)
+    audit(204);
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -38,7 +38,7 @@ pub async fn insert(pool: &AnyPool, events: &[EventRow]) -> sqlx::Result<()> {
     tx.commit().await
 }
 
-/// Events after `after_id`, oldest first; filters are exact matches, times are RFC 3339 bounds.
+/// Filters are exact matches; times are RFC 3339 bounds.
 pub struct EventFilter<'a> {
     pub principal: Option<&'a str>,
     pub kind: Option<&'a str>,
@@ -47,23 +47,37 @@ pub struct EventFilter<'a> {
     pub until: Option<&'a str>,
 }
 
-pub async fn list(pool: &AnyPool, filter: &EventFilter<'_>, after_id: i64, limit: i64) -> sqlx::Result<Vec<EventRow>> {
+/// Events past `after_id` (after it, or before it when `newest_first`), with the filter's
+/// matches only.
+pub async fn list(
+    pool: &AnyPool,
+    filter: &EventFilter<'_>,
+    after_id: i64,
+    newest_first: bool,
+    limit: i64,
+) -> sqlx::Result<Vec<EventRow>> {
     // Absent filters bind as NULL and match everything.
-    let rows = sqlx::query(
+    let sql = if newest_first {
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
+         WHERE id < $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
+         AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
+         ORDER BY id DESC LIMIT $7"
+    } else {
         "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
          WHERE id > $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
          AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
-         ORDER BY id LIMIT $7",
-    )
-    .bind(after_id)
-    .bind(filter.principal)
-    .bind(filter.kind)
-    .bind(filter.name)
-    .bind(filter.since)
-    .bind(filter.until)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+         ORDER BY id LIMIT $7"
+    };
+    let rows = sqlx::query(sql)
+        .bind(after_id)
+        .bind(filter.principal)
+        .bind(filter.kind)
+        .bind(filter.name)
+        .bind(filter.since)
+        .bind(filter.until)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(event_from_row).collect()
 }
 
@@ -103,14 +117,16 @@ pub async fn login_lock(pool: &AnyPool, email: &str) -> sqlx::Result<(i64, i64)>
     }
 }
 
-/// Counts one more consecutive failure and returns the new count.
-pub async fn login_failed(pool: &AnyPool, email: &str, lock_for: impl Fn(i64) -> i64) -> sqlx::Result<i64> {
+/// Counts one more consecutive failure at `now` (unix seconds) and returns the new count.
+pub async fn login_failed(pool: &AnyPool, email: &str, now: i64, lock_for: impl Fn(i64) -> i64) -> sqlx::Result<i64> {
     let mut tx = pool.begin().await?;
     let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO login_failures (email, failures, locked_until) VALUES ($1, 1, 0) \
-         ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1 RETURNING failures",
+        "INSERT INTO login_failures (email, failures, locked_until, last_failure) VALUES ($1, 1, 0, $2) \
+         ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1, last_failure = $2 \
+         RETURNING failures",
     )
     .bind(email)
+    .bind(now)
     .fetch_one(&mut *tx)
     .await?;
     let until = lock_for(failures);
@@ -121,6 +137,17 @@ pub async fn login_failed(pool: &AnyPool, email: &str, lock_for: impl Fn(i64) ->
         .await?;
     tx.commit().await?;
     Ok(failures)
+}
+
+/// Forgets the failures of accounts whose last failure was before `quiet_since` and that are
+/// not locked at `now`, so that guesses at many addresses cannot grow the table without bound.
+pub async fn forget_login_failures(pool: &AnyPool, quiet_since: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM login_failures WHERE last_failure < $1 AND locked_until < $2")
+        .bind(quiet_since)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn login_succeeded(pool: &AnyPool, email: &str) -> sqlx::Result<()> {

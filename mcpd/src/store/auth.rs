@@ -13,6 +13,21 @@ pub async fn setting_or_insert(pool: &AnyPool, key: &str, value: &str) -> sqlx::
     sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(pool).await
 }
 
+pub async fn setting(pool: &AnyPool, key: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(pool).await
+}
+
+/// Replaces a setting's value if it is still `old` (compare-and-set); returns whether it did.
+pub async fn set_setting(pool: &AnyPool, key: &str, old: &str, new: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE settings SET value = $1 WHERE key = $2 AND value = $3")
+        .bind(new)
+        .bind(key)
+        .bind(old)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The password hash of a user, by email.
 pub async fn password_hash(pool: &AnyPool, email: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
@@ -116,6 +131,23 @@ pub async fn project_servers(pool: &AnyPool, project: &str) -> sqlx::Result<Vec<
         .and_then(|s| serde_json::from_str::<shared::spec::ProjectSpec>(&s).ok())
         .map(|s| s.servers)
         .unwrap_or_default())
+}
+
+/// The uid of a project, or `None` when it does not exist. With `lock` on PostgreSQL the
+/// project cannot be deleted until the transaction ends, so what is written into it now is
+/// deleted with it later, never orphaned.
+pub async fn project_uid(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    project: &str,
+    lock: bool,
+) -> sqlx::Result<Option<String>> {
+    let sql = if lock && backend == super::Backend::Postgres {
+        "SELECT uid FROM objects WHERE kind = 'Project' AND project = '' AND name = $1 FOR SHARE"
+    } else {
+        "SELECT uid FROM objects WHERE kind = 'Project' AND project = '' AND name = $1"
+    };
+    sqlx::query_scalar(sql).bind(project).fetch_optional(conn).await
 }
 
 pub async fn project_exists(conn: &mut AnyConnection, project: &str) -> sqlx::Result<bool> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Connection, Executor};
+use sqlx::{Any, AnyPool, Executor};
 
 use self::crypto::KeyRing;
 
@@ -20,6 +20,9 @@ pub use objects::ObjectRow;
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+
+/// The setting that holds the session signing key, sealed.
+const SIGNING_KEY: &str = "session_signing_key";
 
 /// An open transaction; every write goes through one.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -118,7 +121,11 @@ impl Store {
     /// does not have, rather than answering garbage later.
     pub async fn check_keys(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
-        for (_, _, stored) in objects::sealed_values(&mut conn).await? {
+        let mut sealed: Vec<String> =
+            objects::sealed_values(&mut conn).await?.into_iter().map(|(_, _, stored)| stored).collect();
+        drop(conn);
+        sealed.extend(auth::setting(&self.pool, SIGNING_KEY).await?);
+        for stored in sealed {
             if stored.starts_with("enc:") {
                 if let Err(e) = self.keys.open(&stored) {
                     anyhow::bail!(
@@ -132,8 +139,31 @@ impl Store {
         Ok(())
     }
 
-    /// Re-seals every secret value under the primary key; returns how many values moved.
+    /// The key that signs session JWTs, made from `fresh` on first start. It is stored sealed
+    /// like a secret value, so that a backup or read access to the database cannot sign
+    /// sessions; a key stored in plain text by an earlier mcpd is sealed now.
+    pub async fn session_signing_key(&self, fresh: &str) -> anyhow::Result<String> {
+        let stored = auth::setting_or_insert(&self.pool, SIGNING_KEY, &self.keys.seal(fresh))
+            .await
+            .context("reading the session signing key")?;
+        if stored.starts_with("enc:") {
+            return self.keys.open(&stored).context("opening the session signing key");
+        }
+        auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(&stored))
+            .await
+            .context("sealing the session signing key")?;
+        Ok(stored)
+    }
+
+    /// Re-seals the session signing key and every secret value under the primary key;
+    /// returns how many secret values moved.
     pub async fn rotate_keys(&self) -> anyhow::Result<usize> {
+        let stored: Option<String> = auth::setting(&self.pool, SIGNING_KEY).await?;
+        if let Some(stored) = stored.filter(|s| self.keys.is_stale(s)) {
+            let plain = if stored.starts_with("enc:") { self.keys.open(&stored)? } else { stored.clone() };
+            auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(&plain)).await?;
+        }
+        let mut moved = 0;
         let mut conn = self.pool.acquire().await?;
         let mut ids: Vec<i64> = objects::sealed_values(&mut conn)
             .await?
@@ -142,12 +172,10 @@ impl Store {
             .map(|(id, _, _)| id)
             .collect();
         ids.dedup();
-        let mut moved = 0;
         for id in ids {
-            // One secret per transaction: readers see it whole, before or after.
-            let mut tx = conn.begin().await?;
-            moved += objects::reseal(&mut tx, self, id).await?;
-            tx.commit().await?;
+            // One statement per secret: readers see it whole, before or after. No transaction
+            // spans the read and the compare-and-set, so none waits on or aborts a writer.
+            moved += objects::reseal(&mut conn, self, id).await?;
         }
         Ok(moved)
     }

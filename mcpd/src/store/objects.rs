@@ -316,33 +316,72 @@ fn to_text(map: &BTreeMap<String, String>) -> String {
     serde_json::to_string(map).expect("string maps always serialize")
 }
 
+/// How a token is found and what it belongs to, beside its object.
+pub struct TokenLink<'a> {
+    pub sha256: &'a str,
+    pub object_id: i64,
+    pub created_by: &'a str,
+    /// The uid of the token's project (`""` for a global token).
+    pub project_uid: &'a str,
+    /// The SHA-256 of the token that created this one, if a token did.
+    pub parent_sha256: Option<&'a str>,
+}
+
 /// Makes a token findable by the SHA-256 of its raw value.
-pub async fn insert_token_hash(
-    conn: &mut AnyConnection,
-    sha256: &str,
-    object_id: i64,
-    created_by: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO token_hashes (sha256, object_id, created_by) VALUES ($1, $2, $3)")
-        .bind(sha256)
-        .bind(object_id)
-        .bind(created_by)
-        .execute(conn)
-        .await?;
+pub async fn insert_token_hash(conn: &mut AnyConnection, link: &TokenLink<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO token_hashes (sha256, object_id, created_by, project_uid, parent_sha256) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(link.sha256)
+    .bind(link.object_id)
+    .bind(link.created_by)
+    .bind(link.project_uid)
+    .bind(link.parent_sha256)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
+/// A stored token: its object, the uid of the project it was made in, and its parent's hash.
+pub struct TokenRow {
+    pub row: ObjectRow,
+    pub project_uid: String,
+    pub parent_sha256: Option<String>,
+}
+
 /// The token whose raw value hashes to `sha256`.
-pub async fn token_by_hash(pool: &sqlx::AnyPool, sha256: &str) -> sqlx::Result<Option<ObjectRow>> {
+pub async fn token_by_hash(pool: &sqlx::AnyPool, sha256: &str) -> sqlx::Result<Option<TokenRow>> {
     let row = sqlx::query(
         "SELECT o.id, o.kind, o.project, o.name, o.uid, o.resource_version, o.labels, o.annotations, o.spec, \
-         o.status, o.created_at, o.updated_at FROM token_hashes t JOIN objects o ON o.id = t.object_id \
-         WHERE t.sha256 = $1",
+         o.status, o.created_at, o.updated_at, t.project_uid, t.parent_sha256 FROM token_hashes t \
+         JOIN objects o ON o.id = t.object_id WHERE t.sha256 = $1",
     )
     .bind(sha256)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(ObjectRow::from_row).transpose()
+    row.as_ref()
+        .map(|r| {
+            Ok(TokenRow {
+                row: ObjectRow::from_row(r)?,
+                project_uid: r.try_get("project_uid")?,
+                parent_sha256: r.try_get("parent_sha256")?,
+            })
+        })
+        .transpose()
+}
+
+/// Every token that the token with hash `sha256` created.
+pub async fn tokens_with_parent(conn: &mut AnyConnection, sha256: &str) -> sqlx::Result<Vec<ObjectRow>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.kind, o.project, o.name, o.uid, o.resource_version, o.labels, o.annotations, o.spec, \
+         o.status, o.created_at, o.updated_at FROM token_hashes t JOIN objects o ON o.id = t.object_id \
+         WHERE t.parent_sha256 = $1",
+    )
+    .bind(sha256)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(ObjectRow::from_row).collect()
 }
 
 /// Every token a user created.
@@ -365,25 +404,24 @@ pub async fn delete_in_project(conn: &mut AnyConnection, kind: &str, project: &s
 }
 
 /// Writes a token's `lastUsedAt` (status bookkeeping: no new resourceVersion), unless it was
-/// revoked meanwhile.
-pub async fn touch_last_used(
-    store: &super::Store,
-    kind: &str,
-    project: &str,
-    name: &str,
-    at: &str,
-) -> sqlx::Result<()> {
+/// revoked meanwhile. By object id: a token deleted and created again under its name is
+/// another token, and does not inherit the old one's use.
+pub async fn touch_last_used(store: &super::Store, object_id: i64, at: &str) -> sqlx::Result<()> {
     let mut tx = store.begin().await?;
-    let auth = Authorized::bookkeeping();
-    if let Some(mut row) = fetch(&mut tx, store, &auth, kind, project, name, true).await? {
-        if let Some(status) = row.status.as_mut().filter(|s| s["state"] == "active") {
-            status["lastUsedAt"] = Value::from(at);
-            sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")
-                .bind(status.to_string())
-                .bind(row.id)
-                .execute(&mut *tx)
-                .await?;
-        }
+    let lock = if store.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let status: Option<Option<String>> =
+        sqlx::query_scalar(&format!("SELECT status FROM objects WHERE id = $1 AND kind = 'McpToken'{lock}"))
+            .bind(object_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let status = status.flatten().and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    if let Some(mut status) = status.filter(|s| s["state"] == "active") {
+        status["lastUsedAt"] = Value::from(at);
+        sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")
+            .bind(status.to_string())
+            .bind(object_id)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await
 }
@@ -410,31 +448,41 @@ pub async fn sealed_values(conn: &mut AnyConnection) -> sqlx::Result<Vec<(i64, S
 }
 
 /// Re-seals every value of one secret under the primary key, leaving its resourceVersion:
-/// the values do not change, only how they are stored.
+/// the values do not change, only how they are stored. The write is a compare-and-set on the
+/// stored text, so a write that lands between the read and the re-seal is never undone: the
+/// secret is read again and re-sealed as it now is.
 pub async fn reseal(conn: &mut AnyConnection, store: &Store, id: i64) -> sqlx::Result<usize> {
-    let spec: String =
-        sqlx::query_scalar("SELECT spec FROM objects WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
-    let mut spec: Value = serde_json::from_str(&spec).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    let keys = store.keys();
-    let mut moved = 0;
-    if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
-        for value in data.values_mut() {
-            let Some(stored) = value.as_str().filter(|v| keys.is_stale(v)).map(str::to_owned) else { continue };
-            let plain = if stored.starts_with("enc:") {
-                keys.open(&stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
-            } else {
-                stored
-            };
-            *value = Value::from(keys.seal(&plain));
-            moved += 1;
+    loop {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT spec FROM objects WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+        // Deleted meanwhile: nothing left to re-seal.
+        let Some(stored) = stored else { return Ok(0) };
+        let mut spec: Value = serde_json::from_str(&stored).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let keys = store.keys();
+        let mut moved = 0;
+        if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
+            for value in data.values_mut() {
+                let Some(sealed) = value.as_str().filter(|v| keys.is_stale(v)).map(str::to_owned) else { continue };
+                let plain = if sealed.starts_with("enc:") {
+                    keys.open(&sealed).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+                } else {
+                    sealed
+                };
+                *value = Value::from(keys.seal(&plain));
+                moved += 1;
+            }
         }
-    }
-    if moved > 0 {
-        sqlx::query("UPDATE objects SET spec = $1 WHERE id = $2")
+        if moved == 0 {
+            return Ok(0);
+        }
+        let written = sqlx::query("UPDATE objects SET spec = $1 WHERE id = $2 AND spec = $3")
             .bind(spec.to_string())
             .bind(id)
+            .bind(&stored)
             .execute(&mut *conn)
             .await?;
+        if written.rows_affected() == 1 {
+            return Ok(moved);
+        }
     }
-    Ok(moved)
 }

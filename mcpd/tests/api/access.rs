@@ -238,8 +238,11 @@ async fn no_write_path_grants_more_than_the_caller_holds(backend: Backend) {
     assert_eq!(reply.body["items"][0]["error"]["code"], 403);
     let (raw, created) = app.token_as(&bearer, None, "t2", json!({"rbac": "clone"})).await;
     assert_eq!(created["status"]["bindings"].as_array().unwrap().len(), 4);
-    let reply = app.call_as(Some(&raw), Method::PUT, "/api/v1/servers/x", Some(json!({}))).await;
-    assert!(reply.status.is_client_error() && reply.status != StatusCode::OK);
+    // A valid manifest, so that only authorization can refuse it: the clone may view servers,
+    // not change them.
+    let server = crate::helpers::stdio_server("x", json!([]));
+    app.create(server.clone()).await;
+    app.call_as(Some(&raw), Method::PUT, "/api/v1/servers/x", Some(server)).await.assert_status(403, "Forbidden");
     let reply = app
         .call_as(
             Some(&raw),
@@ -316,7 +319,7 @@ mod escalation_through_people {
         assert_eq!(app.call_as(Some(&bearer), Method::POST, "/api/v1/users", Some(plain)).await.status, 201);
     }
 
-    async fn referring_to_a_secret_needs_reading_it(backend: Backend) {
+    async fn referring_to_a_secret_needs_edit_on_it(backend: Backend) {
         let app = spawn_app(backend).await;
         app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "vault"}, "spec": {"data": {"k": "v"}}})).await;
         let bearer = app.user("dev@example.com", "password-123").await;
@@ -326,10 +329,24 @@ mod escalation_through_people {
         app.call_as(Some(&bearer), Method::POST, "/api/v1/servers", Some(server.clone()))
             .await
             .assert_status(403, "Forbidden");
+        // Seeing the secret is not enough: whatever runs the server receives its values.
         app.grant(
             "dev-vault",
             &["User:dev@example.com"],
             json!([{"role": "view", "resource": "secrets", "name": "vault"}]),
+        )
+        .await;
+        let refused = app.call_as(Some(&bearer), Method::POST, "/api/v1/servers", Some(server.clone())).await;
+        refused.assert_status(403, "Forbidden");
+        assert!(refused.body["message"].as_str().unwrap().contains("needs edit on it"), "{}", refused.text);
+        for path in ["/api/v1/apply", "/api/v1/apply?dryRun=true"] {
+            let reply = app.call_as(Some(&bearer), Method::POST, path, Some(json!({"items": [server.clone()]}))).await;
+            assert_eq!(reply.body["items"][0]["error"]["code"], 403, "{}", reply.text);
+        }
+        app.grant(
+            "dev-vault-edit",
+            &["User:dev@example.com"],
+            json!([{"role": "edit", "resource": "secrets", "name": "vault"}]),
         )
         .await;
         assert_eq!(app.call_as(Some(&bearer), Method::POST, "/api/v1/servers", Some(server)).await.status, 201);
@@ -351,7 +368,7 @@ mod escalation_through_people {
 
     backend_tests!(
         editing_users_or_groups_cannot_take_over_more_rights,
-        referring_to_a_secret_needs_reading_it,
+        referring_to_a_secret_needs_edit_on_it,
         a_project_token_cannot_widen_its_own_project,
     );
 }

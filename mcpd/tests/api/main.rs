@@ -6,6 +6,7 @@ mod access;
 mod apply;
 mod auth;
 mod concurrency;
+mod hardening;
 mod health;
 mod hostile;
 mod process;

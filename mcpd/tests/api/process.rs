@@ -189,12 +189,19 @@ async fn replicas_starting_together_on_postgresql_bootstrap_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = testing::database_url(Backend::Postgres, dir.path()).await;
     let dirs: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("replica-{i}"))).collect();
+    // Replicas of one database share its encryption key (docs/operations.md).
+    let key = "ab".repeat(32);
     let daemons: Vec<Daemon> = std::thread::scope(|s| {
         let handles: Vec<_> = dirs
             .iter()
             .map(|d| {
-                let url = url.clone();
-                s.spawn(move || start(d, &[("MCPD_DATABASE_URL", &url), ("MCPD_ADMIN_PASSWORD", "pw")]))
+                let (url, key) = (url.clone(), key.clone());
+                s.spawn(move || {
+                    start(
+                        d,
+                        &[("MCPD_DATABASE_URL", &url), ("MCPD_ADMIN_PASSWORD", "pw"), ("MCPD_ENCRYPTION_KEY", &key)],
+                    )
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
@@ -524,4 +531,65 @@ mod faults {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// The resident memory of a process, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+#[tokio::test]
+async fn a_flood_of_logins_and_passwords_keeps_memory_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let daemon = start(&data, &[("MCPD_ADMIN_PASSWORD", "pw")]);
+    let pid = daemon.child.id();
+    let before = rss(pid);
+    let http = reqwest::Client::new();
+    // Unauthenticated: each login costs a 19 MiB argon2 hash.
+    let logins = (0..120).map(|i| {
+        http.post(format!("{}/api/v1/auth/login", daemon.url))
+            .json(&json!({"email": format!("flood-{i}@example.com"), "password": "guess"}))
+            .send()
+    });
+    let mut refused = 0;
+    for reply in futures_util::future::join_all(logins).await {
+        let reply = reply.unwrap();
+        match reply.status().as_u16() {
+            401 => {}
+            503 => {
+                assert!(reply.headers().contains_key("retry-after"));
+                refused += 1;
+            }
+            other => panic!("a login in the flood got {other}"),
+        }
+    }
+    // Authenticated: users with passwords, many in one apply and several applies at once.
+    let (_, token) = admin_token(&data);
+    let applies = (0..4).map(|batch| {
+        let users: Vec<Value> = (0..15)
+            .map(|i| {
+                json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": format!("u{batch}-{i}@example.com")},
+                       "spec": {"password": "a-long-password"}})
+            })
+            .collect();
+        http.post(format!("{}/api/v1/apply", daemon.url)).bearer_auth(&token).json(&json!({"items": users})).send()
+    });
+    for reply in futures_util::future::join_all(applies).await {
+        let status = reply.unwrap().status().as_u16();
+        assert!(status == 200 || status == 503, "an apply of users got {status}");
+    }
+    let after = rss(pid);
+    let grown = after.saturating_sub(before) / (1024 * 1024);
+    assert!(grown < 64, "mcpd grew by {grown} MiB ({refused} logins refused while busy)");
+    // And it still answers a real login at once.
+    let login = http
+        .post(format!("{}/api/v1/auth/login", daemon.url))
+        .json(&json!({"email": "admin@localhost", "password": "pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
 }
