@@ -119,29 +119,39 @@ impl Binding {
     /// What holding both `self` and `other` grants at once, if anything: the narrower role,
     /// resource, name and action of the two.
     pub fn intersect(&self, other: &Binding) -> Option<Binding> {
-        fn narrower(a: &Option<String>, b: &Option<String>, wildcard: bool) -> Option<Option<String>> {
-            match (a.as_deref(), b.as_deref()) {
-                (None, _) if !wildcard => Some(b.clone()),
-                (_, None) if !wildcard => Some(a.clone()),
-                (Some("*"), _) if wildcard => Some(b.clone()),
-                (_, Some("*")) if wildcard => Some(a.clone()),
-                (x, y) if x == y => Some(a.clone()),
-                _ => None,
-            }
-        }
         match (self.role, other.role) {
             (Role::Run, Role::Run) => {
-                let action = narrower(&self.action, &other.action, true)?;
+                let action = meet_wildcard(&self.action, &other.action)?;
                 Some(Binding { role: Role::Run, resource: None, name: None, action })
             }
             (Role::Run, _) | (_, Role::Run) => None,
             (a, b) => Some(Binding {
                 role: if a == Role::Edit && b == Role::Edit { Role::Edit } else { Role::View },
-                resource: narrower(&self.resource, &other.resource, true)?,
-                name: narrower(&self.name, &other.name, false)?,
+                resource: meet_wildcard(&self.resource, &other.resource)?,
+                name: meet_name(&self.name, &other.name)?,
                 action: None,
             }),
         }
+    }
+}
+
+/// Two resources or actions, each `*` or one value: the narrower, when they overlap.
+fn meet_wildcard(a: &Option<String>, b: &Option<String>) -> Option<Option<String>> {
+    match (a.as_deref(), b.as_deref()) {
+        (Some("*"), _) => Some(b.clone()),
+        (_, Some("*")) => Some(a.clone()),
+        _ if a == b => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// Two name scopes, each every name (`None`) or one name: the narrower, when they overlap.
+fn meet_name(a: &Option<String>, b: &Option<String>) -> Option<Option<String>> {
+    match (a, b) {
+        (None, _) => Some(b.clone()),
+        (_, None) => Some(a.clone()),
+        _ if a == b => Some(a.clone()),
+        _ => None,
     }
 }
 
@@ -222,6 +232,19 @@ mod tests {
         assert_eq!(meet("action:audit", "action:introspect"), None);
         assert_eq!(meet("action:*", "role:edit,resource:*"), None);
         assert_eq!(meet("role:view,resource:*", "role:edit,resource:*").as_deref(), Some("view *"));
+        assert_eq!(meet("action:audit", "action:*").as_deref(), Some("run audit"));
+        assert_eq!(meet("action:audit", "action:audit").as_deref(), Some("run audit"));
+        assert_eq!(meet("role:view,resource:servers", "role:edit,resource:*").as_deref(), Some("view servers"));
+        assert_eq!(
+            meet("role:edit,resource:servers,name:x", "role:edit,resource:servers").as_deref(),
+            Some("edit servers/x")
+        );
+        assert_eq!(
+            meet("role:edit,resource:servers,name:x", "role:view,resource:servers,name:x").as_deref(),
+            Some("view servers/x")
+        );
+        assert_eq!(meet("role:edit,resource:servers", "role:edit,resource:servers").as_deref(), Some("edit servers"));
+        assert_eq!(meet("role:edit,resource:servers", "action:*"), None);
     }
 
     #[test]
@@ -229,8 +252,42 @@ mod tests {
         assert!(check_subject("User:a@b").is_ok());
         assert!(check_subject("Group:ops").is_ok());
         assert!(check_subject(&format!("McpToken:{}", "a".repeat(64))).is_ok());
-        for bad in ["user:a@b", "User:nope", "Group:Ops", "McpToken:xyz", "Robot:x"] {
+        let not_hex = format!("McpToken:{}", "g".repeat(64));
+        let short_hex = format!("McpToken:{}", "a".repeat(63));
+        let upper_hex = format!("McpToken:{}", "A".repeat(64));
+        for bad in ["user:a@b", "User:nope", "Group:Ops", "McpToken:xyz", "Robot:x", &not_hex, &short_hex, &upper_hex] {
             assert!(check_subject(bad).is_err(), "{bad}");
         }
+    }
+
+    fn problems(binding: &Binding) -> Vec<(String, String)> {
+        let mut causes = Vec::new();
+        binding.validate("b", &mut causes);
+        causes.into_iter().map(|c| (c.field, c.message)).collect()
+    }
+
+    #[test]
+    fn well_formed_bindings_pass_validation() {
+        for ok in ["role:view,resource:servers", "role:edit,resource:*", "role:edit,resource:mcptokens,name:demo/ci"] {
+            assert_eq!(problems(&b(ok)), [], "{ok}");
+        }
+        for action in ACTIONS {
+            assert_eq!(problems(&b(&format!("action:{action}"))), [], "{action}");
+        }
+    }
+
+    #[test]
+    fn malformed_bindings_name_their_field() {
+        let field = |text: &str| problems(&b(text)).into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert_eq!(field("action:launch"), ["b.action"]);
+        assert_eq!(field("action:audit,resource:servers"), ["b"]);
+        assert_eq!(field("action:audit,name:x"), ["b"]);
+        assert_eq!(field("role:run"), ["b.action"]);
+        assert_eq!(field("role:view"), ["b.resource"]);
+        assert_eq!(field("role:edit,resource:serverz"), ["b.resource"]);
+        assert_eq!(field("role:edit,resource:*,name:x"), ["b.name"]);
+        assert_eq!(field("role:view,resource:servers,action:audit"), ["b.action"]);
+        assert!(problems(&b("action:launch"))[0].1.contains("unknown action"));
+        assert!(problems(&b("role:edit,resource:serverz"))[0].1.contains("unknown resource"));
     }
 }

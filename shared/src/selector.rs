@@ -38,10 +38,6 @@ impl Selector {
         Ok(Selector { terms })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
-    }
-
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.terms.iter().all(|term| match term {
             Term::Equals(k, v) => labels.get(k) == Some(v),

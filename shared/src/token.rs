@@ -58,4 +58,13 @@ mod tests {
         assert!(!is_well_formed("mcpctl_pat_"));
         assert_eq!(display_prefix(&token), "mcpctl_pat_abcd");
     }
+
+    #[test]
+    fn the_checksum_is_base62_crc32_as_published() {
+        // A fixed vector: any other checksum scheme, or another digit order, breaks every
+        // token already handed out and every secret scanner's rule.
+        assert_eq!(from_body("abcdefghijABCDEFGHIJ0123456789"), "mcpctl_pat_abcdefghijABCDEFGHIJ01234567890ZOFPC");
+        assert_eq!(from_body("000000000000000000000000000000").len(), PREFIX.len() + BODY_LEN + CHECKSUM_LEN);
+        assert!(is_well_formed("mcpctl_pat_abcdefghijABCDEFGHIJ01234567890ZOFPC"));
+    }
 }
