@@ -198,5 +198,8 @@ mod tests {
         assert_eq!(status.causes()[MAX_CAUSES - 1].message, "451 more causes are not listed");
         assert!(status.message.ends_with("and 490 more"), "{}", status.message);
         assert!(status.message.len() < 1000);
+        let exactly: Vec<Cause> = (0..MAX_CAUSES).map(|i| Cause::invalid(format!("f{i}"), "bad")).collect();
+        let status = Status::new(Reason::Invalid, "x").with_causes(exactly.clone());
+        assert_eq!(status.causes(), exactly.as_slice());
     }
 }
