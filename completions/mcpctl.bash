@@ -891,16 +891,12 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__set__subcmd__context)
-            opts="-o -q -v -h --project --server --token --context --config --output --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --project)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -923,6 +919,14 @@ _mcpctl() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1321,13 +1325,21 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__project)
-            opts="-o -p -q -v -h --description --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --description --servers --add-server --label --server --token --context --config --output --project --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --servers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -24,7 +24,7 @@ function __fish_mcpctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c mcpctl -n "__fish_mcpctl_needs_command" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -59,7 +59,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-kind -d 'Event
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-name -d 'Events: only those about objects of this name' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l since -d 'Events: only those at or after this time (RFC 3339, or a duration ago such as 1h)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l until -d 'Events: only those at or before this time (RFC 3339)' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -74,7 +74,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s A -l all-projects 
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -88,7 +88,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s q -l quiet -d
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -114,8 +114,10 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_see
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "secret" -d 'Create a secret'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l servers -d 'The project\'s servers, comma-separated' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -129,8 +131,10 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l servers -d 'The project\'s servers, comma-separated' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -155,7 +159,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -180,7 +184,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -195,7 +199,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -211,7 +215,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l member -d 'A member\'s email; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -227,7 +231,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -243,7 +247,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -261,7 +265,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l description -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -279,7 +283,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l description -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -296,7 +300,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-env-file -d 'A file of KEY=VALUE lines' -r -F
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-file -d 'KEY=PATH: the file\'s contents become KEY\'s value; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l label -d 'Label KEY=VALUE; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -318,7 +322,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "secret" -d 'Create a secret'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -334,7 +338,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s q -l quiet -d 'P
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -348,7 +352,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s q -l quiet -d 'Pr
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s f -l filename -d 'Delete the objects named in these files' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -363,7 +367,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s q -l quiet -d '
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -377,7 +381,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l password-stdin -
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -390,7 +394,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s p -l project -d
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -404,7 +408,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l show-token -d '
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -420,7 +424,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -433,7 +437,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -450,7 +454,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -467,9 +471,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_see
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "get-contexts" -d 'List contexts'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "use-context" -d 'Make a context the current one'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "current-context" -d 'Print the current context\'s name'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "set-context" -d 'Create or change a context: saves the --server, --token and -p/--project given as flags here (never values from the environment)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -483,7 +487,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -496,7 +500,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -509,7 +513,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -522,8 +526,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l project -d 'Default project of the context' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -532,6 +535,7 @@ wide\t''
 yaml\t''
 json\t''
 name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s h -l help -d 'Print help'
@@ -539,9 +543,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get-contexts" -d 'List contexts'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "use-context" -d 'Make a context the current one'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "current-context" -d 'Print the current context\'s name'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set-context" -d 'Create or change a context: saves the --server, --token and -p/--project given as flags here (never values from the environment)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -554,7 +558,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s p -l pro
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -567,7 +571,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s p -l projec
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l server -d 'mcpd URL, overriding the context\'s. (`create project` also takes server names here.)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
@@ -608,4 +612,4 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "get-contexts" -d 'List contexts'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "use-context" -d 'Make a context the current one'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "current-context" -d 'Print the current context\'s name'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set-context" -d 'Create or change a context (its server and token from --server and --token)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set-context" -d 'Create or change a context: saves the --server, --token and -p/--project given as flags here (never values from the environment)'

@@ -21,9 +21,9 @@ pub struct Cli {
 
 #[derive(Clone, Debug, Args)]
 pub struct Global {
-    /// mcpd URL, overriding the context's. (`create project` also takes server names here.)
-    #[arg(long, env = "MCPCTL_SERVER", global = true, action = clap::ArgAction::Append)]
-    pub server: Vec<String>,
+    /// mcpd URL, overriding the context's
+    #[arg(long, env = "MCPCTL_SERVER", global = true)]
+    pub server: Option<String>,
     /// Bearer token, overriding the context's
     #[arg(long, env = "MCPCTL_TOKEN", global = true, hide_env_values = true)]
     pub token: Option<String>,
@@ -45,6 +45,39 @@ pub struct Global {
     /// Print more (request lines on stderr)
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Which of the global values were given as flags on the command line (not taken from
+    /// the environment): what `config set-context` may save.
+    #[arg(skip)]
+    pub on_command_line: OnCommandLine,
+}
+
+/// Global values given as flags, as opposed to the environment.
+#[derive(Clone, Debug, Default)]
+pub struct OnCommandLine {
+    pub server: bool,
+    pub token: bool,
+    pub project: bool,
+}
+
+impl Cli {
+    /// Parses the command line, noting which global values came from flags.
+    pub fn parse_noting_sources() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        // Global flags may stand after the subcommand: their source is in the innermost matches.
+        let mut innermost = &matches;
+        while let Some((_, sub)) = innermost.subcommand() {
+            innermost = sub;
+        }
+        let given = |id: &str| {
+            innermost.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+                || matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        };
+        cli.global.on_command_line =
+            OnCommandLine { server: given("server"), token: given("token"), project: given("project") };
+        cli
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -191,11 +224,15 @@ pub enum CreateCommand {
         name: String,
         #[arg(long)]
         description: Option<String>,
+        /// The project's servers, comma-separated
+        #[arg(long, value_delimiter = ',')]
+        servers: Vec<String>,
+        /// A server of the project; repeatable
+        #[arg(long = "add-server")]
+        add_server: Vec<String>,
         /// Label KEY=VALUE; repeatable
         #[arg(long = "label")]
         labels: Vec<String>,
-        // The project's servers come as `--server NAME` (repeatable), read from the global
-        // flag: a value with `://` is the mcpd URL, a plain name is a server of the project.
     },
     /// Create a server
     #[command(visible_alias = "srv")]
@@ -361,13 +398,9 @@ pub enum ConfigCommand {
     UseContext { name: String },
     /// Print the current context's name
     CurrentContext,
-    /// Create or change a context (its server and token from --server and --token)
-    SetContext {
-        name: String,
-        /// Default project of the context
-        #[arg(long)]
-        project: Option<String>,
-    },
+    /// Create or change a context: saves the --server, --token and -p/--project given as
+    /// flags here (never values from the environment)
+    SetContext { name: String },
 }
 
 #[derive(Debug, Args)]
@@ -382,5 +415,32 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// kubectl's rule: a flag name means one thing everywhere, so no command takes a flag
+    /// named like a global one (`--server` is always the mcpd URL).
+    #[test]
+    fn no_command_flag_reuses_a_global_flag_name() {
+        let root = super::Cli::command();
+        let globals: Vec<&clap::Arg> = root.get_arguments().filter(|a| a.is_global_set()).collect();
+        fn walk(command: &clap::Command, path: String, globals: &[&clap::Arg], clashes: &mut Vec<String>) {
+            for arg in command.get_arguments().filter(|a| !a.is_global_set()) {
+                for global in globals {
+                    let long = arg.get_long().is_some() && arg.get_long() == global.get_long();
+                    let short = arg.get_short().is_some() && arg.get_short() == global.get_short();
+                    if long || short {
+                        clashes.push(format!("{path} {}", arg.get_id()));
+                    }
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, format!("{path} {}", sub.get_name()), globals, clashes);
+            }
+        }
+        let mut clashes = Vec::new();
+        for sub in root.get_subcommands() {
+            walk(sub, sub.get_name().to_owned(), &globals, &mut clashes);
+        }
+        assert!(clashes.is_empty(), "flags named like global ones: {clashes:?}");
     }
 }

@@ -126,17 +126,7 @@ pub fn target(global: &Global) -> Result<Target> {
     Ok(Target { server: server.trim_end_matches('/').to_owned(), token, project })
 }
 
-/// The mcpd URL among the `--server` values (or `MCPCTL_SERVER`). Plain names are not URLs:
-/// `create project` takes them as the project's servers.
+/// The mcpd URL of `--server` (or `MCPCTL_SERVER`), when given.
 pub fn server_url(global: &Global) -> Result<Option<String>> {
-    let urls: Vec<&String> = global.server.iter().filter(|s| s.contains("://")).collect();
-    if let Some(url) = urls.last() {
-        return Ok(Some(url.to_string()));
-    }
-    Ok(std::env::var("MCPCTL_SERVER").ok().filter(|s| s.contains("://")))
-}
-
-/// The `--server` values that name servers rather than the mcpd URL.
-pub fn server_names(global: &Global) -> Vec<String> {
-    global.server.iter().filter(|s| !s.contains("://")).cloned().collect()
+    Ok(global.server.clone())
 }

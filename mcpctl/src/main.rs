@@ -10,21 +10,23 @@ mod print;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_noting_sources();
     print::set_quiet(cli.global.quiet);
-    let names = config::server_names(&cli.global);
-    let takes_names =
-        matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
-    if !names.is_empty() && !takes_names {
+    if let Some(server) = cli.global.server.as_deref().filter(|s| !s.contains("://")) {
+        let project =
+            matches!(&cli.command, Command::Create(c) if matches!(c.what, Some(cli::CreateCommand::Project { .. })));
+        let hint = if project {
+            "--server is the mcpd URL; name the project's servers with --servers a,b or --add-server NAME"
+        } else {
+            "give a URL such as http://127.0.0.1:3100"
+        };
         print::error(&error::Error::Usage {
-            message: format!("--server expects the mcpd URL, got {:?}", names[0]),
-            hint: Some("give a URL such as http://127.0.0.1:3100".to_owned()),
+            message: format!("--server expects the mcpd URL, got {server:?}"),
+            hint: Some(hint.to_owned()),
         });
         return ExitCode::from(2);
     }

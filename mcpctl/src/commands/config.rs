@@ -43,9 +43,13 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             Some(name) => print::out(name),
             None => return Err(Error::usage("current context is not set")),
         },
-        ConfigCommand::SetContext { name, project } => {
-            let server = config::server_url(&ctx.global)?;
-            let token = &ctx.global.token;
+        ConfigCommand::SetContext { name } => {
+            // Only what was given here as flags: a token or server exported for one run (CI's
+            // MCPCTL_TOKEN) must not land on disk.
+            let given = &ctx.global.on_command_line;
+            let server = config::server_url(&ctx.global)?.filter(|_| given.server);
+            let token = ctx.global.token.as_ref().filter(|_| given.token);
+            let project = ctx.global.project.as_ref().filter(|_| given.project);
             let mut context =
                 file.context(name).cloned().unwrap_or(Context { name: name.clone(), ..Context::default() });
             if let Some(s) = server {

@@ -88,8 +88,9 @@ fn manifest(kind: &str, name: &str, labels: &[String], spec: Value) -> Result<Va
 
 fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Value)> {
     let (kind, value) = match what {
-        CreateCommand::Project { name, description, labels } => {
-            let mut spec = json!({"servers": crate::config::server_names(&ctx.global)});
+        CreateCommand::Project { name, description, servers, add_server, labels } => {
+            let servers: Vec<&String> = servers.iter().chain(add_server).filter(|s| !s.is_empty()).collect();
+            let mut spec = json!({"servers": servers});
             if let Some(d) = description {
                 spec["description"] = json!(d);
             }

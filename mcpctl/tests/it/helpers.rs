@@ -173,6 +173,16 @@ pub fn seed(d: &Daemon) {
         "X-Team=infra",
     ])
     .ok();
-    d.run(&["create", "project", "demo", "--server", "github", "--server", "search", "--description", "Demo project"])
-        .ok();
+    d.run(&[
+        "create",
+        "project",
+        "demo",
+        "--servers",
+        "github",
+        "--add-server",
+        "search",
+        "--description",
+        "Demo project",
+    ])
+    .ok();
 }

@@ -49,6 +49,22 @@ fn contexts_are_listed_switched_and_set(backend: Backend) {
     d.run(&["get", "servers"]).code(2).stderr_has("http://127.0.0.1:9");
     d.run(&["get", "servers", "--context", "admin"]).ok();
     d.run(&["config", "use-context", "missing"]).code(2);
+
+    // Only flags given to set-context are saved: a token exported for one run stays off disk.
+    let config = d.admin_config();
+    let env = [
+        ("MCPCTL_CONFIG", config.to_str().unwrap()),
+        ("MCPCTL_TOKEN", "mcpctl_pat_exportedForOneRunOnly000000000000"),
+        ("MCPCTL_SERVER", "http://exported.example:1"),
+        ("MCPCTL_PROJECT", "exported"),
+    ];
+    d.run_with(&["config", "set-context", "ci", "-p", "demo"], None, &env).ok().stdout_has("created");
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(!saved.contains("exportedForOneRunOnly") && !saved.contains("exported.example"), "{saved}");
+    assert!(saved.contains("project: demo"), "{saved}");
+    d.run_with(&["config", "set-context", "ci", "--server", "http://given.example:2", "--token", "t"], None, &env).ok();
+    let saved = std::fs::read_to_string(&config).unwrap();
+    assert!(saved.contains("http://given.example:2") && !saved.contains("exported"), "{saved}");
 }
 
 fn api_resources_and_version_describe_the_server(backend: Backend) {

@@ -35,6 +35,11 @@ impl Authorized {
         Authorized::system()
     }
 
+    /// Whether every listed object may be shown (no binding narrows the list to names).
+    pub fn sees_every_name(&self) -> bool {
+        self.scope == ListScope::All
+    }
+
     /// Whether a listed object may be shown.
     pub fn may_see(&self, name: &str) -> bool {
         match &self.scope {

@@ -21,7 +21,7 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub struct PasswordWork {
     turns: Arc<Semaphore>,
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
 }
 
 /// All hashing threads stayed busy for the whole wait.
@@ -31,17 +31,20 @@ pub struct Busy;
 impl PasswordWork {
     /// Starts `threads` hashing threads; they end when the last handle is dropped.
     pub fn start(threads: usize) -> PasswordWork {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        // A job is queued only by a holder of a turn, so the queue never holds more than one
+        // job per thread.
+        let (jobs, queue) = mpsc::sync_channel::<Job>(threads);
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..threads {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("password-{i}"))
                 .spawn(move || loop {
-                    let job = queue.lock().expect("the job queue is never poisoned").recv();
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return,
+                    let job = queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                    let Ok(job) = job else { return };
+                    // A panicking job must not take its thread, and with it the capacity, away.
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                        tracing::error!("a password job panicked");
                     }
                 })
                 .expect("a password thread starts");
@@ -56,16 +59,22 @@ impl PasswordWork {
     }
 
     /// Runs `work` on a hashing thread once one is free, waiting at most [`QUEUE_WAIT`].
+    /// The turn goes with the job and ends when the job does, so a caller that goes away
+    /// (a client that disconnects) cannot leave work running beyond the bound; a job whose
+    /// caller is gone before it starts is skipped.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, Busy> {
-        let _turn = tokio::time::timeout(QUEUE_WAIT, self.turns.clone().acquire_owned())
+        let turn = tokio::time::timeout(QUEUE_WAIT, self.turns.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = done.send(work());
+            let _turn = turn;
+            if !done.is_closed() {
+                let _ = done.send(work());
+            }
         });
-        self.jobs.send(job).map_err(|_| Busy)?;
+        self.jobs.try_send(job).map_err(|_| Busy)?;
         result.await.map_err(|_| Busy)
     }
 }
@@ -157,6 +166,25 @@ mod tests {
         assert!(work.run(|| ()).await.is_err());
         assert!(busy.await.unwrap().is_ok());
         assert_eq!(work.run(|| 7).await.unwrap(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_goes_away_keeps_its_turn_until_its_work_ends() {
+        let work = PasswordWork::start(1);
+        let slow = work.clone();
+        let gone = tokio::spawn(async move { slow.run(|| std::thread::sleep(Duration::from_millis(600))).await });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        gone.abort();
+        // The aborted caller's work still runs, and holds the only turn while it does.
+        assert_eq!(work.turns.available_permits(), 0);
+        assert_eq!(work.run(|| 1).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_leaves_its_thread_working() {
+        let work = PasswordWork::start(1);
+        assert!(work.run(|| panic!("boom")).await.is_err());
+        assert_eq!(work.run(|| 2).await.unwrap(), 2);
     }
 
     #[test]

@@ -43,6 +43,13 @@ pub struct TokenInfo {
     pub parent: Option<Box<TokenInfo>>,
 }
 
+impl TokenInfo {
+    /// How many tokens made this one, one after the other.
+    pub fn chain_depth(&self) -> usize {
+        std::iter::successors(self.parent.as_deref(), |p| p.parent.as_deref()).count()
+    }
+}
+
 /// A project token reaches only its project, the project's servers and the project's tokens.
 #[derive(Clone, Debug)]
 pub struct Confinement {
@@ -363,7 +370,7 @@ fn token_own(specs: &[String], info: &TokenInfo) -> Permissions {
 }
 
 /// How many tokens deep a chain of tokens making tokens may be followed.
-const MAX_TOKEN_CHAIN: usize = 16;
+pub const MAX_TOKEN_CHAIN: usize = 16;
 
 /// The token a raw value names, when it is well formed, known, not revoked, not expired, its
 /// creator still exists, its project is the one it was made in, and the token that made it

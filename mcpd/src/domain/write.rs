@@ -148,9 +148,10 @@ pub async fn write(
     current.annotations = desired.annotations;
     current.resource_version += 1;
     current.updated_at = now();
+    let guard = AdminGuard::before(conn, store, auth, info.kind).await?;
     objects::update(conn, store, auth, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
-    ensure_admin_remains(conn, store, auth, info.kind).await?;
+    guard.after(conn, store, auth).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
 
@@ -159,7 +160,8 @@ pub async fn write(
 fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiError> {
     let spec: McpTokenSpec = serde_json::from_value(row.spec.clone()).map_err(|e| ApiError::Internal(e.into()))?;
     let bindings = match spec.rbac {
-        Some(RbacMode::Clone) => actor.own.bindings().to_vec(),
+        // What the actor may do now: for a token, its own bindings narrowed by its bounds.
+        Some(RbacMode::Clone) => actor.effective().bindings().to_vec(),
         _ => spec.bindings.clone(),
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -172,6 +174,15 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
         },
         (None, None) => None,
     };
+    if let Identity::Token(t) = &actor.identity {
+        if t.chain_depth() + 1 >= crate::auth::principal::MAX_TOKEN_CHAIN {
+            return Err(Status::new(
+                Reason::Forbidden,
+                "this token is at the end of a chain of tokens making tokens: it cannot make another",
+            )
+            .into());
+        }
+    }
     // A token made by a token expires no later than the token that made it.
     let parent_expiry = match &actor.identity {
         Identity::Token(t) => t.expires_at,
@@ -232,6 +243,7 @@ pub async fn delete(
     if !users.is_empty() {
         return Err(in_use(info.plural, name, &users, "cannot delete").into());
     }
+    let guard = AdminGuard::before(conn, store, auth, info.kind).await?;
     match info.kind {
         // A project's tokens go with it.
         "Project" => objects::delete_in_project(conn, "McpToken", name).await?,
@@ -245,7 +257,7 @@ pub async fn delete(
         _ => {}
     }
     objects::delete(conn, auth, row.id).await?;
-    ensure_admin_remains(conn, store, auth, info.kind).await?;
+    guard.after(conn, store, auth).await?;
     Ok(row)
 }
 
@@ -275,25 +287,17 @@ async fn revoke_descendants(conn: &mut AnyConnection, store: &Store, sha256: Str
 /// The name of the built-in definition that the first start binds the admin to.
 pub const ADMIN_DEFINITION: &str = "admin";
 
-/// Refuses a change (inside its transaction) after which nobody could administer mcpd: the
-/// built-in `admin` definition must remain, keep `edit *` and `run *`, and name at least one
-/// existing user, directly or through a group.
-async fn ensure_admin_remains(
+/// Whether mcpd stays administrable: the built-in `admin` definition exists, keeps `edit *`
+/// and `run *`, and names at least one existing user, directly or through a group. The first
+/// call in a transaction locks the definition (on PostgreSQL), so that two changes that are
+/// each harmless alone cannot together leave nobody able to administer mcpd.
+async fn admin_rule(
     conn: &mut AnyConnection,
     store: &Store,
     auth: &Authorized,
-    kind: &str,
-) -> Result<(), ApiError> {
-    if !matches!(kind, "User" | "Group" | "RbacDefinition") {
-        return Ok(());
-    }
-    let refuse = |why: &str| -> ApiError {
-        Status::new(Reason::Conflict, format!("refused: {why}; nobody could administer mcpd afterwards"))
-            .for_object("rbacdefinitions", ADMIN_DEFINITION)
-            .into()
-    };
-    let Some(admin) = objects::fetch(conn, store, auth, "RbacDefinition", "", ADMIN_DEFINITION, false).await? else {
-        return Err(refuse("the built-in admin RbacDefinition cannot be deleted"));
+) -> Result<Result<(), &'static str>, ApiError> {
+    let Some(admin) = objects::fetch(conn, store, auth, "RbacDefinition", "", ADMIN_DEFINITION, true).await? else {
+        return Ok(Err("the built-in admin RbacDefinition cannot be deleted"));
     };
     let spec: shared::spec::RbacDefinitionSpec =
         serde_json::from_value(admin.spec).map_err(|e| ApiError::Internal(e.into()))?;
@@ -301,7 +305,7 @@ async fn ensure_admin_remains(
         .iter()
         .all(|needed| spec.role_bindings.iter().any(|b| b.covers(needed)));
     if !full {
-        return Err(refuse("the built-in admin RbacDefinition must keep edit * and run *"));
+        return Ok(Err("the built-in admin RbacDefinition must keep edit * and run *"));
     }
     for subject in &spec.subjects {
         let members = match subject.split_once(':') {
@@ -314,11 +318,46 @@ async fn ensure_admin_remains(
         };
         for email in members {
             if objects::fetch(conn, store, auth, "User", "", &email, false).await?.is_some() {
-                return Ok(());
+                return Ok(Ok(()));
             }
         }
     }
-    Err(refuse("the built-in admin RbacDefinition would name no existing user"))
+    Ok(Err("the built-in admin RbacDefinition would name no existing user"))
+}
+
+/// Guards a change of a user, group or definition: taken before the change, checked after.
+struct AdminGuard {
+    held: bool,
+}
+
+impl AdminGuard {
+    async fn before(
+        conn: &mut AnyConnection,
+        store: &Store,
+        auth: &Authorized,
+        kind: &str,
+    ) -> Result<AdminGuard, ApiError> {
+        let relevant = matches!(kind, "User" | "Group" | "RbacDefinition");
+        // A database where the rule did not hold already (an earlier mcpd allowed that) is
+        // not made worse by this change, and must stay manageable.
+        let held = relevant && admin_rule(conn, store, auth).await?.is_ok();
+        Ok(AdminGuard { held })
+    }
+
+    /// Refuses the change (inside its transaction) when it broke the rule.
+    async fn after(self, conn: &mut AnyConnection, store: &Store, auth: &Authorized) -> Result<(), ApiError> {
+        if !self.held {
+            return Ok(());
+        }
+        match admin_rule(conn, store, auth).await? {
+            Ok(()) => Ok(()),
+            Err(why) => {
+                Err(Status::new(Reason::Conflict, format!("refused: {why}; nobody could administer mcpd afterwards"))
+                    .for_object("rbacdefinitions", ADMIN_DEFINITION)
+                    .into())
+            }
+        }
+    }
 }
 
 async fn revoke_tokens_of(conn: &mut AnyConnection, store: &Store, email: &str) -> Result<(), ApiError> {

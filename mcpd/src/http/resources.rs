@@ -108,6 +108,11 @@ async fn list_in(
 ) -> Result<Json<List>, ApiError> {
     let info = kind_at(plural, project)?;
     let auth = authorize(principal, Verb::List, info, None, project)?;
+    if !auth.sees_every_name() && !project.is_empty() && !store_project_exists(state, project).await? {
+        // Rights narrowed to some names (`demo/ci`) say nothing about other projects: an
+        // empty list, whether the project exists or not.
+        return Ok(Json(List::new(Vec::new())));
+    }
     existing_project(state, project).await?;
     let selector = Selector::parse(query.label_selector.as_deref().unwrap_or(""))
         .map_err(|msg| ApiError::from(Status::new(Reason::BadRequest, msg)))?;

@@ -64,7 +64,10 @@ pub async fn login(
     };
     let (_, locked_until) = store::audit::login_lock(pool, &body.email).await?;
     if locked_until > now() {
-        audit(429);
+        // Refused without any work: recorded at the same bounded rate as refused credentials.
+        if state.may_record_refusal() {
+            audit(429);
+        }
         return Ok(too_many(locked_until - now()));
     }
     let stored = store::auth::password_hash(pool, &body.email).await?;
@@ -100,12 +103,10 @@ async fn count_failure(state: &AppState, email: &str) -> Result<(), ApiError> {
     let started = now();
     let lock_until = |n| if lock_seconds(n) > 0 { started + lock_seconds(n) } else { 0 };
     store::audit::login_failed(state.store().pool(), email, started, lock_until).await?;
-    store::audit::forget_login_failures(state.store().pool(), started - FORGET_FAILURES_AFTER, started).await?;
+    let pool = state.store().pool();
+    store::audit::forget_login_failures(pool, started, FREE_FAILURES, started - 3600, started - 24 * 3600).await?;
     Ok(())
 }
-
-/// Failures of an account that is not locked are forgotten after an hour without another.
-const FORGET_FAILURES_AFTER: i64 = 3600;
 
 fn too_many(wait: i64) -> Response {
     let mut response = status_response(Status::new(
@@ -177,7 +178,9 @@ pub async fn change_password(
     };
     let (_, locked_until) = store::audit::login_lock(pool, email).await?;
     if locked_until > now() {
-        audit(429);
+        if state.may_record_refusal() {
+            audit(429);
+        }
         return Ok(too_many(locked_until - now()));
     }
     let stored = store::auth::password_hash(pool, email).await?.unwrap_or_default();

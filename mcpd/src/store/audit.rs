@@ -139,14 +139,27 @@ pub async fn login_failed(pool: &AnyPool, email: &str, now: i64, lock_for: impl 
     Ok(failures)
 }
 
-/// Forgets the failures of accounts whose last failure was before `quiet_since` and that are
-/// not locked at `now`, so that guesses at many addresses cannot grow the table without bound.
-pub async fn forget_login_failures(pool: &AnyPool, quiet_since: i64, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM login_failures WHERE last_failure < $1 AND locked_until < $2")
-        .bind(quiet_since)
-        .bind(now)
-        .execute(pool)
-        .await?;
+/// Forgets the failures of accounts that are not locked at `now` and have been quiet since
+/// `quiet_since` (those with fewer than `free` failures) or since `long_quiet_since` (all), so
+/// that guesses at many addresses cannot grow the table without bound, while a throttled
+/// account keeps its count for long.
+pub async fn forget_login_failures(
+    pool: &AnyPool,
+    now: i64,
+    free: i64,
+    quiet_since: i64,
+    long_quiet_since: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM login_failures WHERE locked_until < $1 \
+         AND (last_failure < $2 OR (failures < $3 AND last_failure < $4))",
+    )
+    .bind(now)
+    .bind(long_quiet_since)
+    .bind(free)
+    .bind(quiet_since)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected())
 }
 

@@ -143,7 +143,7 @@ pub async fn project_uid(
     lock: bool,
 ) -> sqlx::Result<Option<String>> {
     let sql = if lock && backend == super::Backend::Postgres {
-        "SELECT uid FROM objects WHERE kind = 'Project' AND project = '' AND name = $1 FOR SHARE"
+        "SELECT uid FROM objects WHERE kind = 'Project' AND project = '' AND name = $1 FOR KEY SHARE"
     } else {
         "SELECT uid FROM objects WHERE kind = 'Project' AND project = '' AND name = $1"
     };

@@ -141,27 +141,35 @@ impl Store {
 
     /// The key that signs session JWTs, made from `fresh` on first start. It is stored sealed
     /// like a secret value, so that a backup or read access to the database cannot sign
-    /// sessions; a key stored in plain text by an earlier mcpd is sealed now.
+    /// sessions. A key an earlier mcpd stored in plain text may have been read from a backup:
+    /// it is replaced by `fresh` (once; the sessions it signed end, tokens are unaffected).
     pub async fn session_signing_key(&self, fresh: &str) -> anyhow::Result<String> {
         let stored = auth::setting_or_insert(&self.pool, SIGNING_KEY, &self.keys.seal(fresh))
             .await
             .context("reading the session signing key")?;
-        if stored.starts_with("enc:") {
-            return self.keys.open(&stored).context("opening the session signing key");
+        if !stored.starts_with("enc:") {
+            // Replicas upgrading together: one replaces it, the others read what it wrote.
+            auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(fresh))
+                .await
+                .context("replacing the session signing key")?;
+            tracing::warn!(
+                "replaced the session signing key an earlier mcpd stored unsealed; sessions must log in again"
+            );
+            let now = auth::setting(&self.pool, SIGNING_KEY).await?.unwrap_or_default();
+            return self.keys.open(&now).context("opening the session signing key");
         }
-        auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(&stored))
-            .await
-            .context("sealing the session signing key")?;
-        Ok(stored)
+        self.keys.open(&stored).context("opening the session signing key")
     }
 
     /// Re-seals the session signing key and every secret value under the primary key;
     /// returns how many secret values moved.
     pub async fn rotate_keys(&self) -> anyhow::Result<usize> {
-        let stored: Option<String> = auth::setting(&self.pool, SIGNING_KEY).await?;
-        if let Some(stored) = stored.filter(|s| self.keys.is_stale(s)) {
+        // A compare-and-set, retried when a starting replica changed the key meanwhile.
+        while let Some(stored) = auth::setting(&self.pool, SIGNING_KEY).await?.filter(|s| self.keys.is_stale(s)) {
             let plain = if stored.starts_with("enc:") { self.keys.open(&stored)? } else { stored.clone() };
-            auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(&plain)).await?;
+            if auth::set_setting(&self.pool, SIGNING_KEY, &stored, &self.keys.seal(&plain)).await? {
+                break;
+            }
         }
         let mut moved = 0;
         let mut conn = self.pool.acquire().await?;

@@ -107,7 +107,8 @@ impl ObjectRow {
     }
 }
 
-/// Reads one object; with `lock`, PostgreSQL holds the row until the transaction ends.
+/// Reads one object; with `lock`, PostgreSQL holds the row against other writers until the
+/// transaction ends (a lock that does not stop others from referring to the row meanwhile).
 pub async fn fetch(
     conn: &mut AnyConnection,
     store: &Store,
@@ -120,7 +121,7 @@ pub async fn fetch(
     let sql = match (store.backend(), lock) {
         (Backend::Postgres, true) => {
             "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
-             FROM objects WHERE kind = $1 AND project = $2 AND name = $3 FOR UPDATE"
+             FROM objects WHERE kind = $1 AND project = $2 AND name = $3 FOR NO KEY UPDATE"
         }
         _ => {
             "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \

@@ -78,6 +78,16 @@ async fn tokens_made_by_tokens_are_bounded_by_their_parent(backend: Backend) {
         let token = app.get(&format!("/api/v1/mcptokens/{name}")).await;
         assert_eq!(token.body["status"]["state"], "revoked", "{}", token.text);
     }
+
+    // Chains end: a token deep in one cannot make another that could never work.
+    let (mut last, _) = app.token_as(&app.token, None, "link-0", json!({"rbac": "clone"})).await;
+    for depth in 1..mcpd::auth::principal::MAX_TOKEN_CHAIN {
+        (last, _) = app.token_as(&last, None, &format!("link-{depth}"), json!({"rbac": "clone"})).await;
+    }
+    let reply = app
+        .call_as(Some(&last), Method::POST, "/api/v1/mcptokens", Some(token_manifest("one-too-many", json!({}))))
+        .await;
+    reply.assert_status(403, "Forbidden");
 }
 
 async fn the_session_signing_key_is_stored_sealed(backend: Backend) {
@@ -314,6 +324,9 @@ async fn a_token_binding_with_a_name_reaches_one_project(backend: Backend) {
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1), "{}", listed.text);
     let listed = app.call_as(Some(&user), Method::GET, "/api/v1/projects/b/mcptokens", None).await;
     assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0), "{}", listed.text);
+    // Names say nothing about other projects: a missing one lists as empty too.
+    let listed = app.call_as(Some(&user), Method::GET, "/api/v1/projects/missing/mcptokens", None).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0), "{}", listed.text);
     // A bare name is the global token of that name, and only that one.
     app.grant(
         "tok-global",
@@ -363,6 +376,56 @@ async fn nobody_can_lock_everyone_out(backend: Backend) {
     );
     // Now the group is the only way in: emptying it is refused.
     app.call_as(Some(&second_admin), Method::PUT, "/api/v1/groups/ops", Some(ops)).await.assert_status(409, "Conflict");
+}
+
+/// A database where an earlier mcpd let the rule break stays manageable: only changes that
+/// break it are refused, not every change of a user, group or definition.
+async fn a_database_without_the_admin_rule_stays_manageable(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.user("other@example.com", "password-123").await;
+    // The admin's rights moved to another definition, and `admin` went.
+    let everything = json!([{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}]);
+    app.grant("operators", &[&format!("User:{}", testing::ADMIN_EMAIL)], everything).await;
+    sqlx::query("DELETE FROM objects WHERE kind = 'RbacDefinition' AND name = 'admin'")
+        .execute(&mut sql(&app).await)
+        .await
+        .unwrap();
+    let mut user = app.get("/api/v1/users/other@example.com").await.body;
+    user["spec"]["displayName"] = json!("Other");
+    let reply = app.put("/api/v1/users/other@example.com", user).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(app.delete("/api/v1/users/other@example.com").await.status, StatusCode::OK);
+}
+
+/// A signing key an earlier mcpd stored in clear may be in old backups: it is replaced.
+async fn a_signing_key_stored_in_clear_is_replaced(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = testing::database_url(backend, dir.path()).await;
+    let config = testing::config(database_url.clone(), dir.path());
+    let (_, first) = testing::start(&config).await;
+    drop(first);
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&database_url).await.unwrap();
+    let clear = "ab".repeat(32);
+    sqlx::query("UPDATE settings SET value = $1 WHERE key = 'session_signing_key'")
+        .bind(&clear)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (url, _stop) = testing::start(&config).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testing::ADMIN_EMAIL, "iat": now, "exp": now + 600,
+                        "jti": "old-key", "iat_ms": (now + 60) * 1000});
+    let forged = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(clear.as_bytes()),
+    )
+    .unwrap();
+    let reply =
+        reqwest::Client::new().get(format!("{url}/api/v1/auth/whoami")).bearer_auth(forged).send().await.unwrap();
+    assert_eq!(reply.status(), StatusCode::UNAUTHORIZED);
 }
 
 async fn a_panicking_handler_answers_500_and_the_daemon_serves_on(backend: Backend) {
@@ -587,6 +650,8 @@ backend_tests!(
     a_token_binding_with_a_name_reaches_one_project,
     nobody_can_lock_everyone_out,
     a_panicking_handler_answers_500_and_the_daemon_serves_on,
+    a_database_without_the_admin_rule_stays_manageable,
+    a_signing_key_stored_in_clear_is_replaced,
     rotating_keys_never_undoes_a_concurrent_write,
     an_answer_with_hundreds_of_causes_stays_a_status,
     a_token_never_outlives_its_project,
