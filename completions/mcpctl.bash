@@ -1805,7 +1805,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__get)
-            opts="-l -A -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-l -A -L -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --sort-by --no-headers --show-labels --label-columns --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1836,6 +1836,18 @@ _mcpctl() {
                     return 0
                     ;;
                 --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sort-by)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label-columns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

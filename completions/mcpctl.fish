@@ -28,7 +28,7 @@ complete -c mcpctl -n "__fish_mcpctl_needs_command" -l server -d 'mcpd URL, over
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -59,11 +59,13 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-kind -d 'Event
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l for-name -d 'Events: only those about objects of this name' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l since -d 'Events: only those at or after this time (RFC 3339, or a duration ago such as 1h)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l until -d 'Events: only those at or before this time (RFC 3339)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l sort-by -d 'Sort by the value of a JSONPath, e.g. .metadata.name or {.metadata.createdAt}' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s L -l label-columns -d 'Add a column for each of these label keys (comma-separated; repeatable)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -71,6 +73,8 @@ name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-values -d 'Show secret values (needs edit on the secret)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s A -l all-projects -d 'Tokens of every project, and global ones'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l no-headers -d 'Print tables (and custom columns) without their header line'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-labels -d 'Add a LABELS column to tables'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s h -l help -d 'Print help'
@@ -78,7 +82,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l server -d 'mc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -92,7 +96,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_see
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -121,7 +125,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -138,7 +142,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -163,7 +167,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -188,7 +192,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -203,7 +207,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -219,7 +223,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -235,7 +239,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -251,7 +255,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -269,7 +273,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -287,7 +291,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -304,7 +308,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -326,7 +330,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l server -d 'mcpd 
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -342,7 +346,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l server -d 'mcpd U
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -356,7 +360,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -371,7 +375,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd 
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -385,7 +389,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l server -d 'mcpd
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -398,7 +402,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l server -d 'mcpd
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -412,7 +416,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -428,7 +432,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -441,7 +445,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subc
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -458,7 +462,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_see
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -477,7 +481,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -491,7 +495,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -504,7 +508,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -517,7 +521,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -530,7 +534,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -549,7 +553,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l server -
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -562,7 +566,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l server -d '
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''
@@ -575,7 +579,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l server -d 'mcp
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l context -d 'Context of the config file to use' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s o -l output -d 'Output format' -r -f -a "table\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
 wide\t''
 yaml\t''
 json\t''

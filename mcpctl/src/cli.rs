@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, TypedValueParser};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,8 +33,9 @@ pub struct Global {
     /// Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]
     #[arg(long, env = "MCPCTL_CONFIG", global = true)]
     pub config: Option<PathBuf>,
-    /// Output format
-    #[arg(short, long, value_enum, global = true)]
+    /// Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE,
+    /// custom-columns=HEADER:PATH,... or custom-columns-file=FILE
+    #[arg(short, long, global = true, value_parser = OutputParser)]
     pub output: Option<Output>,
     /// Project, for project-scoped objects (McpTokens) [default: the context's]
     #[arg(short, long, env = "MCPCTL_PROJECT", global = true)]
@@ -80,13 +81,82 @@ impl Cli {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     Table,
     Wide,
     Yaml,
     Json,
     Name,
+    /// kubectl's JSONPath template.
+    JsonPath(String),
+    JsonPathFile(PathBuf),
+    /// `HEADER:PATH,...`.
+    CustomColumns(String),
+    CustomColumnsFile(PathBuf),
+}
+
+/// `-o`: a plain format, or `jsonpath=`, `custom-columns=` and their `-file=` forms.
+#[derive(Clone, Debug)]
+pub struct OutputParser;
+
+impl TypedValueParser for OutputParser {
+    type Value = Output;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Output, clap::Error> {
+        let text = value.to_str().ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))?;
+        let parsed = match text.split_once('=') {
+            Some(("jsonpath", t)) => Some(Output::JsonPath(t.to_owned())),
+            Some(("jsonpath-file", f)) => Some(Output::JsonPathFile(PathBuf::from(f))),
+            Some(("custom-columns", c)) => Some(Output::CustomColumns(c.to_owned())),
+            Some(("custom-columns-file", f)) => Some(Output::CustomColumnsFile(PathBuf::from(f))),
+            Some(_) => None,
+            None => match text {
+                "table" => Some(Output::Table),
+                "wide" => Some(Output::Wide),
+                "yaml" => Some(Output::Yaml),
+                "json" => Some(Output::Json),
+                "name" => Some(Output::Name),
+                _ => None,
+            },
+        };
+        parsed.ok_or_else(|| {
+            let mut err = clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd);
+            if let Some(arg) = arg {
+                err.insert(clap::error::ContextKind::InvalidArg, clap::error::ContextValue::String(arg.to_string()));
+            }
+            err.insert(clap::error::ContextKind::InvalidValue, clap::error::ContextValue::String(text.to_owned()));
+            err.insert(
+                clap::error::ContextKind::ValidValue,
+                clap::error::ContextValue::Strings(
+                    [
+                        "table",
+                        "wide",
+                        "yaml",
+                        "json",
+                        "name",
+                        "jsonpath=",
+                        "jsonpath-file=",
+                        "custom-columns=",
+                        "custom-columns-file=",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                ),
+            );
+            err
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let plain = ["table", "wide", "yaml", "json", "name"];
+        Some(Box::new(plain.into_iter().map(PossibleValue::new)))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +247,18 @@ pub struct GetArgs {
     /// Events: only those at or before this time (RFC 3339)
     #[arg(long, help_heading = "Event filters")]
     pub until: Option<String>,
+    /// Sort by the value of a JSONPath, e.g. .metadata.name or {.metadata.createdAt}
+    #[arg(long)]
+    pub sort_by: Option<String>,
+    /// Print tables (and custom columns) without their header line
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Add a LABELS column to tables
+    #[arg(long)]
+    pub show_labels: bool,
+    /// Add a column for each of these label keys (comma-separated; repeatable)
+    #[arg(short = 'L', long = "label-columns", value_delimiter = ',')]
+    pub label_columns: Vec<String>,
 }
 
 #[derive(Debug, Args)]

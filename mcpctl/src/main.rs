@@ -33,9 +33,9 @@ fn main() -> ExitCode {
     let ctx = Ctx::new(cli.global.clone());
     let result = match &cli.command {
         Command::Get(args) => commands::get::run(&ctx, args),
-        Command::Describe(args) => commands::describe::run(&ctx, args),
-        Command::Create(args) => commands::create::run(&ctx, args),
-        Command::Apply(args) => commands::apply::run(&ctx, args),
+        Command::Describe(args) => ctx.no_output_flag("describe").and_then(|()| commands::describe::run(&ctx, args)),
+        Command::Create(args) => ctx.no_output_flag("create").and_then(|()| commands::create::run(&ctx, args)),
+        Command::Apply(args) => ctx.no_output_flag("apply").and_then(|()| commands::apply::run(&ctx, args)),
         Command::Diff(args) => {
             // diff: 0 no difference, 1 differences, 2 any error.
             return match commands::diff::run(&ctx, args) {
@@ -62,18 +62,12 @@ fn main() -> ExitCode {
             };
         }
         Command::Auth(cli::AuthCommand::Password { password_stdin }) => commands::auth::password(&ctx, *password_stdin),
-        Command::ApiResources => {
-            commands::api_resources::run();
-            Ok(())
-        }
+        Command::ApiResources => commands::api_resources::run(&ctx),
         Command::Completion(args) => {
             print::out(&commands::completion::script(args.shell));
             Ok(())
         }
-        Command::Version => {
-            commands::version::run(&ctx);
-            Ok(())
-        }
+        Command::Version => commands::version::run(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

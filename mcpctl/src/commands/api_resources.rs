@@ -2,9 +2,21 @@
 
 use shared::{Scope, KINDS};
 
+use crate::cli::Output;
+use crate::commands::Ctx;
+use crate::error::Result;
 use crate::print;
 
-pub fn run() {
+pub fn run(ctx: &Ctx) -> Result<()> {
+    match ctx.output() {
+        Output::Table | Output::Wide => {}
+        Output::Name => {
+            let names: Vec<&str> = KINDS.iter().map(|k| k.plural).collect();
+            print::out(&names.join("\n"));
+            return Ok(());
+        }
+        other => return Err(print::unsupported(&other, "table, wide or name")),
+    }
     let rows = KINDS.iter().map(|k| {
         let scope = match k.scope {
             Scope::Global => "global",
@@ -13,5 +25,6 @@ pub fn run() {
         vec![k.plural.to_owned(), k.aliases.join(","), k.kind.to_owned(), scope.to_owned()]
     });
     let header = ["NAME", "SHORTNAMES", "KIND", "SCOPE"].map(str::to_owned).to_vec();
-    print::out(&print::plain_table(header, rows));
+    print::out(&print::plain_table(Some(header), rows));
+    Ok(())
 }

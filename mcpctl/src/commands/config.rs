@@ -20,16 +20,24 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 }
             }
             let value = serde_json::to_value(&shown).expect("config serializes");
-            let output = if ctx.output() == Output::Json { Output::Json } else { Output::Yaml };
-            print::structured(&value, output);
+            print::structured(&value, &ctx.global.output.clone().unwrap_or(Output::Yaml))?;
         }
         ConfigCommand::GetContexts => {
+            match ctx.output() {
+                Output::Table | Output::Wide => {}
+                Output::Name => {
+                    let names: Vec<&str> = file.contexts.iter().map(|c| c.name.as_str()).collect();
+                    print::out(&names.join("\n"));
+                    return Ok(());
+                }
+                other => return Err(print::unsupported(&other, "table or name")),
+            }
             let rows = file.contexts.iter().map(|c| {
                 let current = if file.current_context.as_deref() == Some(c.name.as_str()) { "*" } else { "" };
                 vec![current.to_owned(), c.name.clone(), c.server.clone(), c.project.clone().unwrap_or_default()]
             });
             let header = ["CURRENT", "NAME", "SERVER", "PROJECT"].map(str::to_owned).to_vec();
-            print::out(&print::plain_table(header, rows));
+            print::out(&print::plain_table(Some(header), rows));
         }
         ConfigCommand::UseContext { name } => {
             if file.context(name).is_none() {

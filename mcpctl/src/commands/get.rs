@@ -15,10 +15,17 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if filtered && kind.kind != "AuditEvent" {
         return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
     }
+    let view = print::View {
+        output: ctx.global.output.clone(),
+        sort_by: args.sort_by.clone(),
+        no_headers: args.no_headers,
+        show_labels: args.show_labels,
+        label_columns: args.label_columns.clone(),
+    };
     let client = ctx.client()?;
     if kind.kind == "AuditEvent" && names.is_empty() {
         let objects = client.events(&event_filters(args)?)?;
-        print::objects(kind, objects, ctx.output(), false);
+        print::objects(kind, objects, &view, false)?;
         return Ok(());
     }
     if names.is_empty() {
@@ -27,7 +34,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         } else {
             client.list(kind, &ctx.project_for(kind)?, args.selector.as_deref(), args.show_values)?
         };
-        print::objects(kind, objects, ctx.output(), false);
+        print::objects(kind, objects, &view, false)?;
         return Ok(());
     }
     if args.selector.is_some() {
@@ -47,7 +54,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         }
     }
     if !found.is_empty() {
-        print::objects(kind, found, ctx.output(), names.len() == 1);
+        print::objects(kind, found, &view, names.len() == 1)?;
     }
     if failed {
         Err(Error::Reported)

@@ -43,13 +43,26 @@ impl Ctx {
     /// The project for a kind: `-p` or the context's for project-scoped kinds, none otherwise.
     pub fn project_for(&self, kind: &KindInfo) -> Result<String> {
         if kind.scope != shared::Scope::Project {
+            // A project given for a global kind would be silently meaningless: say so.
+            if self.global.on_command_line.project {
+                return Err(Error::usage(format!("{} are global: -p/--project does not apply to them", kind.plural)));
+            }
             return Ok(String::new());
         }
         Ok(self.client()?.target().project.clone().unwrap_or_default())
     }
 
     pub fn output(&self) -> Output {
-        self.global.output.unwrap_or(Output::Table)
+        self.global.output.clone().unwrap_or(Output::Table)
+    }
+
+    /// Refuses `-o` for a command that prints no data it could format (exit 2), rather than
+    /// ignoring it.
+    pub fn no_output_flag(&self, command: &str) -> Result<()> {
+        match &self.global.output {
+            None => Ok(()),
+            Some(output) => Err(crate::print::unsupported(output, &format!("no -o with {command}"))),
+        }
     }
 }
 

@@ -73,13 +73,6 @@ pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
     let client = ctx.client()?;
     let me = client.whoami()?;
     match ctx.output() {
-        Output::Json | Output::Yaml => {
-            let mut value = serde_json::to_value(&me).expect("whoami serializes");
-            if args.show_token {
-                value["token"] = serde_json::json!(client.target().token);
-            }
-            print::structured(&value, ctx.output());
-        }
         Output::Name => print::out(&format!("{}/{}", me.kind.to_lowercase(), me.name)),
         Output::Table | Output::Wide => {
             let mut text = format!("{}: {}\nAuthenticated by: {}\n", me.kind, me.name, me.via);
@@ -96,6 +89,13 @@ pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
                 text.push_str(&format!("Token: {}\n", client.target().token.as_deref().unwrap_or("")));
             }
             print::out(&text);
+        }
+        output => {
+            let mut value = serde_json::to_value(&me).expect("whoami serializes");
+            if args.show_token {
+                value["token"] = serde_json::json!(client.target().token);
+            }
+            print::structured(&value, &output)?;
         }
     }
     Ok(())

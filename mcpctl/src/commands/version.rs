@@ -4,17 +4,14 @@ use serde_json::json;
 
 use crate::cli::Output;
 use crate::commands::Ctx;
+use crate::error::Result;
 use crate::print;
 
-pub fn run(ctx: &Ctx) {
+pub fn run(ctx: &Ctx) -> Result<()> {
     let client = env!("CARGO_PKG_VERSION");
     let server = ctx.client().ok().and_then(|c| c.version().ok());
     match ctx.output() {
-        Output::Json | Output::Yaml => {
-            let value = json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
-            print::structured(&value, ctx.output());
-        }
-        _ => {
+        Output::Table => {
             let mut text = format!("Client Version: v{client}\n");
             match server {
                 Some(s) => text.push_str(&format!("Server Version: v{}\n", s.version)),
@@ -22,5 +19,10 @@ pub fn run(ctx: &Ctx) {
             }
             print::out(&text);
         }
+        output => {
+            let value = json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
+            print::structured(&value, &output)?;
+        }
     }
+    Ok(())
 }

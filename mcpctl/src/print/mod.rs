@@ -1,13 +1,16 @@
 //! The only place that formats output: tables, YAML, JSON, names, describe, and errors.
 //! Data goes to stdout, everything else to stderr.
 
+mod columns;
 mod describe;
+mod jsonpath;
 mod table;
 mod terminal;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use serde_json::Value;
 use shared::{KindInfo, List, Object, Status};
 
 pub use describe::{describe, value_lengths};
@@ -45,14 +48,38 @@ pub fn warn(text: &str) {
     eprintln!("warning: {text}");
 }
 
+/// How `get` shows objects: the format and kubectl's table options.
+#[derive(Debug, Default)]
+pub struct View {
+    pub output: Option<Output>,
+    pub sort_by: Option<String>,
+    pub no_headers: bool,
+    pub show_labels: bool,
+    pub label_columns: Vec<String>,
+}
+
 /// Objects in the chosen format. `single` prints one object bare instead of a `kind: List`.
-pub fn objects(kind: &KindInfo, objects: Vec<Object>, output: Output, single: bool) {
-    match output {
+pub fn objects(kind: &KindInfo, mut objects: Vec<Object>, view: &View, single: bool) -> Result<(), Error> {
+    if let Some(key) = &view.sort_by {
+        let key = columns::sort_key(key).map_err(|e| Error::usage(format!("--sort-by: {e}")))?;
+        let mut values: Vec<Value> =
+            objects.iter().map(|o| serde_json::to_value(o).expect("objects serialize")).collect();
+        columns::sort_by(&mut values, &key);
+        objects = values.into_iter().map(|v| serde_json::from_value(v).expect("objects read back")).collect();
+    }
+    let output = view.output.clone().unwrap_or(Output::Table);
+    match &output {
         Output::Table | Output::Wide => {
             if objects.is_empty() {
                 note("No resources found.");
             } else {
-                out(&table::render(kind, &objects, output == Output::Wide));
+                let options = table::Options {
+                    wide: output == Output::Wide,
+                    headers: !view.no_headers,
+                    show_labels: view.show_labels,
+                    label_columns: &view.label_columns,
+                };
+                out(&table::render(kind, &objects, &options));
             }
         }
         Output::Name => {
@@ -64,24 +91,69 @@ pub fn objects(kind: &KindInfo, objects: Vec<Object>, output: Output, single: bo
                 out(&text);
             }
         }
-        Output::Yaml | Output::Json => {
+        Output::CustomColumns(_) | Output::CustomColumnsFile(_) => {
+            let columns = match &output {
+                Output::CustomColumnsFile(path) => columns::Columns::parse_file(&read_template(path)?),
+                Output::CustomColumns(spec) => columns::Columns::parse(spec),
+                _ => unreachable!("matched above"),
+            }
+            .map_err(|e| Error::usage(format!("-o custom-columns: {e}")))?;
+            let rows = objects.iter().map(|o| columns.row(&serde_json::to_value(o).expect("objects serialize")));
+            let header = (!view.no_headers).then(|| columns.header());
+            out(&plain_table(header, rows));
+        }
+        _ => {
             let value = match (single, objects.len()) {
                 (true, 1) => serde_json::to_value(&objects[0]),
                 _ => serde_json::to_value(List::new(objects)),
             }
             .expect("objects serialize");
-            structured(&value, output);
+            structured(&value, &output)?;
         }
     }
+    Ok(())
 }
 
-/// Any serializable value as YAML or JSON.
-pub fn structured(value: &serde_json::Value, output: Output) {
-    if output == Output::Json {
-        out(&serde_json::to_string_pretty(value).expect("values serialize"));
-    } else {
-        out(&to_yaml(value));
+/// Any serializable value as YAML, JSON or a JSONPath template; other formats are refused.
+pub fn structured(value: &Value, output: &Output) -> Result<(), Error> {
+    match output {
+        Output::Json => out(&serde_json::to_string_pretty(value).expect("values serialize")),
+        Output::Yaml => out(&to_yaml(value)),
+        Output::JsonPath(template) => out_raw(&render_template(template, value)?),
+        Output::JsonPathFile(path) => out_raw(&render_template(&read_template(path)?, value)?),
+        other => return Err(unsupported(other, "yaml, json or jsonpath")),
     }
+    Ok(())
+}
+
+/// A usage error for an `-o` a command cannot honour.
+pub fn unsupported(output: &Output, supported: &str) -> Error {
+    let name = match output {
+        Output::Table => "table",
+        Output::Wide => "wide",
+        Output::Yaml => "yaml",
+        Output::Json => "json",
+        Output::Name => "name",
+        Output::JsonPath(_) | Output::JsonPathFile(_) => "jsonpath",
+        Output::CustomColumns(_) | Output::CustomColumnsFile(_) => "custom-columns",
+    };
+    Error::usage(format!("-o {name} is not supported here: use {supported}"))
+}
+
+fn render_template(template: &str, value: &Value) -> Result<String, Error> {
+    let template = jsonpath::Template::parse(template).map_err(|e| Error::usage(format!("-o jsonpath: {e}")))?;
+    Ok(template.render(value))
+}
+
+fn read_template(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Writes data to stdout exactly as given (a template decides its own newlines).
+fn out_raw(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 pub fn to_yaml(value: &serde_json::Value) -> String {

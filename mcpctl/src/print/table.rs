@@ -3,26 +3,50 @@
 use comfy_table::{CellAlignment, ColumnConstraint, Table};
 use shared::{KindInfo, Object};
 
-pub fn render(kind: &KindInfo, objects: &[Object], wide: bool) -> String {
-    let columns: Vec<_> = kind.columns.iter().filter(|c| wide || !c.wide).collect();
+/// kubectl's table options.
+pub struct Options<'a> {
+    pub wide: bool,
+    pub headers: bool,
+    /// A LABELS column (wide tables have one already).
+    pub show_labels: bool,
+    /// A column per label key (`-L`).
+    pub label_columns: &'a [String],
+}
+
+pub fn render(kind: &KindInfo, objects: &[Object], options: &Options<'_>) -> String {
+    let columns: Vec<_> = kind.columns.iter().filter(|c| options.wide || !c.wide).collect();
+    let labels_shown = columns.iter().any(|c| c.header == "LABELS");
     let mut header = vec!["NAME".to_owned()];
     header.extend(columns.iter().map(|c| c.header.to_owned()));
     header.push(kind.age_header.to_owned());
+    header.extend(options.label_columns.iter().map(|k| k.to_uppercase()));
+    let add_labels = options.show_labels && !labels_shown;
+    if add_labels {
+        header.push("LABELS".to_owned());
+    }
     let rows = objects.iter().map(|o| {
         let mut row = vec![o.metadata.name.clone()];
         row.extend(columns.iter().map(|c| (c.value)(o)));
         row.push(o.metadata.created_at.as_deref().map(age).unwrap_or_else(|| "<unknown>".to_owned()));
+        row.extend(options.label_columns.iter().map(|k| o.metadata.labels.get(k).cloned().unwrap_or_default()));
+        if add_labels {
+            let labels: Vec<String> = o.metadata.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            row.push(if labels.is_empty() { "<none>".to_owned() } else { labels.join(",") });
+        }
         row
     });
-    plain_table(header, rows)
+    plain_table(options.headers.then_some(header), rows)
 }
 
-/// A borderless table with three spaces between columns and no trailing spaces.
-pub fn plain_table(header: Vec<String>, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+/// A borderless table with three spaces between columns and no trailing spaces; without a
+/// header when `header` is `None` (`--no-headers`).
+pub fn plain_table(header: Option<Vec<String>>, rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut table = Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
     table.set_content_arrangement(comfy_table::ContentArrangement::Disabled);
-    table.set_header(header);
+    if let Some(header) = header {
+        table.set_header(header);
+    }
     for row in rows {
         table.add_row(row.iter().map(|cell| super::terminal::escaped(cell).into_owned()));
     }
@@ -89,7 +113,7 @@ mod tests {
 
     #[test]
     fn tables_have_no_borders_or_trailing_spaces() {
-        let t = plain_table(vec!["NAME".into(), "AGE".into()], vec![vec!["github".into(), "5s".into()]]);
+        let t = plain_table(Some(vec!["NAME".into(), "AGE".into()]), vec![vec!["github".into(), "5s".into()]]);
         assert_eq!(t, "NAME     AGE\ngithub   5s");
     }
 }

@@ -134,7 +134,70 @@ fn tables_and_describe_show_control_characters_escaped(backend: Backend) {
     assert_eq!(exact["spec"]["description"], manifest["spec"]["description"]);
 }
 
+/// kubectl's output options, as scripts use them.
+fn jsonpath_custom_columns_and_sorting_work_as_in_kubectl(backend: Backend) {
+    let d = Daemon::start(backend);
+    seed(&d);
+    let names = d.run(&["get", "servers", "-o", "jsonpath={.items[*].metadata.name}"]);
+    assert_eq!(names.ok().stdout, "github search");
+    let ranged = d.run(&[
+        "get",
+        "servers",
+        "-o",
+        r#"jsonpath={range .items[*]}{.metadata.name}{"\t"}{.spec.transport}{"\n"}{end}"#,
+    ]);
+    assert_eq!(ranged.ok().stdout, "github\tstdio\nsearch\thttp\n");
+    let one = d.run(&[
+        "get",
+        "server",
+        "github",
+        "-o",
+        r#"jsonpath={.spec.env[?(@.name=="GITHUB_TOKEN")].valueFrom.secretKeyRef.name}"#,
+    ]);
+    assert_eq!(one.ok().stdout, "gh");
+    let file = d.file("template.txt", "{.items[?(@.spec.transport==\"http\")].spec.url}");
+    let filtered = d.run(&["get", "servers", "-o", &format!("jsonpath-file={file}")]);
+    assert_eq!(filtered.ok().stdout, "https://search.example.com/mcp");
+
+    let columns =
+        d.run(&["get", "servers", "-o", "custom-columns=NAME:.metadata.name,TRANSPORT:.spec.transport,URL:.spec.url"]);
+    assert_eq!(
+        columns.ok().lines().iter().map(|l| l.split_whitespace().collect::<Vec<_>>()).collect::<Vec<_>>(),
+        [
+            vec!["NAME", "TRANSPORT", "URL"],
+            vec!["github", "stdio", "<none>"],
+            vec!["search", "http", "https://search.example.com/mcp"]
+        ]
+    );
+    let file = d.file("columns.txt", "NAME            TRANSPORT\n.metadata.name  .spec.transport\n");
+    let from_file = d.run(&["get", "servers", "--no-headers", "-o", &format!("custom-columns-file={file}")]);
+    assert_eq!(from_file.ok().lines(), ["github   stdio", "search   http"]);
+
+    let sorted = d.run(&["get", "servers", "--sort-by", ".spec.transport", "-o", "name"]);
+    assert_eq!(sorted.ok().lines(), ["server/search", "server/github"]);
+    let bare = d.run(&["get", "servers", "--no-headers"]);
+    assert!(bare.ok().lines()[0].starts_with("github"), "{}", bare.stdout);
+    let labelled = d.run(&["get", "servers", "-L", "team", "--show-labels"]);
+    labelled.ok();
+    assert_eq!(labelled.lines()[0].split_whitespace().collect::<Vec<_>>().last(), Some(&"LABELS"));
+    assert!(labelled.stdout.contains("TEAM") && labelled.stdout.contains("team=infra"), "{}", labelled.stdout);
+
+    let version: serde_json::Value = serde_json::from_str(&d.run(&["version", "-o", "json"]).ok().stdout).unwrap();
+    assert_eq!(version["clientVersion"], env!("CARGO_PKG_VERSION"));
+    assert!(version["serverVersion"].is_string());
+    d.run(&["version", "-o", "yaml"]).ok().stdout_has("clientVersion:");
+
+    // What cannot be honoured is refused as a usage error, never ignored.
+    d.run(&["describe", "server", "github", "-o", "yaml"]).code(2).stderr_has("not supported");
+    d.run(&["get", "servers", "-o", "jsonpath={.items[0"]).code(2).stderr_has("jsonpath");
+    d.run(&["get", "servers", "-o", "xml"]).code(2);
+    d.run(&["get", "servers", "-p", "demo"]).code(2).stderr_has("global");
+    d.run(&["api-resources", "-o", "yaml"]).code(2);
+    assert!(d.run(&["api-resources", "-o", "name"]).ok().lines().contains(&"projects"));
+}
+
 backend_tests!(
+    jsonpath_custom_columns_and_sorting_work_as_in_kubectl,
     tables_and_describe_show_control_characters_escaped,
     create_then_get_in_every_format,
     every_round_trip_is_unchanged,
