@@ -19,9 +19,25 @@ pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
     let client = ctx.client()?;
     let mut differs = false;
     for (info, doc) in docs {
-        let desired = desired_view(info, &doc)?;
+        let mut desired = desired_view(info, &doc)?;
         let project = doc.value["metadata"]["project"].as_str().unwrap_or("");
-        let live = live_view(client, info, project, doc.name())?;
+        let (mut live, live_version) = live_view(client, info, project, doc.name())?;
+        // A manifest that carries a resourceVersion makes it a precondition of apply: a stale
+        // one is a difference (apply would answer Conflict), and is shown as one.
+        if let Some(version) = doc.value["metadata"]["resourceVersion"].as_str().filter(|v| !v.is_empty()) {
+            desired["metadata"]["resourceVersion"] = json!(version);
+            if let Some(live) = live.as_mut() {
+                live["metadata"]["resourceVersion"] = json!(live_version);
+            }
+            if live_version.as_deref() != Some(version) {
+                print::note(&format!(
+                    "{}/{}: metadata.resourceVersion {version} is stale (live: {}): apply would be refused with Conflict; remove it from the file to apply over the live object",
+                    info.singular,
+                    doc.name(),
+                    live_version.as_deref().unwrap_or("none, the object does not exist")
+                ));
+            }
+        }
         let (before, after) = mask(info, live.as_ref(), desired);
         let before = before.map(|v| print::to_yaml(&v)).unwrap_or_default();
         let after = print::to_yaml(&after);
@@ -52,14 +68,18 @@ fn desired_view(info: &KindInfo, doc: &Doc) -> Result<Value> {
     Ok(comparable(view))
 }
 
-fn live_view(client: &Client, info: &KindInfo, project: &str, name: &str) -> Result<Option<Value>> {
+/// The live object as comparable, and its resourceVersion.
+fn live_view(client: &Client, info: &KindInfo, project: &str, name: &str) -> Result<(Option<Value>, Option<String>)> {
     let fetched = match client.get(info, project, name, info.sensitive) {
         Err(Error::Server(s)) if s.code == 403 && info.sensitive => client.get(info, project, name, false),
         other => other,
     };
     match fetched {
-        Ok(object) => Ok(Some(comparable(object))),
-        Err(Error::Server(s)) if s.code == 404 => Ok(None),
+        Ok(object) => {
+            let version = object.metadata.resource_version.clone();
+            Ok((Some(comparable(object)), version))
+        }
+        Err(Error::Server(s)) if s.code == 404 => Ok((None, None)),
         Err(e) => Err(e),
     }
 }

@@ -9,19 +9,16 @@ use crate::error::{Error, Result};
 use crate::print;
 
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+    if args.kind == "all" {
+        return all(ctx, args);
+    }
     let (kind, names) = targets(&args.kind, &args.names)?;
     let filtered =
         [&args.principal, &args.for_kind, &args.for_name, &args.since, &args.until].iter().any(|f| f.is_some());
     if filtered && kind.kind != "AuditEvent" {
         return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
     }
-    let view = print::View {
-        output: ctx.global.output.clone(),
-        sort_by: args.sort_by.clone(),
-        no_headers: args.no_headers,
-        show_labels: args.show_labels,
-        label_columns: args.label_columns.clone(),
-    };
+    let view = view(ctx, args);
     let client = ctx.client()?;
     if kind.kind == "AuditEvent" && names.is_empty() {
         let objects = client.events(&event_filters(args)?)?;
@@ -60,6 +57,57 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         Err(Error::Reported)
     } else {
         Ok(())
+    }
+}
+
+/// `get all`: every kind the caller may list, in the order `apply` writes them, so that
+/// `get all -o yaml --show-values` is a backup `apply -f` restores. Tokens are those of the
+/// context's project (or the global ones). Kinds the caller may not list are left out.
+fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
+    if !args.names.is_empty() {
+        return Err(Error::usage("get all takes no names"));
+    }
+    let client = ctx.client()?;
+    let mut kinds: Vec<&'static KindInfo> = shared::KINDS.iter().filter(|k| k.writable).collect();
+    kinds.sort_by_key(|k| k.apply_order);
+    let view = view(ctx, args);
+    let structured = !matches!(view.output, None | Some(crate::cli::Output::Table | crate::cli::Output::Wide));
+    let mut everything = Vec::new();
+    let mut printed = false;
+    for kind in kinds {
+        let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { String::new() };
+        let show_values = args.show_values && kind.sensitive;
+        let objects = match client.list(kind, &project, args.selector.as_deref(), show_values) {
+            Ok(objects) => objects,
+            Err(Error::Server(s)) if s.code == 403 && !show_values => continue,
+            Err(e) => return Err(e),
+        };
+        if structured {
+            everything.extend(objects);
+        } else if !objects.is_empty() {
+            if printed {
+                print::out("");
+            }
+            print::objects(kind, objects, &view, false)?;
+            printed = true;
+        }
+    }
+    if structured {
+        return print::all_objects(everything, &view);
+    }
+    if !printed {
+        print::note("No resources found.");
+    }
+    Ok(())
+}
+
+fn view(ctx: &Ctx, args: &GetArgs) -> print::View {
+    print::View {
+        output: ctx.global.output.clone(),
+        sort_by: args.sort_by.clone(),
+        no_headers: args.no_headers,
+        show_labels: args.show_labels,
+        label_columns: args.label_columns.clone(),
     }
 }
 

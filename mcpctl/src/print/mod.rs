@@ -114,6 +114,33 @@ pub fn objects(kind: &KindInfo, mut objects: Vec<Object>, view: &View, single: b
     Ok(())
 }
 
+/// Objects of several kinds (`get all`) as one `kind: List`, in YAML, JSON, names or a
+/// template.
+pub fn all_objects(objects: Vec<Object>, view: &View) -> Result<(), Error> {
+    match view.output.clone().unwrap_or(Output::Table) {
+        Output::Name => {
+            let names: Vec<String> = objects
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}/{}",
+                        KindInfo::by_kind(&o.kind).map_or(o.kind.as_str(), |k| k.singular),
+                        o.metadata.name
+                    )
+                })
+                .collect();
+            if !names.is_empty() {
+                out(&names.join("\n"));
+            }
+            Ok(())
+        }
+        output @ (Output::CustomColumns(_) | Output::CustomColumnsFile(_)) => {
+            Err(unsupported(&output, "a table, yaml, json, name or jsonpath with get all"))
+        }
+        output => structured(&serde_json::to_value(List::new(objects)).expect("objects serialize"), &output),
+    }
+}
+
 /// Any serializable value as YAML, JSON or a JSONPath template; other formats are refused.
 pub fn structured(value: &Value, output: &Output) -> Result<(), Error> {
     match output {

@@ -131,7 +131,32 @@ fn directories_and_large_files_apply_in_batches(backend: Backend) {
     assert!(again.ok().lines().iter().all(|l| l.ends_with(" unchanged")));
 }
 
+/// The trap of exported manifests: once the object changed, the file's resourceVersion is
+/// stale and apply answers Conflict; diff must say so rather than report no difference.
+fn diff_reports_a_stale_resource_version(backend: Backend) {
+    let d = Daemon::start(backend);
+    d.run(&["create", "project", "demo", "--description", "Demo tools"]).ok();
+    let exported = d.run(&["get", "project", "demo", "-o", "yaml"]).ok().stdout.clone();
+    let file = d.file("demo.yaml", &exported);
+    d.run(&["diff", "-f", &file]).code(0);
+    // Someone else changes the project; the file still says what the project should be.
+    let other = exported.replace("Demo tools", "Changed elsewhere");
+    d.run_stdin(&["apply", "-f", "-"], &other).ok().stdout_has("configured");
+    d.run_stdin(&["apply", "-f", "-"], &exported.replace("Demo tools", "Changed elsewhere")).code(1);
+    let back = exported.clone();
+    std::fs::write(&file, &back).unwrap();
+    let diff = d.run(&["diff", "-f", &file]);
+    diff.code(1).stdout_has("resourceVersion").stderr_has("stale");
+    // Without the resourceVersion, the file applies over the live object.
+    let plain: String = back.lines().filter(|l| !l.contains("resourceVersion")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, &plain).unwrap();
+    d.run(&["apply", "-f", &file]).ok().stdout_has("project/demo configured");
+    d.run(&["apply", "-f", &file]).ok().stdout_has("project/demo unchanged");
+    d.run(&["diff", "-f", &file]).code(0);
+}
+
 backend_tests!(
+    diff_reports_a_stale_resource_version,
     operator_file_applies_reapplies_and_diffs,
     diff_reports_errors_with_exit_two,
     dry_run_and_atomic_leave_nothing_behind,

@@ -196,6 +196,41 @@ fn jsonpath_custom_columns_and_sorting_work_as_in_kubectl(backend: Backend) {
     assert!(d.run(&["api-resources", "-o", "name"]).ok().lines().contains(&"projects"));
 }
 
+/// `get all -o yaml --show-values` is a complete backup: taken from PostgreSQL, it restores
+/// onto an empty mcpd on SQLite.
+#[test]
+fn a_backup_of_everything_from_postgresql_restores_onto_sqlite() {
+    let source = Daemon::start(Backend::Postgres);
+    seed(&source);
+    source.run_stdin(&["create", "user", "ro@example.com", "--password-stdin"], "a-long-password\n").ok();
+    source.run(&["create", "group", "readers", "--member", "ro@example.com"]).ok();
+    source
+        .run(&["create", "rbac", "read-only", "--subject", "Group:readers", "--roleBindings", "role:view,resource:*"])
+        .ok();
+    let backup = source.run(&["get", "all", "-o", "yaml", "--show-values"]).ok().stdout.clone();
+    assert!(backup.contains("canary-token-1"), "the backup holds secret values");
+    let target = Daemon::start(Backend::Sqlite);
+    target.run_stdin(&["apply", "-f", "-"], &backup).ok();
+    let everything = |d: &Daemon| {
+        let template = r#"jsonpath={range .items[*]}{.kind}/{.metadata.name} {.metadata.labels} {.spec}{"\n"}{end}"#;
+        d.run(&["get", "all", "--show-values", "-o", template]).ok().stdout.clone()
+    };
+    let (before, after) = (everything(&source), everything(&target));
+    assert_eq!(before, after);
+    for kind in [
+        "Secret/gh",
+        "Server/github",
+        "Project/demo",
+        "User/ro@example.com",
+        "Group/readers",
+        "RbacDefinition/read-only",
+    ] {
+        assert!(after.contains(kind), "{kind} missing from\n{after}");
+    }
+    let table = target.run(&["get", "all"]);
+    table.ok().stdout_has("github").stdout_has("read-only");
+}
+
 backend_tests!(
     jsonpath_custom_columns_and_sorting_work_as_in_kubectl,
     tables_and_describe_show_control_characters_escaped,
