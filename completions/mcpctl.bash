@@ -269,7 +269,7 @@ _mcpctl() {
 
     case "${cmd}" in
         mcpctl)
-            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --verbose --help --version get describe create apply diff delete login logout whoami auth config api-resources completion version help"
+            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete login logout whoami auth config api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,6 +307,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -315,7 +331,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__api__subcmd__resources)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +369,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -361,7 +393,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__apply)
-            opts="-f -o -p -q -v -h --filename --dry-run --atomic --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-f -o -p -q -v -h --filename --dry-run --atomic --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -407,6 +439,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -415,7 +463,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__auth)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help can-i password help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help can-i password help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -453,6 +501,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -461,7 +525,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__auth__subcmd__can__subcmd__i)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -496,6 +560,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -563,7 +643,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__auth__subcmd__password)
-            opts="-o -p -q -v -h --password-stdin --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --password-stdin --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +678,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -609,7 +705,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__completion)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help bash elvish fish powershell zsh"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +740,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -655,7 +767,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help view get-contexts use-context current-context set-context help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help view get-contexts use-context current-context set-context help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -693,6 +805,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -701,7 +829,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__current__subcmd__context)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,6 +864,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -747,7 +891,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__get__subcmd__contexts)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +926,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -891,7 +1051,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__set__subcmd__context)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -926,6 +1086,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -937,7 +1113,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__use__subcmd__context)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,6 +1148,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -983,7 +1175,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__config__subcmd__view)
-            opts="-o -p -q -v -h --raw --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --raw --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1213,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1029,7 +1237,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create)
-            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --verbose --help project proj server srv user group rbac rbacdefinition mcptoken token secret help"
+            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help project proj server srv user group rbac rbacdefinition mcptoken token secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1075,6 +1283,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1083,7 +1307,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__group)
-            opts="-o -p -q -v -h --member --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --member --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1126,6 +1350,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1263,7 +1503,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__mcptoken)
-            opts="-o -p -q -v -h --bind --rbac --ttl --description --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --bind --rbac --ttl --description --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,6 +1557,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1325,7 +1581,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__project)
-            opts="-o -p -q -v -h --description --servers --add-server --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --description --servers --add-server --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1379,6 +1635,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1387,7 +1659,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__rbac)
-            opts="-o -p -q -v -h --subject --role-binding --roleBindings --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --subject --role-binding --roleBindings --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1441,6 +1713,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1449,7 +1737,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__secret)
-            opts="-o -p -q -v -h --from-literal --from-env-file --from-file --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --from-literal --from-env-file --from-file --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1503,6 +1791,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1511,7 +1815,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__server)
-            opts="-o -p -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1589,6 +1893,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1597,7 +1917,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__user)
-            opts="-o -p -q -v -h --display-name --password-stdin --label --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --display-name --password-stdin --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1643,6 +1963,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1651,7 +1987,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__delete)
-            opts="-f -o -p -q -v -h --filename --ignore-not-found --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-f -o -p -q -v -h --filename --ignore-not-found --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1694,6 +2030,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1705,7 +2057,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__describe)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1743,6 +2095,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1751,7 +2119,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__diff)
-            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1797,6 +2165,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1805,7 +2189,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__get)
-            opts="-l -A -L -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --sort-by --no-headers --show-labels --label-columns --server --token --context --config --output --project --quiet --verbose --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-l -A -L -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --sort-by --no-headers --show-labels --label-columns --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1880,6 +2264,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2311,7 +2711,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__login)
-            opts="-o -p -q -v -h --email --password-stdin --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --email --password-stdin --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2353,6 +2753,22 @@ _mcpctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2361,7 +2777,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__logout)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2396,6 +2812,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2407,7 +2839,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__version)
-            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2442,6 +2874,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2453,7 +2901,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__whoami)
-            opts="-o -p -q -v -h --show-token --server --token --context --config --output --project --quiet --verbose --help"
+            opts="-o -p -q -v -h --show-token --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2488,6 +2936,22 @@ _mcpctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcpctl_global_optspecs
-    string join \n server= token= context= config= o/output= p/project= q/quiet v/verbose h/help V/version
+    string join \n server= token= context= config= o/output= p/project= q/quiet v/verbose= request-timeout= h/help V/version
 end
 
 function __fish_mcpctl_needs_command
@@ -34,8 +34,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_needs_command" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -s V -l version -d 'Print version'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "get" -d 'Show one or many objects'
@@ -71,12 +72,13 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-values -d 'Show secret values (needs edit on the secret)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s A -l all-projects -d 'Tokens of every project, and global ones'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l no-headers -d 'Print tables (and custom columns) without their header line'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -l show-labels -d 'Add a LABELS column to tables'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand get" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -88,8 +90,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l server -d 'mcpd URL, overriding the context\'s' -r
@@ -102,8 +105,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "project" -d 'Create a project'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "proj" -d 'Create a project'
@@ -131,8 +135,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l description -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l servers -d 'The project\'s servers, comma-separated' -r
@@ -148,8 +153,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l transport -r -f -a "stdio\t''
 http\t''
@@ -173,8 +179,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l transport -r -f -a "stdio\t''
 http\t''
@@ -198,8 +205,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l label -d 'Label KEY=VALUE; repeatable' -r
@@ -213,9 +221,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l password-stdin -d 'Read the password from stdin'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l member -d 'A member\'s email; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l label -d 'Label KEY=VALUE; repeatable' -r
@@ -229,8 +238,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
@@ -245,8 +255,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
@@ -261,8 +272,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l bind -d 'A binding, in the form of --roleBindings; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
@@ -279,8 +291,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l bind -d 'A binding, in the form of --roleBindings; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
@@ -297,8 +310,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-literal -d 'KEY=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-env-file -d 'A file of KEY=VALUE lines' -r -F
@@ -314,8 +328,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "project" -d 'Create a project'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from help" -f -a "server" -d 'Create a server'
@@ -336,10 +351,11 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l dry-run -d 'Validate and authorize on the server, write nothing'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -l atomic -d 'Apply everything in one transaction, or nothing'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand apply" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s f -l filename -d 'File, directory (its .yaml, .yml and .json files) or - for stdin; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l server -d 'mcpd URL, overriding the context\'s' -r
@@ -352,8 +368,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s f -l filename -d 'Delete the objects named in these files' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd URL, overriding the context\'s' -r
@@ -366,9 +383,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l ignore-not-found -d 'Succeed when an object does not exist'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s' -r
@@ -381,9 +399,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -395,8 +414,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -408,9 +428,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -l show-token -d 'Also print the bearer token'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand whoami" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -422,8 +443,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i password help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
@@ -438,8 +460,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -451,9 +474,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l password-stdin
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "password" -d 'Change your own password (current, then new, on two lines with --password-stdin)'
@@ -468,8 +492,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and not __fish_seen_subcommand_from view get-contexts use-context current-context set-context help" -f -a "get-contexts" -d 'List contexts'
@@ -487,9 +512,10 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l raw
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -501,8 +527,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -514,8 +541,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from use-context" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -527,8 +555,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from current-context" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -540,8 +569,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from set-context" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "view" -d 'Print the config file (tokens redacted unless --raw)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "get-contexts" -d 'List contexts'
@@ -559,8 +589,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand api-resources" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -572,8 +603,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -585,8 +617,9 @@ yaml\t''
 json\t''
 name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s v -l verbose -d 'Print more (request lines on stderr)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'

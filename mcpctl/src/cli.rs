@@ -43,13 +43,46 @@ pub struct Global {
     /// Print no notes on stderr (data and errors still print)
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more (request lines on stderr)
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request
+    #[arg(
+        short = 'v',
+        long = "verbose",
+        visible_alias = "v",
+        global = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "1",
+        value_name = "LEVEL"
+    )]
+    pub verbosity: Option<u8>,
+    /// How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever
+    #[arg(long, env = "MCPCTL_REQUEST_TIMEOUT", global = true, default_value = "120s", value_parser = parse_timeout)]
+    pub request_timeout: std::time::Duration,
     /// Which of the global values were given as flags on the command line (not taken from
     /// the environment): what `config set-context` may save.
     #[arg(skip)]
     pub on_command_line: OnCommandLine,
+}
+
+/// clap suggests the nearest flag for a mistyped one; a typo must never be one keystroke away
+/// from revealing secrets, so a suggestion of `--show-values` is dropped.
+fn without_revealing_suggestion(error: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let suggests_reveal = matches!(
+        error.get(ContextKind::SuggestedArg),
+        Some(ContextValue::String(s)) if s.contains("show-values")
+    );
+    if error.kind() != ErrorKind::UnknownArgument || !suggests_reveal {
+        return error;
+    }
+    let typed = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    clap::Error::raw(
+        ErrorKind::UnknownArgument,
+        format!("unexpected argument '{typed}' found\n\nFor more information, try '--help'.\n"),
+    )
 }
 
 /// Global values given as flags, as opposed to the environment.
@@ -64,7 +97,7 @@ impl Cli {
     /// Parses the command line, noting which global values came from flags.
     pub fn parse_noting_sources() -> Cli {
         use clap::{CommandFactory, FromArgMatches};
-        let matches = Cli::command().get_matches();
+        let matches = Cli::command().try_get_matches().unwrap_or_else(|e| without_revealing_suggestion(e).exit());
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         // Global flags may stand after the subcommand: their source is in the innermost matches.
         let mut innermost = &matches;
@@ -79,6 +112,27 @@ impl Cli {
             OnCommandLine { server: given("server"), token: given("token"), project: given("project") };
         cli
     }
+}
+
+impl Global {
+    /// Whether requests are printed (`-v`, any level above 0).
+    pub fn verbose(&self) -> bool {
+        self.verbosity.is_some_and(|level| level > 0)
+    }
+}
+
+/// `30s`, `2m`, `1h`, a bare number of seconds, or `0` for no limit.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 30s, 2m or 0"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{text:?} is not a duration such as 30s, 2m or 0")),
+    };
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

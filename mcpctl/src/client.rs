@@ -25,10 +25,11 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(target: Target, verbose: bool) -> Client {
+    /// `timeout` bounds each request (`None`: no limit); connecting never takes over 10 s.
+    pub fn new(target: Target, verbose: bool, timeout: Option<Duration>) -> Client {
         let http = Http::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
+            .timeout(timeout)
             .user_agent(concat!("mcpctl/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client builds");

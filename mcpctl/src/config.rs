@@ -110,6 +110,14 @@ impl ConfigFile {
 /// Resolves the server and credentials: flags and environment override the context.
 pub fn target(global: &Global) -> Result<Target> {
     let path = path(global);
+    // A config file named with --config or MCPCTL_CONFIG must exist: a mistyped path would
+    // otherwise be an empty config, and a confusing "no server configured".
+    if global.config.is_some() && !path.exists() {
+        return Err(Error::Usage {
+            message: format!("config file {} does not exist", path.display()),
+            hint: Some("check --config or MCPCTL_CONFIG; `mcpctl login` and `config set-context` create it".to_owned()),
+        });
+    }
     let file = ConfigFile::load(&path)?;
     let context = file.selected(global)?;
     let server = server_url(global)?

@@ -1,4 +1,5 @@
-//! Label selectors as `?labelSelector=` and `mcpctl get -l` take them: `k=v`, `k==v`, `k!=v`, `k`, `!k`.
+//! Label selectors as `?labelSelector=` and `mcpctl get -l` take them, as Kubernetes does:
+//! `k=v`, `k==v`, `k!=v`, `k`, `!k`, `k in (a,b)`, `k notin (a,b)`.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,8 @@ enum Term {
     NotEquals(String, String),
     Exists(String),
     NotExists(String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,12 +22,14 @@ impl Selector {
     /// Parses a comma-separated selector; the error says which term is wrong.
     pub fn parse(input: &str) -> Result<Selector, String> {
         let mut terms = Vec::new();
-        for raw in input.split(',') {
+        for raw in split_terms(input)? {
             let term = raw.trim();
             if term.is_empty() {
                 continue;
             }
-            let parsed = if let Some((k, v)) = term.split_once("!=") {
+            let parsed = if let Some(open) = term.find('(') {
+                set_term(term, open)?
+            } else if let Some((k, v)) = term.split_once("!=") {
                 Term::NotEquals(key(k)?, value(v)?)
             } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
                 Term::Equals(key(k)?, value(v)?)
@@ -44,7 +49,50 @@ impl Selector {
             Term::NotEquals(k, v) => labels.get(k) != Some(v),
             Term::Exists(k) => labels.contains_key(k),
             Term::NotExists(k) => !labels.contains_key(k),
+            Term::In(k, values) => labels.get(k).is_some_and(|v| values.contains(v)),
+            Term::NotIn(k, values) => labels.get(k).is_none_or(|v| !values.contains(v)),
         })
+    }
+}
+
+/// The terms of a selector: split at commas outside parentheses.
+fn split_terms(input: &str) -> Result<Vec<&str>, String> {
+    let mut terms = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in input.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.checked_sub(1).ok_or_else(|| format!("unbalanced ) in selector {input:?}"))?,
+            ',' if depth == 0 => {
+                terms.push(&input[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(format!("unbalanced ( in selector {input:?}"));
+    }
+    terms.push(&input[start..]);
+    Ok(terms)
+}
+
+/// `key in (a,b)` or `key notin (a,b)`, with the `(` at `open`.
+fn set_term(term: &str, open: usize) -> Result<Term, String> {
+    let bad = || format!("invalid set selector {:?}: use KEY in (A,B) or KEY notin (A,B)", crate::name::shown(term));
+    let values = term[open + 1..].strip_suffix(')').ok_or_else(bad)?;
+    let mut head = term[..open].split_whitespace();
+    let (Some(k), Some(op), None) = (head.next(), head.next(), head.next()) else {
+        return Err(bad());
+    };
+    let values: Vec<String> = values.split(',').map(value).collect::<Result<_, _>>()?;
+    if values.iter().any(String::is_empty) {
+        return Err(bad());
+    }
+    match op {
+        "in" => Ok(Term::In(key(k)?, values)),
+        "notin" => Ok(Term::NotIn(key(k)?, values)),
+        _ => Err(bad()),
     }
 }
 
@@ -90,6 +138,21 @@ mod tests {
     #[test]
     fn selector_rejects_sql_fragments() {
         assert!(Selector::parse("a='1' OR 1=1").is_err());
-        assert!(Selector::parse("a in (b,c)").is_err());
+        assert!(Selector::parse("a in (b,c) OR 1=1").is_err());
+        assert!(Selector::parse("a in ('b')").is_err());
+    }
+
+    #[test]
+    fn set_based_terms_match_as_in_kubernetes() {
+        let s = Selector::parse("tier in (web, api),env notin (dev),team").unwrap();
+        assert!(s.matches(&labels(&[("tier", "web"), ("team", "x")])));
+        assert!(s.matches(&labels(&[("tier", "api"), ("env", "prod"), ("team", "x")])));
+        assert!(!s.matches(&labels(&[("tier", "db"), ("team", "x")])));
+        assert!(!s.matches(&labels(&[("team", "x")])), "in needs the key");
+        assert!(!s.matches(&labels(&[("tier", "web"), ("env", "dev"), ("team", "x")])));
+        assert!(!s.matches(&labels(&[("tier", "web")])));
+        for bad in ["a in b", "a in (b", "a in b)", "a foo (b)", "a in ()", "a in (b,)", "in (b)", "a b in (c)"] {
+            assert!(Selector::parse(bad).is_err(), "{bad}");
+        }
     }
 }

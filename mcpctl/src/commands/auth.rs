@@ -25,7 +25,7 @@ pub fn can_i(ctx: &Ctx, verb: &str, target: &str) -> Result<bool> {
     if !ctx.global.quiet {
         print::out(if answer.allowed { "yes" } else { "no" });
     }
-    if ctx.global.verbose {
+    if ctx.global.verbose() {
         print::note(&answer.reason);
     }
     Ok(answer.allowed)

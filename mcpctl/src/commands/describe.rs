@@ -54,9 +54,45 @@ fn describe_one(client: &Client, kind: &KindInfo, project: &str, name: &str) -> 
     } else {
         (client.get(kind, project, name, false)?, None)
     };
-    let referrers = referrers(client, kind, name)?;
+    let mut referrers = referrers(client, kind, name)?;
+    referrers.extend(subject_of(client, kind, name)?);
     let events = recent_events(client, kind, &object)?;
     Ok(print::describe(kind, &object, &referrers, lengths.as_deref(), &events))
+}
+
+/// For a user: the groups listing them and the RBAC definitions naming them, directly or
+/// through one of those groups; for a group: the definitions naming it. Only what the caller
+/// may list is shown.
+fn subject_of(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(String, String)>> {
+    let listed = |plural: &str| -> Result<Vec<Object>> {
+        let info = KindInfo::by_plural(plural).expect("a kind");
+        match client.list(info, "", None, false) {
+            Err(Error::Server(s)) if s.code == 403 => Ok(Vec::new()),
+            other => other,
+        }
+    };
+    let mut subjects = match kind.kind {
+        "User" => vec![format!("User:{name}")],
+        "Group" => vec![format!("Group:{name}")],
+        _ => return Ok(Vec::new()),
+    };
+    let mut found = Vec::new();
+    if kind.kind == "User" {
+        for group in listed("groups")? {
+            let members: Vec<String> = serde_json::from_value(group.spec["members"].clone()).unwrap_or_default();
+            if members.iter().any(|m| m == name) {
+                found.push((format!("group/{}", group.metadata.name), "spec.members".to_owned()));
+                subjects.push(format!("Group:{}", group.metadata.name));
+            }
+        }
+    }
+    for definition in listed("rbacdefinitions")? {
+        let named: Vec<String> = serde_json::from_value(definition.spec["subjects"].clone()).unwrap_or_default();
+        for subject in named.iter().filter(|s| subjects.contains(s)) {
+            found.push((format!("rbacdefinition/{}", definition.metadata.name), format!("spec.subjects ({subject})")));
+        }
+    }
+    Ok(found)
 }
 
 /// Every object whose spec refers to `kind/name`, as `(kind/name, field)`.

@@ -128,10 +128,13 @@ fn all_projects(client: &Client, kind: &KindInfo, args: &GetArgs) -> Result<Vec<
 
 fn event_filters(args: &GetArgs) -> Result<Vec<(&'static str, String)>> {
     let mut filters = Vec::new();
-    for (key, value) in [("principal", &args.principal), ("kind", &args.for_kind), ("name", &args.for_name)] {
+    for (key, value) in [("principal", &args.principal), ("name", &args.for_name)] {
         if let Some(v) = value {
             filters.push((key, v.clone()));
         }
+    }
+    if let Some(kind) = &args.for_kind {
+        filters.push(("kind", event_kind(kind)?));
     }
     if let Some(since) = &args.since {
         filters.push(("since", time_or_ago(since)?));
@@ -140,6 +143,28 @@ fn event_filters(args: &GetArgs) -> Result<Vec<(&'static str, String)>> {
         filters.push(("until", time_or_ago(until)?));
     }
     Ok(filters)
+}
+
+/// What audit events are about besides objects: logins, password changes, refused credentials,
+/// and (through a gateway) tool calls, prompts and resources.
+const EVENT_ONLY_KINDS: [&str; 6] = ["sessions", "passwords", "credentials", "tools", "prompts", "resources"];
+
+/// `--for-kind` as events name it (a kind's plural); a typo is a usage error with the nearest
+/// kind, as on the command line, never a filter that silently matches nothing.
+fn event_kind(text: &str) -> Result<String> {
+    if let Some(info) = KindInfo::find(text) {
+        return Ok(info.plural.to_owned());
+    }
+    if EVENT_ONLY_KINDS.contains(&text) {
+        return Ok(text.to_owned());
+    }
+    crate::commands::kind(text).map(|info| info.plural.to_owned()).map_err(|e| match e {
+        Error::Usage { hint, .. } => Error::Usage {
+            message: format!("--for-kind {text:?} is not a kind events are about"),
+            hint: hint.map(|h| format!("{h}; events are also about {}", EVENT_ONLY_KINDS.join(", "))),
+        },
+        other => other,
+    })
 }
 
 /// An RFC 3339 time as is, or a duration such as `1h` as that long ago.

@@ -37,7 +37,7 @@ impl Ctx {
             return Ok(client);
         }
         let target = crate::config::target(&self.global)?;
-        Ok(self.client.get_or_init(|| Client::new(target, self.global.verbose)))
+        Ok(self.client.get_or_init(|| Client::new(target, self.global.verbose(), self.request_timeout())))
     }
 
     /// The project for a kind: `-p` or the context's for project-scoped kinds, none otherwise.
@@ -50,6 +50,11 @@ impl Ctx {
             return Ok(String::new());
         }
         Ok(self.client()?.target().project.clone().unwrap_or_default())
+    }
+
+    /// `--request-timeout`, where 0 means none.
+    pub fn request_timeout(&self) -> Option<std::time::Duration> {
+        Some(self.global.request_timeout).filter(|t| !t.is_zero())
     }
 
     pub fn output(&self) -> Output {

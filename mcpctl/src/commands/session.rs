@@ -1,6 +1,6 @@
 //! `login`, `logout` and `whoami`.
 
-use std::io::{BufRead, Read};
+use std::io::{BufRead, IsTerminal, Read};
 
 use crate::cli::{LoginArgs, Output, WhoamiArgs};
 use crate::client::Client;
@@ -20,24 +20,38 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let email = match &args.email {
         Some(email) => email.clone(),
         None if args.password_stdin => return Err(Error::usage("--password-stdin needs --email")),
+        None if !std::io::stdin().is_terminal() => {
+            return Err(Error::Usage {
+                message: "no terminal to ask for the email on".to_owned(),
+                hint: Some("pass --email E and pipe the password in with --password-stdin".to_owned()),
+            })
+        }
         None => prompt("Email: ")?,
     };
     let password = if args.password_stdin {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|e| Error::Invalid(format!("cannot read stdin: {e}")))?;
         text.trim_end_matches(['\n', '\r']).to_owned()
+    } else if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage {
+            message: "no terminal to ask for the password on".to_owned(),
+            hint: Some("pipe it in with --password-stdin: mcpctl login --email E --password-stdin < file".to_owned()),
+        });
     } else {
         rpassword::prompt_password("Password: ")
             .map_err(|e| Error::Invalid(format!("cannot read the password: {e}")))?
     };
-    let client = Client::new(Target { server: server.clone(), token: None, project: None }, ctx.global.verbose);
+    let target = Target { server: server.clone(), token: None, project: None };
+    let client = Client::new(target, ctx.global.verbose(), ctx.request_timeout());
     let session = client.login(&email, &password)?;
-    let name = ctx.global.context.clone().unwrap_or_else(|| context_name(&server));
+    // A context per user and server, `EMAIL@HOST:PORT`: logging in as someone else, or to
+    // another server, never replaces another context (admin.yaml's `admin` included).
+    let name = ctx.global.context.clone().unwrap_or_else(|| format!("{email}@{}", context_name(&server)));
     let project = file.context(&name).and_then(|c| c.project.clone());
     file.upsert(Context { name: name.clone(), server, token: Some(session.token), project });
     file.current_context = Some(name.clone());
     file.save(&path)?;
-    print::out(&format!("logged in as {email}; context {name:?} saved in {}", path.display()));
+    print::out(&format!("logged in as {email}; context {name:?} saved in {} and made current", path.display()));
     Ok(())
 }
 

@@ -195,7 +195,12 @@ pub fn status(status: &Status, context: Option<&str>) {
 
 pub fn error(err: &Error) {
     match err {
-        Error::Server(s) => status(s, None),
+        Error::Server(s) => {
+            status(s, None);
+            if s.code == 401 {
+                eprintln!("hint: the credentials were refused; run `mcpctl login` (or check --token and the context)");
+            }
+        }
         Error::Unreachable { url, detail } => {
             eprintln!("error: cannot reach the server at {url}: {detail}");
             eprintln!("hint: is mcpd running there? check --server or the context in your config");

@@ -89,6 +89,51 @@ fn missing_or_wrong_credentials_are_unauthorized(backend: Backend) {
         .code(2)
         .stderr_has("--server expects the mcpd URL");
     mcpctl(home, &["get"], None, &[]).code(2);
+    // A 401 says what to do about it.
+    mcpctl(home, &["get", "servers"], None, &[("MCPCTL_SERVER", &d.url), ("MCPCTL_TOKEN", "forged")])
+        .stderr_has("hint:")
+        .stderr_has("mcpctl login");
+    // A mistyped config path is not an empty config.
+    mcpctl(home, &["get", "servers", "--config", "/nonexistent/mcpctl.yaml"], None, &[])
+        .code(2)
+        .stderr_has("/nonexistent/mcpctl.yaml does not exist");
+}
+
+/// A server that accepts and never answers: mcpctl gives up after --request-timeout.
+fn a_silent_server_times_out(backend: Backend) {
+    let d = Daemon::start(backend);
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    mcpctl(d.dir.path(), &["get", "servers", "--request-timeout", "1s", "--server", &url], None, &[])
+        .code(2)
+        .stderr_has(&url);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    mcpctl(d.dir.path(), &["get", "servers", "--request-timeout", "soon"], None, &[]).code(2);
+    drop(silent);
+}
+
+/// Mistypes and kubectl habits: -v=N, set-based selectors, --for-kind checked, and no typo
+/// is ever answered with a suggestion to reveal secrets.
+fn kubectl_habits_are_understood_and_typos_caught(backend: Backend) {
+    let d = Daemon::start(backend);
+    crate::helpers::seed(&d);
+    let verbose = d.run(&["get", "servers", "-v=6"]);
+    verbose.ok().stderr_has("GET http");
+    d.run(&["get", "servers", "--v=6", "-o", "name"]).ok();
+    let chosen = d.run(&["get", "servers", "-l", "team in (infra,web)", "-o", "name"]);
+    assert_eq!(chosen.ok().lines(), ["server/github"]);
+    let others = d.run(&["get", "servers", "-l", "team notin (infra)", "-o", "name"]);
+    assert_eq!(others.ok().lines(), ["server/search"]);
+    d.run(&["get", "events", "--for-kind", "sever"]).code(2).stderr_has("servers");
+    d.run(&["get", "events", "--for-kind", "srv"]).ok();
+    d.run(&["get", "events", "--for-kind", "passwords"]).ok();
+    for typo in ["--show-value", "--show-valus", "--showvalues"] {
+        let run = d.run(&["get", "secrets", typo]);
+        run.code(2);
+        assert!(!run.stderr.contains("show-values"), "{typo}: {}", run.stderr);
+    }
+    d.run(&["get", "servers", "--show-label"]).code(2).stderr_has("--show-labels");
 }
 
 backend_tests!(
@@ -98,4 +143,6 @@ backend_tests!(
     unknown_kinds_get_a_hint_and_exit_two,
     oversized_files_are_refused_by_the_server,
     missing_or_wrong_credentials_are_unauthorized,
+    a_silent_server_times_out,
+    kubectl_habits_are_understood_and_typos_caught,
 );

@@ -78,7 +78,41 @@ fn api_resources_and_version_describe_the_server(backend: Backend) {
     mcpctl(d.dir.path(), &["--version"], None, &[]).ok().stdout_has(env!("CARGO_PKG_VERSION"));
 }
 
+/// Logging in with admin.yaml as the config adds a context of the user's own, named
+/// `email@host:port`, and leaves the admin's context as it was.
+fn login_adds_a_context_per_user_and_never_replaces_another(backend: Backend) {
+    let d = Daemon::start(backend);
+    d.run_stdin(&["create", "user", "dev@example.com", "--password-stdin"], "a-long-password\n").ok();
+    let config = d.admin_config();
+    let env = [("MCPCTL_CONFIG", config.to_str().unwrap())];
+    let before = std::fs::read_to_string(&config).unwrap();
+    let admin_token =
+        before.lines().find_map(|l| l.trim().strip_prefix("token: ")).unwrap().trim_matches('"').to_owned();
+    let host = d.url.trim_start_matches("http://").to_owned();
+    for email in ["dev@example.com", testing::ADMIN_EMAIL] {
+        let password = if email == "dev@example.com" { "a-long-password" } else { testing::ADMIN_PASSWORD };
+        let run = d.run_with(&["login", "--email", email, "--password-stdin"], Some(password), &env);
+        run.ok().stdout_has(&format!("\"{email}@{host}\"")).stdout_has(config.to_str().unwrap());
+    }
+    let after = std::fs::read_to_string(&config).unwrap();
+    assert!(after.contains(&admin_token), "the admin context keeps its token:\n{after}");
+    let contexts = d.run_with(&["config", "get-contexts", "-o", "name"], None, &env);
+    assert_eq!(
+        contexts.ok().lines(),
+        ["admin", &format!("dev@example.com@{host}"), &format!("admin@localhost@{host}")]
+    );
+    d.run_with(&["whoami", "--context", "admin"], None, &env).ok().stdout_has("McpToken");
+    // Without a terminal, login says how to give the password.
+    d.run_with(&["login", "--email", "dev@example.com"], None, &env).code(2).stderr_has("--password-stdin");
+    // describe user shows how the user gets rights.
+    d.run(&["create", "group", "devs", "--member", "dev@example.com"]).ok();
+    d.run(&["create", "rbac", "dev-view", "--subject", "Group:devs", "--roleBindings", "role:view,resource:servers"])
+        .ok();
+    d.run(&["describe", "user", "dev@example.com"]).ok().stdout_has("group/devs").stdout_has("rbacdefinition/dev-view");
+}
+
 backend_tests!(
+    login_adds_a_context_per_user_and_never_replaces_another,
     login_saves_a_private_context_and_logout_revokes_it,
     contexts_are_listed_switched_and_set,
     api_resources_and_version_describe_the_server,
