@@ -16,6 +16,9 @@ _mcpctl() {
             ",$1")
                 cmd="mcpctl"
                 ;;
+            mcpctl,annotate)
+                cmd="mcpctl__subcmd__annotate"
+                ;;
             mcpctl,api-resources)
                 cmd="mcpctl__subcmd__api__subcmd__resources"
                 ;;
@@ -48,6 +51,9 @@ _mcpctl() {
                 ;;
             mcpctl,help)
                 cmd="mcpctl__subcmd__help"
+                ;;
+            mcpctl,label)
+                cmd="mcpctl__subcmd__label"
                 ;;
             mcpctl,login)
                 cmd="mcpctl__subcmd__login"
@@ -175,6 +181,9 @@ _mcpctl() {
             mcpctl__subcmd__create__subcmd__help,user)
                 cmd="mcpctl__subcmd__create__subcmd__help__subcmd__user"
                 ;;
+            mcpctl__subcmd__help,annotate)
+                cmd="mcpctl__subcmd__help__subcmd__annotate"
+                ;;
             mcpctl__subcmd__help,api-resources)
                 cmd="mcpctl__subcmd__help__subcmd__api__subcmd__resources"
                 ;;
@@ -207,6 +216,9 @@ _mcpctl() {
                 ;;
             mcpctl__subcmd__help,help)
                 cmd="mcpctl__subcmd__help__subcmd__help"
+                ;;
+            mcpctl__subcmd__help,label)
+                cmd="mcpctl__subcmd__help__subcmd__label"
                 ;;
             mcpctl__subcmd__help,login)
                 cmd="mcpctl__subcmd__help__subcmd__login"
@@ -269,12 +281,86 @@ _mcpctl() {
 
     case "${cmd}" in
         mcpctl)
-            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete login logout whoami auth config api-resources completion version help"
+            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__annotate)
+            opts="-l -o -p -q -v -h --overwrite --selector --all --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1237,7 +1323,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create)
-            opts="-f -o -p -q -v -h --filename --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help project proj server srv user group rbac rbacdefinition mcptoken token secret help"
+            opts="-f -o -p -q -v -h --filename --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help project proj server srv user group rbac rbacdefinition mcptoken token secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1249,6 +1335,10 @@ _mcpctl() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1307,7 +1397,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__group)
-            opts="-o -p -q -v -h --member --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --member --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,6 +1409,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1503,7 +1597,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__mcptoken)
-            opts="-o -p -q -v -h --bind --rbac --ttl --description --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --bind --rbac --ttl --description --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1523,6 +1617,10 @@ _mcpctl() {
                     ;;
                 --description)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1581,7 +1679,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__project)
-            opts="-o -p -q -v -h --description --servers --add-server --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --description --servers --add-server --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1601,6 +1699,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1659,7 +1761,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__rbac)
-            opts="-o -p -q -v -h --subject --role-binding --roleBindings --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --subject --role-binding --roleBindings --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1679,6 +1781,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1737,7 +1843,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__secret)
-            opts="-o -p -q -v -h --from-literal --from-env-file --from-file --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --from-literal --from-env-file --from-file --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1757,6 +1863,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1815,7 +1925,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__server)
-            opts="-o -p -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --transport --description --command --arg --image --url --header --env --env-from-secret --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1859,6 +1969,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1917,7 +2031,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__create__subcmd__user)
-            opts="-o -p -q -v -h --display-name --password-stdin --label --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            opts="-o -p -q -v -h --display-name --password-stdin --label --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1929,6 +2043,10 @@ _mcpctl() {
                     ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1987,7 +2105,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__delete)
-            opts="-f -o -p -q -v -h --filename --ignore-not-found --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            opts="-f -l -o -p -q -v -h --filename --selector --all --ignore-not-found --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1999,6 +2117,18 @@ _mcpctl() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -2291,8 +2421,22 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help)
-            opts="get describe create apply diff delete login logout whoami auth config api-resources completion version help"
+            opts="get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__annotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2654,6 +2798,20 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__help__subcmd__label)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2703,6 +2861,80 @@ _mcpctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__label)
+            opts="-l -o -p -q -v -h --overwrite --selector --all --dry-run --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dry-run)
+                    COMPREPLY=($(compgen -W "none client server" -- "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -44,7 +44,9 @@ complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "describe" -d 'Show an
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "create" -d 'Create an object from flags or from a file'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "apply" -d 'Create or update objects from files so they match them'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
-complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "delete" -d 'Delete objects by name or from a file'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "delete" -d 'Delete objects by name, label selector or file'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "label" -d 'Set or remove labels of objects'
+complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "annotate" -d 'Set or remove annotations of objects'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "login" -d 'Log in with email and password and save a context'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "logout" -d 'End the current session and forget its token'
 complete -c mcpctl -n "__fish_mcpctl_needs_command" -f -a "whoami" -d 'Show who the current credentials belong to'
@@ -95,6 +97,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -l request-timeo
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand describe" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -s f -l filename -d 'Create the objects in these files (each must not exist yet)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -l context -d 'Context of the config file to use' -r
@@ -125,6 +130,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l servers -d 'The project\'s servers, comma-separated' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l context -d 'Context of the config file to use' -r
@@ -143,6 +151,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l servers -d 'The project\'s servers, comma-separated' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l context -d 'Context of the config file to use' -r
@@ -169,6 +180,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l context -d 'Context of the config file to use' -r
@@ -195,6 +209,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env -d 'Environment variable NAME=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l env-from-secret -d 'Environment variable from a secret, NAME=SECRET:KEY; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l context -d 'Context of the config file to use' -r
@@ -211,6 +228,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l context -d 'Context of the config file to use' -r
@@ -228,6 +248,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l member -d 'A member\'s email; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from group" -l context -d 'Context of the config file to use' -r
@@ -245,6 +268,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbac" -l context -d 'Context of the config file to use' -r
@@ -262,6 +288,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l subject -d 'User:EMAIL, Group:NAME or McpToken:SHA256; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l roleBindings -l role-binding -d 'role:view|edit,resource:KIND[,name:NAME] or action:NAME; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from rbacdefinition" -l context -d 'Context of the config file to use' -r
@@ -281,6 +310,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l context -d 'Context of the config file to use' -r
@@ -300,6 +332,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l context -d 'Context of the config file to use' -r
@@ -318,6 +353,9 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-env-file -d 'A file of KEY=VALUE lines' -r -F
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l from-file -d 'KEY=PATH: the file\'s contents become KEY\'s value; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l label -d 'Label KEY=VALUE; repeatable' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from secret" -l context -d 'Context of the config file to use' -r
@@ -372,7 +410,11 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s v -l verbose -l v
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand diff" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s f -l filename -d 'Delete the objects named in these files' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s f -l filename -d 'Delete the objects named in these files (a directory, or - for stdin)' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s l -l selector -d 'Delete every object of the kind that matches this label selector' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l dry-run -d 'client: only print what would be deleted; server: mcpd checks each delete (rights, referrers) and deletes nothing' -r -f -a "none\t''
+client\t''
+server\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l context -d 'Context of the config file to use' -r
@@ -385,9 +427,50 @@ name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l all -d 'Delete every object of the kind'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -l ignore-not-found -d 'Succeed when an object does not exist'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s l -l selector -d 'Every object of the kind that matches this label selector' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l dry-run -d 'client: only print what would change; server: mcpd checks each change, stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l server -d 'mcpd URL, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l overwrite -d 'Change a key that already has another value'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -l all -d 'Every object of the kind'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand label" -s h -l help -d 'Print help'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s l -l selector -d 'Every object of the kind that matches this label selector' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l dry-run -d 'client: only print what would change; server: mcpd checks each change, stores nothing' -r -f -a "none\t''
+client\t''
+server\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l server -d 'mcpd URL, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l token -d 'Bearer token, overriding the context\'s' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l context -d 'Context of the config file to use' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l config -d 'Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]' -r -F
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s o -l output -d 'Output format: table, wide, yaml, json, name, jsonpath=TEMPLATE, jsonpath-file=FILE, custom-columns=HEADER:PATH,... or custom-columns-file=FILE' -r -f -a "table\t''
+wide\t''
+yaml\t''
+json\t''
+name\t''"
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l overwrite -d 'Change a key that already has another value'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l all -d 'Every object of the kind'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l token -d 'Bearer token, overriding the context\'s' -r
@@ -621,21 +704,23 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s v -l verbose -
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand version" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "create" -d 'Create an object from flags or from a file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "apply" -d 'Create or update objects from files so they match them'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "delete" -d 'Delete objects by name or from a file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "login" -d 'Log in with email and password and save a context'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "logout" -d 'End the current session and forget its token'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "whoami" -d 'Show who the current credentials belong to'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "auth" -d 'Ask about access, or change your password'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "config" -d 'Manage the config file'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "api-resources" -d 'List the kinds mcpd serves'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "completion" -d 'Print a shell completion script'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "version" -d 'Print client and server versions'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete login logout whoami auth config api-resources completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "get" -d 'Show one or many objects'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "describe" -d 'Show an object in detail, with what references it'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "create" -d 'Create an object from flags or from a file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "apply" -d 'Create or update objects from files so they match them'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "diff" -d 'Show how live objects differ from files (exit 0 same, 1 different, 2 error)'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "delete" -d 'Delete objects by name, label selector or file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "label" -d 'Set or remove labels of objects'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "annotate" -d 'Set or remove annotations of objects'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "login" -d 'Log in with email and password and save a context'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "logout" -d 'End the current session and forget its token'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "whoami" -d 'Show who the current credentials belong to'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "auth" -d 'Ask about access, or change your password'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "config" -d 'Manage the config file'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "api-resources" -d 'List the kinds mcpd serves'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "completion" -d 'Print a shell completion script'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "version" -d 'Print client and server versions'
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and not __fish_seen_subcommand_from get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "project" -d 'Create a project'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "server" -d 'Create a server'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand help; and __fish_seen_subcommand_from create" -f -a "user" -d 'Create a user (the name is an email address)'

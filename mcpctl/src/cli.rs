@@ -226,8 +226,12 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Show how live objects differ from files (exit 0 same, 1 different, 2 error)
     Diff(FileArgs),
-    /// Delete objects by name or from a file
+    /// Delete objects by name, label selector or file
     Delete(DeleteArgs),
+    /// Set or remove labels of objects
+    Label(MetaArgs),
+    /// Set or remove annotations of objects
+    Annotate(MetaArgs),
     /// Log in with email and password and save a context
     Login(LoginArgs),
     /// End the current session and forget its token
@@ -342,12 +346,26 @@ pub struct ApplyArgs {
     pub atomic: bool,
 }
 
+/// `--dry-run`: `none` (the default), `client` (only print what would be sent) or `server`
+/// (validated and authorized by mcpd, nothing stored).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DryRun {
+    #[default]
+    None,
+    Client,
+    Server,
+}
+
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct CreateArgs {
     /// Create the objects in these files (each must not exist yet)
     #[arg(short = 'f', long = "filename")]
     pub files: Vec<String>,
+    /// client: print the object (with -o yaml|json) and send nothing; server: mcpd validates
+    /// and authorizes it, and stores nothing
+    #[arg(long, value_enum, default_value_t = DryRun::None, global = true)]
+    pub dry_run: DryRun,
     #[command(subcommand)]
     pub what: Option<CreateCommand>,
 }
@@ -478,13 +496,47 @@ pub struct DeleteArgs {
     /// Kind, or KIND/NAME
     #[arg(value_parser = KindParser, required_unless_present = "files")]
     pub kind: Option<String>,
+    /// Names of the objects to delete
     pub names: Vec<String>,
-    /// Delete the objects named in these files
+    /// Delete the objects named in these files (a directory, or - for stdin)
     #[arg(short = 'f', long = "filename")]
     pub files: Vec<String>,
+    /// Delete every object of the kind that matches this label selector
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Delete every object of the kind
+    #[arg(long)]
+    pub all: bool,
     /// Succeed when an object does not exist
     #[arg(long)]
     pub ignore_not_found: bool,
+    /// client: only print what would be deleted; server: mcpd checks each delete (rights,
+    /// referrers) and deletes nothing
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+}
+
+/// `label` and `annotate`.
+#[derive(Debug, Args)]
+pub struct MetaArgs {
+    /// Kind, or KIND/NAME
+    #[arg(value_parser = KindParser)]
+    pub kind: String,
+    /// Names, then changes: KEY=VALUE sets, KEY- removes
+    #[arg(required = true)]
+    pub args: Vec<String>,
+    /// Change a key that already has another value
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Every object of the kind that matches this label selector
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Every object of the kind
+    #[arg(long)]
+    pub all: bool,
+    /// client: only print what would change; server: mcpd checks each change, stores nothing
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
 }
 
 #[derive(Debug, Args)]

@@ -120,12 +120,21 @@ impl Client {
         self.send(builder)
     }
 
-    pub fn create(&self, kind: &KindInfo, project: &str, manifest: &Value) -> Result<Object> {
-        self.send(self.request(Method::POST, &collection_path(kind, project)).json(manifest))
+    /// Creates an object; with `dry_run`, mcpd validates, authorizes and checks it, and
+    /// stores nothing.
+    pub fn create(&self, kind: &KindInfo, project: &str, manifest: &Value, dry_run: bool) -> Result<Object> {
+        let builder = self.request(Method::POST, &collection_path(kind, project)).json(manifest);
+        self.send(dry_run_query(builder, dry_run))
     }
 
-    pub fn delete(&self, kind: &KindInfo, project: &str, name: &str) -> Result<Object> {
-        self.send(self.request(Method::DELETE, &object_path(kind, project, name)))
+    /// Replaces an object; its `resourceVersion` is the precondition.
+    pub fn replace(&self, kind: &KindInfo, project: &str, object: &Object, dry_run: bool) -> Result<Object> {
+        let path = object_path(kind, project, &object.metadata.name);
+        self.send(dry_run_query(self.request(Method::PUT, &path).json(object), dry_run))
+    }
+
+    pub fn delete(&self, kind: &KindInfo, project: &str, name: &str, dry_run: bool) -> Result<Object> {
+        self.send(dry_run_query(self.request(Method::DELETE, &object_path(kind, project, name)), dry_run))
     }
 
     pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
@@ -186,6 +195,14 @@ impl Client {
 }
 
 /// Where a kind's objects live: under the project for a project's tokens.
+fn dry_run_query(builder: RequestBuilder, dry_run: bool) -> RequestBuilder {
+    if dry_run {
+        builder.query(&[("dryRun", "true")])
+    } else {
+        builder
+    }
+}
+
 fn collection_path(kind: &KindInfo, project: &str) -> String {
     if project.is_empty() || kind.scope != Scope::Project {
         format!("/api/v1/{}", kind.plural)

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Get(args) => commands::get::run(&ctx, args),
         Command::Describe(args) => ctx.no_output_flag("describe").and_then(|()| commands::describe::run(&ctx, args)),
-        Command::Create(args) => ctx.no_output_flag("create").and_then(|()| commands::create::run(&ctx, args)),
+        Command::Create(args) => commands::create::run(&ctx, args),
         Command::Apply(args) => ctx.no_output_flag("apply").and_then(|()| commands::apply::run(&ctx, args)),
         Command::Diff(args) => {
             // diff: 0 no difference, 1 differences, 2 any error.
@@ -47,6 +47,8 @@ fn main() -> ExitCode {
             };
         }
         Command::Delete(args) => commands::delete::run(&ctx, args),
+        Command::Label(args) => commands::label::run(&ctx, args, commands::label::Field::Labels),
+        Command::Annotate(args) => commands::label::run(&ctx, args, commands::label::Field::Annotations),
         Command::Login(args) => commands::session::login(&ctx, args),
         Command::Logout => commands::session::logout(&ctx),
         Command::Whoami(args) => commands::session::whoami(&ctx, args),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use shared::KindInfo;
 
-use crate::cli::{CreateArgs, CreateCommand};
+use crate::cli::{CreateArgs, CreateCommand, DryRun, Output};
+use crate::commands::label::dry_run_note;
 use crate::commands::{apply::known_kinds, key_value, Ctx};
 use crate::error::{Error, Result};
 use crate::manifest;
@@ -15,8 +16,34 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
     match &args.what {
         Some(what) => {
             let (kind, manifest) = from_flags(ctx, what)?;
+            if args.dry_run == DryRun::Client {
+                // What would be sent, for a manifest to keep: `create ... --dry-run=client -o yaml`.
+                return match ctx.global.output.as_ref() {
+                    Some(output) if *output != Output::Name => print::structured(&manifest, output),
+                    _ => {
+                        print::out(&format!(
+                            "{}/{} created (dry run)",
+                            kind.singular,
+                            manifest["metadata"]["name"].as_str().unwrap_or("")
+                        ));
+                        Ok(())
+                    }
+                };
+            }
             let project = manifest["metadata"]["project"].as_str().unwrap_or("").to_owned();
-            let created = ctx.client()?.create(kind, &project, &manifest)?;
+            let created = ctx.client()?.create(kind, &project, &manifest, args.dry_run == DryRun::Server)?;
+            if let Some(output) = &ctx.global.output {
+                return print::objects(
+                    kind,
+                    vec![created],
+                    &print::View { output: Some(output.clone()), ..Default::default() },
+                    true,
+                );
+            }
+            if args.dry_run == DryRun::Server {
+                print::out(&format!("{}/{} created (server dry run)", kind.singular, created.metadata.name));
+                return Ok(());
+            }
             match raw_token(&created) {
                 // The token alone on stdout, so `TOK=$(mcpctl create mcptoken ...)` works.
                 Some(token) => {
@@ -30,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
             }
             Ok(())
         }
-        None if !args.files.is_empty() => from_files(ctx, &args.files),
+        None if !args.files.is_empty() => from_files(ctx, &args.files, args.dry_run),
         None => Err(Error::Usage {
             message: "say what to create".to_owned(),
             hint: Some(
@@ -45,15 +72,22 @@ fn raw_token(created: &shared::Object) -> Option<String> {
     created.status.as_ref()?.get("token")?.as_str().map(str::to_owned)
 }
 
-fn from_files(ctx: &Ctx, files: &[String]) -> Result<()> {
+fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
     let (mut docs, mut failed) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(files)?)?);
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     for (info, doc) in docs {
         let project = doc.value["metadata"]["project"].as_str().unwrap_or("").to_owned();
-        match client.create(info, &project, &doc.value) {
+        let outcome = match dry_run {
+            DryRun::Client => {
+                serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid(format!("{}: {e}", doc.source)))
+            }
+            dry_run => client.create(info, &project, &doc.value, dry_run == DryRun::Server),
+        };
+        match outcome {
             Ok(created) => {
-                print::out(&format!("{}/{} created", info.singular, created.metadata.name));
+                let created: shared::Object = created;
+                print::out(&format!("{}/{} created{}", info.singular, created.metadata.name, dry_run_note(dry_run)));
                 if let Some(token) = raw_token(&created) {
                     print::out(&token);
                 }

@@ -10,6 +10,7 @@ pub mod delete;
 pub mod describe;
 pub mod diff;
 pub mod get;
+pub mod label;
 pub mod session;
 pub mod version;
 

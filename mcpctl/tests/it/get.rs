@@ -231,7 +231,61 @@ fn a_backup_of_everything_from_postgresql_restores_onto_sqlite() {
     table.ok().stdout_has("github").stdout_has("read-only");
 }
 
+fn label_and_annotate_work_as_in_kubectl(backend: Backend) {
+    let d = Daemon::start(backend);
+    seed(&d);
+    d.run(&["label", "server", "search", "team=web", "tier=edge"]).ok().stdout_has("server/search labeled");
+    // Changing a key needs --overwrite; the object is left as it was.
+    d.run(&["label", "server", "github", "team=web"]).code(1).stderr_has("--overwrite");
+    assert_eq!(d.run(&["get", "server", "github", "-o", "jsonpath={.metadata.labels.team}"]).ok().stdout, "infra");
+    d.run(&["label", "server", "github", "team=web", "--overwrite"]).ok();
+    let both = d.run(&["get", "servers", "-l", "team=web", "-o", "name"]);
+    assert_eq!(both.ok().lines(), ["server/github", "server/search"]);
+    d.run(&["label", "servers", "--all", "tier-"]).ok();
+    assert_eq!(d.run(&["get", "servers", "-l", "tier", "-o", "name"]).ok().stdout, "");
+    d.run(&["label", "servers", "-l", "team=web", "owner=ops", "--dry-run=server"]).ok().stdout_has("(server dry run)");
+    assert_eq!(d.run(&["get", "servers", "-l", "owner", "-o", "name"]).ok().stdout, "");
+    d.run(&["annotate", "project", "demo", "note=reviewed"]).ok().stdout_has("project/demo annotated");
+    assert_eq!(
+        d.run(&["get", "project", "demo", "-o", "jsonpath={.metadata.annotations.note}"]).ok().stdout,
+        "reviewed"
+    );
+    d.run(&["annotate", "project/demo", "note-"]).ok();
+    assert_eq!(d.run(&["get", "project", "demo", "-o", "jsonpath={.metadata.annotations}"]).ok().stdout, "");
+    d.run(&["label", "server", "github"]).code(2).stderr_has("at least one change");
+    d.run(&["label", "servers", "--all", "bad key=x"]).code(1);
+}
+
+fn delete_and_create_take_selectors_and_dry_runs(backend: Backend) {
+    let d = Daemon::start(backend);
+    seed(&d);
+    // Dry runs change nothing, and say so.
+    d.run(&["create", "secret", "tmp", "--from-literal", "k=v", "--dry-run=server"])
+        .ok()
+        .stdout_has("(server dry run)");
+    let manifest = d.run(&["create", "secret", "tmp", "--from-literal", "k=v", "--dry-run=client", "-o", "yaml"]);
+    manifest.ok().stdout_has("kind: Secret").stdout_has("name: tmp");
+    d.run(&["get", "secret", "tmp"]).code(1);
+    d.run_stdin(&["apply", "-f", "-"], &manifest.stdout).ok().stdout_has("secret/tmp created");
+    // The server checks a dry-run create like a real one.
+    d.run(&["create", "secret", "tmp", "--from-literal", "k=v", "--dry-run=server"])
+        .code(1)
+        .stderr_has("AlreadyExists");
+    d.run(&["delete", "secret", "gh", "--dry-run=server"]).code(1).stderr_has("referenced");
+    d.run(&["delete", "secret", "tmp", "--dry-run=server"]).ok().stdout_has("(server dry run)");
+    d.run(&["get", "secret", "tmp"]).ok();
+    d.run(&["create", "project", "p2", "-o", "name"]).ok().stdout_has("project/p2");
+    d.run(&["label", "projects", "--all", "temp=yes"]).ok();
+    d.run(&["delete", "projects", "-l", "temp=yes"]).ok().stdout_has("project \"p2\" deleted");
+    assert!(d.run(&["get", "projects", "-o", "name"]).ok().stdout.is_empty());
+    d.run(&["delete", "secrets", "--all", "--dry-run=client"]).ok().stdout_has("(dry run)");
+    assert_eq!(d.run(&["get", "secrets", "-o", "name"]).ok().lines().len(), 2);
+    d.run(&["delete", "secrets"]).code(2).stderr_has("--all");
+}
+
 backend_tests!(
+    label_and_annotate_work_as_in_kubectl,
+    delete_and_create_take_selectors_and_dry_runs,
     jsonpath_custom_columns_and_sorting_work_as_in_kubectl,
     tables_and_describe_show_control_characters_escaped,
     create_then_get_in_every_format,

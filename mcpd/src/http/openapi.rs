@@ -161,10 +161,14 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
                         query("showValues", json!({"type": "boolean"})),
                     ],
                 ),
-                (false, _) => (ok("201", object.clone()), Some(body(object)), vec![]),
+                (false, _) => {
+                    (ok("201", object.clone()), Some(body(object)), vec![query("dryRun", json!({"type": "boolean"}))])
+                }
                 (true, "GET") => (ok("200", object), None, vec![query("showValues", json!({"type": "boolean"}))]),
-                (true, "PUT") => (ok("200", object.clone()), Some(body(object)), vec![]),
-                (true, _) => (ok("200", object), None, vec![]),
+                (true, "PUT") => {
+                    (ok("200", object.clone()), Some(body(object)), vec![query("dryRun", json!({"type": "boolean"}))])
+                }
+                (true, _) => (ok("200", object), None, vec![query("dryRun", json!({"type": "boolean"}))]),
             }
         }
     };

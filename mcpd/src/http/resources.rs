@@ -33,6 +33,14 @@ pub struct ListQuery {
     show_values: bool,
 }
 
+/// `?dryRun=true` on create, replace and delete: everything but the commit.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WriteQuery {
+    #[serde(default)]
+    dry_run: bool,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GetQuery {
@@ -262,18 +270,20 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     Path(plural): Path<String>,
+    Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    create_in(&state, &principal, &plural, "", body).await
+    create_in(&state, &principal, &plural, "", body, write.dry_run).await
 }
 
 pub async fn create_project(
     State(state): State<AppState>,
     principal: Principal,
     Path((project, plural)): Path<(String, String)>,
+    Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    create_in(&state, &principal, &plural, &project, body).await
+    create_in(&state, &principal, &plural, &project, body, write.dry_run).await
 }
 
 async fn create_in(
@@ -282,6 +292,7 @@ async fn create_in(
     plural: &str,
     project: &str,
     body: Value,
+    dry_run: bool,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
     let info = kind_at(plural, project)?;
     let mut desired = Desired::from_manifest(body, Some(info))?;
@@ -291,11 +302,11 @@ async fn create_in(
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Create).await?;
-    tx.commit().await?;
-    state.principals().invalidate();
-    record(principal, "create", info, &written.row.name, &written.row.project, 201);
+    finish(state, tx, dry_run).await?;
+    record(principal, "create", info, &written.row.name, &written.row.project, 201, dry_run);
     let mut object = to_output(written.row, false);
-    if let (Some(token), Some(status)) = (written.token, object.status.as_mut()) {
+    // The raw token of a dry run was never stored: it is not shown.
+    if let (Some(token), Some(status), false) = (written.token, object.status.as_mut(), dry_run) {
         // The raw token, this once.
         status["token"] = Value::from(token);
     }
@@ -306,18 +317,20 @@ pub async fn replace(
     State(state): State<AppState>,
     principal: Principal,
     Path((plural, name)): Path<(String, String)>,
+    Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    replace_in(&state, &principal, &plural, "", &name, body).await
+    replace_in(&state, &principal, &plural, "", &name, body, write.dry_run).await
 }
 
 pub async fn replace_project(
     State(state): State<AppState>,
     principal: Principal,
     Path((project, plural, name)): Path<(String, String, String)>,
+    Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    replace_in(&state, &principal, &plural, &project, &name, body).await
+    replace_in(&state, &principal, &plural, &project, &name, body, write.dry_run).await
 }
 
 async fn replace_in(
@@ -327,6 +340,7 @@ async fn replace_in(
     project: &str,
     name: &str,
     body: Value,
+    dry_run: bool,
 ) -> Result<Json<Object>, ApiError> {
     let info = kind_at(plural, project)?;
     let mut desired = Desired::from_manifest(body, Some(info))?;
@@ -343,9 +357,8 @@ async fn replace_in(
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.store().begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
-    tx.commit().await?;
-    state.principals().invalidate();
-    record(principal, "update", info, name, project, 200);
+    finish(state, tx, dry_run).await?;
+    record(principal, "update", info, name, project, 200, dry_run);
     Ok(Json(to_output(written.row, false)))
 }
 
@@ -353,16 +366,18 @@ pub async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path((plural, name)): Path<(String, String)>,
+    Query(write): Query<WriteQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    delete_in(&state, &principal, &plural, "", &name).await
+    delete_in(&state, &principal, &plural, "", &name, write.dry_run).await
 }
 
 pub async fn delete_project(
     State(state): State<AppState>,
     principal: Principal,
     Path((project, plural, name)): Path<(String, String, String)>,
+    Query(write): Query<WriteQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    delete_in(&state, &principal, &plural, &project, &name).await
+    delete_in(&state, &principal, &plural, &project, &name, write.dry_run).await
 }
 
 async fn delete_in(
@@ -371,6 +386,7 @@ async fn delete_in(
     plural: &str,
     project: &str,
     name: &str,
+    dry_run: bool,
 ) -> Result<Json<Object>, ApiError> {
     let info = kind_at(plural, project)?;
     stored_name(info, name)?;
@@ -378,13 +394,24 @@ async fn delete_in(
     existing_project(state, project).await?;
     let mut tx = state.store().begin().await?;
     let row = domain::delete(&mut tx, state.store(), &auth, info, project, name).await?;
-    tx.commit().await?;
-    state.principals().invalidate();
-    record(principal, "delete", info, name, project, 200);
+    finish(state, tx, dry_run).await?;
+    record(principal, "delete", info, name, project, 200, dry_run);
     Ok(Json(to_output(row, false)))
 }
 
-fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, project: &str, code: u16) {
+/// Ends a write's transaction: committed, or rolled back for a dry run, which was validated,
+/// authorized and checked against the database like the real write.
+async fn finish(state: &AppState, tx: crate::store::Tx, dry_run: bool) -> Result<(), ApiError> {
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+        state.principals().invalidate();
+    }
+    Ok(())
+}
+
+fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, project: &str, code: u16, dry_run: bool) {
     principal.audit().record(Event {
         principal: &principal.audit_name(),
         verb,
@@ -392,9 +419,11 @@ fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, projec
         name,
         project: Some(project),
         code,
-        dry_run: false,
+        dry_run,
     });
-    tracing::info!(principal = %principal.audit_name(), verb, kind = info.kind, name, project, "changed");
+    if !dry_run {
+        tracing::info!(principal = %principal.audit_name(), verb, kind = info.kind, name, project, "changed");
+    }
 }
 
 /// Revealing sensitive values needs `edit` on the object (on every object, for a list).
