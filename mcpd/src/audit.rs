@@ -1,9 +1,12 @@
 //! The audit trail: handlers record events on a channel; one task writes them in batches, so
 //! a request never waits on the audit table. `flush` gives read-your-writes to `get events`.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::metrics::Metrics;
 use crate::store::audit::{self, EventRow};
 use crate::store::Store;
 
@@ -15,6 +18,7 @@ enum Message {
 #[derive(Clone)]
 pub struct AuditSink {
     tx: mpsc::UnboundedSender<Message>,
+    metrics: Arc<Metrics>,
 }
 
 /// What one event says; the principal is named, never identified by a secret.
@@ -42,7 +46,11 @@ impl AuditSink {
             dry_run: e.dry_run,
         };
         // Fails only after the writer stopped, at shutdown.
-        let _ = self.tx.send(Message::Event(row));
+        if self.tx.send(Message::Event(row)).is_ok() {
+            self.metrics.audit_queued.inc();
+        } else {
+            self.metrics.audit_dropped.inc();
+        }
     }
 
     /// Waits until every event recorded before this call is written.
@@ -55,8 +63,9 @@ impl AuditSink {
 }
 
 /// Starts the writer; it ends once every sink is dropped and the queue is written.
-pub fn spawn_writer(store: Store) -> (AuditSink, JoinHandle<()>) {
+pub fn spawn_writer(store: Store, metrics: Arc<Metrics>) -> (AuditSink, JoinHandle<()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    let sink = AuditSink { tx, metrics: metrics.clone() };
     let handle = tokio::spawn(async move {
         let mut batch = Vec::new();
         let mut waiting = Vec::new();
@@ -74,7 +83,9 @@ pub fn spawn_writer(store: Store) -> (AuditSink, JoinHandle<()>) {
             if !batch.is_empty() {
                 if let Err(e) = audit::insert(store.pool(), &batch).await {
                     tracing::error!(error = %e, events = batch.len(), "could not write audit events");
+                    metrics.audit_dropped.inc_by(batch.len() as u64);
                 }
+                metrics.audit_queued.dec_by(batch.len() as i64);
                 batch.clear();
             }
             for done in waiting.drain(..) {
@@ -82,5 +93,5 @@ pub fn spawn_writer(store: Store) -> (AuditSink, JoinHandle<()>) {
             }
         }
     });
-    (AuditSink { tx }, handle)
+    (sink, handle)
 }

@@ -62,6 +62,9 @@ pub struct Config {
     /// Server URL written into admin.yaml [default: derived from --listen]
     #[arg(long, env = "MCPD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// A bearer token /metrics requires [default: /metrics is open, like /healthz]
+    #[arg(long, env = "MCPD_METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl Config {

@@ -17,6 +17,7 @@ use crate::auth::password::PasswordWork;
 use crate::auth::principal::TokenInfo;
 use crate::auth::{password, session::SessionKeys};
 use crate::config::Config;
+use crate::metrics::Metrics;
 use crate::store::{self, Store};
 
 #[derive(Clone)]
@@ -31,6 +32,9 @@ struct Inner {
     dummy_hash: String,
     audit: AuditSink,
     principals: PrincipalCache,
+    metrics: Arc<Metrics>,
+    /// The bearer `/metrics` requires, if any.
+    metrics_token: Option<String>,
     /// Where every password hash and check runs, bounded.
     passwords: PasswordWork,
     /// Refused requests recorded in the audit trail this second, to bound a flood of them.
@@ -72,6 +76,22 @@ impl AppState {
 
     pub fn principals(&self) -> &PrincipalCache {
         &self.inner.principals
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn metrics_token(&self) -> Option<&str> {
+        self.inner.metrics_token.as_deref()
+    }
+
+    /// Begins a write's transaction, noting how long the pool made it wait.
+    pub async fn begin(&self) -> sqlx::Result<store::Tx> {
+        let started = Instant::now();
+        let tx = self.inner.store.begin().await;
+        self.inner.metrics.observe_acquire(started.elapsed());
+        tx
     }
 
     pub fn passwords(&self) -> &PasswordWork {
@@ -169,7 +189,8 @@ impl Application {
             .run(|| password::hash("no user has this password"))
             .await
             .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
-        let (audit, audit_writer) = audit::spawn_writer(store.clone());
+        let metrics = Arc::new(Metrics::new());
+        let (audit, audit_writer) = audit::spawn_writer(store.clone(), metrics.clone());
         let state = AppState {
             inner: Arc::new(Inner {
                 store,
@@ -177,6 +198,8 @@ impl Application {
                 dummy_hash,
                 audit,
                 principals: PrincipalCache::default(),
+                metrics,
+                metrics_token: config.metrics_token.clone(),
                 passwords,
                 refusals: Mutex::new(RefusalWindow { started: Instant::now(), recorded: 0, left_out: 0 }),
                 login_turns: Mutex::new(HashMap::new()),

@@ -69,6 +69,7 @@ pub fn config(database_url: String, dir: &Path) -> Config {
         encryption_key: None,
         encryption_key_file: None,
         encryption_old_keys: None,
+        metrics_token: None,
     }
 }
 

@@ -294,11 +294,13 @@ fn refused_name(bearer: &str) -> String {
 async fn resolve(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
     let key = sha256_hex(bearer);
     if let Some(principal) = state.principals().get(&key) {
+        state.metrics().auth_cache(true);
         if let Identity::Token(t) = &principal.identity {
             state.note_token_use(t);
         }
         return Ok(principal);
     }
+    state.metrics().auth_cache(false);
     let generation = state.principals().generation();
     let principal = load(state, bearer).await?;
     state.principals().put(key, principal.clone(), generation);

@@ -65,7 +65,7 @@ pub async fn apply(
     order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
 
     let store = state.store();
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.begin().await?;
     let mut failed_at: Option<String> = None;
     for i in order {
         let (result, prepared) = &mut checked[i];

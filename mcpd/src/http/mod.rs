@@ -7,6 +7,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod resources;
 pub mod session;
@@ -57,6 +58,8 @@ pub fn routes() -> Vec<Route> {
         route("/readyz", GET, Public, get(health::readyz)),
         route("/version", GET, Public, get(health::version)),
         route("/openapi.json", GET, Public, get(openapi::serve)),
+        // Public unless --metrics-token is set; it names routes, never objects.
+        route("/metrics", GET, Public, get(metrics::serve)),
         route("/api/v1/auth/login", POST, Public, post(session::login)),
         route("/api/v1/auth/logout", POST, Protected, post(session::logout)),
         route("/api/v1/auth/whoami", GET, Protected, get(session::whoami)),
@@ -103,6 +106,7 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state)
         // A panicking handler answers 500 and is logged; the daemon and other requests go on.
         .layer(CatchPanicLayer::custom(panicked))

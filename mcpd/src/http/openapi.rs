@@ -107,6 +107,11 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
         }
         ("/version", _) => (ok("200", schemas.of::<Version>()), None, vec![]),
         ("/openapi.json", _) => (ok("200", json!({"type": "object"})), None, vec![]),
+        ("/metrics", _) => (
+            json!({"200": {"description": "Prometheus figures", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}}),
+            None,
+            vec![],
+        ),
         ("/api/v1/auth/login", _) => {
             (ok("200", schemas.of::<LoginResponse>()), Some(body(schemas.of::<LoginRequest>())), vec![])
         }

@@ -300,7 +300,7 @@ async fn create_in(
     let auth = authorize_write(state, principal, Verb::Create, &desired).await?;
     existing_project(state, &desired.project).await?;
     desired.hash_password(state.passwords()).await?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Create).await?;
     finish(state, tx, dry_run).await?;
     record(principal, "create", info, &written.row.name, &written.row.project, 201, dry_run);
@@ -355,7 +355,7 @@ async fn replace_in(
     let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
     existing_project(state, &desired.project).await?;
     desired.hash_password(state.passwords()).await?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
     finish(state, tx, dry_run).await?;
     record(principal, "update", info, name, project, 200, dry_run);
@@ -392,7 +392,7 @@ async fn delete_in(
     stored_name(info, name)?;
     let auth = authorize(principal, Verb::Delete, info, Some(name), project)?;
     existing_project(state, project).await?;
-    let mut tx = state.store().begin().await?;
+    let mut tx = state.begin().await?;
     let row = domain::delete(&mut tx, state.store(), &auth, info, project, name).await?;
     finish(state, tx, dry_run).await?;
     record(principal, "delete", info, name, project, 200, dry_run);
