@@ -245,8 +245,6 @@ pub async fn delete(
     }
     let guard = AdminGuard::before(conn, store, auth, info.kind).await?;
     match info.kind {
-        // A project's tokens go with it.
-        "Project" => objects::delete_in_project(conn, "McpToken", name).await?,
         // A user's tokens stop working, and stay listed as revoked.
         "User" => revoke_tokens_of(conn, store, name).await?,
         // So do the tokens a token made, and the tokens those made.
@@ -257,6 +255,12 @@ pub async fn delete(
         _ => {}
     }
     objects::delete(conn, auth, row.id).await?;
+    if info.kind == "Project" {
+        // A project's tokens go with it. Deleting the project first waits for every
+        // transaction creating a token in it (they hold its row), so this statement sees
+        // their tokens, and none created later finds the project.
+        objects::delete_in_project(conn, "McpToken", name).await?;
+    }
     guard.after(conn, store, auth).await?;
     Ok(row)
 }
