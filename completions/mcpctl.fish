@@ -126,7 +126,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_see
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "token" -d 'Create an McpToken (in the project of -p, or global) and print it, once'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "secret" -d 'Create a secret'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and not __fish_seen_subcommand_from project proj server srv user group rbac rbacdefinition mcptoken token secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l description -d 'What the project is for' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l servers -d 'The project\'s servers, comma-separated' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l label -d 'Label KEY=VALUE; repeatable' -r
@@ -147,7 +147,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from project" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l description -d 'What the project is for' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l servers -d 'The project\'s servers, comma-separated' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l add-server -d 'A server of the project; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l label -d 'Label KEY=VALUE; repeatable' -r
@@ -168,10 +168,10 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from proj" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l transport -r -f -a "stdio\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l transport -d 'How to reach the server: stdio (a command), http or sse (a URL)' -r -f -a "stdio\t''
 http\t''
 sse\t''"
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l description -d 'What the server offers' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l command -d 'Command to start (stdio)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l arg -d 'Argument of the command; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l image -d 'Container image (stdio)' -r
@@ -197,10 +197,10 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from server" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l transport -r -f -a "stdio\t''
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l transport -d 'How to reach the server: stdio (a command), http or sse (a URL)' -r -f -a "stdio\t''
 http\t''
 sse\t''"
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l description -d 'What the server offers' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l command -d 'Command to start (stdio)' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l arg -d 'Argument of the command; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l image -d 'Container image (stdio)' -r
@@ -226,7 +226,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from srv" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l display-name -d 'The name shown for the user' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l label -d 'Label KEY=VALUE; repeatable' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from user" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
 client\t''
@@ -309,7 +309,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l description -d 'What the token is for' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from mcptoken" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
 client\t''
 server\t''"
@@ -331,7 +331,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_su
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l rbac -d 'clone: copy your own bindings' -r -f -a "empty\t''
 clone\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l ttl -d '30d, 12h, 45m, never or an RFC 3339 time [default: never]' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l description -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l description -d 'What the token is for' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand create; and __fish_seen_subcommand_from token" -l dry-run -d 'client: print the object (with -o yaml|json) and send nothing; server: mcpd validates and authorizes it, and stores nothing' -r -f -a "none\t''
 client\t''
 server\t''"
@@ -471,7 +471,7 @@ complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l overwrite -d 
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -l all -d 'Every object of the kind'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand annotate" -s h -l help -d 'Print help'
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -r
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l email -d 'Your email address [default: asked on the terminal]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l server -d 'mcpd URL, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l token -d 'Bearer token, overriding the context\'s' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand login" -l context -d 'Context of the config file to use' -r
@@ -559,7 +559,7 @@ name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l password-stdin
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -l password-stdin -d 'Read the current and the new password from stdin, one per line'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from password" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "can-i" -d 'Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no'
@@ -597,7 +597,7 @@ name\t''"
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s p -l project -d 'Project, for project-scoped objects (McpTokens) [default: the context\'s]' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s v -l verbose -l v -d 'Print more on stderr: -v (or -v=N, --v=N, as kubectl) prints each request' -r
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l request-timeout -d 'How long to wait for each answer of the server, e.g. 30s or 2m; 0 waits forever' -r
-complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l raw
+complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -l raw -d 'Show tokens instead of REDACTED'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s q -l quiet -d 'Print no notes on stderr (data and errors still print)'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from view" -s h -l help -d 'Print help'
 complete -c mcpctl -n "__fish_mcpctl_using_subcommand config; and __fish_seen_subcommand_from get-contexts" -l server -d 'mcpd URL, overriding the context\'s' -r

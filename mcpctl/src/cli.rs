@@ -217,39 +217,121 @@ impl TypedValueParser for OutputParser {
 #[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Show one or many objects
+    #[command(after_help = examples::GET)]
     Get(GetArgs),
     /// Show an object in detail, with what references it
+    #[command(after_help = examples::DESCRIBE)]
     Describe(DescribeArgs),
     /// Create an object from flags or from a file
+    #[command(after_help = examples::CREATE)]
     Create(CreateArgs),
     /// Create or update objects from files so they match them
+    #[command(after_help = examples::APPLY)]
     Apply(ApplyArgs),
     /// Show how live objects differ from files (exit 0 same, 1 different, 2 error)
+    #[command(after_help = examples::DIFF)]
     Diff(FileArgs),
     /// Delete objects by name, label selector or file
+    #[command(after_help = examples::DELETE)]
     Delete(DeleteArgs),
     /// Set or remove labels of objects
+    #[command(after_help = examples::LABEL)]
     Label(MetaArgs),
     /// Set or remove annotations of objects
+    #[command(after_help = examples::ANNOTATE)]
     Annotate(MetaArgs),
     /// Log in with email and password and save a context
+    #[command(after_help = examples::LOGIN)]
     Login(LoginArgs),
     /// End the current session and forget its token
+    #[command(after_help = examples::LOGOUT)]
     Logout,
     /// Show who the current credentials belong to
+    #[command(after_help = examples::WHOAMI)]
     Whoami(WhoamiArgs),
     /// Ask about access, or change your password
     #[command(subcommand)]
+    #[command(after_help = examples::AUTH)]
     Auth(AuthCommand),
     /// Manage the config file
     #[command(subcommand)]
+    #[command(after_help = examples::CONFIG)]
     Config(ConfigCommand),
     /// List the kinds mcpd serves
+    #[command(after_help = examples::API_RESOURCES)]
     ApiResources,
     /// Print a shell completion script
+    #[command(after_help = examples::COMPLETION)]
     Completion(CompletionArgs),
     /// Print client and server versions
+    #[command(after_help = examples::VERSION)]
     Version,
+}
+
+/// The Examples sections of `--help` (and the man pages), as kubectl has them.
+mod examples {
+    pub const GET: &str = r#"Examples:
+  mcpctl get servers
+  mcpctl get server github -o yaml
+  mcpctl get servers -l team=infra -o wide --sort-by .metadata.name
+  mcpctl get servers -o jsonpath='{.items[*].metadata.name}'
+  mcpctl get mcptokens -A
+  mcpctl get events --for-kind servers --since 1h
+  mcpctl get all -o yaml --show-values > backup.yaml"#;
+    pub const DESCRIBE: &str = r#"Examples:
+  mcpctl describe secret github-creds
+  mcpctl describe user dev@example.com
+  mcpctl describe mcptoken ci -p demo"#;
+    pub const CREATE: &str = r#"Examples:
+  mcpctl create secret gh --from-literal token=ghp_example
+  mcpctl create server github --transport stdio --command npx --arg -y \
+    --arg @modelcontextprotocol/server-github --env-from-secret GITHUB_TOKEN=gh:token
+  mcpctl create project demo --servers github,search
+  TOKEN=$(mcpctl create mcptoken ci -p demo --bind role:view,resource:servers --ttl 30d)
+  mcpctl create server x --transport http --url https://x.example/mcp --dry-run=client -o yaml"#;
+    pub const APPLY: &str = r#"Examples:
+  mcpctl apply -f manifests/
+  mcpctl apply -f server.yaml --dry-run
+  mcpctl get server github -o yaml | mcpctl apply -f -"#;
+    pub const DIFF: &str = r#"Examples:
+  mcpctl diff -f manifests/ || echo "live state differs""#;
+    pub const DELETE: &str = r#"Examples:
+  mcpctl delete server github
+  mcpctl delete servers -l team=old --dry-run=server
+  mcpctl delete -f manifests/old.yaml --ignore-not-found"#;
+    pub const LABEL: &str = r#"Examples:
+  mcpctl label server github team=infra
+  mcpctl label servers --all tier=core --overwrite
+  mcpctl label server github team-"#;
+    pub const ANNOTATE: &str = r#"Examples:
+  mcpctl annotate project demo owner=platform@example.com
+  mcpctl annotate project demo owner-"#;
+    pub const LOGIN: &str = r#"Examples:
+  mcpctl login --server https://mcpd.example.com --email dev@example.com
+  mcpctl login --email dev@example.com --password-stdin < password.txt"#;
+    pub const LOGOUT: &str = r#"Examples:
+  mcpctl logout"#;
+    pub const WHOAMI: &str = r#"Examples:
+  mcpctl whoami
+  mcpctl whoami -o json"#;
+    pub const AUTH: &str = r#"Examples:
+  mcpctl auth can-i update servers/github
+  mcpctl auth can-i run introspect
+  mcpctl auth password"#;
+    pub const CONFIG: &str = r#"Examples:
+  mcpctl config get-contexts
+  mcpctl config use-context admin
+  mcpctl config set-context ci --server https://mcpd.example.com -p demo"#;
+    pub const API_RESOURCES: &str = r#"Examples:
+  mcpctl api-resources
+  mcpctl api-resources -o name"#;
+    pub const COMPLETION: &str = r#"Examples:
+  source <(mcpctl completion bash)
+  mcpctl completion zsh > "${fpath[1]}/_mcpctl"
+  mcpctl completion fish > ~/.config/fish/completions/mcpctl.fish"#;
+    pub const VERSION: &str = r#"Examples:
+  mcpctl version
+  mcpctl version -o json"#;
 }
 
 /// A kind as users type it: plural, singular, alias or Kind, optionally `KIND/NAME`.
@@ -324,6 +406,7 @@ pub struct DescribeArgs {
     /// Kind (e.g. servers), or KIND/NAME
     #[arg(value_parser = KindParser)]
     pub kind: String,
+    /// Names (every object of the kind when none)
     pub names: Vec<String>,
 }
 
@@ -375,7 +458,9 @@ pub enum CreateCommand {
     /// Create a project
     #[command(visible_alias = "proj")]
     Project {
+        /// The project's name
         name: String,
+        /// What the project is for
         #[arg(long)]
         description: Option<String>,
         /// The project's servers, comma-separated
@@ -391,9 +476,12 @@ pub enum CreateCommand {
     /// Create a server
     #[command(visible_alias = "srv")]
     Server {
+        /// The server's name
         name: String,
+        /// How to reach the server: stdio (a command), http or sse (a URL)
         #[arg(long, value_parser = ["stdio", "http", "sse"])]
         transport: String,
+        /// What the server offers
         #[arg(long)]
         description: Option<String>,
         /// Command to start (stdio)
@@ -423,7 +511,9 @@ pub enum CreateCommand {
     },
     /// Create a user (the name is an email address)
     User {
+        /// The user's email address, which is their name
         email: String,
+        /// The name shown for the user
         #[arg(long)]
         display_name: Option<String>,
         /// Read the password from stdin
@@ -435,6 +525,7 @@ pub enum CreateCommand {
     },
     /// Create a group
     Group {
+        /// The group's name
         name: String,
         /// A member's email; repeatable
         #[arg(long = "member")]
@@ -446,6 +537,7 @@ pub enum CreateCommand {
     /// Create an RBAC definition
     #[command(visible_alias = "rbacdefinition")]
     Rbac {
+        /// The definition's name
         name: String,
         /// User:EMAIL, Group:NAME or McpToken:SHA256; repeatable
         #[arg(long = "subject")]
@@ -460,6 +552,7 @@ pub enum CreateCommand {
     /// Create an McpToken (in the project of -p, or global) and print it, once
     #[command(visible_alias = "token")]
     Mcptoken {
+        /// The token's name
         name: String,
         /// A binding, in the form of --roleBindings; repeatable
         #[arg(long = "bind")]
@@ -470,11 +563,13 @@ pub enum CreateCommand {
         /// 30d, 12h, 45m, never or an RFC 3339 time [default: never]
         #[arg(long)]
         ttl: Option<String>,
+        /// What the token is for
         #[arg(long)]
         description: Option<String>,
     },
     /// Create a secret
     Secret {
+        /// The secret's name
         name: String,
         /// KEY=VALUE; repeatable
         #[arg(long = "from-literal")]
@@ -542,6 +637,7 @@ pub struct MetaArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     // The mcpd URL comes from the global --server (default: the current context's).
+    /// Your email address [default: asked on the terminal]
     #[arg(long)]
     pub email: Option<String>,
     /// Read the password from stdin
@@ -568,6 +664,7 @@ pub enum AuthCommand {
     },
     /// Change your own password (current, then new, on two lines with --password-stdin)
     Password {
+        /// Read the current and the new password from stdin, one per line
         #[arg(long)]
         password_stdin: bool,
     },
@@ -577,22 +674,30 @@ pub enum AuthCommand {
 pub enum ConfigCommand {
     /// Print the config file (tokens redacted unless --raw)
     View {
+        /// Show tokens instead of REDACTED
         #[arg(long)]
         raw: bool,
     },
     /// List contexts
     GetContexts,
     /// Make a context the current one
-    UseContext { name: String },
+    UseContext {
+        /// The context to use from now on
+        name: String,
+    },
     /// Print the current context's name
     CurrentContext,
     /// Create or change a context: saves the --server, --token and -p/--project given as
     /// flags here (never values from the environment)
-    SetContext { name: String },
+    SetContext {
+        /// The context to create or change
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
+    /// The shell to complete in
     pub shell: clap_complete::Shell,
 }
 
@@ -603,6 +708,78 @@ mod tests {
     #[test]
     fn the_command_tree_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    /// `mcpctl.1` and `mcpctl-VERB.1` (`mcpctl-config-view.1` for nested verbs), rendered from
+    /// the command tree.
+    fn man_pages() -> Vec<(String, Vec<u8>)> {
+        fn render(command: clap::Command, name: String, pages: &mut Vec<(String, Vec<u8>)>) {
+            // clap names are `'static` without its `string` feature; a test may leak a few.
+            let command = command.name(&*Box::leak(name.clone().into_boxed_str()));
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command.clone()).render(&mut page).expect("man pages render");
+            pages.push((format!("{name}.1"), page));
+            for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+                render(sub.clone(), format!("{name}-{}", sub.get_name()), pages);
+            }
+        }
+        let mut root = super::Cli::command();
+        root.build();
+        let mut pages = Vec::new();
+        render(root, "mcpctl".to_owned(), &mut pages);
+        pages
+    }
+
+    /// The committed man pages are the ones the command tree renders; `MCPCTL_WRITE_MAN=1`
+    /// (scripts/man) writes them.
+    #[test]
+    fn committed_man_pages_are_current() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/man");
+        let pages = man_pages();
+        if std::env::var_os("MCPCTL_WRITE_MAN").is_some() {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for (file, page) in &pages {
+                std::fs::write(dir.join(file), page).unwrap();
+            }
+        }
+        let mut committed: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        committed.sort();
+        let mut expected: Vec<String> = pages.iter().map(|(f, _)| f.clone()).collect();
+        expected.sort();
+        assert_eq!(committed, expected, "docs/man is stale: regenerate it with scripts/man");
+        for (file, page) in pages {
+            let on_disk = std::fs::read(dir.join(&file)).unwrap_or_default();
+            assert!(on_disk == page, "docs/man/{file} is stale: regenerate it with scripts/man");
+        }
+    }
+
+    /// Every command says what it does, every verb has examples, and every flag and argument
+    /// has a description: `--help` and the man pages have no blanks.
+    #[test]
+    fn help_has_no_blank_descriptions_and_every_verb_has_examples() {
+        fn walk(command: &clap::Command, path: String, depth: usize, blanks: &mut Vec<String>) {
+            if command.get_about().is_none() {
+                blanks.push(format!("{path}: no description"));
+            }
+            if depth == 1 && !command.get_after_help().is_some_and(|h| h.to_string().starts_with("Examples:")) {
+                blanks.push(format!("{path}: no examples"));
+            }
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    blanks.push(format!("{path} {}: no description", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, format!("{path} {}", sub.get_name()), depth + 1, blanks);
+            }
+        }
+        let mut blanks = Vec::new();
+        walk(&super::Cli::command(), "mcpctl".to_owned(), 0, &mut blanks);
+        assert!(blanks.is_empty(), "{blanks:#?}");
     }
 
     /// kubectl's rule: a flag name means one thing everywhere, so no command takes a flag
