@@ -46,6 +46,9 @@ _mcpctl() {
             mcpctl,diff)
                 cmd="mcpctl__subcmd__diff"
                 ;;
+            mcpctl,explain)
+                cmd="mcpctl__subcmd__explain"
+                ;;
             mcpctl,get)
                 cmd="mcpctl__subcmd__get"
                 ;;
@@ -211,6 +214,9 @@ _mcpctl() {
             mcpctl__subcmd__help,diff)
                 cmd="mcpctl__subcmd__help__subcmd__diff"
                 ;;
+            mcpctl__subcmd__help,explain)
+                cmd="mcpctl__subcmd__help__subcmd__explain"
+                ;;
             mcpctl__subcmd__help,get)
                 cmd="mcpctl__subcmd__help__subcmd__get"
                 ;;
@@ -281,7 +287,7 @@ _mcpctl() {
 
     case "${cmd}" in
         mcpctl)
-            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help"
+            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete label annotate login logout whoami auth config explain api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2318,6 +2324,68 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__explain)
+            opts="-o -p -q -v -h --recursive --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__get)
             opts="-l -A -L -o -p -q -v -h --selector --show-values --all-projects --principal --for-kind --for-name --since --until --sort-by --no-headers --show-labels --label-columns --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2421,7 +2489,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help)
-            opts="get describe create apply diff delete label annotate login logout whoami auth config api-resources completion version help"
+            opts="get describe create apply diff delete label annotate login logout whoami auth config explain api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2757,6 +2825,20 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

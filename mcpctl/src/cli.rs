@@ -257,6 +257,9 @@ pub enum Command {
     #[command(subcommand)]
     #[command(after_help = examples::CONFIG)]
     Config(ConfigCommand),
+    /// Describe the fields of a kind, from the schemas mcpd publishes
+    #[command(after_help = examples::EXPLAIN)]
+    Explain(ExplainArgs),
     /// List the kinds mcpd serves
     #[command(after_help = examples::API_RESOURCES)]
     ApiResources,
@@ -270,6 +273,10 @@ pub enum Command {
 
 /// The Examples sections of `--help` (and the man pages), as kubectl has them.
 mod examples {
+    pub const EXPLAIN: &str = r#"Examples:
+  mcpctl explain server
+  mcpctl explain server.spec.env
+  mcpctl explain rbac --recursive"#;
     pub const GET: &str = r#"Examples:
   mcpctl get servers
   mcpctl get server github -o yaml
@@ -693,6 +700,15 @@ pub enum ConfigCommand {
         /// The context to create or change
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A kind, or a field of it: server, server.spec, server.spec.env
+    pub target: String,
+    /// Show every field below, at every depth
+    #[arg(long)]
+    pub recursive: bool,
 }
 
 #[derive(Debug, Args)]

@@ -137,6 +137,11 @@ impl Client {
         self.send(dry_run_query(self.request(Method::DELETE, &object_path(kind, project, name)), dry_run))
     }
 
+    /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.
+    pub fn openapi(&self) -> Result<Value> {
+        self.send(self.request(Method::GET, "/openapi.json"))
+    }
+
     pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
         self.send(self.request(Method::POST, "/api/v1/auth/can-i").json(question))
     }

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
         }
         Command::Auth(cli::AuthCommand::Password { password_stdin }) => commands::auth::password(&ctx, *password_stdin),
         Command::ApiResources => commands::api_resources::run(&ctx),
+        Command::Explain(args) => commands::explain::run(&ctx, args),
         Command::Completion(args) => {
             print::out(&commands::completion::script(args.shell));
             Ok(())

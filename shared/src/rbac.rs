@@ -19,11 +19,15 @@ pub const ACTIONS: &[&str] = &["introspect", "audit", "*"];
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Binding {
+    /// `view` (get, list), `edit` (also create, update, delete) or `run` (an action).
     pub role: Role,
+    /// view and edit: a kind's plural (`servers`) or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// view and edit: only the object of this name (`PROJECT/NAME` for a project's token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// run: `introspect`, `audit` or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }

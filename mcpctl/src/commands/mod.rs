@@ -9,6 +9,7 @@ pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod diff;
+pub mod explain;
 pub mod get;
 pub mod label;
 pub mod session;

@@ -111,7 +111,27 @@ fn login_adds_a_context_per_user_and_never_replaces_another(backend: Backend) {
     d.run(&["describe", "user", "dev@example.com"]).ok().stdout_has("group/devs").stdout_has("rbacdefinition/dev-view");
 }
 
+fn explain_reads_the_schemas_mcpd_publishes(backend: Backend) {
+    let d = Daemon::start(backend);
+    let server = d.run(&["explain", "server"]);
+    server
+        .ok()
+        .stdout_has("KIND:     Server")
+        .stdout_has("spec\t<ServerSpec>")
+        .stdout_has("metadata\t<ObjectMeta> -required-");
+    let env = d.run(&["explain", "srv.spec.env"]);
+    env.ok().stdout_has("FIELD:    env <[]EnvVar>").stdout_has("valueFrom\t<EnvSource>").stdout_has("secret keys");
+    let secret_ref = d.run(&["explain", "server.spec.env.valueFrom.secretKeyRef.key"]);
+    secret_ref.ok().stdout_has("The key within the secret");
+    let all = d.run(&["explain", "rbacdefinitions", "--recursive"]);
+    all.ok().stdout_has("      roleBindings\t<[]Binding>").stdout_has("         action\t<string>");
+    d.run(&["explain", "server.spec.nope"]).code(2).stderr_has("its fields are").stderr_has("transport");
+    d.run(&["explain", "sever"]).code(2).stderr_has("servers");
+    d.run(&["explain", "server", "-o", "yaml"]).code(2);
+}
+
 backend_tests!(
+    explain_reads_the_schemas_mcpd_publishes,
     login_adds_a_context_per_user_and_never_replaces_another,
     login_saves_a_private_context_and_logout_revokes_it,
     contexts_are_listed_switched_and_set,

@@ -227,14 +227,18 @@ impl Schemas {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["apiVersion", "kind", "metadata"],
+                "description": format!("A {}, as manifests and the API carry it ({} in URLs and on the command line).", kind.kind, kind.plural),
                 "properties": {
-                    "apiVersion": {"const": shared::API_VERSION},
-                    "kind": {"const": kind.kind},
-                    "metadata": {"allOf": [meta, {"required": ["name"], "properties": {"name": name_schema(kind)}}]},
+                    "apiVersion": {"const": shared::API_VERSION, "description": "The API version of the manifest format."},
+                    "kind": {"const": kind.kind, "description": "The kind of object."},
+                    "metadata": {
+                        "description": "The object's name and labels, and what mcpd sets: uid, resourceVersion, times.",
+                        "allOf": [meta, {"required": ["name"], "properties": {"name": name_schema(kind)}}],
+                    },
                     // An absent or null spec is the empty spec.
-                    "spec": {"anyOf": [spec, {"type": "null"}]},
+                    "spec": {"description": "What the object should be.", "anyOf": [spec, {"type": "null"}]},
                     // Server-set; whatever a manifest carries here is ignored.
-                    "status": {},
+                    "status": {"description": "Set by mcpd; ignored on input."},
                 },
             });
             self.extra.insert(name.clone(), schema);

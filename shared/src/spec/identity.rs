@@ -13,8 +13,10 @@ use crate::status::Cause;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserSpec {
+    /// The name shown for the user.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub display_name: String,
+    /// Write-only: the new password (at least 8 characters), hashed by mcpd and never shown.
     #[serde(default, skip_serializing)]
     pub password: Option<String>,
 }
@@ -37,6 +39,7 @@ impl Spec for UserSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GroupSpec {
+    /// Email addresses of the users in the group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<String>,
 }
@@ -61,8 +64,10 @@ impl Spec for GroupSpec {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RbacDefinitionSpec {
+    /// Who the bindings are for: `User:<email>`, `Group:<name>` or `McpToken:<sha256 hex>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
+    /// What the subjects may do: `{role: view|edit, resource, name?}` or `{role: run, action}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub role_bindings: Vec<Binding>,
 }

@@ -10,8 +10,10 @@ use crate::status::Cause;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProjectSpec {
+    /// What the project is for.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Names of the servers the project exposes; each must exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<String>,
 }

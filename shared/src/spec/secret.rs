@@ -12,6 +12,7 @@ use crate::status::Cause;
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretSpec {
+    /// Keys (`[A-Za-z_][A-Za-z0-9_.-]*`) and their values; values show as null unless revealed, and null on input keeps the stored value.
     #[serde(default)]
     pub data: BTreeMap<String, Option<String>>,
 }

@@ -18,19 +18,27 @@ pub enum Transport {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServerSpec {
+    /// What the server offers.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// How the server is reached: `stdio` (a command), `http` (Streamable HTTP) or `sse`.
     pub transport: Transport,
+    /// stdio: the command to start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// stdio: the command's arguments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
+    /// stdio: a container image to run the command in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// http and sse: the server's URL (http:// or https://).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// http and sse: request headers; values may name env entries as `${NAME}`. Stored and shown in clear: not for credentials.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// The environment the server runs with: literal values, or values from secret keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
 }
@@ -38,9 +46,12 @@ pub struct ServerSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvVar {
+    /// The variable's name: `[A-Za-z_][A-Za-z0-9_]*`.
     pub name: String,
+    /// A literal value (or `valueFrom`, not both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Where the value comes from (or `value`, not both).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_from: Option<EnvSource>,
 }
@@ -48,13 +59,16 @@ pub struct EnvVar {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnvSource {
+    /// The secret key whose value the variable takes.
     pub secret_key_ref: SecretKeyRef,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecretKeyRef {
+    /// The secret's name.
     pub name: String,
+    /// The key within the secret.
     pub key: String,
 }
 

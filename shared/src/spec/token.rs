@@ -19,10 +19,13 @@ pub enum RbacMode {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct McpTokenSpec {
+    /// What the token is for.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// What the token may do, within its creator's rights: `{role: view|edit, resource, name?}` or `{role: run, action}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bindings: Vec<Binding>,
+    /// `clone` copies the creator's bindings at creation; `empty` (the default) uses `bindings` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<RbacMode>,
     /// RFC 3339; absent means the token does not expire (unless `ttl` says otherwise).
