@@ -46,6 +46,9 @@ _mcpctl() {
             mcpctl,diff)
                 cmd="mcpctl__subcmd__diff"
                 ;;
+            mcpctl,edit)
+                cmd="mcpctl__subcmd__edit"
+                ;;
             mcpctl,explain)
                 cmd="mcpctl__subcmd__explain"
                 ;;
@@ -214,6 +217,9 @@ _mcpctl() {
             mcpctl__subcmd__help,diff)
                 cmd="mcpctl__subcmd__help__subcmd__diff"
                 ;;
+            mcpctl__subcmd__help,edit)
+                cmd="mcpctl__subcmd__help__subcmd__edit"
+                ;;
             mcpctl__subcmd__help,explain)
                 cmd="mcpctl__subcmd__help__subcmd__explain"
                 ;;
@@ -287,7 +293,7 @@ _mcpctl() {
 
     case "${cmd}" in
         mcpctl)
-            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete label annotate login logout whoami auth config explain api-resources completion version help"
+            opts="-o -p -q -v -h -V --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help --version get describe create apply diff delete edit label annotate login logout whoami auth config explain api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2324,6 +2330,68 @@ _mcpctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mcpctl__subcmd__edit)
+            opts="-o -p -q -v -h --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help secrets servers projects users groups rbacdefinitions mcptokens events"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide yaml json name" -- "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verbose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mcpctl__subcmd__explain)
             opts="-o -p -q -v -h --recursive --server --token --context --config --output --project --quiet --v --verbose --request-timeout --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2489,7 +2557,7 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help)
-            opts="get describe create apply diff delete label annotate login logout whoami auth config explain api-resources completion version help"
+            opts="get describe create apply diff delete edit label annotate login logout whoami auth config explain api-resources completion version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2825,6 +2893,20 @@ _mcpctl() {
             return 0
             ;;
         mcpctl__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcpctl__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

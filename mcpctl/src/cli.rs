@@ -234,6 +234,9 @@ pub enum Command {
     /// Delete objects by name, label selector or file
     #[command(after_help = examples::DELETE)]
     Delete(DeleteArgs),
+    /// Edit an object as YAML in your editor, and apply it on save
+    #[command(after_help = examples::EDIT)]
+    Edit(EditArgs),
     /// Set or remove labels of objects
     #[command(after_help = examples::LABEL)]
     Label(MetaArgs),
@@ -273,6 +276,10 @@ pub enum Command {
 
 /// The Examples sections of `--help` (and the man pages), as kubectl has them.
 mod examples {
+    pub const EDIT: &str = r#"Examples:
+  mcpctl edit server github
+  EDITOR="code --wait" mcpctl edit project/demo
+  mcpctl edit secret github-creds       # opens with its values: needs edit on the secret"#;
     pub const EXPLAIN: &str = r#"Examples:
   mcpctl explain server
   mcpctl explain server.spec.env
@@ -700,6 +707,15 @@ pub enum ConfigCommand {
         /// The context to create or change
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Kind, or KIND/NAME
+    #[arg(value_parser = KindParser)]
+    pub kind: String,
+    /// The object's name
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

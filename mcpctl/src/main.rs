@@ -47,6 +47,7 @@ fn main() -> ExitCode {
             };
         }
         Command::Delete(args) => commands::delete::run(&ctx, args),
+        Command::Edit(args) => commands::edit::run(&ctx, args),
         Command::Label(args) => commands::label::run(&ctx, args, commands::label::Field::Labels),
         Command::Annotate(args) => commands::label::run(&ctx, args, commands::label::Field::Annotations),
         Command::Login(args) => commands::session::login(&ctx, args),

@@ -9,6 +9,7 @@ pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod diff;
+pub mod edit;
 pub mod explain;
 pub mod get;
 pub mod label;

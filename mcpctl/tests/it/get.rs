@@ -283,7 +283,61 @@ fn delete_and_create_take_selectors_and_dry_runs(backend: Backend) {
     d.run(&["delete", "secrets"]).code(2).stderr_has("--all");
 }
 
+/// kubectl's edit loop, with a scripted editor.
+fn edit_applies_saves_reopens_on_errors_and_cancels(backend: Backend) {
+    let d = Daemon::start(backend);
+    seed(&d);
+    let config = d.admin_config();
+    let editor = |name: &str, script: &str| {
+        let path = d.file(name, &format!("#!/bin/sh\n{script}\n"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        path
+    };
+    let run = |editor: &str, args: &[&str]| {
+        d.run_with(args, None, &[("MCPCTL_CONFIG", config.to_str().unwrap()), ("EDITOR", editor)])
+    };
+    let version =
+        || d.run(&["get", "project", "demo", "-o", "jsonpath={.metadata.resourceVersion}"]).ok().stdout.clone();
+
+    let change = editor("change.sh", r#"sed -i 's/Demo project/Edited project/' "$1""#);
+    run(&change, &["edit", "project", "demo"]).ok().stdout_has("project/demo edited");
+    assert_eq!(d.run(&["get", "project", "demo", "-o", "jsonpath={.spec.description}"]).ok().stdout, "Edited project");
+
+    // Saved without a change: nothing is written.
+    let before = version();
+    run(&editor("same.sh", "true"), &["edit", "project/demo"]).ok().stderr_has("no changes made");
+    assert_eq!(version(), before);
+    // An editor that fails cancels.
+    run(&editor("fail.sh", "exit 3"), &["edit", "project", "demo"]).code(1).stderr_has("cancelled");
+    assert_eq!(version(), before);
+
+    // An invalid edit reopens with the error on top; the second save fixes it.
+    let fixing = editor(
+        "fixing.sh",
+        r#"if grep -q 'had an error' "$1"; then sed -i 's/missing-server/github/' "$1"; else sed -i 's/- github/- missing-server/' "$1"; fi"#,
+    );
+    run(&fixing, &["edit", "project", "demo"]).ok().stdout_has("project/demo edited");
+    assert_eq!(d.run(&["get", "project", "demo", "-o", "jsonpath={.spec.servers[0]}"]).ok().stdout, "github");
+    // Left invalid: the error is reported and the user's version kept.
+    let stubborn =
+        editor("stubborn.sh", r#"grep -q 'had an error' "$1" || sed -i 's/- github/- missing-server/' "$1""#);
+    run(&stubborn, &["edit", "project", "demo"]).code(1).stderr_has("not applied").stderr_has("missing-server");
+    assert_eq!(d.run(&["get", "project", "demo", "-o", "jsonpath={.spec.servers[0]}"]).ok().stdout, "github");
+
+    // A secret opens with its values, for whoever may edit it.
+    let rotate = editor("rotate.sh", r#"sed -i 's/canary-token-1/canary-token-2/' "$1""#);
+    run(&rotate, &["edit", "secret", "gh"]).ok();
+    d.run(&["get", "secret", "gh", "--show-values", "-o", "jsonpath={.spec.data.token}"])
+        .ok()
+        .stdout_has("canary-token-2");
+}
+
 backend_tests!(
+    edit_applies_saves_reopens_on_errors_and_cancels,
     label_and_annotate_work_as_in_kubectl,
     delete_and_create_take_selectors_and_dry_runs,
     jsonpath_custom_columns_and_sorting_work_as_in_kubectl,
