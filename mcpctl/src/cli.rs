@@ -348,6 +348,11 @@ mod examples {
   mcpctl version -o json"#;
 }
 
+/// Completes object names from the server of the current context (see `commands::completion`).
+fn names() -> clap_complete::engine::ArgValueCompleter {
+    clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::object_names)
+}
+
 /// A kind as users type it: plural, singular, alias or Kind, optionally `KIND/NAME`.
 /// Offers every kind word to shell completion; checking happens later, with a hint.
 #[derive(Clone, Debug)]
@@ -376,6 +381,7 @@ pub struct GetArgs {
     #[arg(value_parser = KindParser)]
     pub kind: String,
     /// Names (all objects when none)
+    #[arg(add = names())]
     pub names: Vec<String>,
     /// Label selector, e.g. team=infra,tier!=db
     #[arg(short = 'l', long)]
@@ -421,6 +427,7 @@ pub struct DescribeArgs {
     #[arg(value_parser = KindParser)]
     pub kind: String,
     /// Names (every object of the kind when none)
+    #[arg(add = names())]
     pub names: Vec<String>,
 }
 
@@ -606,6 +613,7 @@ pub struct DeleteArgs {
     #[arg(value_parser = KindParser, required_unless_present = "files")]
     pub kind: Option<String>,
     /// Names of the objects to delete
+    #[arg(add = names())]
     pub names: Vec<String>,
     /// Delete the objects named in these files (a directory, or - for stdin)
     #[arg(short = 'f', long = "filename")]
@@ -632,7 +640,7 @@ pub struct MetaArgs {
     #[arg(value_parser = KindParser)]
     pub kind: String,
     /// Names, then changes: KEY=VALUE sets, KEY- removes
-    #[arg(required = true)]
+    #[arg(required = true, add = names())]
     pub args: Vec<String>,
     /// Change a key that already has another value
     #[arg(long)]
@@ -715,6 +723,7 @@ pub struct EditArgs {
     #[arg(value_parser = KindParser)]
     pub kind: String,
     /// The object's name
+    #[arg(add = names())]
     pub name: Option<String>,
 }
 

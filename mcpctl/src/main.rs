@@ -14,6 +14,10 @@ use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 
 fn main() -> ExitCode {
+    // Asked by the shell for completions (the script `completion` prints): answer and exit.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .var(commands::completion::VAR)
+        .complete();
     let cli = Cli::parse_noting_sources();
     print::set_quiet(cli.global.quiet);
     if let Some(server) = cli.global.server.as_deref().filter(|s| !s.contains("://")) {

@@ -1,13 +1,111 @@
-//! `completion SHELL`: the completion script, generated from the clap tree.
+//! `completion SHELL`: a script that registers mcpctl's completion with the shell. The shell
+//! asks mcpctl itself at each TAB (clap_complete's dynamic completion, the way cobra's
+//! `__complete` works for kubectl), so verbs, kinds and flags come from the command tree and
+//! object names from the server of the current context: at most one second, and nothing at
+//! all when it cannot be reached.
 
-use clap::CommandFactory;
+use std::ffi::OsStr;
+use std::time::Duration;
+
+use clap::Parser;
+use clap_complete::engine::CompletionCandidate;
+use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use clap_complete::Shell;
 
 use crate::cli::Cli;
+use crate::client::Client;
+use crate::commands::{kind, Ctx};
+
+/// The environment variable through which the shell asks mcpctl for completions.
+pub const VAR: &str = "MCPCTL_COMPLETE";
+
+/// How long completion may wait for the server.
+const SERVER_WAIT: Duration = Duration::from_secs(1);
 
 /// The script for `shell`, as `completion` prints it and `completions/` holds it.
 pub fn script(shell: Shell) -> String {
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &Bash,
+        Shell::Zsh => &Zsh,
+        Shell::Fish => &Fish,
+        Shell::PowerShell => &Powershell,
+        Shell::Elvish => &Elvish,
+        _ => &Bash,
+    };
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "mcpctl", &mut buf);
+    completer.write_registration(VAR, "mcpctl", "mcpctl", "mcpctl", &mut buf).expect("writing to memory cannot fail");
     String::from_utf8(buf).expect("completion scripts are UTF-8")
+}
+
+/// Global flags that take a value and decide which server and credentials to ask.
+const TARGET_FLAGS: [&str; 6] = ["--server", "--token", "--context", "--config", "--project", "-p"];
+
+/// Names of objects of the kind on the command line, from the current context's server.
+pub fn object_names(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(prefix) = current.to_str() else { return Vec::new() };
+    // While completing, mcpctl runs as `mcpctl -- mcpctl VERB KIND ... CURRENT`.
+    let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(2).collect();
+    let Some((kind_word, target)) = kind_and_target(&words) else { return Vec::new() };
+    if kind_word.contains('/') {
+        return Vec::new();
+    }
+    let Ok(info) = kind(&kind_word) else { return Vec::new() };
+    let mut args = vec!["mcpctl".to_owned()];
+    args.extend(target);
+    args.push("version".to_owned());
+    let Ok(cli) = Cli::try_parse_from(args) else { return Vec::new() };
+    let ctx = Ctx::new(cli.global);
+    let (Ok(target), Ok(project)) = (crate::config::target(&ctx.global), ctx.project_for(info)) else {
+        return Vec::new();
+    };
+    let client = Client::new(target, false, Some(SERVER_WAIT));
+    let Ok(objects) = client.list(info, &project, None, false) else { return Vec::new() };
+    objects
+        .into_iter()
+        .map(|o| o.metadata.name)
+        .filter(|n| n.starts_with(prefix))
+        .map(CompletionCandidate::new)
+        .collect()
+}
+
+/// The kind word (the first word after the verb that is not a flag), and the global flags
+/// that pick the server, among the words typed before the one being completed.
+fn kind_and_target(words: &[String]) -> Option<(String, Vec<String>)> {
+    let typed = &words[..words.len().saturating_sub(1)];
+    let mut target = Vec::new();
+    let mut positional = Vec::new();
+    let mut iter = typed.iter();
+    while let Some(word) = iter.next() {
+        if word.split_once('=').is_some_and(|(flag, _)| TARGET_FLAGS.contains(&flag)) {
+            target.push(word.clone());
+        } else if TARGET_FLAGS.contains(&word.as_str()) {
+            target.push(word.clone());
+            target.extend(iter.next().cloned());
+        } else if !word.starts_with('-') {
+            positional.push(word.clone());
+        }
+    }
+    // positional[0] is the verb, positional[1] the kind.
+    positional.get(1).cloned().map(|k| (k, target))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split(' ').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_kind_and_the_target_flags_are_found_before_the_current_word() {
+        let (kind, target) = kind_and_target(&words("get servers gi")).unwrap();
+        assert_eq!((kind.as_str(), target.len()), ("servers", 0));
+        let (kind, target) =
+            kind_and_target(&words("--context prod describe -p demo mcptokens --server=http://x ")).unwrap();
+        assert_eq!(kind, "mcptokens");
+        assert_eq!(target, ["--context", "prod", "-p", "demo", "--server=http://x"]);
+        assert!(kind_and_target(&words("get ")).is_none());
+        assert!(kind_and_target(&words("get")).is_none());
+    }
 }
