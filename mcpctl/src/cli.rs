@@ -407,6 +407,12 @@ pub struct GetArgs {
     /// Events: only those at or before this time (RFC 3339)
     #[arg(long, help_heading = "Event filters")]
     pub until: Option<String>,
+    /// After the list, print every change as it happens (until Ctrl-C)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Print only the changes, not the list first
+    #[arg(long)]
+    pub watch_only: bool,
     /// Sort by the value of a JSONPath, e.g. .metadata.name or {.metadata.createdAt}
     #[arg(long)]
     pub sort_by: Option<String>,

@@ -90,7 +90,19 @@ impl Client {
         selector: Option<&str>,
         show_values: bool,
     ) -> Result<Vec<Object>> {
+        self.list_at(kind, project, selector, show_values).map(|(items, _)| items)
+    }
+
+    /// Like [`Client::list`], with the revision the list reflects (to watch from).
+    pub fn list_at(
+        &self,
+        kind: &KindInfo,
+        project: &str,
+        selector: Option<&str>,
+        show_values: bool,
+    ) -> Result<(Vec<Object>, Option<String>)> {
         let mut items = Vec::new();
+        let mut revision = None;
         let mut next: Option<String> = None;
         loop {
             let mut query: Vec<(&str, String)> = vec![("limit", PAGE.to_string())];
@@ -105,9 +117,12 @@ impl Client {
             }
             let page: List = self.send(self.request(Method::GET, &collection_path(kind, project)).query(&query))?;
             items.extend(page.items);
-            match page.metadata.and_then(|m| m.continue_token) {
+            let meta = page.metadata.unwrap_or_default();
+            // The first page's revision: read before any of it.
+            revision = revision.or(meta.resource_version);
+            match meta.continue_token {
                 Some(token) => next = Some(token),
-                None => return Ok(items),
+                None => return Ok((items, revision)),
             }
         }
     }
@@ -135,6 +150,45 @@ impl Client {
 
     pub fn delete(&self, kind: &KindInfo, project: &str, name: &str, dry_run: bool) -> Result<Object> {
         self.send(dry_run_query(self.request(Method::DELETE, &object_path(kind, project, name)), dry_run))
+    }
+
+    /// A watch stream of a kind, from `resource_version` on: each event as it arrives, until
+    /// the server ends the stream (then `None`).
+    pub fn watch(
+        &self,
+        kind: &KindInfo,
+        project: &str,
+        selector: Option<&str>,
+        resource_version: Option<&str>,
+    ) -> Result<impl Iterator<Item = Result<Value>>> {
+        let mut query: Vec<(&str, String)> = vec![("watch", "true".to_owned())];
+        if let Some(s) = selector {
+            query.push(("labelSelector", s.to_owned()));
+        }
+        if let Some(rv) = resource_version {
+            query.push(("resourceVersion", rv.to_owned()));
+        }
+        // A watch lasts as long as the user wants it: no request timeout.
+        let builder = self
+            .request(Method::GET, &collection_path(kind, project))
+            .query(&query)
+            .timeout(Duration::from_secs(100 * 365 * 24 * 3600));
+        let response = builder
+            .send()
+            .map_err(|e| Error::Unreachable { url: self.target.server.clone(), detail: root_cause(&e) })?;
+        if !response.status().is_success() {
+            let code = response.status();
+            let bytes = response.bytes().unwrap_or_default();
+            let status = serde_json::from_slice::<Status>(&bytes)
+                .unwrap_or_else(|_| Status::new(Reason::InternalError, format!("the server answered {code}")));
+            return Err(Error::from(status));
+        }
+        let server = self.target.server.clone();
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(response));
+        Ok(lines.map(move |line| {
+            let line = line.map_err(|e| Error::Unreachable { url: server.clone(), detail: e.to_string() })?;
+            serde_json::from_str(&line).map_err(|e| Error::Invalid(format!("a watch event could not be read: {e}")))
+        }))
     }
 
     /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.

@@ -33,6 +33,10 @@ struct Inner {
     audit: AuditSink,
     principals: PrincipalCache,
     metrics: Arc<Metrics>,
+    /// Woken on every write of this replica, and of every replica on PostgreSQL.
+    changed: Arc<tokio::sync::Notify>,
+    /// Turns true when the daemon stops, so that watch streams end and the drain completes.
+    stopping: tokio::sync::watch::Sender<bool>,
     /// The bearer `/metrics` requires, if any.
     metrics_token: Option<String>,
     /// Where every password hash and check runs, bounded.
@@ -80,6 +84,14 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    pub fn changed(&self) -> &tokio::sync::Notify {
+        &self.inner.changed
+    }
+
+    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
     }
 
     pub fn metrics_token(&self) -> Option<&str> {
@@ -155,6 +167,8 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     audit_writer: JoinHandle<()>,
+    /// Tasks that run as long as the daemon: the change log's pruning and listener.
+    background: Vec<JoinHandle<()>>,
     extra_routes: axum::Router<AppState>,
 }
 
@@ -190,6 +204,11 @@ impl Application {
             .await
             .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
         let metrics = Arc::new(Metrics::new());
+        let changed = Arc::new(tokio::sync::Notify::new());
+        let background = vec![
+            tokio::spawn(prune_changes(store.clone())),
+            tokio::spawn(listen_for_changes(url.clone(), store.backend(), changed.clone())),
+        ];
         let (audit, audit_writer) = audit::spawn_writer(store.clone(), metrics.clone());
         let state = AppState {
             inner: Arc::new(Inner {
@@ -199,6 +218,8 @@ impl Application {
                 audit,
                 principals: PrincipalCache::default(),
                 metrics,
+                changed: changed.clone(),
+                stopping: tokio::sync::watch::channel(false).0,
                 metrics_token: config.metrics_token.clone(),
                 passwords,
                 refusals: Mutex::new(RefusalWindow { started: Instant::now(), recorded: 0, left_out: 0 }),
@@ -207,7 +228,7 @@ impl Application {
             }),
         };
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
-        Ok(Application { listener, state, audit_writer, extra_routes: axum::Router::new() })
+        Ok(Application { listener, state, audit_writer, background, extra_routes: axum::Router::new() })
     }
 
     /// Serves `extra` routes beside the API's (for the test suites).
@@ -226,13 +247,64 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store().clone();
+        let stopping = self.state.inner.stopping.clone();
         let app = crate::http::router_with(self.state, self.extra_routes);
+        let shutdown = async move {
+            shutdown.await;
+            // Watch streams never end on their own: end them, so the drain can finish.
+            let _ = stopping.send(true);
+        };
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
+        for task in &self.background {
+            task.abort();
+        }
         // The router and every audit sink are gone now: let the writer finish the queue.
         let _ = tokio::time::timeout(Duration::from_secs(10), self.audit_writer).await;
         store.close().await;
         tracing::info!("mcpd stopped");
         Ok(())
+    }
+}
+
+/// How long the change log keeps changes for watches to resume from.
+const CHANGE_RETENTION: i64 = 3600;
+
+/// Prunes the change log every minute.
+async fn prune_changes(store: Store) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        let before = time::OffsetDateTime::now_utc().unix_timestamp() - CHANGE_RETENTION;
+        if let Err(e) = store::changes::prune(store.pool(), before).await {
+            tracing::warn!(error = %e, "could not prune the change log");
+        }
+    }
+}
+
+/// On PostgreSQL, wakes this replica's watch streams whenever any replica commits a write
+/// (`NOTIFY` on commit); reconnects with a growing pause when the database goes away.
+async fn listen_for_changes(url: String, backend: store::Backend, changed: Arc<tokio::sync::Notify>) {
+    if backend != store::Backend::Postgres {
+        return;
+    }
+    let mut pause = Duration::from_millis(200);
+    loop {
+        let listener = async {
+            let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+            listener.listen(store::changes::CHANNEL).await?;
+            loop {
+                listener.recv().await?;
+                changed.notify_waiters();
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sqlx::Error>(())
+        };
+        if let Err(e) = listener.await {
+            tracing::debug!(error = %e, "change listener lost its connection; watch streams poll meanwhile");
+        }
+        changed.notify_waiters();
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
     }
 }
 

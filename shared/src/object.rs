@@ -74,6 +74,10 @@ pub struct ListMeta {
     /// Opaque; pass back as `continue` to get the next page.
     #[serde(default, rename = "continue", skip_serializing_if = "Option::is_none")]
     pub continue_token: Option<String>,
+    /// The revision of the change log the list reflects: watch from it to see every later
+    /// change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
 }
 
 impl List {

@@ -19,6 +19,12 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
     }
     let view = view(ctx, args);
+    if args.watch || args.watch_only {
+        if !names.is_empty() || args.all_projects || kind.kind == "AuditEvent" {
+            return Err(Error::usage("--watch follows one kind in one project: no names, -A or events"));
+        }
+        return watch(ctx, args, kind, &view);
+    }
     let client = ctx.client()?;
     if kind.kind == "AuditEvent" && names.is_empty() {
         let objects = client.events(&event_filters(args)?)?;
@@ -99,6 +105,31 @@ fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         print::note("No resources found.");
     }
     Ok(())
+}
+
+/// `get -w`: the list (unless `--watch-only`), then each change as mcpd streams it, until
+/// Ctrl-C or until the server goes away (an error).
+fn watch(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View) -> Result<()> {
+    let client = ctx.client()?;
+    let project = ctx.project_for(kind)?;
+    let selector = args.selector.as_deref();
+    let (objects, revision) = client.list_at(kind, &project, selector, false)?;
+    let mut headers = !view.no_headers;
+    if !args.watch_only {
+        headers &= objects.is_empty();
+        print::objects(kind, objects, view, false)?;
+    }
+    for event in client.watch(kind, &project, selector, revision.as_deref())? {
+        let event = event?;
+        if event["type"] == "BOOKMARK" {
+            continue;
+        }
+        let object: Object = serde_json::from_value(event["object"].clone())
+            .map_err(|e| Error::Invalid(format!("a watch event could not be read: {e}")))?;
+        print::watch_event(kind, object, view, headers)?;
+        headers = false;
+    }
+    Err(Error::Unreachable { url: client.target().server.clone(), detail: "the server ended the watch".to_owned() })
 }
 
 fn view(ctx: &Ctx, args: &GetArgs) -> print::View {

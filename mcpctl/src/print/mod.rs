@@ -114,6 +114,36 @@ pub fn objects(kind: &KindInfo, mut objects: Vec<Object>, view: &View, single: b
     Ok(())
 }
 
+/// One object of a watch, as it changes: a table row (with the header first when asked), a
+/// name, or a YAML document / JSON object of its own.
+pub fn watch_event(kind: &KindInfo, object: Object, view: &View, header: bool) -> Result<(), Error> {
+    let output = view.output.clone().unwrap_or(Output::Table);
+    match &output {
+        Output::Table | Output::Wide => {
+            let options = table::Options {
+                wide: output == Output::Wide,
+                headers: header,
+                show_labels: view.show_labels,
+                label_columns: &view.label_columns,
+            };
+            out(&table::render(kind, &[object], &options));
+            Ok(())
+        }
+        Output::Yaml => {
+            out(&format!("---\n{}", to_yaml(&serde_json::to_value(&object).expect("objects serialize"))));
+            Ok(())
+        }
+        Output::Json => {
+            out(&serde_json::to_string(&object).expect("objects serialize"));
+            Ok(())
+        }
+        _ => {
+            let single = View { output: view.output.clone(), no_headers: !header, ..View::default() };
+            objects(kind, vec![object], &single, true)
+        }
+    }
+}
+
 /// Objects of several kinds (`get all`) as one `kind: List`, in YAML, JSON, names or a
 /// template.
 pub fn all_objects(objects: Vec<Object>, view: &View) -> Result<(), Error> {

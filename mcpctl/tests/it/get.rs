@@ -336,7 +336,67 @@ fn edit_applies_saves_reopens_on_errors_and_cancels(backend: Backend) {
         .stdout_has("canary-token-2");
 }
 
+/// `get -w` prints the list, then a change another client makes, as it happens.
+fn get_watch_prints_changes_made_by_another_client(backend: Backend) {
+    use std::io::BufRead;
+    let d = Daemon::start(backend);
+    seed(&d);
+    let watch = |args: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mcpctl"))
+            .args(args)
+            .env_clear()
+            .env("MCPCTL_CONFIG", d.admin_config())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (lines, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        (child, received)
+    };
+    let wait_for = |received: &std::sync::mpsc::Receiver<String>, text: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match received.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    seen.push(line);
+                    if found {
+                        return seen;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("{text:?} never came; saw {seen:?}");
+    };
+    let (mut listing, lines) = watch(&["get", "servers", "-w"]);
+    let first = wait_for(&lines, "search");
+    assert!(first[0].starts_with("NAME"), "{first:?}");
+    let (mut only, only_lines) = watch(&["get", "servers", "--watch-only", "-o", "name"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    d.run(&["create", "server", "added-later", "--transport", "http", "--url", "https://x.example/mcp"]).ok();
+    wait_for(&lines, "added-later");
+    let changes = wait_for(&only_lines, "added-later");
+    assert_eq!(changes, ["server/added-later"], "--watch-only prints no list");
+    for child in [&mut listing, &mut only] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    d.run(&["get", "events", "-w"]).code(2);
+}
+
 backend_tests!(
+    get_watch_prints_changes_made_by_another_client,
     edit_applies_saves_reopens_on_errors_and_cancels,
     label_and_annotate_work_as_in_kubectl,
     delete_and_create_take_selectors_and_dry_runs,

@@ -254,12 +254,12 @@ pub async fn delete(
         }
         _ => {}
     }
-    objects::delete(conn, auth, row.id).await?;
+    objects::delete(conn, store, auth, row.id).await?;
     if info.kind == "Project" {
         // A project's tokens go with it. Deleting the project first waits for every
         // transaction creating a token in it (they hold its row), so this statement sees
         // their tokens, and none created later finds the project.
-        objects::delete_in_project(conn, "McpToken", name).await?;
+        objects::delete_in_project(conn, store, "McpToken", name).await?;
     }
     guard.after(conn, store, auth).await?;
     Ok(row)

@@ -105,6 +105,7 @@ pub async fn apply(
     } else {
         tx.commit().await?;
         state.principals().invalidate();
+        state.changed().notify_waiters();
     }
     if let (true, Some(at)) = (query.atomic, failed_at) {
         for item in items.iter_mut().filter(|i| i.error.is_none()) {

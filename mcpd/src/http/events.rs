@@ -77,7 +77,7 @@ pub async fn list(
     let last = rows.last().map(|r| r.id);
     let mut list = List::new(rows.into_iter().map(to_object).collect());
     if let (true, Some(last)) = (more, last) {
-        list.metadata = Some(ListMeta { continue_token: Some(last.to_string()) });
+        list.metadata = Some(ListMeta { continue_token: Some(last.to_string()), resource_version: None });
     }
     Ok(Json(list))
 }

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod resources;
 pub mod session;
+pub mod watch;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request};

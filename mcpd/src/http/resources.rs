@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,6 +32,14 @@ pub struct ListQuery {
     continue_token: Option<String>,
     #[serde(default)]
     show_values: bool,
+    /// Stream changes instead of answering a list (see `http::watch`).
+    #[serde(default)]
+    watch: bool,
+    /// With `watch`: the revision to stream changes after.
+    resource_version: Option<String>,
+    /// Accepted from Kubernetes clients; BOOKMARK events are always sent.
+    #[serde(default, rename = "allowWatchBookmarks")]
+    _allow_watch_bookmarks: bool,
 }
 
 /// `?dryRun=true` on create, replace and delete: everything but the commit.
@@ -94,7 +103,7 @@ pub async fn list(
     principal: Principal,
     Path(plural): Path<String>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<List>, ApiError> {
+) -> Result<Response, ApiError> {
     list_in(&state, &principal, &plural, "", query).await
 }
 
@@ -103,7 +112,7 @@ pub async fn list_project(
     principal: Principal,
     Path((project, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
-) -> Result<Json<List>, ApiError> {
+) -> Result<Response, ApiError> {
     list_in(&state, &principal, &plural, &project, query).await
 }
 
@@ -113,17 +122,38 @@ async fn list_in(
     plural: &str,
     project: &str,
     query: ListQuery,
-) -> Result<Json<List>, ApiError> {
+) -> Result<Response, ApiError> {
     let info = kind_at(plural, project)?;
     let auth = authorize(principal, Verb::List, info, None, project)?;
     if !auth.sees_every_name() && !project.is_empty() && !store_project_exists(state, project).await? {
         // Rights narrowed to some names (`demo/ci`) say nothing about other projects: an
         // empty list, whether the project exists or not.
-        return Ok(Json(List::new(Vec::new())));
+        return Ok(Json(List::new(Vec::new())).into_response());
     }
     existing_project(state, project).await?;
     let selector = Selector::parse(query.label_selector.as_deref().unwrap_or(""))
         .map_err(|msg| ApiError::from(Status::new(Reason::BadRequest, msg)))?;
+    if query.watch {
+        if query.show_values || query.limit.is_some() || query.continue_token.is_some() {
+            return Err(Status::new(Reason::BadRequest, "watch takes labelSelector and resourceVersion only").into());
+        }
+        let from = match query.resource_version.as_deref() {
+            None | Some("") => None,
+            Some(rv) => Some(rv.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::from(Status::new(
+                    Reason::BadRequest,
+                    "resourceVersion must be a revision this server returned",
+                ))
+            })?),
+        };
+        let watch = super::watch::Watch { info, project: project.to_owned(), auth, selector, from };
+        return super::watch::stream(state.clone(), watch).await;
+    }
+    // Read before the list: a watch from it may repeat a change the list shows, never miss one.
+    let (revision, _) = {
+        let mut conn = state.store().pool().acquire().await?;
+        crate::store::changes::bounds(&mut conn).await?
+    };
     if query.show_values {
         check_show_values(principal, info, None)?;
     }
@@ -163,11 +193,10 @@ async fn list_in(
         }
     }
     let mut list = List::new(items);
-    if more {
-        let last = list.items.last().map(|o| o.metadata.name.clone()).unwrap_or_default();
-        list.metadata = Some(ListMeta { continue_token: Some(encode_continue(&last)) });
-    }
-    Ok(Json(list))
+    let continue_token =
+        more.then(|| encode_continue(&list.items.last().map(|o| o.metadata.name.clone()).unwrap_or_default()));
+    list.metadata = Some(ListMeta { continue_token, resource_version: Some(revision.to_string()) });
+    Ok(Json(list).into_response())
 }
 
 pub async fn get(
@@ -407,6 +436,7 @@ async fn finish(state: &AppState, tx: crate::store::Tx, dry_run: bool) -> Result
     } else {
         tx.commit().await?;
         state.principals().invalidate();
+        state.changed().notify_waiters();
     }
     Ok(())
 }

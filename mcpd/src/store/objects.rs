@@ -8,6 +8,7 @@ use shared::{Object, ObjectMeta};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::changes::{self, ChangeType};
 use super::crypto::{CryptoError, KeyRing};
 use super::{Backend, Store};
 use crate::auth::Authorized;
@@ -178,6 +179,7 @@ pub async fn insert(
     targets.push(String::new());
     targets.extend_from_slice(keys);
     add_targets(conn, &row.kind, &row.project, &row.name, &targets).await?;
+    changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Added).await?;
     Ok(id)
 }
 
@@ -196,11 +198,18 @@ pub async fn update(conn: &mut AnyConnection, store: &Store, _: &Authorized, row
     .bind(row.id)
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Modified).await
 }
 
-pub async fn delete(conn: &mut AnyConnection, _: &Authorized, id: i64) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM objects WHERE id = $1").bind(id).execute(&mut *conn).await?;
+pub async fn delete(conn: &mut AnyConnection, store: &Store, _: &Authorized, id: i64) -> sqlx::Result<()> {
+    let deleted: Option<(String, String, String)> =
+        sqlx::query_as("DELETE FROM objects WHERE id = $1 RETURNING kind, project, name")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((kind, project, name)) = deleted {
+        changes::record(conn, store.backend(), &kind, &project, &name, ChangeType::Deleted).await?;
+    }
     Ok(())
 }
 
@@ -399,8 +408,15 @@ pub async fn tokens_created_by(conn: &mut AnyConnection, email: &str) -> sqlx::R
 }
 
 /// Deletes every object of a kind in a project (a project's tokens when it goes).
-pub async fn delete_in_project(conn: &mut AnyConnection, kind: &str, project: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM objects WHERE kind = $1 AND project = $2").bind(kind).bind(project).execute(conn).await?;
+pub async fn delete_in_project(conn: &mut AnyConnection, store: &Store, kind: &str, project: &str) -> sqlx::Result<()> {
+    let names: Vec<String> = sqlx::query_scalar("DELETE FROM objects WHERE kind = $1 AND project = $2 RETURNING name")
+        .bind(kind)
+        .bind(project)
+        .fetch_all(&mut *conn)
+        .await?;
+    for name in names {
+        changes::record(conn, store.backend(), kind, project, &name, ChangeType::Deleted).await?;
+    }
     Ok(())
 }
 

@@ -12,3 +12,4 @@ mod hostile;
 mod process;
 mod resources;
 mod tokens;
+mod watch;

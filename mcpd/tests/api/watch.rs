@@ -1,0 +1,167 @@
+//! Watch streams: events as the Kubernetes API sends them, resumable, authorized like the list,
+//! and seen across replicas of one PostgreSQL database.
+
+use std::time::Duration;
+
+use mcpd::testing::{self, Backend};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::helpers::{secret, spawn_app, stdio_server};
+
+/// An open watch: reads events line by line.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(http: &reqwest::Client, url: &str, token: &str) -> Events {
+        let response = http.get(url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+        Events { response, buffer: String::new() }
+    }
+
+    /// The next event, waiting at most `wait`.
+    async fn next(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buffer.find('\n') {
+                let line: String = self.buffer.drain(..=end).collect();
+                return Some(serde_json::from_str(&line).unwrap());
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.unwrap()?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The next event that is not a BOOKMARK.
+    async fn change(&mut self, wait: Duration) -> Option<(String, String)> {
+        loop {
+            let event = self.next(wait).await?;
+            if event["type"] != "BOOKMARK" {
+                let name = event["object"]["metadata"]["name"].as_str().unwrap_or("").to_owned();
+                return Some((event["type"].as_str().unwrap().to_owned(), name));
+            }
+        }
+    }
+}
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn watches_stream_changes_as_kubernetes_does(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create(stdio_server("first", json!([]))).await;
+    let url = format!("{}/api/v1/servers?watch=true", app.url);
+    let mut events = Events::open(&app.http, &url, &app.token).await;
+    // The current state first, then a BOOKMARK to resume from.
+    assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "first".into())));
+    let bookmark = events.next(WAIT).await.unwrap();
+    assert_eq!(bookmark["type"], "BOOKMARK");
+    let mut labelled = stdio_server("first", json!([]));
+    labelled["metadata"]["labels"] = json!({"team": "infra"});
+    app.create(stdio_server("second", json!([]))).await;
+    app.apply("", vec![labelled]).await;
+    app.delete("/api/v1/servers/second").await;
+    assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "second".into())));
+    assert_eq!(events.change(WAIT).await, Some(("MODIFIED".into(), "first".into())));
+    assert_eq!(events.change(WAIT).await, Some(("DELETED".into(), "second".into())));
+
+    // A list says where to watch from; a watch from there sees only later changes.
+    let list = app.get("/api/v1/servers").await;
+    let revision = list.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
+    app.create(stdio_server("third", json!([]))).await;
+    let mut resumed = Events::open(&app.http, &format!("{url}&resourceVersion={revision}"), &app.token).await;
+    assert_eq!(resumed.change(WAIT).await, Some(("ADDED".into(), "third".into())));
+    // From the very start, the whole log replays.
+    let mut replay = Events::open(&app.http, &format!("{url}&resourceVersion=0"), &app.token).await;
+    assert_eq!(replay.change(WAIT).await, Some(("ADDED".into(), "first".into())));
+
+    // Selectors filter; other kinds and projects do not wake a stream.
+    let mut infra =
+        Events::open(&app.http, &format!("{url}&labelSelector=team%3Dinfra&resourceVersion={revision}"), &app.token)
+            .await;
+    app.create(secret("unrelated", json!({"k": "v"}))).await;
+    app.create(stdio_server("fourth", json!([]))).await;
+    let mut fourth = stdio_server("fourth", json!([]));
+    fourth["metadata"]["labels"] = json!({"team": "infra"});
+    app.apply("", vec![fourth]).await;
+    assert_eq!(infra.change(WAIT).await, Some(("MODIFIED".into(), "fourth".into())));
+}
+
+async fn watches_are_authorized_masked_and_refuse_what_is_gone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create(secret("vault", json!({"k": "canary-watch-value"}))).await;
+    app.create(secret("other", json!({"k": "v"}))).await;
+    let session = app.user("w@example.com", "password-123").await;
+    let path = "/api/v1/secrets?watch=true";
+    app.call_as(Some(&session), reqwest::Method::GET, path, None).await.assert_status(403, "Forbidden");
+    app.grant("w", &["User:w@example.com"], json!([{"role": "edit", "resource": "secrets", "name": "vault"}])).await;
+    let mut events = Events::open(&app.http, &format!("{}{path}", app.url), &session).await;
+    assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "vault".into())));
+    app.put("/api/v1/secrets/other", secret("other", json!({"k": "w"}))).await;
+    app.put("/api/v1/secrets/vault", secret("vault", json!({"k": "canary-watch-value-2"}))).await;
+    let event = loop {
+        let event = events.next(WAIT).await.expect("an event");
+        if event["type"] != "BOOKMARK" {
+            break event;
+        }
+    };
+    assert_eq!(event["object"]["metadata"]["name"], "vault", "only what the caller may see");
+    assert_eq!(event["object"]["spec"]["data"]["k"], Value::Null, "values are hidden");
+    assert!(!event.to_string().contains("canary"));
+
+    app.get("/api/v1/secrets?watch=true&resourceVersion=x").await.assert_status(400, "BadRequest");
+    app.get("/api/v1/secrets?watch=true&limit=5").await.assert_status(400, "BadRequest");
+    // The log's start is pruned: a watch from before it is told to list again.
+    let mut conn = {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&app.database_url).await.unwrap()
+    };
+    sqlx::query("DELETE FROM changes WHERE revision < (SELECT MAX(revision) FROM changes)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    app.get("/api/v1/secrets?watch=true&resourceVersion=1").await.assert_status(410, "Gone");
+}
+
+backend_tests!(watches_stream_changes_as_kubernetes_does, watches_are_authorized_masked_and_refuse_what_is_gone);
+
+/// Two replicas of one PostgreSQL database: a write on one reaches a watch on the other at
+/// once, through NOTIFY.
+#[tokio::test]
+async fn a_write_on_one_replica_reaches_a_watch_on_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = testing::database_url(Backend::Postgres, dir.path()).await;
+    let mut config = testing::config(database_url, dir.path());
+    config.encryption_key = Some("33".repeat(32));
+    let (first, _stop_first) = testing::start(&config).await;
+    let (second, _stop_second) = testing::start(&config).await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{first}/api/v1/auth/login"))
+        .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let mut events = Events::open(&http, &format!("{first}/api/v1/projects?watch=true"), &token).await;
+    assert_eq!(events.next(WAIT).await.unwrap()["type"], "BOOKMARK");
+    let started = std::time::Instant::now();
+    let created = http
+        .post(format!("{second}/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "Project", "metadata": {"name": "elsewhere"}, "spec": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "elsewhere".into())));
+    assert!(started.elapsed() < Duration::from_secs(2), "seen after {:?}", started.elapsed());
+}
