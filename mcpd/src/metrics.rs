@@ -12,12 +12,13 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
+/// Static strings and a number: counting a request allocates nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
     /// The route template (`/api/v1/{plural}/{name}`), or `unmatched`.
-    pub route: String,
-    pub method: String,
-    pub code: String,
+    pub route: &'static str,
+    pub method: &'static str,
+    pub code: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -42,7 +43,8 @@ pub struct Metrics {
     pool: Family<StateLabels, Gauge>,
     pool_max: Gauge,
     acquire_seconds: Histogram,
-    auth_cache: Family<ResultLabels, Counter>,
+    auth_cache_hits: Counter,
+    auth_cache_misses: Counter,
     /// Audit events recorded and not yet written.
     pub audit_queued: Gauge,
     /// Audit events that could not be written.
@@ -91,6 +93,9 @@ impl Metrics {
         );
         let auth_cache = Family::<ResultLabels, Counter>::default();
         registry.register("mcpd_auth_cache_lookups", "Authentication cache lookups, hit or miss", auth_cache.clone());
+        // Both series exist from the start, and counting touches no map.
+        let auth_cache_hits = auth_cache.get_or_create(&ResultLabels { result: "hit" }).clone();
+        let auth_cache_misses = auth_cache.get_or_create(&ResultLabels { result: "miss" }).clone();
         let audit_queued = Gauge::default();
         registry.register("mcpd_audit_queue_depth", "Audit events recorded and not yet written", audit_queued.clone());
         let audit_dropped = Counter::default();
@@ -124,7 +129,8 @@ impl Metrics {
             pool,
             pool_max,
             acquire_seconds,
-            auth_cache,
+            auth_cache_hits,
+            auth_cache_misses,
             audit_queued,
             audit_dropped,
             watch_streams,
@@ -146,7 +152,11 @@ impl Metrics {
     }
 
     pub fn auth_cache(&self, hit: bool) {
-        self.auth_cache.get_or_create(&ResultLabels { result: if hit { "hit" } else { "miss" } }).inc();
+        if hit {
+            self.auth_cache_hits.inc();
+        } else {
+            self.auth_cache_misses.inc();
+        }
     }
 
     /// The text exposition, with the figures read at scrape time brought up to date.

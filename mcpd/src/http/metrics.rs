@@ -1,15 +1,11 @@
-//! `GET /metrics`, and the layer that counts and times every request by its route template.
+//! `GET /metrics`, and how a request is named in the figures: its route template and method.
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::{Reason, Status};
 
 use super::error::ApiError;
-use crate::metrics::RequestLabels;
 use crate::startup::AppState;
 
 /// The OpenMetrics text format, which Prometheus reads.
@@ -42,19 +38,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Counts and times a request under its route template, never its concrete path, so that the
-/// number of series stays bounded whatever names and tokens clients send.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let method = known_method(request.method()).to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let code = response.status().as_u16().to_string();
-    state.metrics().observe_request(RequestLabels { route, method, code }, started.elapsed());
-    response
+/// The route table's own `'static` template for a matched path.
+pub(super) fn route_template(matched: &str) -> &'static str {
+    static TEMPLATES: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| super::routes().into_iter().map(|r| r.path).collect());
+    TEMPLATES.iter().find(|t| **t == matched).copied().unwrap_or("unmatched")
 }
 
-fn known_method(method: &Method) -> &'static str {
+pub(super) fn known_method(method: &Method) -> &'static str {
     match *method {
         Method::GET => "GET",
         Method::POST => "POST",

@@ -19,7 +19,6 @@ use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use shared::{Reason, Status};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use self::error::ApiError;
@@ -107,36 +106,44 @@ pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .with_state(state)
         // A panicking handler answers 500 and is logged; the daemon and other requests go on.
         .layer(CatchPanicLayer::custom(panicked))
+        // Inside the routing, so that the route template is known for the metrics.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), finish_response))
+        .with_state(state)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(axum::middleware::from_fn(finish_response))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = tracing::field::Empty
+            )
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .layer(axum::middleware::map_request(drop_unfit_request_id))
 }
 
 /// The longest request id a client may choose.
 const MAX_REQUEST_ID: usize = 64;
 
-/// A client's `x-request-id` goes into the log and back into the answer, so only a short
-/// `[A-Za-z0-9._-]` id is kept; any other is dropped and a new one made.
-async fn drop_unfit_request_id(mut request: axum::extract::Request) -> axum::extract::Request {
-    let fit = request.headers().get(REQUEST_ID).map(|id| {
-        let id = id.as_bytes();
-        !id.is_empty()
-            && id.len() <= MAX_REQUEST_ID
-            && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    });
-    if fit == Some(false) || request.headers().get_all(REQUEST_ID).iter().count() > 1 {
-        request.headers_mut().remove(REQUEST_ID);
+/// The request's id: the client's `x-request-id` when it is one short `[A-Za-z0-9._-]` id (it
+/// goes into the log and back into the answer, so nothing else is kept), else a new UUID.
+fn request_id(request: &axum::extract::Request) -> HeaderValue {
+    let mut given = request.headers().get_all(REQUEST_ID).iter();
+    if let (Some(id), None) = (given.next(), given.next()) {
+        let bytes = id.as_bytes();
+        let fit = !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID
+            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if fit {
+            return id.clone();
+        }
     }
-    request
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let uuid = format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]);
+    HeaderValue::from_str(&uuid).expect("a UUID is a valid header value")
 }
 
 fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
@@ -164,16 +171,30 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("referrer-policy", "no-referrer"),
 ];
 
-/// Finishes every response in one pass: the security headers, the request id as a header, and
-/// the request id inside every Status body, so an error a user reports can be found in the log.
-async fn finish_response(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let id = request.headers().get(REQUEST_ID).cloned();
+/// Finishes every request in one pass: its id (into the log's span, the answer's header and
+/// every Status body, so an error a user reports can be found in the log), its metrics by
+/// route template, and the security headers.
+async fn finish_response(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = request_id(&request);
+    tracing::Span::current().record("request_id", id.to_str().unwrap_or(""));
+    request.headers_mut().insert(REQUEST_ID, id.clone());
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched", |m| metrics::route_template(m.as_str()));
+    let method = metrics::known_method(request.method());
+    let started = std::time::Instant::now();
     let mut response = next.run(request).await;
+    let code = response.status().as_u16();
+    state.metrics().observe_request(crate::metrics::RequestLabels { route, method, code }, started.elapsed());
     let headers = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     }
-    let Some(id) = id else { return response };
     headers.insert(REQUEST_ID, id.clone());
     if !(response.status().is_client_error() || response.status().is_server_error()) {
         return response;
