@@ -466,16 +466,7 @@ async fn rotating_keys_never_undoes_a_concurrent_write(backend: Backend) {
     rotating.encryption_key = Some(new);
     rotating.encryption_old_keys = Some(old);
     let http = reqwest::Client::new();
-    let admin: Value = http
-        .post(format!("{url}/api/v1/auth/login"))
-        .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = admin["token"].as_str().unwrap().to_owned();
+    let token = crate::helpers::admin_session(&http, &url).await;
     let secrets = 8;
     for i in 0..secrets {
         let reply = http

@@ -33,6 +33,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let database_url = testing::database_url(backend, dir.path()).await;
     let (url, stop) = testing::start(&testing::config(database_url.clone(), dir.path())).await;
     let http = reqwest::Client::new();
+    let token = admin_session(&http, &url).await;
+    TestApp { url, database_url, http, token, _dir: dir, _stop: stop }
+}
+
+/// Logs the test admin in to the daemon at `url`; returns the session token.
+pub async fn admin_session(http: &reqwest::Client, url: &str) -> String {
     let login: Value = http
         .post(format!("{url}/api/v1/auth/login"))
         .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
@@ -42,8 +48,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .json()
         .await
         .unwrap();
-    let token = login["token"].as_str().expect("admin login succeeds").to_owned();
-    TestApp { url, database_url, http, token, _dir: dir, _stop: stop }
+    login["token"].as_str().expect("admin login succeeds").to_owned()
 }
 
 /// A response's status and JSON body (Null when empty).

@@ -141,16 +141,7 @@ async fn a_write_on_one_replica_reaches_a_watch_on_another() {
     let (first, _stop_first) = testing::start(&config).await;
     let (second, _stop_second) = testing::start(&config).await;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{first}/api/v1/auth/login"))
-        .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = crate::helpers::admin_session(&http, &first).await;
     let mut events = Events::open(&http, &format!("{first}/api/v1/projects?watch=true"), &token).await;
     assert_eq!(events.next(WAIT).await.unwrap()["type"], "BOOKMARK");
     let started = std::time::Instant::now();
