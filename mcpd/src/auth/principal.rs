@@ -24,6 +24,8 @@ pub enum Identity {
 pub struct Session {
     pub jti: String,
     pub expires_at: i64,
+    /// When it was issued, in milliseconds (sessions issued before a password change end).
+    pub issued_ms: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -322,12 +324,32 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
     }
     let own = user_permissions(state, &claims.sub).await?;
     Ok(Principal(Arc::new(Resolved {
-        identity: Identity::User { email: claims.sub, session: Session { jti: claims.jti, expires_at: claims.exp } },
+        identity: Identity::User {
+            email: claims.sub,
+            session: Session { jti: claims.jti, expires_at: claims.exp, issued_ms: claims.iat_ms },
+        },
         own,
         bounds: Vec::new(),
         confined: None,
         audit: state.audit().clone(),
     })))
+}
+
+/// Whether the caller's credential still works. A long-lived request (a watch) asks again
+/// while it lasts, so that revoking the token, logging out or deleting the user ends it.
+pub async fn still_valid(state: &AppState, principal: &Principal) -> Result<bool, ApiError> {
+    match &principal.identity {
+        Identity::Token(t) => Ok(active_by_hash(state, t.sha256.clone(), 0).await?.is_some()),
+        Identity::User { email, session } => {
+            if session.expires_at <= time::OffsetDateTime::now_utc().unix_timestamp() {
+                return Ok(false);
+            }
+            let pool = state.store().pool();
+            let floor = store::auth::sessions_after(pool, email).await?;
+            let revoked = store::auth::session_revoked(pool, &session.jti).await?;
+            Ok(!revoked && floor.is_some_and(|after| session.issued_ms >= after))
+        }
+    }
 }
 
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.

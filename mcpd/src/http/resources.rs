@@ -146,7 +146,14 @@ async fn list_in(
                 ))
             })?),
         };
-        let watch = super::watch::Watch { info, project: project.to_owned(), auth, selector, from };
+        let watch = super::watch::Watch {
+            principal: principal.clone(),
+            info,
+            project: project.to_owned(),
+            auth,
+            selector,
+            from,
+        };
         return super::watch::stream(state.clone(), watch).await;
     }
     // Read before the list: a watch from it may repeat a change the list shows, never miss one.

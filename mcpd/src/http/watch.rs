@@ -18,8 +18,8 @@ use shared::selector::Selector;
 use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
-use crate::auth::principal::binding_name;
-use crate::auth::Authorized;
+use crate::auth::principal::{binding_name, still_valid};
+use crate::auth::{Authorized, Principal};
 use crate::domain::to_output;
 use crate::startup::AppState;
 use crate::store::changes::{self, ChangeType};
@@ -31,6 +31,8 @@ const GAP_WAIT: Duration = Duration::from_secs(1);
 const KEEPALIVE: Duration = Duration::from_secs(30);
 
 pub struct Watch {
+    /// Asked again while the stream lasts: a revoked credential ends it.
+    pub principal: Principal,
     pub info: &'static KindInfo,
     pub project: String,
     pub auth: Authorized,
@@ -116,6 +118,14 @@ impl Stream {
             }
             if *stopping.borrow() {
                 return None;
+            }
+            match still_valid(&self.state, &self.watch.principal).await {
+                Ok(true) => {}
+                Ok(false) => return None,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "a watch stream ended: its credential could not be checked");
+                    return None;
+                }
             }
             match self.poll().await {
                 Ok(lines) if !lines.is_empty() => self.pending = lines,

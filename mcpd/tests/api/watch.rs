@@ -37,6 +37,18 @@ impl Events {
         }
     }
 
+    /// Whether the server ends the stream within `wait` (events before the end are skipped).
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Err(_) => return false,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Ok(Ok(Some(_))) => {}
+            }
+        }
+    }
+
     /// The next event that is not a BOOKMARK.
     async fn change(&mut self, wait: Duration) -> Option<(String, String)> {
         loop {
@@ -112,6 +124,13 @@ async fn watches_are_authorized_masked_and_refuse_what_is_gone(backend: Backend)
     assert_eq!(event["object"]["metadata"]["name"], "vault", "only what the caller may see");
     assert_eq!(event["object"]["spec"]["data"]["k"], Value::Null, "values are hidden");
     assert!(!event.to_string().contains("canary"));
+
+    // Revoking the credential ends its open stream.
+    let (raw, _) = app.token_as(&app.token, None, "watcher", json!({"rbac": "clone"})).await;
+    let mut watched = Events::open(&app.http, &format!("{}{path}", app.url), &raw).await;
+    assert!(watched.next(WAIT).await.is_some());
+    assert_eq!(app.delete("/api/v1/mcptokens/watcher").await.status, StatusCode::OK);
+    assert!(watched.ends_within(Duration::from_secs(3)).await, "a revoked token's watch goes on");
 
     app.get("/api/v1/secrets?watch=true&resourceVersion=x").await.assert_status(400, "BadRequest");
     app.get("/api/v1/secrets?watch=true&limit=5").await.assert_status(400, "BadRequest");
