@@ -272,17 +272,9 @@ async fn revoke_descendants(conn: &mut AnyConnection, store: &Store, sha256: Str
     let mut pending = vec![sha256];
     let now = now();
     while let Some(sha) = pending.pop() {
-        for mut token in objects::tokens_with_parent(conn, &sha).await? {
-            if let Some(status) = token.status.as_mut() {
-                pending.extend(status["sha256"].as_str().map(str::to_owned));
-                if status["state"] == "active" {
-                    status["state"] = json!("revoked");
-                    status["revokedAt"] = json!(now);
-                    token.resource_version += 1;
-                    token.updated_at.clone_from(&now);
-                    objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
-                }
-            }
+        for token in objects::tokens_with_parent(conn, &sha).await? {
+            pending.extend(token.status.as_ref().and_then(|s| s["sha256"].as_str()).map(str::to_owned));
+            revoke(conn, store, token, &now).await?;
         }
     }
     Ok(())
@@ -366,14 +358,20 @@ impl AdminGuard {
 
 async fn revoke_tokens_of(conn: &mut AnyConnection, store: &Store, email: &str) -> Result<(), ApiError> {
     let now = now();
-    for mut token in objects::tokens_created_by(conn, email).await? {
-        if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
-            status["state"] = json!("revoked");
-            status["revokedAt"] = json!(now);
-            token.resource_version += 1;
-            token.updated_at.clone_from(&now);
-            objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
-        }
+    for token in objects::tokens_created_by(conn, email).await? {
+        revoke(conn, store, token, &now).await?;
+    }
+    Ok(())
+}
+
+/// Marks an active token revoked at `now` (it stays listed); any other token is left alone.
+async fn revoke(conn: &mut AnyConnection, store: &Store, mut token: ObjectRow, now: &str) -> Result<(), ApiError> {
+    if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
+        status["state"] = json!("revoked");
+        status["revokedAt"] = json!(now);
+        token.resource_version += 1;
+        token.updated_at = now.to_owned();
+        objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
     }
     Ok(())
 }
