@@ -10,4 +10,3 @@ pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
-pub mod testing;

@@ -1,10 +1,10 @@
 //! apply and diff through the CLI: operator-written files, re-apply, diff exit codes, dry run,
 //! atomic, directories and large files.
 
-use mcpd::testing::Backend;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::Daemon;
+use testkit::backend_tests;
 
 /// Written as an operator would: comments, anchors, flow and block styles, referrers first.
 const OPERATOR_FILE: &str = r#"# Platform MCP servers.

@@ -5,10 +5,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mcpd::testing::Backend;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{mcpctl, Daemon};
+use testkit::backend_tests;
 
 #[test]
 fn committed_completion_scripts_are_current() {

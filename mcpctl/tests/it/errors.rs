@@ -1,9 +1,9 @@
 //! Bad input through the CLI: each gets a precise message and exit code, and changes nothing.
 
-use mcpd::testing::Backend;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{mcpctl, Daemon};
+use testkit::backend_tests;
 
 fn assert_nothing_stored(d: &Daemon) {
     for kind in ["secrets", "servers", "projects"] {

@@ -1,9 +1,9 @@
 //! get, describe, delete and create through the CLI, with every output format and round trip.
 
-use mcpd::testing::Backend;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{seed, Daemon};
+use testkit::backend_tests;
 
 fn create_then_get_in_every_format(backend: Backend) {
     let d = Daemon::start(backend);

@@ -4,21 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use mcpd::testing::{self, Backend};
 use tempfile::TempDir;
-
-/// Runs each named `fn(Backend)` as one test on PostgreSQL and one on SQLite.
-#[macro_export]
-macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $( #[test] fn $name() { super::$name(mcpd::testing::Backend::Postgres) } )*
-        }
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(mcpd::testing::Backend::Sqlite) } )*
-        }
-    };
-}
+use testkit::Backend;
 
 pub struct Daemon {
     pub url: String,
@@ -32,8 +19,8 @@ impl Daemon {
         let dir = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let (url, stop) = runtime.block_on(async {
-            let url = testing::database_url(backend, dir.path()).await;
-            testing::start(&testing::config(url, dir.path())).await
+            let url = testkit::database_url(backend, dir.path()).await;
+            testkit::start(&testkit::config(url, dir.path())).await
         });
         Daemon { url, dir, runtime: Some(runtime), _stop: stop }
     }

@@ -1,9 +1,9 @@
 //! Users, groups, RBAC, tokens and the audit trail through the CLI.
 
-use mcpd::testing::Backend;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{mcpctl, seed, Daemon};
+use testkit::backend_tests;
 
 /// Runs mcpctl as someone else: only a server URL and a bearer.
 fn as_bearer(d: &Daemon, token: &str, args: &[&str]) -> crate::helpers::Run {

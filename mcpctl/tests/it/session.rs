@@ -1,17 +1,17 @@
 //! login, logout, whoami, config and the other verbs that need no objects.
 
-use mcpd::testing::{self, Backend};
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{mcpctl, Daemon};
+use testkit::backend_tests;
 
 fn login_saves_a_private_context_and_logout_revokes_it(backend: Backend) {
     let d = Daemon::start(backend);
     let config = d.dir.path().join("cfg").join("config.yaml");
     let env = [("MCPCTL_CONFIG", config.to_str().unwrap())];
     let run = d.run_with(
-        &["login", "--server", &d.url, "--email", testing::ADMIN_EMAIL, "--password-stdin"],
-        Some(testing::ADMIN_PASSWORD),
+        &["login", "--server", &d.url, "--email", testkit::ADMIN_EMAIL, "--password-stdin"],
+        Some(testkit::ADMIN_PASSWORD),
         &env,
     );
     run.ok().stdout_has("logged in as admin@localhost");
@@ -32,7 +32,7 @@ fn login_saves_a_private_context_and_logout_revokes_it(backend: Backend) {
         .stderr_has("Unauthorized");
 
     let wrong = d.run_with(
-        &["login", "--server", &d.url, "--email", testing::ADMIN_EMAIL, "--password-stdin"],
+        &["login", "--server", &d.url, "--email", testkit::ADMIN_EMAIL, "--password-stdin"],
         Some("wrong"),
         &env,
     );
@@ -89,8 +89,8 @@ fn login_adds_a_context_per_user_and_never_replaces_another(backend: Backend) {
     let admin_token =
         before.lines().find_map(|l| l.trim().strip_prefix("token: ")).unwrap().trim_matches('"').to_owned();
     let host = d.url.trim_start_matches("http://").to_owned();
-    for email in ["dev@example.com", testing::ADMIN_EMAIL] {
-        let password = if email == "dev@example.com" { "a-long-password" } else { testing::ADMIN_PASSWORD };
+    for email in ["dev@example.com", testkit::ADMIN_EMAIL] {
+        let password = if email == "dev@example.com" { "a-long-password" } else { testkit::ADMIN_PASSWORD };
         let run = d.run_with(&["login", "--email", email, "--password-stdin"], Some(password), &env);
         run.ok().stdout_has(&format!("\"{email}@{host}\"")).stdout_has(config.to_str().unwrap());
     }

@@ -2,12 +2,12 @@
 //! both enforcement and `can-i`; the escalation rule on every write path; and every route
 //! declaring its access.
 
-use mcpd::testing::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{spawn_app, TestApp};
+use testkit::backend_tests;
 
 /// The kinds in the matrix, each with the name its scoped bindings name and a manifest for it.
 fn fixtures() -> Vec<(&'static str, &'static str, Value)> {
@@ -277,7 +277,8 @@ async fn every_protected_route_needs_a_bearer(backend: Backend) {
 }
 
 backend_tests!(
-    every_kind_verb_role_and_principal_is_decided_as_granted,
+        async:
+        every_kind_verb_role_and_principal_is_decided_as_granted,
     a_user_without_bindings_can_log_in_but_is_refused_everything,
     viewers_cannot_reveal_secret_values_and_editors_can,
     no_write_path_grants_more_than_the_caller_holds,
@@ -304,16 +305,16 @@ mod escalation_through_people {
         app.grant("future", &["User:future@example.com"], json!([{"role": "edit", "resource": "secrets"}])).await;
 
         // Setting the admin's password would be taking the admin's rights.
-        let mut admin = app.get(&format!("/api/v1/users/{}", mcpd::testing::ADMIN_EMAIL)).await.body;
+        let mut admin = app.get(&format!("/api/v1/users/{}", testkit::ADMIN_EMAIL)).await.body;
         admin["spec"]["password"] = json!("taken-over-1");
-        let path = format!("/api/v1/users/{}", mcpd::testing::ADMIN_EMAIL);
+        let path = format!("/api/v1/users/{}", testkit::ADMIN_EMAIL);
         app.call_as(Some(&bearer), Method::PUT, &path, Some(admin)).await.assert_status(403, "Forbidden");
         // So would joining a powerful group, or creating a user a definition already names.
         let join = json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"}, "spec": {"members": ["hr@example.com"]}});
         app.call_as(Some(&bearer), Method::PUT, "/api/v1/groups/ops", Some(join)).await.assert_status(403, "Forbidden");
         let named = json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "future@example.com"}, "spec": {"password": "password-123"}});
         app.call_as(Some(&bearer), Method::POST, "/api/v1/users", Some(named)).await.assert_status(403, "Forbidden");
-        app.login(mcpd::testing::ADMIN_EMAIL, mcpd::testing::ADMIN_PASSWORD).await;
+        app.login(testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD).await;
         // Plain users and groups without rights are theirs to manage.
         let plain = json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "new@example.com"}, "spec": {"password": "password-123"}});
         assert_eq!(app.call_as(Some(&bearer), Method::POST, "/api/v1/users", Some(plain)).await.status, 201);
@@ -367,6 +368,7 @@ mod escalation_through_people {
     }
 
     backend_tests!(
+        async:
         editing_users_or_groups_cannot_take_over_more_rights,
         referring_to_a_secret_needs_edit_on_it,
         a_project_token_cannot_widen_its_own_project,

@@ -1,10 +1,10 @@
 //! `POST /api/v1/apply`: dependency order, unchanged costs no write, dry run, atomic.
 
-use mcpd::testing::Backend;
 use serde_json::{json, Value};
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{project, secret, secret_env, spawn_app, stdio_server, TestApp};
+use testkit::backend_tests;
 
 fn actions(reply: &Value) -> Vec<String> {
     reply["items"]
@@ -111,7 +111,8 @@ async fn apply_bodies_are_checked(backend: Backend) {
 }
 
 backend_tests!(
-    apply_orders_by_dependency_and_reports_in_request_order,
+        async:
+        apply_orders_by_dependency_and_reports_in_request_order,
     apply_goes_on_past_a_failing_object,
     dry_run_validates_everything_and_writes_nothing,
     atomic_apply_rolls_back_everything_on_one_failure,

@@ -1,11 +1,11 @@
 //! Authentication: bearer required everywhere under /api/v1, login, logout, forged sessions.
 
-use mcpd::testing::{self, Backend};
 use reqwest::Method;
 use serde_json::json;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{secret, spawn_app};
+use testkit::backend_tests;
 
 async fn every_api_route_refuses_a_missing_or_bad_bearer(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -34,7 +34,7 @@ async fn sessions_signed_otherwise_are_refused(backend: Backend) {
     let payload = app.token.split('.').nth(1).unwrap();
     let alg_none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
     let other_key = {
-        let claims: serde_json::Value = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testing::ADMIN_EMAIL,
+        let claims: serde_json::Value = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testkit::ADMIN_EMAIL,
             "iat": 0, "exp": 4102444800i64, "jti": "x"});
         jsonwebtoken::encode(
             &jsonwebtoken::Header::default(),
@@ -56,7 +56,7 @@ async fn login_answers_alike_for_unknown_user_and_wrong_password(backend: Backen
             None,
             Method::POST,
             "/api/v1/auth/login",
-            Some(json!({"email": testing::ADMIN_EMAIL, "password": "nope"})),
+            Some(json!({"email": testkit::ADMIN_EMAIL, "password": "nope"})),
         )
         .await;
     let unknown_user = app
@@ -81,7 +81,7 @@ async fn login_answers_alike_for_unknown_user_and_wrong_password(backend: Backen
 async fn login_whoami_and_logout_round_trip(backend: Backend) {
     let app = spawn_app(backend).await;
     let me = app.get("/api/v1/auth/whoami").await;
-    assert_eq!(me.body["name"], testing::ADMIN_EMAIL);
+    assert_eq!(me.body["name"], testkit::ADMIN_EMAIL);
     assert_eq!(me.body["via"], "session");
     let logout = app.call(Method::POST, "/api/v1/auth/logout", None).await;
     assert_eq!(logout.status, 204);
@@ -101,7 +101,8 @@ async fn login_bodies_are_checked_strictly(backend: Backend) {
 }
 
 backend_tests!(
-    every_api_route_refuses_a_missing_or_bad_bearer,
+        async:
+        every_api_route_refuses_a_missing_or_bad_bearer,
     sessions_signed_otherwise_are_refused,
     login_answers_alike_for_unknown_user_and_wrong_password,
     login_whoami_and_logout_round_trip,

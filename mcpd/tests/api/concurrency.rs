@@ -1,11 +1,11 @@
 //! Concurrent writers: references stay intact and preconditions let exactly one writer win.
 
 use futures_util::future::join_all;
-use mcpd::testing::Backend;
 use serde_json::json;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{secret, secret_env, spawn_app, stdio_server};
+use testkit::backend_tests;
 
 async fn references_hold_while_referrers_and_deletes_race(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -48,7 +48,8 @@ async fn concurrent_replaces_with_one_resource_version_have_one_winner(backend: 
 }
 
 backend_tests!(
-    references_hold_while_referrers_and_deletes_race,
+        async:
+        references_hold_while_referrers_and_deletes_race,
     concurrent_replaces_with_one_resource_version_have_one_winner,
 );
 
@@ -78,5 +79,5 @@ mod appliers {
         assert_eq!(app.names("servers").await.len(), 40);
     }
 
-    backend_tests!(concurrent_applies_of_one_file_all_succeed_without_duplicates);
+    backend_tests!(async: concurrent_applies_of_one_file_all_succeed_without_duplicates);
 }

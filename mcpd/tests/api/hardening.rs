@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use mcpd::testing::{self, Backend};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::Connection;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{project, secret, spawn_app, stdio_server, TestApp};
+use testkit::backend_tests;
 
 fn token_manifest(name: &str, spec: Value) -> Value {
     json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": name}, "spec": spec})
@@ -99,7 +99,7 @@ async fn the_session_signing_key_is_stored_sealed(backend: Backend) {
     assert!(stored.starts_with("enc:v1:"), "the signing key is stored sealed");
     // Whoever reads the database cannot sign a session with what it holds.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testing::ADMIN_EMAIL, "iat": now, "exp": now + 600,
+    let claims = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testkit::ADMIN_EMAIL, "iat": now, "exp": now + 600,
                         "jti": "forged", "iat_ms": (now + 60) * 1000});
     for key in [stored.as_bytes(), stored.trim_start_matches("enc:v1:").as_bytes()] {
         let forged = jsonwebtoken::encode(
@@ -343,7 +343,7 @@ async fn nobody_can_lock_everyone_out(backend: Backend) {
     let reply = app.delete("/api/v1/rbacdefinitions/admin").await;
     reply.assert_status(409, "Conflict");
     assert!(reply.text.contains("cannot be deleted"), "{}", reply.text);
-    let reply = app.delete(&format!("/api/v1/users/{}", testing::ADMIN_EMAIL)).await;
+    let reply = app.delete(&format!("/api/v1/users/{}", testkit::ADMIN_EMAIL)).await;
     reply.assert_status(409, "Conflict");
     assert!(reply.text.contains("no existing user"), "{}", reply.text);
     let mut admin = app.get("/api/v1/rbacdefinitions/admin").await.body;
@@ -351,7 +351,7 @@ async fn nobody_can_lock_everyone_out(backend: Backend) {
     app.put("/api/v1/rbacdefinitions/admin", admin.clone()).await.assert_status(409, "Conflict");
     let applied = app.apply("", vec![admin.clone()]).await;
     assert_eq!(applied.body["items"][0]["error"]["code"], 409, "{}", applied.text);
-    admin["spec"]["subjects"] = json!([format!("User:{}", testing::ADMIN_EMAIL)]);
+    admin["spec"]["subjects"] = json!([format!("User:{}", testkit::ADMIN_EMAIL)]);
     admin["spec"]["roleBindings"] = json!([{"role": "view", "resource": "*"}]);
     app.put("/api/v1/rbacdefinitions/admin", admin.clone()).await.assert_status(409, "Conflict");
     assert_eq!(app.get("/api/v1/rbacdefinitions/admin").await.body["spec"]["roleBindings"][0]["role"], "edit");
@@ -361,7 +361,7 @@ async fn nobody_can_lock_everyone_out(backend: Backend) {
     app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"},
                       "spec": {"members": ["second@example.com"]}}))
         .await;
-    admin["spec"]["subjects"] = json!([format!("User:{}", testing::ADMIN_EMAIL), "Group:ops"]);
+    admin["spec"]["subjects"] = json!([format!("User:{}", testkit::ADMIN_EMAIL), "Group:ops"]);
     admin["spec"]["roleBindings"] = json!([{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}]);
     admin["metadata"]["resourceVersion"] = Value::Null;
     assert_eq!(app.put("/api/v1/rbacdefinitions/admin", admin).await.status, StatusCode::OK);
@@ -369,7 +369,7 @@ async fn nobody_can_lock_everyone_out(backend: Backend) {
     ops["spec"]["members"] = json!([]);
     let second_admin = app.login("second@example.com", "password-123").await;
     assert_eq!(
-        app.call_as(Some(&second_admin), Method::DELETE, &format!("/api/v1/users/{}", testing::ADMIN_EMAIL), None)
+        app.call_as(Some(&second_admin), Method::DELETE, &format!("/api/v1/users/{}", testkit::ADMIN_EMAIL), None)
             .await
             .status,
         StatusCode::OK
@@ -385,7 +385,7 @@ async fn a_database_without_the_admin_rule_stays_manageable(backend: Backend) {
     app.user("other@example.com", "password-123").await;
     // The admin's rights moved to another definition, and `admin` went.
     let everything = json!([{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}]);
-    app.grant("operators", &[&format!("User:{}", testing::ADMIN_EMAIL)], everything).await;
+    app.grant("operators", &[&format!("User:{}", testkit::ADMIN_EMAIL)], everything).await;
     sqlx::query("DELETE FROM objects WHERE kind = 'RbacDefinition' AND name = 'admin'")
         .execute(&mut sql(&app).await)
         .await
@@ -400,9 +400,9 @@ async fn a_database_without_the_admin_rule_stays_manageable(backend: Backend) {
 /// A signing key an earlier mcpd stored in clear may be in old backups: it is replaced.
 async fn a_signing_key_stored_in_clear_is_replaced(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = testing::database_url(backend, dir.path()).await;
-    let config = testing::config(database_url.clone(), dir.path());
-    let (_, first) = testing::start(&config).await;
+    let database_url = testkit::database_url(backend, dir.path()).await;
+    let config = testkit::config(database_url.clone(), dir.path());
+    let (_, first) = testkit::start(&config).await;
     drop(first);
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&database_url).await.unwrap();
@@ -413,9 +413,9 @@ async fn a_signing_key_stored_in_clear_is_replaced(backend: Backend) {
         .await
         .unwrap();
     drop(conn);
-    let (url, _stop) = testing::start(&config).await;
+    let (url, _stop) = testkit::start(&config).await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let claims = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testing::ADMIN_EMAIL, "iat": now, "exp": now + 600,
+    let claims = json!({"iss": "mcpd", "aud": "mcpctl", "sub": testkit::ADMIN_EMAIL, "iat": now, "exp": now + 600,
                         "jti": "old-key", "iat_ms": (now + 60) * 1000});
     let forged = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
@@ -430,7 +430,7 @@ async fn a_signing_key_stored_in_clear_is_replaced(backend: Backend) {
 
 async fn a_panicking_handler_answers_500_and_the_daemon_serves_on(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = testing::database_url(backend, dir.path()).await;
+    let url = testkit::database_url(backend, dir.path()).await;
     let boom = axum::Router::new().route(
         "/test/panic",
         axum::routing::get(|| async {
@@ -440,7 +440,7 @@ async fn a_panicking_handler_answers_500_and_the_daemon_serves_on(backend: Backe
             "unreachable"
         }),
     );
-    let (url, _stop) = testing::start_with_routes(&testing::config(url, dir.path()), boom).await;
+    let (url, _stop) = testkit::start_with_routes(&testkit::config(url, dir.path()), boom).await;
     let http = reqwest::Client::new();
     for _ in 0..3 {
         let reply = http.get(format!("{url}/test/panic")).send().await.unwrap();
@@ -455,14 +455,14 @@ async fn a_panicking_handler_answers_500_and_the_daemon_serves_on(backend: Backe
 
 async fn rotating_keys_never_undoes_a_concurrent_write(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = testing::database_url(backend, dir.path()).await;
+    let database_url = testkit::database_url(backend, dir.path()).await;
     let (old, new) = ("11".repeat(32), "22".repeat(32));
     // The daemon seals with the old key and opens with both; the rotation seals with the new.
-    let mut serving = testing::config(database_url.clone(), dir.path());
+    let mut serving = testkit::config(database_url.clone(), dir.path());
     serving.encryption_key = Some(old.clone());
     serving.encryption_old_keys = Some(new.clone());
-    let (url, _stop) = testing::start(&serving).await;
-    let mut rotating = testing::config(database_url, dir.path());
+    let (url, _stop) = testkit::start(&serving).await;
+    let mut rotating = testkit::config(database_url, dir.path());
     rotating.encryption_key = Some(new);
     rotating.encryption_old_keys = Some(old);
     let http = reqwest::Client::new();
@@ -629,7 +629,8 @@ async fn malformed_role_bindings_are_refused_with_their_field(backend: Backend) 
 }
 
 backend_tests!(
-    tokens_made_by_tokens_are_bounded_by_their_parent,
+        async:
+        tokens_made_by_tokens_are_bounded_by_their_parent,
     the_session_signing_key_is_stored_sealed,
     password_change_guesses_are_throttled_and_audited,
     refused_credentials_are_audited_within_a_bound,

@@ -1,10 +1,10 @@
 //! Probes, version, and Status answers for routes and methods that do not exist.
 
-use mcpd::testing::Backend;
 use reqwest::Method;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::spawn_app;
+use testkit::backend_tests;
 
 async fn probes_answer_when_the_database_is_ready(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -106,10 +106,10 @@ async fn metrics_are_valid_openmetrics_with_bounded_labels(backend: Backend) {
 
 async fn a_metrics_token_closes_metrics(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let url = mcpd::testing::database_url(backend, dir.path()).await;
-    let mut config = mcpd::testing::config(url, dir.path());
+    let url = testkit::database_url(backend, dir.path()).await;
+    let mut config = testkit::config(url, dir.path());
     config.metrics_token = Some("scrape-secret".to_owned());
-    let (url, _stop) = mcpd::testing::start(&config).await;
+    let (url, _stop) = testkit::start(&config).await;
     let http = reqwest::Client::new();
     let refused = http.get(format!("{url}/metrics")).send().await.unwrap();
     assert_eq!(refused.status(), 401);
@@ -121,7 +121,8 @@ async fn a_metrics_token_closes_metrics(backend: Backend) {
 }
 
 backend_tests!(
-    metrics_are_valid_openmetrics_with_bounded_labels,
+        async:
+        metrics_are_valid_openmetrics_with_bounded_labels,
     a_metrics_token_closes_metrics,
     probes_answer_when_the_database_is_ready,
     unknown_routes_kinds_and_methods_get_status_bodies,
@@ -150,5 +151,5 @@ mod openapi {
         }
     }
 
-    backend_tests!(the_openapi_document_covers_every_route_and_the_status_error);
+    backend_tests!(async: the_openapi_document_covers_every_route_and_the_status_error);
 }

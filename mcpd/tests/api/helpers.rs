@@ -1,22 +1,9 @@
 //! `spawn_app`: a fresh database and an mcpd on port 0 per test, with an admin session.
 
-use mcpd::testing::{self, Backend};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
-
-/// Runs each named `async fn(Backend)` as one test on PostgreSQL and one on SQLite.
-#[macro_export]
-macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod postgres {
-            $( #[tokio::test] async fn $name() { super::$name(mcpd::testing::Backend::Postgres).await } )*
-        }
-        mod sqlite {
-            $( #[tokio::test] async fn $name() { super::$name(mcpd::testing::Backend::Sqlite).await } )*
-        }
-    };
-}
+use testkit::Backend;
 
 pub struct TestApp {
     pub url: String,
@@ -30,8 +17,8 @@ pub struct TestApp {
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = testing::database_url(backend, dir.path()).await;
-    let (url, stop) = testing::start(&testing::config(database_url.clone(), dir.path())).await;
+    let database_url = testkit::database_url(backend, dir.path()).await;
+    let (url, stop) = testkit::start(&testkit::config(database_url.clone(), dir.path())).await;
     let http = reqwest::Client::new();
     let token = admin_session(&http, &url).await;
     TestApp { url, database_url, http, token, _dir: dir, _stop: stop }
@@ -41,7 +28,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn admin_session(http: &reqwest::Client, url: &str) -> String {
     let login: Value = http
         .post(format!("{url}/api/v1/auth/login"))
-        .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
+        .json(&json!({"email": testkit::ADMIN_EMAIL, "password": testkit::ADMIN_PASSWORD}))
         .send()
         .await
         .unwrap()
@@ -222,12 +209,7 @@ impl TestApp {
             bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
             return String::from_utf8_lossy(&bytes).into_owned();
         }
-        let bin = std::env::var("PG_BIN").ok().or_else(|| {
-            let mut dirs: Vec<_> = std::fs::read_dir("/usr/lib/postgresql").ok()?.filter_map(|e| e.ok()).collect();
-            dirs.sort_by_key(|e| e.file_name());
-            dirs.last().map(|e| e.path().join("bin").display().to_string())
-        });
-        let pg_dump = bin.map(|b| format!("{b}/pg_dump")).unwrap_or_else(|| "pg_dump".to_owned());
+        let pg_dump = testkit::pg_bin().join("pg_dump");
         let out = std::process::Command::new(pg_dump).arg(&self.database_url).output().expect("pg_dump runs");
         assert!(out.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()

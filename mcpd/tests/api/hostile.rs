@@ -1,12 +1,12 @@
 //! Garbage on purpose: malformed and oversized bodies, deep nesting, injection attempts.
 //! Each gets a 4xx Status, changes nothing, and the daemon keeps answering.
 
-use mcpd::testing::Backend;
 use reqwest::Method;
 use serde_json::json;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{secret, spawn_app};
+use testkit::backend_tests;
 
 async fn malformed_bodies_get_bad_request(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -75,7 +75,8 @@ async fn wrong_types_are_invalid_with_their_path(backend: Backend) {
 }
 
 backend_tests!(
-    malformed_bodies_get_bad_request,
+        async:
+        malformed_bodies_get_bad_request,
     bodies_over_one_mebibyte_are_refused,
     injection_attempts_in_names_and_selectors_are_inert,
     wrong_types_are_invalid_with_their_path,
@@ -109,5 +110,5 @@ mod labels_and_control_characters {
         assert_eq!(app.get("/healthz").await.status, 200);
     }
 
-    backend_tests!(absurd_labels_and_control_characters_are_invalid);
+    backend_tests!(async: absurd_labels_and_control_characters_are_invalid);
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use mcpd::testing::{self, Backend};
 use serde_json::{json, Value};
+use testkit::Backend;
 
 struct Daemon {
     child: Child,
@@ -187,7 +187,7 @@ async fn first_start_writes_a_private_admin_config_and_logs_no_secret() {
 #[tokio::test]
 async fn replicas_starting_together_on_postgresql_bootstrap_once() {
     let dir = tempfile::tempdir().unwrap();
-    let url = testing::database_url(Backend::Postgres, dir.path()).await;
+    let url = testkit::database_url(Backend::Postgres, dir.path()).await;
     let dirs: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("replica-{i}"))).collect();
     // Replicas of one database share its encryption key (docs/operations.md).
     let key = "ab".repeat(32);
@@ -379,7 +379,7 @@ mod faults {
     #[tokio::test]
     async fn a_kill_during_a_large_apply_leaves_every_object_whole_or_absent() {
         let dir = tempfile::tempdir().unwrap();
-        let url = testing::database_url(Backend::Postgres, dir.path()).await;
+        let url = testkit::database_url(Backend::Postgres, dir.path()).await;
         let data = dir.path().join("data");
         let env = [("MCPD_DATABASE_URL", url.as_str()), ("MCPD_ADMIN_PASSWORD", "pw")];
         let mut daemon = start(&data, &env);
@@ -491,13 +491,13 @@ mod faults {
 
     #[tokio::test]
     async fn a_database_outage_is_reported_promptly_and_survived() {
-        let pg = testing::PrivatePostgres::start();
+        let pg = testkit::PrivatePostgres::start();
         let dir = tempfile::tempdir().unwrap();
-        let (url, _stop) = testing::start(&testing::config(pg.url(), dir.path())).await;
+        let (url, _stop) = testkit::start(&testkit::config(pg.url(), dir.path())).await;
         let http = reqwest::Client::new();
         let login: Value = http
             .post(format!("{url}/api/v1/auth/login"))
-            .json(&json!({"email": testing::ADMIN_EMAIL, "password": testing::ADMIN_PASSWORD}))
+            .json(&json!({"email": testkit::ADMIN_EMAIL, "password": testkit::ADMIN_PASSWORD}))
             .send()
             .await
             .unwrap()

@@ -1,11 +1,11 @@
 //! CRUD on every kind: validation with field paths, preconditions, references, selectors,
 //! pagination, and secret values kept out of output.
 
-use mcpd::testing::Backend;
 use serde_json::json;
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{project, secret, secret_env, spawn_app, stdio_server};
+use testkit::backend_tests;
 
 async fn objects_of_every_kind_are_created_read_replaced_and_deleted(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -217,7 +217,8 @@ async fn a_project_lists_the_servers_it_exposes(backend: Backend) {
 }
 
 backend_tests!(
-    objects_of_every_kind_are_created_read_replaced_and_deleted,
+        async:
+        objects_of_every_kind_are_created_read_replaced_and_deleted,
     replace_of_a_missing_object_is_not_found,
     invalid_manifests_name_the_field_and_store_nothing,
     dangling_references_are_refused_with_their_path,
@@ -250,5 +251,5 @@ mod at_rest {
         assert_eq!(again.body["items"][0]["action"], "unchanged");
     }
 
-    backend_tests!(secret_values_are_encrypted_at_rest);
+    backend_tests!(async: secret_values_are_encrypted_at_rest);
 }

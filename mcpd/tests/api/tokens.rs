@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use mcpd::testing::Backend;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{project, spawn_app, stdio_server, TestApp};
+use testkit::backend_tests;
 
 async fn status_with(app: &TestApp, bearer: &str, path: &str) -> u16 {
     app.call_as(Some(bearer), Method::GET, path, None).await.status.as_u16()
@@ -173,7 +173,7 @@ async fn introspection_answers_for_gateways(backend: Backend) {
     assert_eq!(me["active"], true);
     assert_eq!(me["project"], "demo");
     assert_eq!(me["tokenName"], "gw");
-    assert_eq!(me["sub"], mcpd::testing::ADMIN_EMAIL);
+    assert_eq!(me["sub"], testkit::ADMIN_EMAIL);
     assert!(me["iat"].is_i64() && me["scope"] == "view:servers");
 
     assert_eq!(introspect(&app, &gw, &other).await.0, 403, "introspecting another token needs run introspect");
@@ -217,7 +217,7 @@ async fn logins_are_throttled_per_account_after_five_failures(backend: Backend) 
     let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry));
     // Other accounts are not affected, and unknown accounts are throttled alike.
-    assert!(!app.login(mcpd::testing::ADMIN_EMAIL, mcpd::testing::ADMIN_PASSWORD).await.is_empty());
+    assert!(!app.login(testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD).await.is_empty());
     for _ in 0..5 {
         app.call_as(
             None,
@@ -306,7 +306,7 @@ async fn every_change_and_denial_is_audited_without_secrets(backend: Backend) {
     assert!(events.iter().any(|e| e["verb"] == "login" && e["principal"] == "nobody@example.com" && e["code"] == 200));
     assert!(events.iter().any(|e| e["verb"] == "login" && e["principal"] == "nobody@example.com" && e["code"] == 401));
     let text = serde_json::to_string(&events).unwrap();
-    for secret in [canary, "password-123", "bad-password", mcpd::testing::ADMIN_PASSWORD, &app.token] {
+    for secret in [canary, "password-123", "bad-password", testkit::ADMIN_PASSWORD, &app.token] {
         assert!(!text.contains(secret), "an event holds a secret");
     }
     // Filters by principal, kind, name and time.
@@ -322,7 +322,8 @@ async fn every_change_and_denial_is_audited_without_secrets(backend: Backend) {
 }
 
 backend_tests!(
-    tokens_are_well_formed_and_stored_only_as_hashes,
+        async:
+        tokens_are_well_formed_and_stored_only_as_hashes,
     a_project_token_reaches_only_its_project,
     revoked_expired_and_orphaned_tokens_stop_working,
     tokens_are_immutable_and_apply_reports_them_unchanged,
@@ -346,7 +347,7 @@ mod login_input {
             assert!(!reply.text.contains(email));
         }
         let logins = app.events("?kind=sessions").await;
-        assert!(logins.iter().all(|e| e["principal"] == mcpd::testing::ADMIN_EMAIL), "{logins:?}");
+        assert!(logins.iter().all(|e| e["principal"] == testkit::ADMIN_EMAIL), "{logins:?}");
     }
 
     async fn parallel_guesses_do_not_slip_past_the_throttle(backend: Backend) {
@@ -370,6 +371,7 @@ mod login_input {
     }
 
     backend_tests!(
+        async:
         malformed_emails_are_refused_before_anything_is_recorded,
         parallel_guesses_do_not_slip_past_the_throttle
     );

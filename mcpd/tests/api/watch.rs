@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use mcpd::testing::{self, Backend};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use testkit::Backend;
 
-use crate::backend_tests;
 use crate::helpers::{secret, spawn_app, stdio_server};
+use testkit::backend_tests;
 
 /// An open watch: reads events line by line.
 struct Events {
@@ -152,18 +152,18 @@ async fn watches_are_authorized_masked_and_refuse_what_is_gone(backend: Backend)
     app.get("/api/v1/secrets?watch=true&resourceVersion=1").await.assert_status(410, "Gone");
 }
 
-backend_tests!(watches_stream_changes_as_kubernetes_does, watches_are_authorized_masked_and_refuse_what_is_gone);
+backend_tests!(async: watches_stream_changes_as_kubernetes_does, watches_are_authorized_masked_and_refuse_what_is_gone);
 
 /// Two replicas of one PostgreSQL database: a write on one reaches a watch on the other at
 /// once, through NOTIFY.
 #[tokio::test]
 async fn a_write_on_one_replica_reaches_a_watch_on_another() {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = testing::database_url(Backend::Postgres, dir.path()).await;
-    let mut config = testing::config(database_url, dir.path());
+    let database_url = testkit::database_url(Backend::Postgres, dir.path()).await;
+    let mut config = testkit::config(database_url, dir.path());
     config.encryption_key = Some("33".repeat(32));
-    let (first, _stop_first) = testing::start(&config).await;
-    let (second, _stop_second) = testing::start(&config).await;
+    let (first, _stop_first) = testkit::start(&config).await;
+    let (second, _stop_second) = testkit::start(&config).await;
     let http = reqwest::Client::new();
     let token = crate::helpers::admin_session(&http, &first).await;
     let mut events = Events::open(&http, &format!("{first}/api/v1/projects?watch=true"), &token).await;

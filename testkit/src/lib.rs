@@ -1,13 +1,17 @@
 //! Support for the integration tests of mcpd and mcpctl: a fresh database per test, on
-//! PostgreSQL or SQLite, and an in-process mcpd on port 0. Not used by the daemon itself.
+//! PostgreSQL or SQLite, an in-process mcpd on port 0, and a PostgreSQL server of a test's own.
+//! A dev-dependency only: nothing here ships in mcpd.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
+use mcpd::config::Config;
+use mcpd::startup::{AppState, Application};
+use mcpd::store::crypto::KeyRing;
+use mcpd::store::Store;
 use rand::RngCore;
 use sqlx::Connection;
-
-use crate::config::Config;
-use crate::startup::Application;
+use tokio::sync::OnceCell;
 
 /// The admin password every test daemon starts with.
 pub const ADMIN_PASSWORD: &str = "test-admin-password";
@@ -19,8 +23,34 @@ pub enum Backend {
     Sqlite,
 }
 
+/// Runs each named function as one test on PostgreSQL and one on SQLite: `fn(Backend)`, or
+/// `async fn(Backend)` when the list starts with `async:`.
+#[macro_export]
+macro_rules! backend_tests {
+    (async: $($name:ident),* $(,)?) => {
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name($crate::Backend::Postgres).await } )*
+        }
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::Backend::Sqlite).await } )*
+        }
+    };
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::Backend::Postgres) } )*
+        }
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::Backend::Sqlite) } )*
+        }
+    };
+}
+
+/// The database every PostgreSQL test database is cloned from, migrated once per test binary.
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
 /// A database URL for one test: a new PostgreSQL database on the server named by
-/// `MCPD_TEST_DATABASE_URL` (which `scripts/test` starts), or a new SQLite file in `dir`.
+/// `MCPD_TEST_DATABASE_URL` (which `scripts/test` starts), cloned from a migrated template, or
+/// a new SQLite file in `dir`.
 pub async fn database_url(backend: Backend, dir: &Path) -> String {
     match backend {
         Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("mcpd.db").display()),
@@ -28,17 +58,38 @@ pub async fn database_url(backend: Backend, dir: &Path) -> String {
             let base = std::env::var("MCPD_TEST_DATABASE_URL").expect(
                 "MCPD_TEST_DATABASE_URL is not set: run the suite with scripts/test, which starts a throwaway PostgreSQL",
             );
-            let mut suffix = [0u8; 8];
-            rand::rngs::OsRng.fill_bytes(&mut suffix);
-            let name = format!("mcpd_test_{}", crate::auth::session::hex(&suffix));
-            sqlx::any::install_default_drivers();
-            let mut conn = sqlx::AnyConnection::connect(&base).await.expect("connect to the test PostgreSQL");
-            // Identifiers cannot be bound; this one is made of hex digits only.
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create test database");
-            let _ = conn.close().await;
+            let template = TEMPLATE.get_or_init(|| migrated_template(&base)).await;
+            let name = unique_name("mcpd_test");
+            create_database(&base, &format!("{name} TEMPLATE {template}")).await;
             with_database(&base, &name)
         }
     }
+}
+
+/// Creates a database and runs every migration on it; returns its name.
+async fn migrated_template(base: &str) -> String {
+    let name = unique_name("mcpd_template");
+    create_database(base, &name).await;
+    let store = Store::connect(&with_database(base, &name), KeyRing::new([0; 32], &[])).await.expect("connect");
+    store.migrate().await.expect("migrate the template database");
+    // A template with open connections cannot be copied.
+    store.close().await;
+    name
+}
+
+/// `CREATE DATABASE {what}`; identifiers cannot be bound, and ours are made of hex digits.
+async fn create_database(base: &str, what: &str) {
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(base).await.expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {what}")).execute(&mut conn).await.expect("create a test database");
+    let _ = conn.close().await;
+}
+
+fn unique_name(prefix: &str) -> String {
+    let mut suffix = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut suffix);
+    let hex: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{hex}")
 }
 
 /// `base` with its database name replaced by `name`.
@@ -81,10 +132,10 @@ pub async fn start(config: &Config) -> (String, tokio::sync::oneshot::Sender<()>
 /// Like [`start`], with `extra` routes beside the API's.
 pub async fn start_with_routes(
     config: &Config,
-    extra: axum::Router<crate::startup::AppState>,
+    extra: axum::Router<AppState>,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
     if std::env::var_os("TEST_LOG").is_some() {
-        crate::telemetry::init();
+        mcpd::telemetry::init();
     }
     let app = Application::build(config).await.expect("mcpd builds").with_routes(extra);
     let url = format!("http://{}", app.local_addr());
@@ -95,31 +146,36 @@ pub async fn start_with_routes(
     (url, stop)
 }
 
+/// The directory of the PostgreSQL server binaries: `PG_BIN`, else the newest version under
+/// `/usr/lib/postgresql` (as `scripts/lib/postgres.sh` finds them).
+pub fn pg_bin() -> PathBuf {
+    std::env::var_os("PG_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        let mut dirs: Vec<_> =
+            std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL server binaries").flatten().collect();
+        dirs.sort_by_key(|e| e.file_name());
+        dirs.last().expect("a PostgreSQL version").path().join("bin")
+    })
+}
+
 /// A PostgreSQL server of one test's own, which the test may stop and start again (to see
 /// mcpd through a database outage). Started from the installed server binaries; as root, it
 /// runs as the `postgres` system user, since PostgreSQL refuses to run as root.
 pub struct PrivatePostgres {
-    bin: std::path::PathBuf,
+    bin: PathBuf,
     dir: tempfile::TempDir,
     pub port: u16,
 }
 
 impl PrivatePostgres {
     pub fn start() -> PrivatePostgres {
-        let bin = std::env::var_os("PG_BIN").map(std::path::PathBuf::from).unwrap_or_else(|| {
-            let mut dirs: Vec<_> =
-                std::fs::read_dir("/usr/lib/postgresql").expect("PostgreSQL server binaries").flatten().collect();
-            dirs.sort_by_key(|e| e.file_name());
-            dirs.last().expect("a PostgreSQL version").path().join("bin")
-        });
         let dir = tempfile::Builder::new().prefix("mcpd-private-pg").tempdir().expect("a temp dir");
         let port = {
             let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
             listener.local_addr().expect("an address").port()
         };
-        let pg = PrivatePostgres { bin, dir, port };
+        let pg = PrivatePostgres { bin: pg_bin(), dir, port };
         if is_root() {
-            std::process::Command::new("chown").arg("postgres").arg(pg.dir.path()).status().expect("chown runs");
+            Command::new("chown").arg("postgres").arg(pg.dir.path()).status().expect("chown runs");
         }
         let data = pg.dir.path().join("data");
         pg.run("initdb", &["-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8"]);
@@ -128,14 +184,14 @@ impl PrivatePostgres {
     }
 
     /// A PostgreSQL tool, run as the `postgres` user when the tests run as root.
-    fn command(&self, tool: &str) -> std::process::Command {
+    fn command(&self, tool: &str) -> Command {
         let path = self.bin.join(tool);
         if is_root() {
-            let mut c = std::process::Command::new("runuser");
+            let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(path);
             c
         } else {
-            std::process::Command::new(path)
+            Command::new(path)
         }
     }
 
@@ -175,7 +231,7 @@ impl Drop for PrivatePostgres {
 }
 
 fn is_root() -> bool {
-    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"))
 }
 
 #[cfg(test)]
