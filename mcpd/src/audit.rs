@@ -36,7 +36,7 @@ impl AuditSink {
     pub fn record(&self, e: Event<'_>) {
         let row = EventRow {
             id: 0,
-            time: crate::domain::now(),
+            time: crate::util::now(),
             principal: e.principal.to_owned(),
             verb: e.verb.to_owned(),
             kind: e.kind.to_owned(),

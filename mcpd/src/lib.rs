@@ -4,9 +4,11 @@
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod error;
 pub mod domain;
 pub mod http;
 pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod util;

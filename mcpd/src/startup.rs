@@ -156,7 +156,7 @@ impl AppState {
         let store = self.inner.store.clone();
         let id = token.object_id;
         tokio::spawn(async move {
-            if let Err(e) = store::objects::touch_last_used(&store, id, &crate::domain::now()).await {
+            if let Err(e) = store::objects::touch_last_used(&store, id, &crate::util::now()).await {
                 tracing::warn!(error = %e, "could not record a token's last use");
             }
         });

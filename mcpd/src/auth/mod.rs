@@ -13,7 +13,7 @@ pub use rbac::{ListScope, Permissions, Verb};
 use shared::rbac::Binding;
 use shared::KindInfo;
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 
 /// Proof that an action was authorized. Only this module can make one, so no handler can
 /// reach the store without passing through [`authorize`].

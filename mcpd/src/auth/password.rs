@@ -153,6 +153,12 @@ pub fn verify_against_nothing(password: &str, dummy_phc: &str) {
     let _ = verify(password, dummy_phc);
 }
 
+impl From<Busy> for crate::error::ApiError {
+    fn from(_: Busy) -> crate::error::ApiError {
+        shared::Status::new(shared::Reason::ServiceUnavailable, "too many password checks are in progress; retry shortly").into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,3 +212,4 @@ mod tests {
         assert!(hasher().verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
     }
 }
+

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sha2::{Digest, Sha256};
 use shared::{Reason, Status};
 
 use super::rbac::{ListScope, Permissions, Verb};
 use crate::audit::{AuditSink, Event};
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::store::{self, objects};
+use crate::util::sha256_hex;
 
 #[derive(Clone, Debug)]
 pub enum Identity {
@@ -214,10 +214,6 @@ fn unauthorized(message: &str) -> ApiError {
 }
 
 const INVALID: &str = "invalid, expired or revoked bearer token";
-
-pub fn sha256_hex(text: &str) -> String {
-    super::session::hex(&Sha256::digest(text.as_bytes()))
-}
 
 /// The permissions of a user now: every definition naming the user or one of their groups.
 pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissions, ApiError> {
@@ -443,7 +439,7 @@ async fn active_by_hash(state: &AppState, sha256: String, depth: usize) -> Resul
         prefix: status.prefix,
         sha256,
         creator: status.created_by,
-        issued_at: crate::domain::parse_time(&row.created_at).unwrap_or(0),
+        issued_at: crate::util::parse_time(&row.created_at).unwrap_or(0),
         expires_at: status.expires_at,
         bindings: status.bindings,
         parent,
@@ -464,7 +460,7 @@ impl TokenStatusView {
     fn of(status: &serde_json::Value) -> TokenStatusView {
         TokenStatusView {
             active: status["state"] == "active",
-            expires_at: status["expiresAt"].as_str().and_then(crate::domain::parse_time),
+            expires_at: status["expiresAt"].as_str().and_then(crate::util::parse_time),
             created_by: status["createdBy"].as_str().unwrap_or("").to_owned(),
             prefix: status["prefix"].as_str().unwrap_or("").to_owned(),
             bindings: serde_json::from_value(status["bindings"].clone()).unwrap_or_default(),

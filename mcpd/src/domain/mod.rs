@@ -12,7 +12,8 @@ use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
 pub use write::{delete, new_token, write, Mode, Written, ADMIN_DEFINITION};
 
-use crate::http::error::ApiError;
+use crate::error::ApiError;
+use crate::util::{now, parse_time};
 use crate::store::ObjectRow;
 
 /// A manifest that passed every check that needs no database: envelope, name, labels, spec.
@@ -211,29 +212,11 @@ pub fn new_row(kind: &str, project: &str, name: &str, spec: Value) -> ObjectRow 
     }
 }
 
-/// RFC 3339 UTC, to the second.
-pub fn now() -> String {
-    format_time(time::OffsetDateTime::now_utc().unix_timestamp())
-}
-
-/// Unix seconds as RFC 3339 UTC.
-pub fn format_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-/// RFC 3339 as unix seconds.
-pub fn parse_time(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
-}
-
 fn new_uid() -> String {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::auth::session::hex(&b);
+    let h = crate::util::hex(&b);
     format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }

@@ -9,10 +9,11 @@ use shared::spec::{parse_ttl, Expiry, McpTokenSpec, RbacMode, Reference};
 use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
-use super::{new_row, now, Desired};
+use super::{new_row, Desired};
+use crate::util::now;
 use crate::auth::principal::Identity;
 use crate::auth::{Authorized, Principal};
-use crate::http::error::ApiError;
+use crate::error::ApiError;
 use crate::store::objects::{self, Referrer, TokenLink};
 use crate::store::{self, ObjectRow, Store};
 
@@ -166,7 +167,7 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let expires = match (&spec.expires_at, &spec.ttl) {
-        (Some(at), _) => super::parse_time(at),
+        (Some(at), _) => crate::util::parse_time(at),
         (None, Some(ttl)) => match parse_ttl(ttl) {
             Ok(Expiry::Never) | Err(_) => None,
             Ok(Expiry::After(seconds)) => Some(now + seconds),
@@ -208,10 +209,10 @@ pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Opt
     let raw = shared::token::from_body(&body);
     let status = json!({
         "prefix": shared::token::display_prefix(&raw),
-        "sha256": crate::auth::principal::sha256_hex(&raw),
+        "sha256": crate::util::sha256_hex(&raw),
         "createdBy": creator,
         "bindings": bindings,
-        "expiresAt": expires.map(super::format_time),
+        "expiresAt": expires.map(crate::util::format_time),
         "lastUsedAt": null,
         "revokedAt": null,
         "state": "active",

@@ -9,7 +9,8 @@ use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
 use super::extract::JsonBody;
-use crate::auth::principal::{active_token, principal_of, sha256_hex, Identity};
+use crate::auth::principal::{active_token, principal_of, Identity};
+use crate::util::sha256_hex;
 use crate::auth::{authorize_action, check, Principal, Verb};
 use crate::startup::AppState;
 

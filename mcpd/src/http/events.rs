@@ -42,7 +42,7 @@ pub async fn list(
 ) -> Result<Json<List>, ApiError> {
     authorize(&principal, Verb::List, events_kind(), None, "")?;
     for (field, value) in [("since", &query.since), ("until", &query.until)] {
-        if value.as_deref().is_some_and(|v| crate::domain::parse_time(v).is_none()) {
+        if value.as_deref().is_some_and(|v| crate::util::parse_time(v).is_none()) {
             return Err(Status::new(Reason::BadRequest, format!("{field} must be an RFC 3339 time")).into());
         }
     }
@@ -61,7 +61,7 @@ pub async fn list(
     // Kinds may be given as users type them.
     let kind = query.kind.as_deref().map(|k| KindInfo::find(k).map_or(k.to_owned(), |info| info.plural.to_owned()));
     // Stored times are UTC RFC 3339, which sort as text; bounds are brought to that form.
-    let utc = |t: &Option<String>| t.as_deref().and_then(crate::domain::parse_time).map(crate::domain::format_time);
+    let utc = |t: &Option<String>| t.as_deref().and_then(crate::util::parse_time).map(crate::util::format_time);
     let (since, until) = (utc(&query.since), utc(&query.until));
     let filter = EventFilter {
         principal: query.principal.as_deref(),

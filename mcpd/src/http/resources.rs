@@ -472,7 +472,7 @@ fn check_show_values(principal: &Principal, info: &KindInfo, name: Option<&str>)
 }
 
 fn encode_continue(name: &str) -> String {
-    crate::auth::session::hex(name.as_bytes())
+    crate::util::hex(name.as_bytes())
 }
 
 fn decode_continue(token: &str) -> Result<String, ApiError> {

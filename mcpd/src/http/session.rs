@@ -14,7 +14,7 @@ use super::extract::JsonBody;
 use crate::audit::Event;
 use crate::auth::principal::Identity;
 use crate::auth::{password, Principal};
-use crate::domain::format_time;
+use crate::util::format_time;
 use crate::startup::AppState;
 use crate::store;
 

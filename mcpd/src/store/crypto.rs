@@ -22,7 +22,7 @@ struct Key {
 
 impl Key {
     fn new(bytes: &[u8; 32]) -> Key {
-        let id = crate::auth::session::hex(&Sha256::digest(bytes)[..4]);
+        let id = crate::util::hex(&Sha256::digest(bytes)[..4]);
         Key { id, cipher: XChaCha20Poly1305::new(bytes.into()) }
     }
 }
