@@ -1,167 +1,22 @@
 //! Builds the application from its configuration and runs it until a stop signal.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::audit::{self, AuditSink};
-use crate::auth::bootstrap::{self, Bootstrap};
-use crate::auth::cache::PrincipalCache;
+use crate::audit;
 use crate::auth::password::PasswordWork;
-use crate::auth::principal::TokenInfo;
-use crate::auth::{password, session::SessionKeys};
+use crate::auth::{password, session::SessionKeys, Auth};
 use crate::config::Config;
+use crate::domain::bootstrap::{self, Bootstrap};
+pub use crate::http::state::AppState;
 use crate::metrics::Metrics;
 use crate::store::{self, Store};
-
-#[derive(Clone)]
-pub struct AppState {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    store: Store,
-    sessions: SessionKeys,
-    /// Verified against when an email is unknown, so it costs what a real check costs.
-    dummy_hash: String,
-    audit: AuditSink,
-    principals: PrincipalCache,
-    metrics: Arc<Metrics>,
-    /// Woken on every write of this replica, and of every replica on PostgreSQL.
-    changed: Arc<tokio::sync::Notify>,
-    /// Turns true when the daemon stops, so that watch streams end and the drain completes.
-    stopping: tokio::sync::watch::Sender<bool>,
-    /// The bearer `/metrics` requires, if any.
-    metrics_token: Option<String>,
-    /// Where every password hash and check runs, bounded.
-    passwords: PasswordWork,
-    /// Refused requests recorded in the audit trail this second, to bound a flood of them.
-    refusals: Mutex<RefusalWindow>,
-    /// One login attempt per account at a time.
-    login_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
-    last_used: Mutex<HashMap<i64, Instant>>,
-}
-
-/// The most refused requests recorded in the audit trail per second and replica.
-const REFUSALS_PER_SECOND: u32 = 20;
-
-struct RefusalWindow {
-    started: Instant,
-    recorded: u32,
-    left_out: u64,
-}
-
-/// How often a token's `lastUsedAt` is written at most.
-const LAST_USED_EVERY: Duration = Duration::from_secs(60);
-
-impl AppState {
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
-    pub fn sessions(&self) -> &SessionKeys {
-        &self.inner.sessions
-    }
-
-    pub fn dummy_hash(&self) -> &str {
-        &self.inner.dummy_hash
-    }
-
-    pub fn audit(&self) -> &AuditSink {
-        &self.inner.audit
-    }
-
-    pub fn principals(&self) -> &PrincipalCache {
-        &self.inner.principals
-    }
-
-    pub fn metrics(&self) -> &Metrics {
-        &self.inner.metrics
-    }
-
-    pub fn changed(&self) -> &tokio::sync::Notify {
-        &self.inner.changed
-    }
-
-    pub fn stopping(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.inner.stopping.subscribe()
-    }
-
-    pub fn metrics_token(&self) -> Option<&str> {
-        self.inner.metrics_token.as_deref()
-    }
-
-    /// Begins a write's transaction, noting how long the pool made it wait.
-    pub async fn begin(&self) -> sqlx::Result<store::Tx> {
-        let started = Instant::now();
-        let tx = self.inner.store.begin().await;
-        self.inner.metrics.observe_acquire(started.elapsed());
-        tx
-    }
-
-    pub fn passwords(&self) -> &PasswordWork {
-        &self.inner.passwords
-    }
-
-    /// Whether one more refused (401) request may go into the audit trail now: at most
-    /// [`REFUSALS_PER_SECOND`] a second, so that a flood of bad credentials cannot fill the
-    /// table. Those left out are counted in the log.
-    pub fn may_record_refusal(&self) -> bool {
-        let mut window = self.inner.refusals.lock().expect("the refusal window is never poisoned");
-        let now = Instant::now();
-        if now.duration_since(window.started) >= Duration::from_secs(1) {
-            if window.left_out > 0 {
-                tracing::warn!(left_out = window.left_out, "refused requests not recorded in the audit trail");
-            }
-            *window = RefusalWindow { started: now, recorded: 0, left_out: 0 };
-        }
-        if window.recorded < REFUSALS_PER_SECOND {
-            window.recorded += 1;
-            true
-        } else {
-            window.left_out += 1;
-            false
-        }
-    }
-
-    /// Waits for this account's turn to attempt a login; the turn ends when the guard drops.
-    pub async fn login_turn(&self, email: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut turns = self.inner.login_turns.lock().expect("login turns are never poisoned");
-            // Forget accounts nobody is waiting on.
-            turns.retain(|_, l| Arc::strong_count(l) > 1);
-            turns.entry(email.to_owned()).or_default().clone()
-        };
-        lock.lock_owned().await
-    }
-
-    /// Notes that a token was used; writes `lastUsedAt` in the background when the last write
-    /// is older than a minute, so requests never wait on it.
-    pub fn note_token_use(&self, token: &TokenInfo) {
-        let now = Instant::now();
-        {
-            let mut seen = self.inner.last_used.lock().expect("last-used map is never poisoned");
-            if seen.get(&token.object_id).is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY) {
-                return;
-            }
-            seen.insert(token.object_id, now);
-        }
-        let store = self.inner.store.clone();
-        let id = token.object_id;
-        tokio::spawn(async move {
-            if let Err(e) = store::objects::touch_last_used(&store, id, &crate::util::now()).await {
-                tracing::warn!(error = %e, "could not record a token's last use");
-            }
-        });
-    }
-}
 
 pub struct Application {
     listener: TcpListener,
@@ -210,23 +65,8 @@ impl Application {
             tokio::spawn(listen_for_changes(url.clone(), store.backend(), changed.clone())),
         ];
         let (audit, audit_writer) = audit::spawn_writer(store.clone(), metrics.clone());
-        let state = AppState {
-            inner: Arc::new(Inner {
-                store,
-                sessions,
-                dummy_hash,
-                audit,
-                principals: PrincipalCache::default(),
-                metrics,
-                changed: changed.clone(),
-                stopping: tokio::sync::watch::channel(false).0,
-                metrics_token: config.metrics_token.clone(),
-                passwords,
-                refusals: Mutex::new(RefusalWindow { started: Instant::now(), recorded: 0, left_out: 0 }),
-                login_turns: Mutex::new(HashMap::new()),
-                last_used: Mutex::new(HashMap::new()),
-            }),
-        };
+        let auth = Auth::new(store, sessions, audit, metrics);
+        let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), changed.clone());
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
         Ok(Application { listener, state, audit_writer, background, extra_routes: axum::Router::new() })
     }
@@ -247,12 +87,12 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let store = self.state.store().clone();
-        let stopping = self.state.inner.stopping.clone();
+        let state = self.state.clone();
         let app = crate::http::router_with(self.state, self.extra_routes);
         let shutdown = async move {
             shutdown.await;
             // Watch streams never end on their own: end them, so the drain can finish.
-            let _ = stopping.send(true);
+            state.stop();
         };
         axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await?;
         for task in &self.background {

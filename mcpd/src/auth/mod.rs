@@ -1,7 +1,6 @@
 //! Who is calling and what they may do: sessions, passwords, tokens, role evaluation, and
 //! [`Authorized`], the proof of an allowed action that every store call on objects requires.
 
-pub mod bootstrap;
 pub mod cache;
 pub mod password;
 pub mod principal;
@@ -9,14 +8,94 @@ pub mod rbac;
 pub mod session;
 
 pub use principal::Principal;
-pub use rbac::{ListScope, Permissions, Verb};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::audit::AuditSink;
+use crate::metrics::Metrics;
+use crate::store::{self, Store};
+use cache::PrincipalCache;
+use principal::TokenInfo;
+pub use rbac::{ListScope, Verb};
+use session::SessionKeys;
 use shared::rbac::Binding;
 use shared::KindInfo;
 
 use crate::error::ApiError;
 
-/// Proof that an action was authorized. Only this module can make one, so no handler can
-/// reach the store without passing through [`authorize`].
+/// How often a token's `lastUsedAt` is written at most.
+const LAST_USED_EVERY: Duration = Duration::from_secs(60);
+
+/// What resolving a credential needs: the store, the session keys, the cache of resolved
+/// principals, the audit sink and the metrics. The HTTP layer's state holds one.
+pub struct Auth {
+    store: Store,
+    sessions: SessionKeys,
+    audit: AuditSink,
+    metrics: Arc<Metrics>,
+    principals: PrincipalCache,
+    /// When each token's `lastUsedAt` was last written, to write it at most once a minute.
+    last_used: Mutex<HashMap<i64, Instant>>,
+}
+
+impl Auth {
+    pub fn new(store: Store, sessions: SessionKeys, audit: AuditSink, metrics: Arc<Metrics>) -> Auth {
+        Auth {
+            store,
+            sessions,
+            audit,
+            metrics,
+            principals: PrincipalCache::default(),
+            last_used: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn sessions(&self) -> &SessionKeys {
+        &self.sessions
+    }
+
+    pub fn audit(&self) -> &AuditSink {
+        &self.audit
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    pub fn principals(&self) -> &PrincipalCache {
+        &self.principals
+    }
+
+    /// Notes that a token was used; writes `lastUsedAt` in the background when the last write
+    /// is older than a minute, so requests never wait on it.
+    pub fn note_token_use(&self, token: &TokenInfo) {
+        let now = Instant::now();
+        {
+            let mut seen = self.last_used.lock().expect("last-used map is never poisoned");
+            if seen.get(&token.object_id).is_some_and(|t| now.duration_since(*t) < LAST_USED_EVERY) {
+                return;
+            }
+            seen.insert(token.object_id, now);
+        }
+        let store = self.store.clone();
+        let id = token.object_id;
+        tokio::spawn(async move {
+            if let Err(e) = store::objects::touch_last_used(&store, id, &crate::util::now()).await {
+                tracing::warn!(error = %e, "could not record a token's last use");
+            }
+        });
+    }
+}
+
+/// Proof that an action was authorized. Only this module can make one, and `domain` reads
+/// and writes objects only with one, so no request reaches an object without passing
+/// through [`authorize`].
 #[derive(Debug)]
 pub struct Authorized {
     /// For lists: which names may be shown.
@@ -24,17 +103,6 @@ pub struct Authorized {
 }
 
 impl Authorized {
-    /// For mcpd's own work (the first-start bootstrap, bookkeeping), never for a request.
-    fn system() -> Authorized {
-        Authorized { scope: ListScope::All }
-    }
-
-    /// For mcpd's bookkeeping inside an authorized request (revoking a deleted user's tokens,
-    /// noting when a token was last used).
-    pub fn bookkeeping() -> Authorized {
-        Authorized::system()
-    }
-
     /// Whether every listed object may be shown (no binding narrows the list to names).
     pub fn sees_every_name(&self) -> bool {
         self.scope == ListScope::All

@@ -155,7 +155,11 @@ pub fn verify_against_nothing(password: &str, dummy_phc: &str) {
 
 impl From<Busy> for crate::error::ApiError {
     fn from(_: Busy) -> crate::error::ApiError {
-        shared::Status::new(shared::Reason::ServiceUnavailable, "too many password checks are in progress; retry shortly").into()
+        shared::Status::new(
+            shared::Reason::ServiceUnavailable,
+            "too many password checks are in progress; retry shortly",
+        )
+        .into()
     }
 }
 
@@ -212,4 +216,3 @@ mod tests {
         assert!(hasher().verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
     }
 }
-

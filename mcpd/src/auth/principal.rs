@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use shared::{Reason, Status};
 
 use super::rbac::{ListScope, Permissions, Verb};
+use super::Auth;
 use crate::audit::{AuditSink, Event};
 use crate::error::ApiError;
-use crate::startup::AppState;
 use crate::store::{self, objects};
 use crate::util::sha256_hex;
 
@@ -209,15 +207,15 @@ fn token_path(project: &str, name: &str) -> String {
     }
 }
 
-fn unauthorized(message: &str) -> ApiError {
+pub fn unauthorized(message: &str) -> ApiError {
     Status::new(Reason::Unauthorized, message).into()
 }
 
 const INVALID: &str = "invalid, expired or revoked bearer token";
 
 /// The permissions of a user now: every definition naming the user or one of their groups.
-pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissions, ApiError> {
-    let pool = state.store().pool();
+pub async fn user_permissions(auth: &Auth, email: &str) -> Result<Permissions, ApiError> {
+    let pool = auth.store().pool();
     let mut subjects = vec![format!("User:{email}")];
     for (name, members) in store::auth::groups(pool).await? {
         if members.iter().any(|m| m == email) {
@@ -229,96 +227,42 @@ pub async fn user_permissions(state: &AppState, email: &str) -> Result<Permissio
 }
 
 /// The bindings of every definition naming `subject` directly (`Group:<name>`, for example).
-pub async fn subject_permissions(state: &AppState, subject: &str) -> Result<Permissions, ApiError> {
-    let specs = store::auth::rbac_specs(state.store().pool()).await?;
+pub async fn subject_permissions(auth: &Auth, subject: &str) -> Result<Permissions, ApiError> {
+    let specs = store::auth::rbac_specs(auth.store().pool()).await?;
     Ok(Permissions::from_definitions(specs.iter().map(String::as_str), &[subject.to_owned()]))
 }
 
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
-        let bearer = bearer_of(parts);
-        let resolved = match &bearer {
-            Ok(bearer) => resolve(state, bearer).await,
-            Err(e) => Err(unauthorized(e)),
-        };
-        if let Err(ApiError::Status(status)) = &resolved {
-            if status.code == 401 && state.may_record_refusal() {
-                let who = bearer.as_deref().map_or("anonymous".to_owned(), refused_name);
-                state.audit().record(Event {
-                    principal: &who,
-                    verb: "authenticate",
-                    kind: "credentials",
-                    name: "",
-                    project: None,
-                    code: 401,
-                    dry_run: false,
-                });
-            }
-        }
-        resolved
-    }
-}
-
-/// The bearer of a request, or why there is none.
-fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
-    let header = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)
-        .ok_or("authentication required: send Authorization: Bearer <token>")?;
-    header
-        .to_str()
-        .ok()
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .ok_or("malformed Authorization header: expected Bearer <token>")
-}
-
-/// How the audit trail names a refused credential: a token by its display prefix when it is
-/// well formed, a session as such; never the credential itself.
-fn refused_name(bearer: &str) -> String {
-    if shared::token::is_well_formed(bearer) {
-        format!("mcptoken ({})", shared::token::display_prefix(bearer))
-    } else if bearer.starts_with(shared::token::PREFIX) {
-        "mcptoken (malformed)".to_owned()
-    } else {
-        "session".to_owned()
-    }
-}
-
-async fn resolve(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
+/// The principal a bearer stands for, from the cache when it is fresh.
+pub async fn resolve(auth: &Auth, bearer: &str) -> Result<Principal, ApiError> {
     let key = sha256_hex(bearer);
-    if let Some(principal) = state.principals().get(&key) {
-        state.metrics().auth_cache(true);
+    if let Some(principal) = auth.principals().get(&key) {
+        auth.metrics().auth_cache(true);
         if let Identity::Token(t) = &principal.identity {
-            state.note_token_use(t);
+            auth.note_token_use(t);
         }
         return Ok(principal);
     }
-    state.metrics().auth_cache(false);
-    let generation = state.principals().generation();
-    let principal = load(state, bearer).await?;
-    state.principals().put(key, principal.clone(), generation);
+    auth.metrics().auth_cache(false);
+    let generation = auth.principals().generation();
+    let principal = load(auth, bearer).await?;
+    auth.principals().put(key, principal.clone(), generation);
     Ok(principal)
 }
 
 /// Resolves a bearer against the database: a session JWT or an McpToken.
-async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
+async fn load(auth: &Auth, bearer: &str) -> Result<Principal, ApiError> {
     if bearer.starts_with(shared::token::PREFIX) {
-        return token_principal(state, bearer).await;
+        return token_principal(auth, bearer).await;
     }
-    let claims = state.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
-    let pool = state.store().pool();
+    let claims = auth.sessions().verify(bearer).ok_or_else(|| unauthorized(INVALID))?;
+    let pool = auth.store().pool();
     // Revoked by logout, or issued before the user's password was last set (which also ends
     // the sessions of a deleted user whose email is used again).
     let floor = store::auth::sessions_after(pool, &claims.sub).await?;
     if store::auth::session_revoked(pool, &claims.jti).await? || floor.is_none_or(|after| claims.iat_ms < after) {
         return Err(unauthorized(INVALID));
     }
-    let own = user_permissions(state, &claims.sub).await?;
+    let own = user_permissions(auth, &claims.sub).await?;
     Ok(Principal(Arc::new(Resolved {
         identity: Identity::User {
             email: claims.sub,
@@ -327,20 +271,20 @@ async fn load(state: &AppState, bearer: &str) -> Result<Principal, ApiError> {
         own,
         bounds: Vec::new(),
         confined: None,
-        audit: state.audit().clone(),
+        audit: auth.audit().clone(),
     })))
 }
 
 /// Whether the caller's credential still works. A long-lived request (a watch) asks again
 /// while it lasts, so that revoking the token, logging out or deleting the user ends it.
-pub async fn still_valid(state: &AppState, principal: &Principal) -> Result<bool, ApiError> {
+pub async fn still_valid(auth: &Auth, principal: &Principal) -> Result<bool, ApiError> {
     match &principal.identity {
-        Identity::Token(t) => Ok(active_by_hash(state, t.sha256.clone(), 0).await?.is_some()),
+        Identity::Token(t) => Ok(active_by_hash(auth, t.sha256.clone(), 0).await?.is_some()),
         Identity::User { email, session } => {
             if session.expires_at <= time::OffsetDateTime::now_utc().unix_timestamp() {
                 return Ok(false);
             }
-            let pool = state.store().pool();
+            let pool = auth.store().pool();
             let floor = store::auth::sessions_after(pool, email).await?;
             let revoked = store::auth::session_revoked(pool, &session.jti).await?;
             Ok(!revoked && floor.is_some_and(|after| session.issued_ms >= after))
@@ -349,19 +293,19 @@ pub async fn still_valid(state: &AppState, principal: &Principal) -> Result<bool
 }
 
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
-pub async fn token_principal(state: &AppState, raw: &str) -> Result<Principal, ApiError> {
-    let info = active_token(state, raw).await?.ok_or_else(|| unauthorized(INVALID))?;
-    state.note_token_use(&info);
-    principal_of(state, info).await
+pub async fn token_principal(auth: &Auth, raw: &str) -> Result<Principal, ApiError> {
+    let info = active_token(auth, raw).await?.ok_or_else(|| unauthorized(INVALID))?;
+    auth.note_token_use(&info);
+    principal_of(auth, info).await
 }
 
 /// The principal an active token acts as: its own bindings (and those of definitions naming
 /// it), bounded by its creator's permissions now and, for a token made by a token, by that
 /// token's permissions and bounds; confined to its project.
-pub async fn principal_of(state: &AppState, info: TokenInfo) -> Result<Principal, ApiError> {
-    let pool = state.store().pool();
+pub async fn principal_of(auth: &Auth, info: TokenInfo) -> Result<Principal, ApiError> {
+    let pool = auth.store().pool();
     let specs = store::auth::rbac_specs(pool).await?;
-    let mut bounds = vec![user_permissions(state, &info.creator).await?];
+    let mut bounds = vec![user_permissions(auth, &info.creator).await?];
     let mut link = info.parent.as_deref();
     while let Some(parent) = link {
         bounds.push(token_own(&specs, parent));
@@ -378,7 +322,7 @@ pub async fn principal_of(state: &AppState, info: TokenInfo) -> Result<Principal
         identity: Identity::Token(info),
         bounds,
         confined,
-        audit: state.audit().clone(),
+        audit: auth.audit().clone(),
     })))
 }
 
@@ -395,15 +339,15 @@ pub const MAX_TOKEN_CHAIN: usize = 16;
 /// The token a raw value names, when it is well formed, known, not revoked, not expired, its
 /// creator still exists, its project is the one it was made in, and the token that made it
 /// (if one did) is active too.
-pub async fn active_token(state: &AppState, raw: &str) -> Result<Option<TokenInfo>, ApiError> {
+pub async fn active_token(auth: &Auth, raw: &str) -> Result<Option<TokenInfo>, ApiError> {
     if !shared::token::is_well_formed(raw) {
         return Ok(None);
     }
-    active_by_hash(state, sha256_hex(raw), 0).await
+    active_by_hash(auth, sha256_hex(raw), 0).await
 }
 
-async fn active_by_hash(state: &AppState, sha256: String, depth: usize) -> Result<Option<TokenInfo>, ApiError> {
-    let pool = state.store().pool();
+async fn active_by_hash(auth: &Auth, sha256: String, depth: usize) -> Result<Option<TokenInfo>, ApiError> {
+    let pool = auth.store().pool();
     let Some(found) = objects::token_by_hash(pool, &sha256).await? else {
         return Ok(None);
     };
@@ -418,7 +362,7 @@ async fn active_by_hash(state: &AppState, sha256: String, depth: usize) -> Resul
     }
     if !row.project.is_empty() {
         let mut conn = pool.acquire().await?;
-        let uid = store::auth::project_uid(&mut conn, state.store().backend(), &row.project, false).await?;
+        let uid = store::auth::project_uid(&mut conn, auth.store().backend(), &row.project, false).await?;
         // A project deleted and made again under its name is another project.
         if uid.is_none_or(|uid| uid != found.project_uid) {
             return Ok(None);
@@ -427,7 +371,7 @@ async fn active_by_hash(state: &AppState, sha256: String, depth: usize) -> Resul
     let parent = match found.parent_sha256 {
         None => None,
         Some(_) if depth >= MAX_TOKEN_CHAIN => return Ok(None),
-        Some(parent) => match Box::pin(active_by_hash(state, parent, depth + 1)).await? {
+        Some(parent) => match Box::pin(active_by_hash(auth, parent, depth + 1)).await? {
             Some(parent) => Some(Box::new(parent)),
             None => return Ok(None),
         },

@@ -1,8 +1,8 @@
 //! Session JWTs: HS256 only, with issuer, audience, expiry and a revocable `jti`.
 
+use crate::util::hex;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use crate::util::hex;
 use serde::{Deserialize, Serialize};
 
 const ISSUER: &str = "mcpd";

@@ -1,6 +1,8 @@
 //! Validated objects ready to write ([`Desired`]), and the write path shared by create,
 //! replace and apply ([`write`]).
 
+pub mod bootstrap;
+pub mod read;
 mod write;
 
 use std::collections::BTreeMap;
@@ -13,8 +15,8 @@ use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 pub use write::{delete, new_token, write, Mode, Written, ADMIN_DEFINITION};
 
 use crate::error::ApiError;
-use crate::util::{now, parse_time};
 use crate::store::ObjectRow;
+use crate::util::{now, parse_time};
 
 /// A manifest that passed every check that needs no database: envelope, name, labels, spec.
 #[derive(Clone)]

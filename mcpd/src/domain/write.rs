@@ -10,12 +10,12 @@ use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
 use super::{new_row, Desired};
-use crate::util::now;
 use crate::auth::principal::Identity;
 use crate::auth::{Authorized, Principal};
 use crate::error::ApiError;
 use crate::store::objects::{self, Referrer, TokenLink};
 use crate::store::{self, ObjectRow, Store};
+use crate::util::now;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -37,13 +37,13 @@ pub struct Written {
 pub async fn write(
     conn: &mut AnyConnection,
     store: &Store,
-    auth: &Authorized,
+    _: &Authorized,
     actor: &Principal,
     mut desired: Desired,
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
-    let existing = objects::fetch(conn, store, auth, info.kind, &desired.project, &desired.name, true).await?;
+    let existing = objects::fetch(conn, store, info.kind, &desired.project, &desired.name, true).await?;
     let Some(mut current) = existing else {
         if mode == Mode::Replace {
             return Err(Status::not_found(info.plural, &desired.name).into());
@@ -66,7 +66,7 @@ pub async fn write(
                 .await?
                 .ok_or_else(|| Status::not_found("projects", project))?,
         };
-        row.id = objects::insert(conn, store, auth, &row, &keys_of(&row.spec)).await?;
+        row.id = objects::insert(conn, store, &row, &keys_of(&row.spec)).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
         if let (Some(_), Some(status)) = (&token, &row.status) {
             let parent = match &actor.identity {
@@ -149,10 +149,10 @@ pub async fn write(
     current.annotations = desired.annotations;
     current.resource_version += 1;
     current.updated_at = now();
-    let guard = AdminGuard::before(conn, store, auth, info.kind).await?;
-    objects::update(conn, store, auth, &current).await?;
+    let guard = AdminGuard::before(conn, store, info.kind).await?;
+    objects::update(conn, store, &current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
-    guard.after(conn, store, auth).await?;
+    guard.after(conn, store).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
 
@@ -232,19 +232,19 @@ fn password_hash(desired: &Desired) -> Result<Option<String>, ApiError> {
 pub async fn delete(
     conn: &mut AnyConnection,
     store: &Store,
-    auth: &Authorized,
+    _: &Authorized,
     info: &shared::KindInfo,
     project: &str,
     name: &str,
 ) -> Result<ObjectRow, ApiError> {
-    let row = objects::fetch(conn, store, auth, info.kind, project, name, true)
+    let row = objects::fetch(conn, store, info.kind, project, name, true)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
     let users = objects::referrers(conn, info.kind, project, name).await?;
     if !users.is_empty() {
         return Err(in_use(info.plural, name, &users, "cannot delete").into());
     }
-    let guard = AdminGuard::before(conn, store, auth, info.kind).await?;
+    let guard = AdminGuard::before(conn, store, info.kind).await?;
     match info.kind {
         // A user's tokens stop working, and stay listed as revoked.
         "User" => revoke_tokens_of(conn, store, name).await?,
@@ -255,14 +255,14 @@ pub async fn delete(
         }
         _ => {}
     }
-    objects::delete(conn, store, auth, row.id).await?;
+    objects::delete(conn, store, row.id).await?;
     if info.kind == "Project" {
         // A project's tokens go with it. Deleting the project first waits for every
         // transaction creating a token in it (they hold its row), so this statement sees
         // their tokens, and none created later finds the project.
         objects::delete_in_project(conn, store, "McpToken", name).await?;
     }
-    guard.after(conn, store, auth).await?;
+    guard.after(conn, store).await?;
     Ok(row)
 }
 
@@ -288,17 +288,13 @@ pub const ADMIN_DEFINITION: &str = "admin";
 /// and `run *`, and names at least one existing user, directly or through a group. The first
 /// call in a transaction locks the definition (on PostgreSQL), so that two changes that are
 /// each harmless alone cannot together leave nobody able to administer mcpd.
-async fn admin_rule(
-    conn: &mut AnyConnection,
-    store: &Store,
-    auth: &Authorized,
-) -> Result<Result<(), &'static str>, ApiError> {
-    let Some(admin) = objects::fetch(conn, store, auth, "RbacDefinition", "", ADMIN_DEFINITION, true).await? else {
+async fn admin_rule(conn: &mut AnyConnection, store: &Store) -> Result<Result<(), &'static str>, ApiError> {
+    let Some(admin) = objects::fetch(conn, store, "RbacDefinition", "", ADMIN_DEFINITION, true).await? else {
         return Ok(Err("the built-in admin RbacDefinition cannot be deleted"));
     };
     let spec: shared::spec::RbacDefinitionSpec =
         serde_json::from_value(admin.spec).map_err(|e| ApiError::Internal(e.into()))?;
-    let full = crate::auth::bootstrap::admin_bindings()
+    let full = crate::domain::bootstrap::admin_bindings()
         .iter()
         .all(|needed| spec.role_bindings.iter().any(|b| b.covers(needed)));
     if !full {
@@ -307,14 +303,14 @@ async fn admin_rule(
     for subject in &spec.subjects {
         let members = match subject.split_once(':') {
             Some(("User", email)) => vec![email.to_owned()],
-            Some(("Group", group)) => match objects::fetch(conn, store, auth, "Group", "", group, false).await? {
+            Some(("Group", group)) => match objects::fetch(conn, store, "Group", "", group, false).await? {
                 Some(g) => serde_json::from_value::<shared::spec::GroupSpec>(g.spec).unwrap_or_default().members,
                 None => Vec::new(),
             },
             _ => Vec::new(),
         };
         for email in members {
-            if objects::fetch(conn, store, auth, "User", "", &email, false).await?.is_some() {
+            if objects::fetch(conn, store, "User", "", &email, false).await?.is_some() {
                 return Ok(Ok(()));
             }
         }
@@ -328,25 +324,20 @@ struct AdminGuard {
 }
 
 impl AdminGuard {
-    async fn before(
-        conn: &mut AnyConnection,
-        store: &Store,
-        auth: &Authorized,
-        kind: &str,
-    ) -> Result<AdminGuard, ApiError> {
+    async fn before(conn: &mut AnyConnection, store: &Store, kind: &str) -> Result<AdminGuard, ApiError> {
         let relevant = matches!(kind, "User" | "Group" | "RbacDefinition");
         // A database where the rule did not hold already (an earlier mcpd allowed that) is
         // not made worse by this change, and must stay manageable.
-        let held = relevant && admin_rule(conn, store, auth).await?.is_ok();
+        let held = relevant && admin_rule(conn, store).await?.is_ok();
         Ok(AdminGuard { held })
     }
 
     /// Refuses the change (inside its transaction) when it broke the rule.
-    async fn after(self, conn: &mut AnyConnection, store: &Store, auth: &Authorized) -> Result<(), ApiError> {
+    async fn after(self, conn: &mut AnyConnection, store: &Store) -> Result<(), ApiError> {
         if !self.held {
             return Ok(());
         }
-        match admin_rule(conn, store, auth).await? {
+        match admin_rule(conn, store).await? {
             Ok(()) => Ok(()),
             Err(why) => {
                 Err(Status::new(Reason::Conflict, format!("refused: {why}; nobody could administer mcpd afterwards"))
@@ -372,7 +363,7 @@ async fn revoke(conn: &mut AnyConnection, store: &Store, mut token: ObjectRow, n
         status["revokedAt"] = json!(now);
         token.resource_version += 1;
         token.updated_at = now.to_owned();
-        objects::update(conn, store, &Authorized::bookkeeping(), &token).await?;
+        objects::update(conn, store, &token).await?;
     }
     Ok(())
 }

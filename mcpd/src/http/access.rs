@@ -10,9 +10,9 @@ use shared::{KindInfo, Reason, Status};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use crate::auth::principal::{active_token, principal_of, Identity};
-use crate::util::sha256_hex;
 use crate::auth::{authorize_action, check, Principal, Verb};
-use crate::startup::AppState;
+use crate::http::state::AppState;
+use crate::util::sha256_hex;
 
 pub async fn can_i(
     principal: Principal,
@@ -51,12 +51,12 @@ pub async fn introspect(
     if !is_self {
         authorize_action(&principal, "introspect")?;
     }
-    let Some(info) = active_token(&state, &body.token).await? else {
+    let Some(info) = active_token(state.auth(), &body.token).await? else {
         return Ok(Json(json!({"active": false})));
     };
     // What the token may do now: its bindings and the definitions naming it, narrowed by its
     // creator's rights (and its parent token's), not merely what it was created with.
-    let acting = principal_of(&state, info.clone()).await?;
+    let acting = principal_of(state.auth(), info.clone()).await?;
     let scope: Vec<String> = acting.effective().bindings().iter().map(|b| b.to_string().replace(' ', ":")).collect();
     let mut answer = json!({
         "active": true,

@@ -14,7 +14,7 @@ use super::resources::authorize_write;
 use crate::audit::Event;
 use crate::auth::{Authorized, Principal, Verb};
 use crate::domain::{self, identify, Desired, Mode};
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

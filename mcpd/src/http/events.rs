@@ -10,7 +10,7 @@ use shared::{KindInfo, List, Object, ObjectMeta, Reason, Status};
 use super::error::ApiError;
 use super::extract::{Path, Query};
 use crate::auth::{authorize, Principal, Verb};
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use crate::store::audit::{self, EventFilter, EventRow};
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,6 +9,9 @@ use serde::de::DeserializeOwned;
 use shared::{Cause, Reason, Status};
 
 use super::error::ApiError;
+use super::state::AppState;
+use crate::audit::Event;
+use crate::auth::principal::{self, Principal};
 
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -71,5 +74,62 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
             .await
             .map(|axum::extract::Path(v)| Path(v))
             .map_err(|e| Status::new(Reason::BadRequest, format!("invalid path: {}", e.body_text())).into())
+    }
+}
+
+/// The caller of every `/api/v1` route: the bearer resolved by `auth`, or 401. Refusals go
+/// into the audit trail, at most [`AppState::may_record_refusal`] allows.
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Principal, ApiError> {
+        let bearer = bearer_of(parts);
+        let resolved = match &bearer {
+            Ok(bearer) => principal::resolve(state.auth(), bearer).await,
+            Err(e) => Err(principal::unauthorized(e)),
+        };
+        if let Err(ApiError::Status(status)) = &resolved {
+            if status.code == 401 && state.may_record_refusal() {
+                let who = bearer.as_deref().map_or("anonymous".to_owned(), refused_name);
+                state.audit().record(Event {
+                    principal: &who,
+                    verb: "authenticate",
+                    kind: "credentials",
+                    name: "",
+                    project: None,
+                    code: 401,
+                    dry_run: false,
+                });
+            }
+        }
+        resolved
+    }
+}
+
+/// The bearer of a request, or why there is none.
+fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
+    let header = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or("authentication required: send Authorization: Bearer <token>")?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .ok_or("malformed Authorization header: expected Bearer <token>")
+}
+
+/// How the audit trail names a refused credential: a token by its display prefix when it is
+/// well formed, a session as such; never the credential itself.
+fn refused_name(bearer: &str) -> String {
+    if shared::token::is_well_formed(bearer) {
+        format!("mcptoken ({})", shared::token::display_prefix(bearer))
+    } else if bearer.starts_with(shared::token::PREFIX) {
+        "mcptoken (malformed)".to_owned()
+    } else {
+        "session".to_owned()
     }
 }

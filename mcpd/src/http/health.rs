@@ -8,7 +8,7 @@ use shared::api::Version;
 use shared::{Reason, Status};
 
 use super::error::status_response;
-use crate::startup::AppState;
+use super::state::AppState;
 
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use shared::{Reason, Status};
 
 use super::error::ApiError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 /// The OpenMetrics text format, which Prometheus reads.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

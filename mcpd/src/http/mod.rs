@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod resources;
 pub mod session;
+pub mod state;
 pub mod watch;
 
 use axum::extract::DefaultBodyLimit;
@@ -22,7 +23,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use self::error::ApiError;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -90,10 +91,6 @@ pub fn routes() -> Vec<Route> {
             get(resources::get).put(resources::replace).delete(resources::delete),
         ),
     ]
-}
-
-pub fn router(state: AppState) -> Router {
-    router_with(state, Router::new())
 }
 
 /// The router with `extra` routes beside the API's (the test suites add routes that fail in

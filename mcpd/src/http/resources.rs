@@ -17,8 +17,7 @@ use super::extract::{JsonBody, Path, Query};
 use crate::audit::Event;
 use crate::auth::{authorize, authorize_grants, Principal, Verb};
 use crate::domain::{self, to_output, Desired, Mode};
-use crate::startup::AppState;
-use crate::store::objects;
+use crate::http::state::AppState;
 
 /// The largest page a list answers, whatever `limit` asks for.
 pub const MAX_PAGE: usize = 1000;
@@ -181,7 +180,7 @@ async fn list_in(
     let chunk = limit.map_or(500, |l| l.max(100)) as i64;
     let mut conn = state.store().pool().acquire().await?;
     'pages: loop {
-        let rows = objects::list(&mut conn, state.store(), &auth, info.kind, project, &after, chunk).await?;
+        let rows = domain::read::list(&mut conn, state.store(), &auth, info.kind, project, &after, chunk).await?;
         let full = rows.len() as i64 == chunk;
         for row in rows {
             after.clone_from(&row.name);
@@ -240,7 +239,7 @@ async fn get_in(
         check_show_values(principal, info, Some(name))?;
     }
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(&mut conn, state.store(), &auth, info.kind, project, name, false)
+    let row = domain::read::fetch(&mut conn, state.store(), &auth, info.kind, project, name)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
     Ok(Json(to_output(row, query.show_values)))
@@ -263,10 +262,10 @@ pub async fn authorize_write(
         // Whoever sets a user's password, or creates a user an existing definition names,
         // gets that user's rights.
         "User" if verb == Verb::Create || desired.password.is_some() => {
-            crate::auth::principal::user_permissions(state, &desired.name).await?.bindings().to_vec()
+            crate::auth::principal::user_permissions(state.auth(), &desired.name).await?.bindings().to_vec()
         }
         // Whoever changes a group's members hands out the group's rights.
-        "Group" => crate::auth::principal::subject_permissions(state, &format!("Group:{}", desired.name))
+        "Group" => crate::auth::principal::subject_permissions(state.auth(), &format!("Group:{}", desired.name))
             .await?
             .bindings()
             .to_vec(),
@@ -504,13 +503,13 @@ pub async fn project_servers(
     let server_auth = authorize(&principal, Verb::List, servers, None, "")?;
     let store = state.store();
     let mut conn = state.store().pool().acquire().await?;
-    let row = objects::fetch(&mut conn, store, &project_auth, projects.kind, "", &project, false)
+    let row = domain::read::fetch(&mut conn, store, &project_auth, projects.kind, "", &project)
         .await?
         .ok_or_else(|| Status::not_found(projects.plural, &project))?;
     let names: Vec<String> = serde_json::from_value(row.spec["servers"].clone()).unwrap_or_default();
     let mut items = Vec::new();
     for name in names.iter().filter(|n| server_auth.may_see(n)) {
-        if let Some(server) = objects::fetch(&mut conn, store, &server_auth, servers.kind, "", name, false).await? {
+        if let Some(server) = domain::read::fetch(&mut conn, store, &server_auth, servers.kind, "", name).await? {
             items.push(to_output(server, false));
         }
     }

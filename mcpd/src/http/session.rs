@@ -14,9 +14,9 @@ use super::extract::JsonBody;
 use crate::audit::Event;
 use crate::auth::principal::Identity;
 use crate::auth::{password, Principal};
-use crate::util::format_time;
-use crate::startup::AppState;
+use crate::http::state::AppState;
 use crate::store;
+use crate::util::format_time;
 
 /// Sessions last 12 hours.
 const SESSION_TTL: i64 = 12 * 3600;

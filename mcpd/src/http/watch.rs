@@ -20,10 +20,9 @@ use shared::{KindInfo, Reason, Status};
 use super::error::ApiError;
 use crate::auth::principal::{binding_name, still_valid};
 use crate::auth::{Authorized, Principal};
-use crate::domain::to_output;
-use crate::startup::AppState;
+use crate::domain::{self, to_output};
+use crate::http::state::AppState;
 use crate::store::changes::{self, ChangeType};
-use crate::store::objects;
 
 /// How long a gap in the revisions may stay open before it is taken for a rolled-back write.
 const GAP_WAIT: Duration = Duration::from_secs(1);
@@ -61,7 +60,7 @@ pub async fn stream(state: AppState, watch: Watch) -> Result<Response, ApiError>
             // The current state first, then every change after the revision read before it.
             let mut after = String::new();
             loop {
-                let rows = objects::list(&mut conn, state.store(), &watch.auth, watch.info.kind, &watch.project, &after, 500).await?;
+                let rows = domain::read::list(&mut conn, state.store(), &watch.auth, watch.info.kind, &watch.project, &after, 500).await?;
                 let full = rows.len() == 500;
                 for row in rows {
                     after.clone_from(&row.name);
@@ -119,7 +118,7 @@ impl Stream {
             if *stopping.borrow() {
                 return None;
             }
-            match still_valid(&self.state, &self.watch.principal).await {
+            match still_valid(self.state.auth(), &self.watch.principal).await {
                 Ok(true) => {}
                 Ok(false) => return None,
                 Err(e) => {
@@ -194,14 +193,13 @@ impl Stream {
                     json!({"apiVersion": shared::API_VERSION, "kind": watch.info.kind, "metadata": metadata})
                 }
                 _ => {
-                    let row = objects::fetch(
+                    let row = domain::read::fetch(
                         &mut conn,
                         self.state.store(),
                         &watch.auth,
                         watch.info.kind,
                         &watch.project,
                         &change.name,
-                        false,
                     )
                     .await?;
                     // Gone since: its DELETED event follows.

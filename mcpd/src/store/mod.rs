@@ -1,11 +1,11 @@
 //! The only module that runs SQL. One code path serves PostgreSQL and SQLite through sqlx's
 //! `Any` driver; the few statements that differ pick their text from [`Backend`].
 
-pub mod audit;
-pub mod auth;
-pub mod changes;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod changes;
 pub mod crypto;
-pub mod objects;
+pub(crate) mod objects;
 
 use std::sync::Arc;
 use std::time::Duration;

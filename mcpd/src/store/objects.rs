@@ -11,7 +11,6 @@ use sqlx::{AnyConnection, Row};
 use super::changes::{self, ChangeType};
 use super::crypto::{CryptoError, KeyRing};
 use super::{Backend, Store};
-use crate::auth::Authorized;
 
 /// An object as stored: its row id, metadata and canonical spec.
 #[derive(Clone, Debug)]
@@ -113,7 +112,6 @@ impl ObjectRow {
 pub async fn fetch(
     conn: &mut AnyConnection,
     store: &Store,
-    _: &Authorized,
     kind: &str,
     project: &str,
     name: &str,
@@ -137,7 +135,6 @@ pub async fn fetch(
 pub async fn list(
     conn: &mut AnyConnection,
     store: &Store,
-    _: &Authorized,
     kind: &str,
     project: &str,
     after: &str,
@@ -151,13 +148,7 @@ pub async fn list(
 }
 
 /// Inserts a new object with resource version 1 and makes it (and `keys`) referenceable.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    store: &Store,
-    _: &Authorized,
-    row: &ObjectRow,
-    keys: &[String],
-) -> sqlx::Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, store: &Store, row: &ObjectRow, keys: &[String]) -> sqlx::Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO objects (kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -184,7 +175,7 @@ pub async fn insert(
 }
 
 /// Writes new contents over an existing object.
-pub async fn update(conn: &mut AnyConnection, store: &Store, _: &Authorized, row: &ObjectRow) -> sqlx::Result<()> {
+pub async fn update(conn: &mut AnyConnection, store: &Store, row: &ObjectRow) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE objects SET resource_version = $1, labels = $2, annotations = $3, spec = $4, status = $5, updated_at = $6 \
          WHERE id = $7",
@@ -201,7 +192,7 @@ pub async fn update(conn: &mut AnyConnection, store: &Store, _: &Authorized, row
     changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Modified).await
 }
 
-pub async fn delete(conn: &mut AnyConnection, store: &Store, _: &Authorized, id: i64) -> sqlx::Result<()> {
+pub async fn delete(conn: &mut AnyConnection, store: &Store, id: i64) -> sqlx::Result<()> {
     let deleted: Option<(String, String, String)> =
         sqlx::query_as("DELETE FROM objects WHERE id = $1 RETURNING kind, project, name")
             .bind(id)

@@ -260,14 +260,14 @@ async fn every_protected_route_needs_a_bearer(backend: Backend) {
         let plural = if path.contains("{project}") { "mcptokens" } else { "servers" };
         path.replace("{plural}", plural).replace("{name}", "x").replace("{project}", "p").replace("{id}", "1")
     };
-    let routes = mcpd::http::routes();
+    let routes = mcpd::routes();
     assert!(routes.len() >= 15);
     for route in routes {
         for method in route.methods {
             let reply = app.call_as(None, method.clone(), &fill(route.path), Some(json!({}))).await;
             match route.access {
-                mcpd::http::Access::Protected => reply.assert_status(401, "Unauthorized"),
-                mcpd::http::Access::Public => {
+                mcpd::Access::Protected => reply.assert_status(401, "Unauthorized"),
+                mcpd::Access::Public => {
                     assert_ne!(reply.status, StatusCode::UNAUTHORIZED.as_u16(), "{} {}", method, route.path);
                     &reply
                 }

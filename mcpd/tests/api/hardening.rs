@@ -81,7 +81,7 @@ async fn tokens_made_by_tokens_are_bounded_by_their_parent(backend: Backend) {
 
     // Chains end: a token deep in one cannot make another that could never work.
     let (mut last, _) = app.token_as(&app.token, None, "link-0", json!({"rbac": "clone"})).await;
-    for depth in 1..mcpd::auth::principal::MAX_TOKEN_CHAIN {
+    for depth in 1..mcpd::MAX_TOKEN_CHAIN {
         (last, _) = app.token_as(&last, None, &format!("link-{depth}"), json!({"rbac": "clone"})).await;
     }
     let reply = app

@@ -139,7 +139,7 @@ mod openapi {
         let doc = reply.body;
         assert_eq!(doc["openapi"], "3.1.0");
         assert!(doc["components"]["schemas"]["Status"].is_object());
-        for route in mcpd::http::routes() {
+        for route in mcpd::routes() {
             let plural = if route.path.contains("{project}") { "mcptokens" } else { "servers" };
             let path = route.path.replace("{plural}", plural);
             for method in route.methods {

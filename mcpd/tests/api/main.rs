@@ -9,6 +9,7 @@ mod concurrency;
 mod hardening;
 mod health;
 mod hostile;
+mod layering;
 mod process;
 mod resources;
 mod tokens;

@@ -9,7 +9,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
 use shared::rbac::{Binding, Role};
 
-use super::{password, Authorized};
+use crate::auth::password;
 use crate::domain::{new_row, new_token};
 use crate::store::objects::TokenLink;
 use crate::store::{self, Store};
@@ -44,13 +44,12 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         .await
         .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
 
-    let system = Authorized::system();
     let mut tx = store.begin().await?;
     if store::auth::any_user_exists(&mut tx).await? {
         return Ok(false);
     }
     let user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
-    let user_id = match store::objects::insert(&mut tx, store, &system, &user, &[]).await {
+    let user_id = match store::objects::insert(&mut tx, store, &user, &[]).await {
         Ok(id) => id,
         // Another replica bootstrapped at the same moment.
         Err(e) if is_unique_violation(&e) => return Ok(false),
@@ -63,7 +62,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         crate::domain::ADMIN_DEFINITION,
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
-    store::objects::insert(&mut tx, store, &system, &admin_rbac, &[]).await?;
+    store::objects::insert(&mut tx, store, &admin_rbac, &[]).await?;
     let mut token = new_row(
         "McpToken",
         "",
@@ -73,7 +72,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
     let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
     token.status = Some(status);
-    let token_id = store::objects::insert(&mut tx, store, &system, &token, &[]).await?;
+    let token_id = store::objects::insert(&mut tx, store, &token, &[]).await?;
     let link = TokenLink {
         sha256: &sha,
         object_id: token_id,
