@@ -48,21 +48,21 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     if store::auth::any_user_exists(&mut tx).await? {
         return Ok(false);
     }
-    let user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
-    let user_id = match store::objects::insert(&mut tx, store, &user, &[]).await {
+    let mut user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
+    let user_id = match store::objects::insert(&mut tx, store, &mut user, &[]).await {
         Ok(id) => id,
         // Another replica bootstrapped at the same moment.
         Err(e) if is_unique_violation(&e) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
     store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
-    let admin_rbac = new_row(
+    let mut admin_rbac = new_row(
         "RbacDefinition",
         "",
         crate::domain::ADMIN_DEFINITION,
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
-    store::objects::insert(&mut tx, store, &admin_rbac, &[]).await?;
+    store::objects::insert(&mut tx, store, &mut admin_rbac, &[]).await?;
     let mut token = new_row(
         "McpToken",
         "",
@@ -72,7 +72,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
     let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
     token.status = Some(status);
-    let token_id = store::objects::insert(&mut tx, store, &token, &[]).await?;
+    let token_id = store::objects::insert(&mut tx, store, &mut token, &[]).await?;
     let link = TokenLink {
         sha256: &sha,
         object_id: token_id,

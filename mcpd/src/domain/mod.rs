@@ -204,7 +204,8 @@ pub fn new_row(kind: &str, project: &str, name: &str, spec: Value) -> ObjectRow 
         project: project.to_owned(),
         name: name.to_owned(),
         uid: new_uid(),
-        resource_version: 1,
+        // Set by the store when written: the revision of the write.
+        resource_version: 0,
         labels: BTreeMap::new(),
         annotations: BTreeMap::new(),
         spec,

@@ -66,7 +66,8 @@ pub async fn write(
                 .await?
                 .ok_or_else(|| Status::not_found("projects", project))?,
         };
-        row.id = objects::insert(conn, store, &row, &keys_of(&row.spec)).await?;
+        let keys = keys_of(&row.spec);
+        objects::insert(conn, store, &mut row, &keys).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
         if let (Some(_), Some(status)) = (&token, &row.status) {
             let parent = match &actor.identity {
@@ -147,10 +148,9 @@ pub async fn write(
     current.spec = desired.spec;
     current.labels = desired.labels;
     current.annotations = desired.annotations;
-    current.resource_version += 1;
     current.updated_at = now();
     let guard = AdminGuard::before(conn, store, info.kind).await?;
-    objects::update(conn, store, &current).await?;
+    objects::update(conn, store, &mut current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
     guard.after(conn, store).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
@@ -361,9 +361,8 @@ async fn revoke(conn: &mut AnyConnection, store: &Store, mut token: ObjectRow, n
     if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
         status["state"] = json!("revoked");
         status["revokedAt"] = json!(now);
-        token.resource_version += 1;
         token.updated_at = now.to_owned();
-        objects::update(conn, store, &token).await?;
+        objects::update(conn, store, &mut token).await?;
     }
     Ok(())
 }

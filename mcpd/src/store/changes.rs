@@ -45,8 +45,8 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Appends a change in the caller's transaction; on PostgreSQL, every replica listening is
-/// notified when it commits.
+/// Appends a change in the caller's transaction and returns its revision, which becomes the
+/// object's resourceVersion; on PostgreSQL, every replica listening is notified on commit.
 pub async fn record(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -54,19 +54,21 @@ pub async fn record(
     project: &str,
     name: &str,
     change: ChangeType,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO changes (kind, project, name, type, at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(kind)
-        .bind(project)
-        .bind(name)
-        .bind(change.as_str())
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
+) -> sqlx::Result<i64> {
+    let revision: i64 = sqlx::query_scalar(
+        "INSERT INTO changes (kind, project, name, type, at) VALUES ($1, $2, $3, $4, $5) RETURNING revision",
+    )
+    .bind(kind)
+    .bind(project)
+    .bind(name)
+    .bind(change.as_str())
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&mut *conn).await?;
     }
-    Ok(())
+    Ok(revision)
 }
 
 /// The newest revision, and the oldest still kept (0 and 0 before the first write).

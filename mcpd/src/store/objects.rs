@@ -147,8 +147,16 @@ pub async fn list(
     rows.iter().map(|r| ObjectRow::from_row(r)?.opened(store.keys())).collect()
 }
 
-/// Inserts a new object with resource version 1 and makes it (and `keys`) referenceable.
-pub async fn insert(conn: &mut AnyConnection, store: &Store, row: &ObjectRow, keys: &[String]) -> sqlx::Result<i64> {
+/// Inserts a new object and makes it (and `keys`) referenceable. Its id and resourceVersion
+/// (the revision of its change) are set in `row`, and the id returned.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    store: &Store,
+    row: &mut ObjectRow,
+    keys: &[String],
+) -> sqlx::Result<i64> {
+    row.resource_version =
+        changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Added).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO objects (kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -170,12 +178,14 @@ pub async fn insert(conn: &mut AnyConnection, store: &Store, row: &ObjectRow, ke
     targets.push(String::new());
     targets.extend_from_slice(keys);
     add_targets(conn, &row.kind, &row.project, &row.name, &targets).await?;
-    changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Added).await?;
+    row.id = id;
     Ok(id)
 }
 
-/// Writes new contents over an existing object.
-pub async fn update(conn: &mut AnyConnection, store: &Store, row: &ObjectRow) -> sqlx::Result<()> {
+/// Writes new contents over an existing object, with a new resourceVersion (set in `row`).
+pub async fn update(conn: &mut AnyConnection, store: &Store, row: &mut ObjectRow) -> sqlx::Result<()> {
+    row.resource_version =
+        changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Modified).await?;
     sqlx::query(
         "UPDATE objects SET resource_version = $1, labels = $2, annotations = $3, spec = $4, status = $5, updated_at = $6 \
          WHERE id = $7",
@@ -189,7 +199,7 @@ pub async fn update(conn: &mut AnyConnection, store: &Store, row: &ObjectRow) ->
     .bind(row.id)
     .execute(&mut *conn)
     .await?;
-    changes::record(conn, store.backend(), &row.kind, &row.project, &row.name, ChangeType::Modified).await
+    Ok(())
 }
 
 pub async fn delete(conn: &mut AnyConnection, store: &Store, id: i64) -> sqlx::Result<()> {

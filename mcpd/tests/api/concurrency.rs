@@ -44,7 +44,12 @@ async fn concurrent_replaces_with_one_resource_version_have_one_winner(backend: 
     let codes = join_all(writes).await;
     assert_eq!(codes.iter().filter(|c| **c == 200).count(), 1, "{codes:?}");
     assert!(codes.iter().all(|c| matches!(c, 200 | 409)), "{codes:?}");
-    assert_eq!(app.get("/api/v1/secrets/s").await.body["metadata"]["resourceVersion"], "2");
+    let after = app.get("/api/v1/secrets/s").await.body;
+    assert_ne!(after["metadata"]["resourceVersion"], created["metadata"]["resourceVersion"]);
+    assert_eq!(
+        app.get("/api/v1/secrets").await.body["metadata"]["resourceVersion"],
+        after["metadata"]["resourceVersion"]
+    );
 }
 
 backend_tests!(

@@ -87,6 +87,11 @@ async fn watches_stream_changes_as_kubernetes_does(backend: Backend) {
     app.create(stdio_server("third", json!([]))).await;
     let mut resumed = Events::open(&app.http, &format!("{url}&resourceVersion={revision}"), &app.token).await;
     assert_eq!(resumed.change(WAIT).await, Some(("ADDED".into(), "third".into())));
+    // So does an object's own resourceVersion: the revision of its last write.
+    let first = app.get("/api/v1/servers/first").await.body["metadata"]["resourceVersion"].as_str().unwrap().to_owned();
+    let mut from_object = Events::open(&app.http, &format!("{url}&resourceVersion={first}"), &app.token).await;
+    assert_eq!(from_object.change(WAIT).await, Some(("DELETED".into(), "second".into())));
+    assert_eq!(from_object.change(WAIT).await, Some(("ADDED".into(), "third".into())));
     // From the very start, the whole log replays.
     let mut replay = Events::open(&app.http, &format!("{url}&resourceVersion=0"), &app.token).await;
     assert_eq!(replay.change(WAIT).await, Some(("ADDED".into(), "first".into())));
