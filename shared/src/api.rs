@@ -130,6 +130,34 @@ pub struct IntrospectRequest {
     pub token: String,
 }
 
+/// The answer of `POST /api/v1/mcptokens/introspect`, in the shape of OAuth 2.0 token
+/// introspection (RFC 7662): only `active` for a token that does not work.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IntrospectResponse {
+    pub active: bool,
+    /// The creator's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Issued at, unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// Expires at, unix seconds; absent when it does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_name: Option<String>,
+    /// The token's project; absent for a global token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// What the token may do now, space-separated: `role:resource[:name]` or `run:action`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Always `mcpctl_pat` for an active token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+}
+
 /// `POST /api/v1/auth/password`: change one's own password.
 #[derive(Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

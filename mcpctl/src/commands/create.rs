@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
 
 /// A new token's raw value, which only the create answer carries.
 fn raw_token(created: &shared::Object) -> Option<String> {
-    created.status.as_ref()?.get("token")?.as_str().map(str::to_owned)
+    created.status.as_ref().map(shared::spec::McpTokenStatus::of)?.token
 }
 
 fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {

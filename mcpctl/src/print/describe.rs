@@ -1,5 +1,6 @@
 //! `describe`: an object as readable sections, with what refers to it.
 
+use shared::spec::McpTokenStatus;
 use shared::{KindInfo, Object};
 
 /// `lengths` gives each secret key's value length when the caller may know it.
@@ -40,26 +41,26 @@ pub fn describe(
         }
     }
     if let Some(status) = object.status.as_ref().filter(|_| kind.kind == "McpToken") {
+        let status = McpTokenStatus::of(status);
+        let state = serde_json::to_value(status.state).expect("a state serializes");
         s.push_str("Status:\n");
-        for (label, key) in [
-            ("State", "state"),
-            ("Prefix", "prefix"),
-            ("Created By", "createdBy"),
-            ("Expires", "expiresAt"),
-            ("Last Used", "lastUsedAt"),
-            ("Revoked", "revokedAt"),
+        for (label, value) in [
+            ("State", state.as_str()),
+            ("Prefix", Some(status.prefix.as_str())),
+            ("Created By", Some(status.created_by.as_str())),
+            ("Expires", status.expires_at.as_deref()),
+            ("Last Used", status.last_used_at.as_deref()),
+            ("Revoked", status.revoked_at.as_deref()),
         ] {
-            let value = status[key].as_str().unwrap_or("<never>");
+            let value = value.unwrap_or("<never>");
             s.push_str(&format!("  {:<12}{value}\n", format!("{label}:")));
         }
-        s.push_str(&format!("  {:<12}McpToken:{}\n", "Subject:", status["sha256"].as_str().unwrap_or("")));
+        s.push_str(&format!("  {:<12}McpToken:{}\n", "Subject:", status.sha256));
         s.push_str("Effective Bindings (while the creator holds them):\n");
-        let bindings: Vec<shared::rbac::Binding> =
-            serde_json::from_value(status["bindings"].clone()).unwrap_or_default();
-        if bindings.is_empty() {
+        if status.bindings.is_empty() {
             s.push_str("  <none>\n");
         }
-        for b in bindings {
+        for b in status.bindings {
             s.push_str(&format!("  {b}\n"));
         }
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use shared::spec::TokenState;
 use shared::{Reason, Status};
 
 use super::rbac::{ListScope, Permissions, Verb};
@@ -352,9 +353,10 @@ async fn active_by_hash(auth: &Auth, sha256: String, depth: usize) -> Result<Opt
         return Ok(None);
     };
     let row = found.row;
-    let status: TokenStatusView = row.status.as_ref().map(TokenStatusView::of).unwrap_or_default();
+    let status = row.token_status().unwrap_or_default();
+    let expires_at = status.expires_at.as_deref().and_then(crate::util::parse_time);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    if !status.active || status.expires_at.is_some_and(|e| e <= now) {
+    if status.state != TokenState::Active || expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
     if !store::auth::user_exists(pool, &status.created_by).await? {
@@ -384,30 +386,8 @@ async fn active_by_hash(auth: &Auth, sha256: String, depth: usize) -> Result<Opt
         sha256,
         creator: status.created_by,
         issued_at: crate::util::parse_time(&row.created_at).unwrap_or(0),
-        expires_at: status.expires_at,
+        expires_at,
         bindings: status.bindings,
         parent,
     }))
-}
-
-/// What resolution reads of a token's stored status.
-#[derive(Default)]
-struct TokenStatusView {
-    active: bool,
-    expires_at: Option<i64>,
-    created_by: String,
-    prefix: String,
-    bindings: Vec<shared::rbac::Binding>,
-}
-
-impl TokenStatusView {
-    fn of(status: &serde_json::Value) -> TokenStatusView {
-        TokenStatusView {
-            active: status["state"] == "active",
-            expires_at: status["expiresAt"].as_str().and_then(crate::util::parse_time),
-            created_by: status["createdBy"].as_str().unwrap_or("").to_owned(),
-            prefix: status["prefix"].as_str().unwrap_or("").to_owned(),
-            bindings: serde_json::from_value(status["bindings"].clone()).unwrap_or_default(),
-        }
-    }
 }

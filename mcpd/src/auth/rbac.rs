@@ -1,7 +1,7 @@
 //! Role evaluation: the union of the bindings of every RbacDefinition naming a subject.
 
-use serde::Deserialize;
 use shared::rbac::{Binding, Role};
+use shared::spec::RbacDefinitionSpec;
 
 /// What a request does to objects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,15 +33,6 @@ impl Verb {
     fn is_read(self) -> bool {
         matches!(self, Verb::Get | Verb::List)
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RbacSpec {
-    #[serde(default)]
-    subjects: Vec<String>,
-    #[serde(default)]
-    role_bindings: Vec<Binding>,
 }
 
 /// Which names of a kind a principal may list: all, some, or none (`None` from `list_scope`).
@@ -77,7 +68,7 @@ impl Permissions {
     pub fn from_definitions<'a>(specs: impl IntoIterator<Item = &'a str>, subjects: &[String]) -> Permissions {
         let bindings = specs
             .into_iter()
-            .filter_map(|text| serde_json::from_str::<RbacSpec>(text).ok())
+            .filter_map(|text| serde_json::from_str::<RbacDefinitionSpec>(text).ok())
             .filter(|spec| spec.subjects.iter().any(|s| subjects.contains(s)))
             .flat_map(|spec| spec.role_bindings)
             .collect();

@@ -70,8 +70,8 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         json!({"description": "written to admin.yaml on first start", "rbac": "clone"}),
     );
     let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
-    let sha = status["sha256"].as_str().unwrap_or_default().to_owned();
-    token.status = Some(status);
+    let sha = status.sha256.clone();
+    token.status = Some(status.to_value());
     let token_id = store::objects::insert(&mut tx, store, &mut token, &[]).await?;
     let link = TokenLink {
         sha256: &sha,

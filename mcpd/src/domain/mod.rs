@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rand::RngCore;
 use serde_json::Value;
 use shared::name::{check_annotations, check_labels, check_name};
+use shared::spec::{McpTokenStatus, TokenState};
 use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
 pub use write::{delete, new_token, write, Mode, Written, ADMIN_DEFINITION};
@@ -175,13 +176,16 @@ pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
     if sensitive && !show_values {
         hide_values(&mut object.spec);
     }
-    if let Some(status) = object.status.as_mut().filter(|_| object.kind == "McpToken") {
-        let expired = status["expiresAt"]
-            .as_str()
+    if let Some(stored) = object.status.as_mut().filter(|_| object.kind == "McpToken") {
+        let mut status = McpTokenStatus::of(stored);
+        let expired = status
+            .expires_at
+            .as_deref()
             .and_then(parse_time)
             .is_some_and(|t| t <= time::OffsetDateTime::now_utc().unix_timestamp());
-        if expired && status["state"] == "active" {
-            status["state"] = Value::from("expired");
+        if expired && status.state == TokenState::Active {
+            status.state = TokenState::Expired;
+            *stored = status.to_value();
         }
     }
     object

@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 
 use rand::distributions::{Alphanumeric, DistString};
-use serde_json::{json, Value};
+use serde_json::Value;
 use shared::api::ApplyAction;
-use shared::spec::{parse_ttl, Expiry, McpTokenSpec, RbacMode, Reference};
+use shared::spec::{parse_ttl, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, Reference, TokenState};
 use shared::{Cause, Reason, Status};
 use sqlx::AnyConnection;
 
@@ -69,13 +69,13 @@ pub async fn write(
         let keys = keys_of(&row.spec);
         objects::insert(conn, store, &mut row, &keys).await?;
         objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
-        if let (Some(_), Some(status)) = (&token, &row.status) {
+        if let (Some(_), Some(status)) = (&token, row.token_status()) {
             let parent = match &actor.identity {
                 Identity::Token(t) => Some(t.sha256.as_str()),
                 Identity::User { .. } => None,
             };
             let link = TokenLink {
-                sha256: status["sha256"].as_str().unwrap_or_default(),
+                sha256: &status.sha256,
                 object_id: row.id,
                 created_by: actor.user(),
                 project_uid: &project_uid,
@@ -199,24 +199,25 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
         return Err(Status::invalid("McpToken", &row.name, vec![cause]).for_object("mcptokens", &row.name).into());
     }
     let (raw, status) = new_token(actor.user(), &bindings, expires);
-    row.status = Some(status);
+    row.status = Some(status.to_value());
     Ok(raw)
 }
 
 /// A fresh raw token and the status that describes it (its hash, never its value).
-pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Option<i64>) -> (String, Value) {
+pub fn new_token(creator: &str, bindings: &[shared::rbac::Binding], expires: Option<i64>) -> (String, McpTokenStatus) {
     let body = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 30);
     let raw = shared::token::from_body(&body);
-    let status = json!({
-        "prefix": shared::token::display_prefix(&raw),
-        "sha256": crate::util::sha256_hex(&raw),
-        "createdBy": creator,
-        "bindings": bindings,
-        "expiresAt": expires.map(crate::util::format_time),
-        "lastUsedAt": null,
-        "revokedAt": null,
-        "state": "active",
-    });
+    let status = McpTokenStatus {
+        prefix: shared::token::display_prefix(&raw),
+        sha256: crate::util::sha256_hex(&raw),
+        created_by: creator.to_owned(),
+        bindings: bindings.to_vec(),
+        expires_at: expires.map(crate::util::format_time),
+        last_used_at: None,
+        revoked_at: None,
+        state: TokenState::Active,
+        token: None,
+    };
     (raw, status)
 }
 
@@ -250,7 +251,7 @@ pub async fn delete(
         "User" => revoke_tokens_of(conn, store, name).await?,
         // So do the tokens a token made, and the tokens those made.
         "McpToken" => {
-            let sha = row.status.as_ref().and_then(|s| s["sha256"].as_str()).unwrap_or_default().to_owned();
+            let sha = row.token_status().unwrap_or_default().sha256;
             revoke_descendants(conn, store, sha).await?;
         }
         _ => {}
@@ -274,7 +275,7 @@ async fn revoke_descendants(conn: &mut AnyConnection, store: &Store, sha256: Str
     let now = now();
     while let Some(sha) = pending.pop() {
         for token in objects::tokens_with_parent(conn, &sha).await? {
-            pending.extend(token.status.as_ref().and_then(|s| s["sha256"].as_str()).map(str::to_owned));
+            pending.extend(token.token_status().map(|s| s.sha256));
             revoke(conn, store, token, &now).await?;
         }
     }
@@ -358,9 +359,10 @@ async fn revoke_tokens_of(conn: &mut AnyConnection, store: &Store, email: &str) 
 
 /// Marks an active token revoked at `now` (it stays listed); any other token is left alone.
 async fn revoke(conn: &mut AnyConnection, store: &Store, mut token: ObjectRow, now: &str) -> Result<(), ApiError> {
-    if let Some(status) = token.status.as_mut().filter(|s| s["state"] == "active") {
-        status["state"] = json!("revoked");
-        status["revokedAt"] = json!(now);
+    if let Some(mut status) = token.token_status().filter(|s| s.state == TokenState::Active) {
+        status.state = TokenState::Revoked;
+        status.revoked_at = Some(now.to_owned());
+        token.status = Some(status.to_value());
         token.updated_at = now.to_owned();
         objects::update(conn, store, &mut token).await?;
     }

@@ -3,8 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
-use shared::api::{CanIRequest, CanIResponse, IntrospectRequest};
+use shared::api::{CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse};
 use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
@@ -45,32 +44,27 @@ pub async fn introspect(
     State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<IntrospectRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IntrospectResponse>, ApiError> {
     let is_self = matches!(&principal.identity, Identity::Token(t)
         if shared::token::is_well_formed(&body.token) && t.sha256 == sha256_hex(&body.token));
     if !is_self {
         authorize_action(&principal, "introspect")?;
     }
     let Some(info) = active_token(state.auth(), &body.token).await? else {
-        return Ok(Json(json!({"active": false})));
+        return Ok(Json(IntrospectResponse::default()));
     };
     // What the token may do now: its bindings and the definitions naming it, narrowed by its
     // creator's rights (and its parent token's), not merely what it was created with.
     let acting = principal_of(state.auth(), info.clone()).await?;
     let scope: Vec<String> = acting.effective().bindings().iter().map(|b| b.to_string().replace(' ', ":")).collect();
-    let mut answer = json!({
-        "active": true,
-        "sub": info.creator,
-        "iat": info.issued_at,
-        "tokenName": info.name,
-        "scope": scope.join(" "),
-        "tokenType": "mcpctl_pat",
-    });
-    if let Some(exp) = info.expires_at {
-        answer["exp"] = json!(exp);
-    }
-    if !info.project.is_empty() {
-        answer["project"] = json!(info.project);
-    }
-    Ok(Json(answer))
+    Ok(Json(IntrospectResponse {
+        active: true,
+        sub: Some(info.creator),
+        iat: Some(info.issued_at),
+        exp: info.expires_at,
+        token_name: Some(info.name),
+        project: (!info.project.is_empty()).then_some(info.project),
+        scope: Some(scope.join(" ")),
+        token_type: Some("mcpctl_pat".to_owned()),
+    }))
 }

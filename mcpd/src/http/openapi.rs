@@ -7,9 +7,10 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use shared::api::{
-    ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, LoginRequest, LoginResponse,
-    PasswordChange, Version, WhoAmI,
+    ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
+    LoginResponse, PasswordChange, Version, WhoAmI,
 };
+use shared::spec::McpTokenStatus;
 use shared::{KindInfo, ObjectMeta, Scope, Status, KINDS};
 
 use super::{routes, Access};
@@ -121,11 +122,9 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
         ("/api/v1/auth/can-i", _) => {
             (ok("200", schemas.of::<CanIResponse>()), Some(body(schemas.of::<CanIRequest>())), vec![])
         }
-        ("/api/v1/mcptokens/introspect", _) => (
-            ok("200", json!({"type": "object", "required": ["active"], "properties": {"active": {"type": "boolean"}}})),
-            Some(body(schemas.of::<IntrospectRequest>())),
-            vec![],
-        ),
+        ("/api/v1/mcptokens/introspect", _) => {
+            (ok("200", schemas.of::<IntrospectResponse>()), Some(body(schemas.of::<IntrospectRequest>())), vec![])
+        }
         ("/api/v1/apply", _) => (
             ok("200", schemas.of::<ApplyResponse>()),
             Some(body(schemas.of::<ApplyRequest>())),
@@ -223,6 +222,11 @@ impl Schemas {
         if !self.extra.contains_key(&name) {
             let meta = self.of::<ObjectMeta>();
             let spec = self.spec_of(kind);
+            // Server-set; whatever a manifest carries here is ignored.
+            let mut status = json!({"description": "Set by mcpd; ignored on input.", "readOnly": true});
+            if kind.kind == "McpToken" {
+                status["anyOf"] = json!([self.of::<McpTokenStatus>(), {"type": "null"}]);
+            }
             let schema = json!({
                 "type": "object",
                 "additionalProperties": false,
@@ -237,8 +241,7 @@ impl Schemas {
                     },
                     // An absent or null spec is the empty spec.
                     "spec": {"description": "What the object should be.", "anyOf": [spec, {"type": "null"}]},
-                    // Server-set; whatever a manifest carries here is ignored.
-                    "status": {"description": "Set by mcpd; ignored on input."},
+                    "status": status,
                 },
             });
             self.extra.insert(name.clone(), schema);

@@ -343,7 +343,9 @@ async fn create_in(
     // The raw token of a dry run was never stored: it is not shown.
     if let (Some(token), Some(status), false) = (written.token, object.status.as_mut(), dry_run) {
         // The raw token, this once.
-        status["token"] = Value::from(token);
+        let mut typed = shared::spec::McpTokenStatus::of(status);
+        typed.token = Some(token);
+        *status = typed.to_value();
     }
     Ok((StatusCode::CREATED, Json(object)))
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use shared::api::{LoginRequest, LoginResponse, PasswordChange, WhoAmI};
-use shared::spec::MIN_PASSWORD;
+use shared::spec::check_password;
 use shared::{Reason, Status};
 
 use super::error::{status_response, ApiError};
@@ -158,8 +158,7 @@ pub async fn change_password(
     let Identity::User { email, .. } = &principal.identity else {
         return Err(Status::new(Reason::BadRequest, "only a logged-in user can change their password").into());
     };
-    if body.new_password.chars().count() < MIN_PASSWORD || body.new_password.len() > 1024 {
-        let cause = shared::Cause::invalid("newPassword", format!("must be {MIN_PASSWORD} to 1024 characters long"));
+    if let Some(cause) = check_password("newPassword", &body.new_password) {
         return Err(Status::invalid("password", "", vec![cause]).into());
     }
     // The same throttle as login: this route must not be a way around it.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use shared::spec::Reference;
+use shared::spec::{McpTokenStatus, Reference, TokenState};
 use shared::{Object, ObjectMeta};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -87,6 +87,11 @@ impl ObjectRow {
     }
 
     /// The wire form, exactly as stored (callers hide sensitive values).
+    /// An McpToken's status, typed; `None` for other kinds.
+    pub fn token_status(&self) -> Option<McpTokenStatus> {
+        self.status.as_ref().filter(|_| self.kind == "McpToken").map(McpTokenStatus::of)
+    }
+
     pub fn into_object(self) -> Object {
         Object {
             api_version: shared::API_VERSION.to_owned(),
@@ -432,11 +437,11 @@ pub async fn touch_last_used(store: &super::Store, object_id: i64, at: &str) -> 
             .bind(object_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let status = status.flatten().and_then(|s| serde_json::from_str::<Value>(&s).ok());
-    if let Some(mut status) = status.filter(|s| s["state"] == "active") {
-        status["lastUsedAt"] = Value::from(at);
+    let status = status.flatten().and_then(|s| serde_json::from_str::<McpTokenStatus>(&s).ok());
+    if let Some(mut status) = status.filter(|s| s.state == TokenState::Active) {
+        status.last_used_at = Some(at.to_owned());
         sqlx::query("UPDATE objects SET status = $1 WHERE id = $2")
-            .bind(status.to_string())
+            .bind(status.to_value().to_string())
             .bind(object_id)
             .execute(&mut *tx)
             .await?;

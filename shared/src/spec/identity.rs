@@ -22,17 +22,22 @@ pub struct UserSpec {
 }
 
 pub const MIN_PASSWORD: usize = 8;
+/// The longest password accepted, in bytes.
+pub const MAX_PASSWORD: usize = 1024;
+
+/// The one password rule, for users' specs and password changes alike: the cause names `field`.
+pub fn check_password(field: &str, password: &str) -> Option<Cause> {
+    let count = password.chars().count();
+    (count < MIN_PASSWORD || password.len() > MAX_PASSWORD)
+        .then(|| Cause::invalid(field, format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long")))
+}
 
 impl Spec for UserSpec {
     fn validate(&self, causes: &mut Vec<Cause>) {
         if self.display_name.chars().count() > 256 || self.display_name.chars().any(char::is_control) {
             causes.push(Cause::invalid("spec.displayName", "must be at most 256 printable characters"));
         }
-        if let Some(p) = &self.password {
-            if p.chars().count() < MIN_PASSWORD || p.len() > 1024 {
-                causes.push(Cause::invalid("spec.password", format!("must be {MIN_PASSWORD} to 1024 characters long")));
-            }
-        }
+        causes.extend(self.password.as_deref().and_then(|p| check_password("spec.password", p)));
     }
 }
 

@@ -10,11 +10,11 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use identity::{GroupSpec, RbacDefinitionSpec, UserSpec, MIN_PASSWORD};
+pub use identity::{check_password, GroupSpec, RbacDefinitionSpec, UserSpec, MAX_PASSWORD, MIN_PASSWORD};
 pub use project::ProjectSpec;
 pub use secret::SecretSpec;
 pub use server::{EnvSource, EnvVar, SecretKeyRef, ServerSpec, Transport};
-pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, RbacMode};
+pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, TokenState};
 
 use crate::object::from_value_at;
 use crate::status::Cause;

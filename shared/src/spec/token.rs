@@ -36,6 +36,59 @@ pub struct McpTokenSpec {
     pub ttl: Option<String>,
 }
 
+/// The state of a token as mcpd reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenState {
+    #[default]
+    Active,
+    /// Its `expiresAt` has passed.
+    Expired,
+    /// Deleted, or ended with the user or token that made it.
+    Revoked,
+}
+
+/// An McpToken's `status`, written by mcpd only. The raw token appears once, in `token`, in
+/// the answer to its creation; mcpd never stores it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct McpTokenStatus {
+    /// The first characters of the token, to recognise it by.
+    pub prefix: String,
+    /// SHA-256 of the token, as hex: how RbacDefinitions name it (`McpToken:<sha256>`).
+    pub sha256: String,
+    /// Who created it: a user's email.
+    pub created_by: String,
+    /// Its own bindings, fixed at creation.
+    #[serde(default)]
+    pub bindings: Vec<Binding>,
+    /// RFC 3339, or null when it does not expire.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+    /// RFC 3339, written at most once a minute.
+    #[serde(default)]
+    pub last_used_at: Option<String>,
+    /// RFC 3339, when it was revoked.
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+    #[serde(default)]
+    pub state: TokenState,
+    /// The raw token: only in the answer that created it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl McpTokenStatus {
+    /// Reads a stored or received status; a status that is not a token's reads as empty.
+    pub fn of(status: &serde_json::Value) -> McpTokenStatus {
+        serde_json::from_value(status.clone()).unwrap_or_default()
+    }
+
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a token status serializes")
+    }
+}
+
 /// When a token expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expiry {
