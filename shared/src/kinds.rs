@@ -7,6 +7,64 @@ use crate::object::Object;
 use crate::spec::{self, Reference};
 use crate::status::Cause;
 
+/// Every kind there is. Code that decides by kind matches on this exhaustively, so adding a
+/// kind is a compile error wherever its behaviour must be decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Kind {
+    Secret,
+    Server,
+    Project,
+    User,
+    Group,
+    RbacDefinition,
+    McpToken,
+    AuditEvent,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Secret,
+        Kind::Server,
+        Kind::Project,
+        Kind::User,
+        Kind::Group,
+        Kind::RbacDefinition,
+        Kind::McpToken,
+        Kind::AuditEvent,
+    ];
+
+    /// `kind:` as manifests spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Secret => "Secret",
+            Kind::Server => "Server",
+            Kind::Project => "Project",
+            Kind::User => "User",
+            Kind::Group => "Group",
+            Kind::RbacDefinition => "RbacDefinition",
+            Kind::McpToken => "McpToken",
+            Kind::AuditEvent => "AuditEvent",
+        }
+    }
+
+    /// Everything else about the kind.
+    pub fn info(self) -> &'static KindInfo {
+        // KINDS lists the kinds in the enum's order (a test checks).
+        &KINDS[self as usize]
+    }
+
+    /// The kind a manifest's `kind:` names, exactly as spelled.
+    pub fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Global,
@@ -24,7 +82,7 @@ pub struct Column {
 
 pub struct KindInfo {
     /// `kind:` in manifests, e.g. `Server`.
-    pub kind: &'static str,
+    pub kind: Kind,
     /// URL segment and CLI noun, e.g. `servers`.
     pub plural: &'static str,
     pub singular: &'static str,
@@ -51,7 +109,7 @@ pub struct KindInfo {
 
 impl std::fmt::Debug for KindInfo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.kind)
+        f.write_str(self.kind.as_str())
     }
 }
 
@@ -63,7 +121,7 @@ impl PartialEq for KindInfo {
 
 pub static KINDS: &[KindInfo] = &[
     KindInfo {
-        kind: "Secret",
+        kind: Kind::Secret,
         plural: "secrets",
         singular: "secret",
         aliases: &[],
@@ -82,7 +140,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "Server",
+        kind: Kind::Server,
         plural: "servers",
         singular: "server",
         aliases: &["srv"],
@@ -103,7 +161,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "Project",
+        kind: Kind::Project,
         plural: "projects",
         singular: "project",
         aliases: &["proj"],
@@ -123,7 +181,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "User",
+        kind: Kind::User,
         plural: "users",
         singular: "user",
         aliases: &[],
@@ -142,7 +200,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "Group",
+        kind: Kind::Group,
         plural: "groups",
         singular: "group",
         aliases: &[],
@@ -161,7 +219,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "RbacDefinition",
+        kind: Kind::RbacDefinition,
         plural: "rbacdefinitions",
         singular: "rbacdefinition",
         aliases: &["rbac"],
@@ -181,7 +239,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
-        kind: "McpToken",
+        kind: Kind::McpToken,
         plural: "mcptokens",
         singular: "mcptoken",
         aliases: &["token", "tokens"],
@@ -208,7 +266,7 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "CREATED",
     },
     KindInfo {
-        kind: "AuditEvent",
+        kind: Kind::AuditEvent,
         plural: "events",
         singular: "event",
         aliases: &[],
@@ -237,7 +295,7 @@ impl KindInfo {
     pub fn find(word: &str) -> Option<&'static KindInfo> {
         let word = word.to_ascii_lowercase();
         KINDS.iter().find(|k| {
-            k.kind.eq_ignore_ascii_case(&word)
+            k.kind.as_str().eq_ignore_ascii_case(&word)
                 || k.plural == word
                 || k.singular == word
                 || k.aliases.contains(&word.as_str())
@@ -246,7 +304,7 @@ impl KindInfo {
 
     /// Finds a kind by its `kind:` value exactly as manifests spell it.
     pub fn by_kind(kind: &str) -> Option<&'static KindInfo> {
-        KINDS.iter().find(|k| k.kind == kind)
+        Kind::parse(kind).map(Kind::info)
     }
 
     pub fn by_plural(plural: &str) -> Option<&'static KindInfo> {
@@ -326,8 +384,17 @@ mod tests {
             let matches = KINDS.iter().filter(|k| KindInfo::find(word) == Some(*k)).count();
             assert_eq!(matches, 1, "{word}");
         }
-        assert_eq!(KindInfo::find("SRV").map(|k| k.kind), Some("Server"));
+        assert_eq!(KindInfo::find("SRV").map(|k| k.kind), Some(Kind::Server));
         assert!(KindInfo::find("pods").is_none());
+    }
+
+    #[test]
+    fn every_kind_has_its_description_in_enum_order() {
+        assert_eq!(KINDS.len(), Kind::ALL.len());
+        for kind in Kind::ALL {
+            assert_eq!(kind.info().kind, kind);
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
     }
 
     #[test]
@@ -335,7 +402,7 @@ mod tests {
         let order: Vec<&str> = {
             let mut k: Vec<&KindInfo> = KINDS.iter().collect();
             k.sort_by_key(|k| k.apply_order);
-            k.iter().map(|k| k.kind).collect()
+            k.iter().map(|k| k.kind.as_str()).collect()
         };
         assert_eq!(order, ["Secret", "Server", "Project", "User", "Group", "RbacDefinition", "McpToken", "AuditEvent"]);
     }

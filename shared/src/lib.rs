@@ -11,7 +11,7 @@ pub mod spec;
 pub mod status;
 pub mod token;
 
-pub use kinds::{KindInfo, Scope, KINDS};
+pub use kinds::{Kind, KindInfo, Scope, KINDS};
 pub use object::{List, Object, ObjectMeta};
 pub use status::{Cause, Reason, Status};
 

@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             Scope::Global => "global",
             Scope::Project => "project",
         };
-        vec![k.plural.to_owned(), k.aliases.join(","), k.kind.to_owned(), scope.to_owned()]
+        vec![k.plural.to_owned(), k.aliases.join(","), k.kind.to_string(), scope.to_owned()]
     });
     let header = ["NAME", "SHORTNAMES", "KIND", "SCOPE"].map(str::to_owned).to_vec();
     print::out(&print::plain_table(Some(header), rows));

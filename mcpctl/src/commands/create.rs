@@ -2,8 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
-use shared::KindInfo;
+use serde_json::Value;
+use shared::spec::{
+    EnvSource, EnvVar, GroupSpec, McpTokenSpec, ProjectSpec, RbacDefinitionSpec, RbacMode, SecretKeyRef, SecretSpec,
+    ServerSpec, Transport, UserSpec,
+};
+use shared::{Kind, KindInfo, Object, ObjectMeta};
 
 use crate::cli::{CreateArgs, CreateCommand, DryRun, Output};
 use crate::commands::label::dry_run_note;
@@ -107,28 +111,35 @@ fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
     }
 }
 
-fn manifest(kind: &str, name: &str, labels: &[String], spec: Value) -> Result<Value> {
-    let mut label_map = BTreeMap::new();
+/// A manifest of `kind` with `spec`, and `--label`s as labels.
+fn manifest(kind: Kind, name: &str, labels: &[String], spec: Value) -> Result<Value> {
+    let mut metadata = ObjectMeta { name: name.to_owned(), ..Default::default() };
     for item in labels {
         let (k, v) = key_value("--label", item)?;
-        label_map.insert(k.to_owned(), v.to_owned());
+        metadata.labels.insert(k.to_owned(), v.to_owned());
     }
-    let mut metadata = json!({"name": name});
-    if !label_map.is_empty() {
-        metadata["labels"] = json!(label_map);
-    }
-    Ok(json!({"apiVersion": shared::API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}))
+    let object =
+        Object { api_version: shared::API_VERSION.to_owned(), kind: kind.to_string(), metadata, spec, status: None };
+    Ok(serde_json::to_value(object).expect("an object serializes"))
+}
+
+fn spec_value(spec: impl serde::Serialize) -> Value {
+    serde_json::to_value(spec).expect("a spec serializes")
+}
+
+/// A value clap has already checked against the variants serde accepts.
+fn variant<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    serde_json::from_value(Value::from(text)).expect("clap allows only known values")
 }
 
 fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Value)> {
     let (kind, value) = match what {
         CreateCommand::Project { name, description, servers, add_server, labels } => {
-            let servers: Vec<&String> = servers.iter().chain(add_server).filter(|s| !s.is_empty()).collect();
-            let mut spec = json!({"servers": servers});
-            if let Some(d) = description {
-                spec["description"] = json!(d);
-            }
-            ("Project", manifest("Project", name, labels, spec)?)
+            let spec = ProjectSpec {
+                description: description.clone().unwrap_or_default(),
+                servers: servers.iter().chain(add_server).filter(|s| !s.is_empty()).cloned().collect(),
+            };
+            (Kind::Project, manifest(Kind::Project, name, labels, spec_value(spec))?)
         }
         CreateCommand::Server {
             name,
@@ -143,84 +154,81 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             env_from_secret,
             labels,
         } => {
-            let mut spec = json!({"transport": transport});
-            for (field, value) in [("description", description), ("command", command), ("image", image), ("url", url)] {
-                if let Some(v) = value {
-                    spec[field] = json!(v);
-                }
-            }
-            if !args.is_empty() {
-                spec["args"] = json!(args);
-            }
-            let mut header_map = BTreeMap::new();
+            let mut spec = ServerSpec {
+                description: description.clone().unwrap_or_default(),
+                transport: variant::<Transport>(transport),
+                command: command.clone(),
+                args: args.clone(),
+                image: image.clone(),
+                url: url.clone(),
+                headers: BTreeMap::new(),
+                env: Vec::new(),
+            };
             for h in headers {
                 let (k, v) = key_value("--header", h)?;
-                header_map.insert(k, v);
+                spec.headers.insert(k.to_owned(), v.to_owned());
             }
-            if !header_map.is_empty() {
-                spec["headers"] = json!(header_map);
-            }
-            let mut vars = Vec::new();
             for e in env {
                 let (k, v) = key_value("--env", e)?;
-                vars.push(json!({"name": k, "value": v}));
+                spec.env.push(EnvVar { name: k.to_owned(), value: Some(v.to_owned()), value_from: None });
             }
             for e in env_from_secret {
                 let (k, source) = key_value("--env-from-secret", e)?;
                 let (secret, key) = source
                     .split_once(':')
                     .ok_or_else(|| Error::usage(format!("--env-from-secret expects NAME=SECRET:KEY, got {e:?}")))?;
-                vars.push(json!({"name": k, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}));
+                let secret_key_ref = SecretKeyRef { name: secret.to_owned(), key: key.to_owned() };
+                spec.env.push(EnvVar {
+                    name: k.to_owned(),
+                    value: None,
+                    value_from: Some(EnvSource { secret_key_ref }),
+                });
             }
-            if !vars.is_empty() {
-                spec["env"] = json!(vars);
-            }
-            ("Server", manifest("Server", name, labels, spec)?)
+            (Kind::Server, manifest(Kind::Server, name, labels, spec_value(spec))?)
         }
         CreateCommand::User { email, display_name, password_stdin, labels } => {
-            let mut spec = json!({});
-            if let Some(d) = display_name {
-                spec["displayName"] = json!(d);
-            }
+            let mut spec =
+                spec_value(UserSpec { display_name: display_name.clone().unwrap_or_default(), password: None });
             if *password_stdin {
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
                     .map_err(|e| Error::Invalid(format!("cannot read stdin: {e}")))?;
-                spec["password"] = json!(text.trim_end_matches(['\n', '\r']));
+                // UserSpec never serializes a password (it must not leave mcpd): add it here.
+                spec["password"] = Value::from(text.trim_end_matches(['\n', '\r']));
             }
-            ("User", manifest("User", email, labels, spec)?)
+            (Kind::User, manifest(Kind::User, email, labels, spec)?)
         }
         CreateCommand::Group { name, members, labels } => {
-            ("Group", manifest("Group", name, labels, json!({"members": members}))?)
+            let spec = GroupSpec { members: members.clone() };
+            (Kind::Group, manifest(Kind::Group, name, labels, spec_value(spec))?)
         }
         CreateCommand::Rbac { name, subjects, role_bindings, labels } => {
-            let bindings = parse_bindings("--roleBindings", role_bindings)?;
-            let spec = json!({"subjects": subjects, "roleBindings": bindings});
-            ("RbacDefinition", manifest("RbacDefinition", name, labels, spec)?)
+            let spec = RbacDefinitionSpec {
+                subjects: subjects.clone(),
+                role_bindings: parse_bindings("--roleBindings", role_bindings)?,
+            };
+            (Kind::RbacDefinition, manifest(Kind::RbacDefinition, name, labels, spec_value(spec))?)
         }
         CreateCommand::Mcptoken { name, bind, rbac, ttl, description } => {
-            let mut spec = json!({});
-            if !bind.is_empty() {
-                spec["bindings"] = json!(parse_bindings("--bind", bind)?);
-            }
-            for (field, value) in [("rbac", rbac), ("ttl", ttl), ("description", description)] {
-                if let Some(v) = value {
-                    spec[field] = json!(v);
-                }
-            }
-            let mut value = manifest("McpToken", name, &[], spec)?;
-            let info = KindInfo::by_kind("McpToken").expect("built-in kind");
-            let project = ctx.project_for(info)?;
+            let spec = McpTokenSpec {
+                description: description.clone().unwrap_or_default(),
+                bindings: parse_bindings("--bind", bind)?,
+                rbac: rbac.as_deref().map(variant::<RbacMode>),
+                expires_at: None,
+                ttl: ttl.clone(),
+            };
+            let mut value = manifest(Kind::McpToken, name, &[], spec_value(spec))?;
+            let project = ctx.project_for(Kind::McpToken.info())?;
             if !project.is_empty() {
-                value["metadata"]["project"] = json!(project);
+                value["metadata"]["project"] = Value::from(project);
             }
-            ("McpToken", value)
+            (Kind::McpToken, value)
         }
         CreateCommand::Secret { name, literals, env_files, files, labels } => {
             let mut data = BTreeMap::new();
             for item in literals {
                 let (k, v) = key_value("--from-literal", item)?;
-                data.insert(k.to_owned(), v.to_owned());
+                data.insert(k.to_owned(), Some(v.to_owned()));
             }
             for path in env_files {
                 let text = std::fs::read_to_string(path)
@@ -233,19 +241,19 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                     let (k, v) = line.split_once('=').filter(|(k, _)| !k.trim().is_empty()).ok_or_else(|| {
                         Error::Invalid(format!("{} line {}: expected KEY=VALUE", path.display(), n + 1))
                     })?;
-                    data.insert(k.trim().to_owned(), v.to_owned());
+                    data.insert(k.trim().to_owned(), Some(v.to_owned()));
                 }
             }
             for item in files {
                 let (k, path) = key_value("--from-file", item)?;
                 let text =
                     std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?;
-                data.insert(k.to_owned(), text);
+                data.insert(k.to_owned(), Some(text));
             }
-            ("Secret", manifest("Secret", name, labels, json!({"data": data}))?)
+            (Kind::Secret, manifest(Kind::Secret, name, labels, spec_value(SecretSpec { data }))?)
         }
     };
-    Ok((KindInfo::by_kind(kind).expect("built-in kind"), value))
+    Ok((kind.info(), value))
 }
 
 fn parse_bindings(flag: &str, items: &[String]) -> Result<Vec<shared::rbac::Binding>> {

@@ -1,7 +1,7 @@
 //! `describe KIND NAME...`: an object in readable sections, with what refers to it and its
 //! recent audit events.
 
-use shared::{KindInfo, Object, KINDS};
+use shared::{Kind, KindInfo, Object, KINDS};
 
 use crate::cli::DescribeArgs;
 use crate::client::Client;
@@ -72,12 +72,14 @@ fn subject_of(client: &Client, kind: &KindInfo, name: &str) -> Result<Vec<(Strin
         }
     };
     let mut subjects = match kind.kind {
-        "User" => vec![format!("User:{name}")],
-        "Group" => vec![format!("Group:{name}")],
-        _ => return Ok(Vec::new()),
+        Kind::User => vec![format!("User:{name}")],
+        Kind::Group => vec![format!("Group:{name}")],
+        Kind::Secret | Kind::Server | Kind::Project | Kind::RbacDefinition | Kind::McpToken | Kind::AuditEvent => {
+            return Ok(Vec::new())
+        }
     };
     let mut found = Vec::new();
-    if kind.kind == "User" {
+    if kind.kind == Kind::User {
         for group in listed("groups")? {
             let members: Vec<String> = serde_json::from_value(group.spec["members"].clone()).unwrap_or_default();
             if members.iter().any(|m| m == name) {

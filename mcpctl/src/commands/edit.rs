@@ -81,7 +81,7 @@ fn save(client: &crate::client::Client, info: &KindInfo, project: &str, original
     let [doc] = docs.as_slice() else {
         return Err(Error::Invalid("the edited file must hold exactly one object".to_owned()));
     };
-    if doc.kind() != info.kind || doc.name() != original.metadata.name {
+    if doc.kind() != info.kind.as_str() || doc.name() != original.metadata.name {
         return Err(Error::Invalid(format!(
             "the kind and name cannot change (they are {} {:?}): create a new object instead",
             info.kind, original.metadata.name

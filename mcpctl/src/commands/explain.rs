@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, args: &ExplainArgs) -> Result<()> {
         .as_object()
         .ok_or_else(|| Error::Invalid("the server's /openapi.json has no schemas".to_owned()))?;
     let mut schema = schemas
-        .get(info.kind)
+        .get(info.kind.as_str())
         .cloned()
         .ok_or_else(|| Error::Invalid(format!("the server publishes no schema for {}", info.kind)))?;
     let mut walked = Vec::new();
@@ -30,7 +30,7 @@ pub fn run(ctx: &Ctx, args: &ExplainArgs) -> Result<()> {
         schema = fields.get(*field).cloned().ok_or_else(|| {
             let known: Vec<&str> = fields.keys().map(String::as_str).collect();
             Error::Usage {
-                message: format!("field {:?} does not exist in {}", field, describe_path(info.kind, &walked)),
+                message: format!("field {:?} does not exist in {}", field, describe_path(info.kind.as_str(), &walked)),
                 hint: Some(format!("its fields are {}", known.join(", "))),
             }
         })?;

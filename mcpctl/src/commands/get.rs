@@ -1,6 +1,6 @@
 //! `get KIND [NAME...]`: list or fetch objects and print them.
 
-use shared::{KindInfo, Object, Scope};
+use shared::{Kind, KindInfo, Object, Scope};
 
 use crate::cli::GetArgs;
 use crate::client::Client;
@@ -15,18 +15,18 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let (kind, names) = targets(&args.kind, &args.names)?;
     let filtered =
         [&args.principal, &args.for_kind, &args.for_name, &args.since, &args.until].iter().any(|f| f.is_some());
-    if filtered && kind.kind != "AuditEvent" {
+    if filtered && kind.kind != Kind::AuditEvent {
         return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
     }
     let view = view(ctx, args);
     if args.watch || args.watch_only {
-        if !names.is_empty() || args.all_projects || kind.kind == "AuditEvent" {
+        if !names.is_empty() || args.all_projects || kind.kind == Kind::AuditEvent {
             return Err(Error::usage("--watch follows one kind in one project: no names, -A or events"));
         }
         return watch(ctx, args, kind, &view);
     }
     let client = ctx.client()?;
-    if kind.kind == "AuditEvent" && names.is_empty() {
+    if kind.kind == Kind::AuditEvent && names.is_empty() {
         let objects = client.events(&event_filters(args)?)?;
         print::objects(kind, objects, &view, false)?;
         return Ok(());

@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn kind_slash_name_forms_are_read() {
         let (k, names) = targets("srv/a", &["server/b".to_owned()]).unwrap();
-        assert_eq!((k.kind, names), ("Server", vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!((k.kind, names), (shared::Kind::Server, vec!["a".to_owned(), "b".to_owned()]));
         assert!(targets("srv/a", &["secret/b".to_owned()]).is_err());
     }
 }

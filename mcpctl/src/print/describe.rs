@@ -1,7 +1,7 @@
 //! `describe`: an object as readable sections, with what refers to it.
 
 use shared::spec::McpTokenStatus;
-use shared::{KindInfo, Object};
+use shared::{Kind, KindInfo, Object};
 
 /// `lengths` gives each secret key's value length when the caller may know it.
 pub fn describe(
@@ -14,7 +14,7 @@ pub fn describe(
     let meta = &object.metadata;
     let mut s = String::new();
     field(&mut s, "Name", &meta.name);
-    field(&mut s, "Kind", kind.kind);
+    field(&mut s, "Kind", kind.kind.as_str());
     map(&mut s, "Labels", &meta.labels);
     map(&mut s, "Annotations", &meta.annotations);
     if let Some(created) = &meta.created_at {
@@ -40,7 +40,7 @@ pub fn describe(
             s.push_str(&format!("  {line}\n"));
         }
     }
-    if let Some(status) = object.status.as_ref().filter(|_| kind.kind == "McpToken") {
+    if let Some(status) = object.status.as_ref().filter(|_| kind.kind == Kind::McpToken) {
         let status = McpTokenStatus::of(status);
         let state = serde_json::to_value(status.state).expect("a state serializes");
         s.push_str("Status:\n");

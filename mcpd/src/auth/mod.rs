@@ -129,7 +129,7 @@ pub fn check(
         return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
     }
     // Audit events are read with `run audit`, or view on all of them: they are not named.
-    if kind.kind == "AuditEvent" {
+    if kind.kind == shared::Kind::AuditEvent {
         let viewer = principal.list_scope(kind.plural, project) == Some(ListScope::All);
         return if principal.allows_action("audit") || viewer {
             Ok(ListScope::All)

@@ -8,6 +8,7 @@ use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::json;
 use shared::rbac::{Binding, Role};
+use shared::Kind;
 
 use crate::auth::password;
 use crate::domain::{new_row, new_token};
@@ -48,7 +49,7 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     if store::auth::any_user_exists(&mut tx).await? {
         return Ok(false);
     }
-    let mut user = new_row("User", "", b.admin_email, json!({"displayName": "Administrator"}));
+    let mut user = new_row(Kind::User.as_str(), "", b.admin_email, json!({"displayName": "Administrator"}));
     let user_id = match store::objects::insert(&mut tx, store, &mut user, &[]).await {
         Ok(id) => id,
         // Another replica bootstrapped at the same moment.
@@ -57,14 +58,14 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
     };
     store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
     let mut admin_rbac = new_row(
-        "RbacDefinition",
+        Kind::RbacDefinition.as_str(),
         "",
         crate::domain::ADMIN_DEFINITION,
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
     store::objects::insert(&mut tx, store, &mut admin_rbac, &[]).await?;
     let mut token = new_row(
-        "McpToken",
+        Kind::McpToken.as_str(),
         "",
         "admin-bootstrap",
         json!({"description": "written to admin.yaml on first start", "rbac": "clone"}),

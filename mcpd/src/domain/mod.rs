@@ -64,7 +64,7 @@ impl Desired {
             return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
         }
         let Some(info) = KindInfo::by_kind(&object.kind) else {
-            let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind).collect();
+            let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind.as_str()).collect();
             let cause = Cause::new(
                 "kind",
                 "FieldValueNotSupported",
@@ -141,10 +141,10 @@ impl Desired {
                 annotations: meta.annotations,
                 spec,
                 resource_version,
-                password: password.filter(|_| info.kind == "User"),
+                password: password.filter(|_| info.kind == shared::Kind::User),
                 password_hash: None,
             }),
-            _ => Err(Status::invalid(info.kind, &shared::name::shown(&meta.name), causes)
+            _ => Err(Status::invalid(info.kind.as_str(), &shared::name::shown(&meta.name), causes)
                 .for_object(info.plural, &meta.name)
                 .into()),
         }
@@ -164,7 +164,7 @@ impl Desired {
 }
 
 fn invalid(expected: Option<&KindInfo>, kind: &str, name: &str, causes: Vec<Cause>) -> Status {
-    let kind = expected.map(|k| k.kind).unwrap_or(if kind.is_empty() { "object" } else { kind });
+    let kind = expected.map(|k| k.kind.as_str()).unwrap_or(if kind.is_empty() { "object" } else { kind });
     Status::invalid(kind, &shared::name::shown(name), causes)
 }
 
@@ -176,7 +176,7 @@ pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
     if sensitive && !show_values {
         hide_values(&mut object.spec);
     }
-    if let Some(stored) = object.status.as_mut().filter(|_| object.kind == "McpToken") {
+    if let Some(stored) = object.status.as_mut().filter(|_| object.kind == shared::Kind::McpToken.as_str()) {
         let mut status = McpTokenStatus::of(stored);
         let expired = status
             .expires_at

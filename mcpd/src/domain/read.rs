@@ -1,6 +1,7 @@
 //! Reading objects for a request: every read needs the [`Authorized`] that `auth::authorize`
 //! gave for it, as every write does.
 
+use shared::Kind;
 use sqlx::AnyConnection;
 
 use crate::auth::Authorized;
@@ -11,11 +12,11 @@ pub async fn fetch(
     conn: &mut AnyConnection,
     store: &Store,
     _: &Authorized,
-    kind: &str,
+    kind: Kind,
     project: &str,
     name: &str,
 ) -> sqlx::Result<Option<ObjectRow>> {
-    objects::fetch(conn, store, kind, project, name, false).await
+    objects::fetch(conn, store, kind.as_str(), project, name, false).await
 }
 
 /// One page of a kind in name order, starting after `after`; the caller filters it by
@@ -24,10 +25,10 @@ pub async fn list(
     conn: &mut AnyConnection,
     store: &Store,
     _: &Authorized,
-    kind: &str,
+    kind: Kind,
     project: &str,
     after: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<ObjectRow>> {
-    objects::list(conn, store, kind, project, after, limit).await
+    objects::list(conn, store, kind.as_str(), project, after, limit).await
 }

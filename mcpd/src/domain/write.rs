@@ -6,7 +6,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use serde_json::Value;
 use shared::api::ApplyAction;
 use shared::spec::{parse_ttl, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, Reference, TokenState};
-use shared::{Cause, Reason, Status};
+use shared::{Cause, Kind, Reason, Status};
 use sqlx::AnyConnection;
 
 use super::{new_row, Desired};
@@ -43,7 +43,7 @@ pub async fn write(
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
-    let existing = objects::fetch(conn, store, info.kind, &desired.project, &desired.name, true).await?;
+    let existing = objects::fetch(conn, store, info.kind.as_str(), &desired.project, &desired.name, true).await?;
     let Some(mut current) = existing else {
         if mode == Mode::Replace {
             return Err(Status::not_found(info.plural, &desired.name).into());
@@ -51,12 +51,18 @@ pub async fn write(
         fill_kept_values(&mut desired, None)?;
         check_references(conn, &desired).await?;
         let hash = password_hash(&desired)?;
-        let mut row = new_row(info.kind, &desired.project, &desired.name, desired.spec.clone());
+        let mut row = new_row(info.kind.as_str(), &desired.project, &desired.name, desired.spec.clone());
         row.labels = desired.labels;
         row.annotations = desired.annotations;
         let token = match info.kind {
-            "McpToken" => Some(issue_token(&mut row, actor)?),
-            _ => None,
+            Kind::McpToken => Some(issue_token(&mut row, actor)?),
+            Kind::Secret
+            | Kind::Server
+            | Kind::Project
+            | Kind::User
+            | Kind::Group
+            | Kind::RbacDefinition
+            | Kind::AuditEvent => None,
         };
         // A token belongs to its project's identity; the project stays locked until the
         // transaction ends, so that it cannot go away between this check and the insert.
@@ -116,7 +122,7 @@ pub async fn write(
     }
     if info.immutable && desired.spec != current.spec {
         let cause = Cause::invalid("spec", format!("{} cannot change: delete it and create it again", info.plural));
-        return Err(Status::invalid(info.kind, &desired.name, vec![cause])
+        return Err(Status::invalid(info.kind.as_str(), &desired.name, vec![cause])
             .for_object(info.plural, &desired.name)
             .into());
     }
@@ -132,7 +138,7 @@ pub async fn write(
     let new_keys: BTreeSet<String> = keys_of(&desired.spec).into_iter().collect();
     let removed: Vec<String> = old_keys.difference(&new_keys).cloned().collect();
     if !removed.is_empty() {
-        let users: Vec<Referrer> = objects::referrers(conn, info.kind, &current.project, &current.name)
+        let users: Vec<Referrer> = objects::referrers(conn, info.kind.as_str(), &current.project, &current.name)
             .await?
             .into_iter()
             .filter(|r| removed.contains(&r.key))
@@ -140,10 +146,10 @@ pub async fn write(
         if !users.is_empty() {
             return Err(in_use(info.plural, &current.name, &users, "cannot remove keys in use").into());
         }
-        objects::remove_targets(conn, info.kind, &current.project, &current.name, &removed).await?;
+        objects::remove_targets(conn, info.kind.as_str(), &current.project, &current.name, &removed).await?;
     }
     let added: Vec<String> = new_keys.difference(&old_keys).cloned().collect();
-    objects::add_targets(conn, info.kind, &current.project, &current.name, &added).await?;
+    objects::add_targets(conn, info.kind.as_str(), &current.project, &current.name, &added).await?;
 
     current.spec = desired.spec;
     current.labels = desired.labels;
@@ -196,7 +202,9 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
     if expires.is_some_and(|at| at <= now) {
         let field = if spec.ttl.is_some() { "spec.ttl" } else { "spec.expiresAt" };
         let cause = Cause::invalid(field, "the token would already be expired");
-        return Err(Status::invalid("McpToken", &row.name, vec![cause]).for_object("mcptokens", &row.name).into());
+        return Err(Status::invalid(Kind::McpToken.as_str(), &row.name, vec![cause])
+            .for_object("mcptokens", &row.name)
+            .into());
     }
     let (raw, status) = new_token(actor.user(), &bindings, expires);
     row.status = Some(status.to_value());
@@ -238,30 +246,30 @@ pub async fn delete(
     project: &str,
     name: &str,
 ) -> Result<ObjectRow, ApiError> {
-    let row = objects::fetch(conn, store, info.kind, project, name, true)
+    let row = objects::fetch(conn, store, info.kind.as_str(), project, name, true)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
-    let users = objects::referrers(conn, info.kind, project, name).await?;
+    let users = objects::referrers(conn, info.kind.as_str(), project, name).await?;
     if !users.is_empty() {
         return Err(in_use(info.plural, name, &users, "cannot delete").into());
     }
     let guard = AdminGuard::before(conn, store, info.kind).await?;
     match info.kind {
         // A user's tokens stop working, and stay listed as revoked.
-        "User" => revoke_tokens_of(conn, store, name).await?,
+        Kind::User => revoke_tokens_of(conn, store, name).await?,
         // So do the tokens a token made, and the tokens those made.
-        "McpToken" => {
+        Kind::McpToken => {
             let sha = row.token_status().unwrap_or_default().sha256;
             revoke_descendants(conn, store, sha).await?;
         }
-        _ => {}
+        Kind::Secret | Kind::Server | Kind::Project | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent => {}
     }
     objects::delete(conn, store, row.id).await?;
-    if info.kind == "Project" {
+    if info.kind == Kind::Project {
         // A project's tokens go with it. Deleting the project first waits for every
         // transaction creating a token in it (they hold its row), so this statement sees
         // their tokens, and none created later finds the project.
-        objects::delete_in_project(conn, store, "McpToken", name).await?;
+        objects::delete_in_project(conn, store, Kind::McpToken.as_str(), name).await?;
     }
     guard.after(conn, store).await?;
     Ok(row)
@@ -290,7 +298,8 @@ pub const ADMIN_DEFINITION: &str = "admin";
 /// call in a transaction locks the definition (on PostgreSQL), so that two changes that are
 /// each harmless alone cannot together leave nobody able to administer mcpd.
 async fn admin_rule(conn: &mut AnyConnection, store: &Store) -> Result<Result<(), &'static str>, ApiError> {
-    let Some(admin) = objects::fetch(conn, store, "RbacDefinition", "", ADMIN_DEFINITION, true).await? else {
+    let Some(admin) = objects::fetch(conn, store, Kind::RbacDefinition.as_str(), "", ADMIN_DEFINITION, true).await?
+    else {
         return Ok(Err("the built-in admin RbacDefinition cannot be deleted"));
     };
     let spec: shared::spec::RbacDefinitionSpec =
@@ -304,14 +313,16 @@ async fn admin_rule(conn: &mut AnyConnection, store: &Store) -> Result<Result<()
     for subject in &spec.subjects {
         let members = match subject.split_once(':') {
             Some(("User", email)) => vec![email.to_owned()],
-            Some(("Group", group)) => match objects::fetch(conn, store, "Group", "", group, false).await? {
-                Some(g) => serde_json::from_value::<shared::spec::GroupSpec>(g.spec).unwrap_or_default().members,
-                None => Vec::new(),
-            },
+            Some(("Group", group)) => {
+                match objects::fetch(conn, store, Kind::Group.as_str(), "", group, false).await? {
+                    Some(g) => serde_json::from_value::<shared::spec::GroupSpec>(g.spec).unwrap_or_default().members,
+                    None => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         };
         for email in members {
-            if objects::fetch(conn, store, "User", "", &email, false).await?.is_some() {
+            if objects::fetch(conn, store, Kind::User.as_str(), "", &email, false).await?.is_some() {
                 return Ok(Ok(()));
             }
         }
@@ -325,8 +336,11 @@ struct AdminGuard {
 }
 
 impl AdminGuard {
-    async fn before(conn: &mut AnyConnection, store: &Store, kind: &str) -> Result<AdminGuard, ApiError> {
-        let relevant = matches!(kind, "User" | "Group" | "RbacDefinition");
+    async fn before(conn: &mut AnyConnection, store: &Store, kind: Kind) -> Result<AdminGuard, ApiError> {
+        let relevant = match kind {
+            Kind::User | Kind::Group | Kind::RbacDefinition => true,
+            Kind::Secret | Kind::Server | Kind::Project | Kind::McpToken | Kind::AuditEvent => false,
+        };
         // A database where the rule did not hold already (an earlier mcpd allowed that) is
         // not made worse by this change, and must stay manageable.
         let held = relevant && admin_rule(conn, store).await?.is_ok();
@@ -391,7 +405,7 @@ fn fill_kept_values(desired: &mut Desired, stored: Option<&Value>) -> Result<(),
     if causes.is_empty() {
         Ok(())
     } else {
-        Err(Status::invalid(desired.info.kind, &desired.name, causes)
+        Err(Status::invalid(desired.info.kind.as_str(), &desired.name, causes)
             .for_object(desired.info.plural, &desired.name)
             .into())
     }
@@ -412,11 +426,13 @@ async fn check_references(conn: &mut AnyConnection, desired: &Desired) -> Result
         return Ok(());
     }
     let causes = missing.iter().map(missing_cause).collect();
-    Err(Status::invalid(desired.info.kind, &desired.name, causes).for_object(desired.info.plural, &desired.name).into())
+    Err(Status::invalid(desired.info.kind.as_str(), &desired.name, causes)
+        .for_object(desired.info.plural, &desired.name)
+        .into())
 }
 
 fn missing_cause(r: &Reference) -> Cause {
-    let plural = shared::KindInfo::by_kind(r.kind).map(|k| k.plural).unwrap_or(r.kind);
+    let plural = r.kind.info().plural;
     let message = match &r.key {
         Some(key) => format!("key {key:?} of {plural} \"{}\" not found", r.name),
         None => format!("{plural} \"{}\" not found", r.name),

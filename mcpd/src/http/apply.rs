@@ -50,7 +50,7 @@ pub async fn apply(
         };
         match prepared {
             Ok(ok) => {
-                result.kind = ok.0.info.kind.to_owned();
+                result.kind = ok.0.info.kind.to_string();
                 checked.push((result, Some(ok)));
             }
             Err(e) => {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use shared::object::ListMeta;
-use shared::{KindInfo, List, Object, ObjectMeta, Reason, Status};
+use shared::{Kind, KindInfo, List, Object, ObjectMeta, Reason, Status};
 
 use super::error::ApiError;
 use super::extract::{Path, Query};
@@ -32,7 +32,7 @@ pub struct EventQuery {
 }
 
 fn events_kind() -> &'static KindInfo {
-    KindInfo::by_plural("events").expect("events is a kind")
+    Kind::AuditEvent.info()
 }
 
 pub async fn list(
@@ -99,7 +99,7 @@ pub async fn get(
 fn to_object(row: EventRow) -> Object {
     Object {
         api_version: shared::API_VERSION.to_owned(),
-        kind: "AuditEvent".to_owned(),
+        kind: Kind::AuditEvent.to_string(),
         metadata: ObjectMeta { name: row.id.to_string(), created_at: Some(row.time.clone()), ..ObjectMeta::default() },
         spec: serde_json::to_value(shared::spec::AuditEventSpec {
             time: row.time,

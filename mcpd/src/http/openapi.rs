@@ -11,7 +11,7 @@ use shared::api::{
     LoginResponse, PasswordChange, Version, WhoAmI,
 };
 use shared::spec::McpTokenStatus;
-use shared::{KindInfo, ObjectMeta, Scope, Status, KINDS};
+use shared::{Kind, KindInfo, ObjectMeta, Scope, Status, KINDS};
 
 use super::{routes, Access};
 
@@ -81,7 +81,7 @@ fn path_parameters(path: &str) -> Vec<Value> {
 
 /// What names of a kind look like: an email for users, a DNS-1123 label otherwise.
 fn name_schema(kind: &KindInfo) -> Value {
-    if kind.kind == "User" {
+    if kind.kind == Kind::User {
         json!({"type": "string", "format": "email", "maxLength": 254})
     } else {
         json!({"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63})
@@ -131,7 +131,7 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
             vec![query("dryRun", json!({"type": "boolean"})), query("atomic", json!({"type": "boolean"}))],
         ),
         ("/api/v1/events", _) => (
-            ok("200", schemas.list_of(KindInfo::by_kind("AuditEvent").expect("a kind"))),
+            ok("200", schemas.list_of(Kind::AuditEvent.info())),
             None,
             vec![
                 query("principal", json!({"type": "string"})),
@@ -144,12 +144,8 @@ fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&K
                 query("continue", json!({"type": "string"})),
             ],
         ),
-        ("/api/v1/events/{id}", _) => {
-            (ok("200", schemas.object_of(KindInfo::by_kind("AuditEvent").expect("a kind"))), None, vec![])
-        }
-        ("/api/v1/projects/{project}/servers", _) => {
-            (ok("200", schemas.list_of(KindInfo::by_kind("Server").expect("a kind"))), None, vec![])
-        }
+        ("/api/v1/events/{id}", _) => (ok("200", schemas.object_of(Kind::AuditEvent.info())), None, vec![]),
+        ("/api/v1/projects/{project}/servers", _) => (ok("200", schemas.list_of(Kind::Server.info())), None, vec![]),
         (_, m) => {
             let kind = kind.expect("object routes name a kind");
             let object = schemas.object_of(kind);
@@ -205,26 +201,26 @@ impl Schemas {
     fn spec_of(&mut self, kind: &KindInfo) -> Value {
         use shared::spec::*;
         match kind.kind {
-            "Secret" => self.of::<SecretSpec>(),
-            "Server" => self.of::<ServerSpec>(),
-            "Project" => self.of::<ProjectSpec>(),
-            "User" => self.of::<UserSpec>(),
-            "Group" => self.of::<GroupSpec>(),
-            "RbacDefinition" => self.of::<RbacDefinitionSpec>(),
-            "McpToken" => self.of::<McpTokenSpec>(),
-            _ => self.of::<AuditEventSpec>(),
+            Kind::Secret => self.of::<SecretSpec>(),
+            Kind::Server => self.of::<ServerSpec>(),
+            Kind::Project => self.of::<ProjectSpec>(),
+            Kind::User => self.of::<UserSpec>(),
+            Kind::Group => self.of::<GroupSpec>(),
+            Kind::RbacDefinition => self.of::<RbacDefinitionSpec>(),
+            Kind::McpToken => self.of::<McpTokenSpec>(),
+            Kind::AuditEvent => self.of::<AuditEventSpec>(),
         }
     }
 
     /// `{apiVersion, kind, metadata, spec, status}` for one kind.
     fn object_of(&mut self, kind: &KindInfo) -> Value {
-        let name = kind.kind.to_owned();
+        let name = kind.kind.to_string();
         if !self.extra.contains_key(&name) {
             let meta = self.of::<ObjectMeta>();
             let spec = self.spec_of(kind);
             // Server-set; whatever a manifest carries here is ignored.
             let mut status = json!({"description": "Set by mcpd; ignored on input.", "readOnly": true});
-            if kind.kind == "McpToken" {
+            if kind.kind == Kind::McpToken {
                 status["anyOf"] = json!([self.of::<McpTokenStatus>(), {"type": "null"}]);
             }
             let schema = json!({

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use shared::object::ListMeta;
 use shared::selector::Selector;
-use shared::{KindInfo, List, Object, Reason, Scope, Status};
+use shared::{Kind, KindInfo, List, Object, Reason, Scope, Status};
 
 use super::error::ApiError;
 use super::extract::{JsonBody, Path, Query};
@@ -83,7 +83,7 @@ async fn existing_project(state: &AppState, project: &str) -> Result<(), ApiErro
     if project.is_empty() {
         return Ok(());
     }
-    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
+    let projects = Kind::Project.info();
     stored_name(projects, project)?;
     if store_project_exists(state, project).await? {
         Ok(())
@@ -257,23 +257,23 @@ pub async fn authorize_write(
 ) -> Result<crate::auth::Authorized, ApiError> {
     let auth = authorize(principal, verb, desired.info, Some(&desired.name), &desired.project)?;
     let grants: Vec<shared::rbac::Binding> = match desired.info.kind {
-        "RbacDefinition" => serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default(),
-        "McpToken" => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
+        Kind::RbacDefinition => serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default(),
+        Kind::McpToken => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
         // Whoever sets a user's password, or creates a user an existing definition names,
         // gets that user's rights.
-        "User" if verb == Verb::Create || desired.password.is_some() => {
+        Kind::User if verb == Verb::Create || desired.password.is_some() => {
             crate::auth::principal::user_permissions(state.auth(), &desired.name).await?.bindings().to_vec()
         }
         // Whoever changes a group's members hands out the group's rights.
-        "Group" => crate::auth::principal::subject_permissions(state.auth(), &format!("Group:{}", desired.name))
+        Kind::Group => crate::auth::principal::subject_permissions(state.auth(), &format!("Group:{}", desired.name))
             .await?
             .bindings()
             .to_vec(),
-        _ => Vec::new(),
+        Kind::User | Kind::Secret | Kind::Server | Kind::Project | Kind::AuditEvent => Vec::new(),
     };
     authorize_grants(principal, desired.info, &desired.name, &grants)?;
     for r in (desired.info.references)(&desired.spec) {
-        let Some(target) = KindInfo::by_kind(r.kind) else { continue };
+        let target = r.kind.info();
         // Referring to a secret hands its values to whatever runs the server: that needs the
         // right to read them. Referring to anything else needs seeing it, so that a reference
         // never tells whether an object one may not see exists.
@@ -460,7 +460,7 @@ fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, projec
         dry_run,
     });
     if !dry_run {
-        tracing::info!(principal = %principal.audit_name(), verb, kind = info.kind, name, project, "changed");
+        tracing::info!(principal = %principal.audit_name(), verb, kind = info.kind.as_str(), name, project, "changed");
     }
 }
 
@@ -498,8 +498,8 @@ pub async fn project_servers(
     principal: Principal,
     Path(project): Path<String>,
 ) -> Result<Json<List>, ApiError> {
-    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
-    let servers = KindInfo::by_plural("servers").expect("servers is a kind");
+    let projects = Kind::Project.info();
+    let servers = Kind::Server.info();
     stored_name(projects, &project)?;
     let project_auth = authorize(&principal, Verb::Get, projects, Some(&project), "")?;
     let server_auth = authorize(&principal, Verb::List, servers, None, "")?;

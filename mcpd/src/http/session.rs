@@ -131,7 +131,7 @@ pub async fn logout(State(state): State<AppState>, principal: Principal) -> Resu
 pub async fn whoami(principal: Principal) -> Json<WhoAmI> {
     Json(match &principal.identity {
         Identity::User { email, session } => WhoAmI {
-            kind: "User".to_owned(),
+            kind: shared::Kind::User.to_string(),
             name: email.clone(),
             via: "session".to_owned(),
             expires_at: Some(format_time(session.expires_at)),
@@ -139,7 +139,7 @@ pub async fn whoami(principal: Principal) -> Json<WhoAmI> {
             created_by: None,
         },
         Identity::Token(t) => WhoAmI {
-            kind: "McpToken".to_owned(),
+            kind: shared::Kind::McpToken.to_string(),
             name: t.name.clone(),
             via: "token".to_owned(),
             expires_at: t.expires_at.map(format_time),

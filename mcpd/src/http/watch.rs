@@ -177,7 +177,7 @@ impl Stream {
         }
         let watch = &self.watch;
         let mut lines = Vec::new();
-        for change in changes::after(&mut conn, watch.info.kind, &watch.project, self.last, 10_000).await? {
+        for change in changes::after(&mut conn, watch.info.kind.as_str(), &watch.project, self.last, 10_000).await? {
             if change.revision > horizon {
                 break;
             }

@@ -89,7 +89,7 @@ impl ObjectRow {
     /// The wire form, exactly as stored (callers hide sensitive values).
     /// An McpToken's status, typed; `None` for other kinds.
     pub fn token_status(&self) -> Option<McpTokenStatus> {
-        self.status.as_ref().filter(|_| self.kind == "McpToken").map(McpTokenStatus::of)
+        self.status.as_ref().filter(|_| self.kind == shared::Kind::McpToken.as_str()).map(McpTokenStatus::of)
     }
 
     pub fn into_object(self) -> Object {
@@ -265,7 +265,7 @@ pub async fn missing_targets(conn: &mut AnyConnection, refs: &[Reference]) -> sq
     for r in refs {
         let found: Option<i64> =
             sqlx::query_scalar("SELECT 1 FROM ref_targets WHERE kind = $1 AND project = '' AND name = $2 AND key = $3")
-                .bind(r.kind)
+                .bind(r.kind.as_str())
                 .bind(&r.name)
                 .bind(r.key.as_deref().unwrap_or(""))
                 .fetch_optional(&mut *conn)
@@ -286,7 +286,7 @@ pub async fn replace_refs(conn: &mut AnyConnection, from_id: i64, refs: &[Refere
         )
         .bind(from_id)
         .bind(&r.field)
-        .bind(r.kind)
+        .bind(r.kind.as_str())
         .bind(&r.name)
         .bind(r.key.as_deref().unwrap_or(""))
         .execute(&mut *conn)

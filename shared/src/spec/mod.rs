@@ -24,7 +24,7 @@ use crate::status::Cause;
 pub struct Reference {
     /// Where in the spec the reference is, e.g. `spec.env[0].valueFrom.secretKeyRef`.
     pub field: String,
-    pub kind: &'static str,
+    pub kind: crate::Kind,
     pub name: String,
     /// A key inside the target (a Secret's data key); `None` refers to the whole object.
     pub key: Option<String>,

@@ -36,7 +36,7 @@ impl Spec for ProjectSpec {
             .enumerate()
             .map(|(i, name)| Reference {
                 field: format!("spec.servers[{i}]"),
-                kind: "Server",
+                kind: crate::Kind::Server,
                 name: name.clone(),
                 key: None,
             })

@@ -170,7 +170,7 @@ impl Spec for ServerSpec {
                 let r = &var.value_from.as_ref()?.secret_key_ref;
                 Some(Reference {
                     field: format!("spec.env[{i}].valueFrom.secretKeyRef"),
-                    kind: "Secret",
+                    kind: crate::Kind::Secret,
                     name: r.name.clone(),
                     key: Some(r.key.clone()),
                 })
