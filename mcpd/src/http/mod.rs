@@ -15,8 +15,9 @@ pub mod state;
 pub mod watch;
 
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{HeaderName, HeaderValue, Method, Request};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::MethodRouter;
 use axum::Router;
 use shared::{Reason, Status};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -35,61 +36,84 @@ pub enum Access {
     Protected,
 }
 
+/// A route: its path, who may call it, and each method's handler with its OpenAPI operation.
 pub struct Route {
     pub path: &'static str,
-    pub methods: &'static [Method],
     pub access: Access,
     pub handler: MethodRouter<AppState>,
+    operations: Vec<(Method, openapi::Doc)>,
 }
 
-fn route(path: &'static str, methods: &'static [Method], access: Access, handler: MethodRouter<AppState>) -> Route {
-    Route { path, methods, access, handler }
+impl Route {
+    fn new(path: &'static str, access: Access) -> Route {
+        Route { path, access, handler: MethodRouter::new(), operations: Vec::new() }
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(mut self, handler: H, doc: openapi::Doc) -> Route {
+        self.handler = self.handler.get(handler);
+        self.operations.push((Method::GET, doc));
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(mut self, handler: H, doc: openapi::Doc) -> Route {
+        self.handler = self.handler.post(handler);
+        self.operations.push((Method::POST, doc));
+        self
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(mut self, handler: H, doc: openapi::Doc) -> Route {
+        self.handler = self.handler.put(handler);
+        self.operations.push((Method::PUT, doc));
+        self
+    }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(mut self, handler: H, doc: openapi::Doc) -> Route {
+        self.handler = self.handler.delete(handler);
+        self.operations.push((Method::DELETE, doc));
+        self
+    }
+
+    /// The methods the route serves.
+    pub fn methods(&self) -> impl Iterator<Item = &Method> {
+        self.operations.iter().map(|(method, _)| method)
+    }
 }
 
-/// Every route of the API. A route cannot be added without declaring its access, and a test
-/// walks this list to check each one.
+/// Every route of the API. A route cannot be added without declaring its access and the
+/// OpenAPI operation of each method, and a test walks this list to check each one.
 pub fn routes() -> Vec<Route> {
+    use openapi as doc;
     use Access::{Protected, Public};
-    const GET: &[Method] = &[Method::GET];
-    const POST: &[Method] = &[Method::POST];
-    const GET_POST: &[Method] = &[Method::GET, Method::POST];
-    const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
     vec![
-        route("/healthz", GET, Public, get(health::healthz)),
-        route("/readyz", GET, Public, get(health::readyz)),
-        route("/version", GET, Public, get(health::version)),
-        route("/openapi.json", GET, Public, get(openapi::serve)),
+        Route::new("/healthz", Public).get(health::healthz, doc::probe),
+        Route::new("/readyz", Public).get(health::readyz, doc::probe),
+        Route::new("/version", Public).get(health::version, doc::version),
+        Route::new("/openapi.json", Public).get(openapi::serve, doc::itself),
         // Public unless --metrics-token is set; it names routes, never objects.
-        route("/metrics", GET, Public, get(metrics::serve)),
-        route("/api/v1/auth/login", POST, Public, post(session::login)),
-        route("/api/v1/auth/logout", POST, Protected, post(session::logout)),
-        route("/api/v1/auth/whoami", GET, Protected, get(session::whoami)),
-        route("/api/v1/auth/password", POST, Protected, post(session::change_password)),
-        route("/api/v1/auth/can-i", POST, Protected, post(access::can_i)),
-        route("/api/v1/mcptokens/introspect", POST, Protected, post(access::introspect)),
-        route("/api/v1/apply", POST, Protected, post(apply::apply)),
-        route("/api/v1/events", GET, Protected, get(events::list)),
-        route("/api/v1/events/{id}", GET, Protected, get(events::get)),
-        route("/api/v1/projects/{project}/servers", GET, Protected, get(resources::project_servers)),
-        route(
-            "/api/v1/projects/{project}/{plural}",
-            GET_POST,
-            Protected,
-            get(resources::list_project).post(resources::create_project),
-        ),
-        route(
-            "/api/v1/projects/{project}/{plural}/{name}",
-            GET_PUT_DELETE,
-            Protected,
-            get(resources::get_project).put(resources::replace_project).delete(resources::delete_project),
-        ),
-        route("/api/v1/{plural}", GET_POST, Protected, get(resources::list).post(resources::create)),
-        route(
-            "/api/v1/{plural}/{name}",
-            GET_PUT_DELETE,
-            Protected,
-            get(resources::get).put(resources::replace).delete(resources::delete),
-        ),
+        Route::new("/metrics", Public).get(metrics::serve, doc::metrics),
+        Route::new("/api/v1/auth/login", Public).post(session::login, doc::login),
+        Route::new("/api/v1/auth/logout", Protected).post(session::logout, doc::no_content),
+        Route::new("/api/v1/auth/whoami", Protected).get(session::whoami, doc::whoami),
+        Route::new("/api/v1/auth/password", Protected).post(session::change_password, doc::password),
+        Route::new("/api/v1/auth/can-i", Protected).post(access::can_i, doc::can_i),
+        Route::new("/api/v1/mcptokens/introspect", Protected).post(access::introspect, doc::introspect),
+        Route::new("/api/v1/apply", Protected).post(apply::apply, doc::apply),
+        Route::new("/api/v1/events", Protected).get(events::list, doc::events),
+        Route::new("/api/v1/events/{id}", Protected).get(events::get, doc::event),
+        Route::new("/api/v1/projects/{project}/servers", Protected)
+            .get(resources::project_servers, doc::project_servers),
+        Route::new("/api/v1/projects/{project}/{plural}", Protected)
+            .get(resources::list_project, doc::list)
+            .post(resources::create_project, doc::create),
+        Route::new("/api/v1/projects/{project}/{plural}/{name}", Protected)
+            .get(resources::get_project, doc::get)
+            .put(resources::replace_project, doc::replace)
+            .delete(resources::delete_project, doc::delete),
+        Route::new("/api/v1/{plural}", Protected).get(resources::list, doc::list).post(resources::create, doc::create),
+        Route::new("/api/v1/{plural}/{name}", Protected)
+            .get(resources::get, doc::get)
+            .put(resources::replace, doc::replace)
+            .delete(resources::delete, doc::delete),
     ]
 }
 

@@ -26,8 +26,8 @@ pub fn document() -> Value {
     for route in routes() {
         for (path, kind) in expand(route.path) {
             let item = paths.entry(path.clone()).or_insert_with(|| json!({}));
-            for method in route.methods {
-                let mut op = operation(&mut schemas, route.path, method, kind);
+            for (method, doc) in &route.operations {
+                let mut op = doc(&mut schemas, kind).into_json(&mut schemas);
                 op["operationId"] = json!(operation_id(method, &path));
                 if route.access == Access::Public {
                     op["security"] = json!([]);
@@ -92,98 +92,162 @@ fn query(name: &str, schema: Value) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema})
 }
 
-/// One operation: its parameters, body and answers. Every failure is a Status.
-fn operation(schemas: &mut Schemas, path: &str, method: &Method, kind: Option<&KindInfo>) -> Value {
-    let status = schemas.of::<Status>();
-    let ok = |code: &str, schema: Value| json!({code: {"description": "success", "content": {"application/json": {"schema": schema}}}});
-    let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
-    let no_content = json!({"204": {"description": "done"}});
-    let mut op = json!({"parameters": [], "responses": {}});
-    let (responses, request, parameters): (Value, Option<Value>, Vec<Value>) = match (path, method.as_str()) {
-        ("/healthz", _) => {
-            (ok("200", json!({"type": "object", "properties": {"status": {"type": "string"}}})), None, vec![])
-        }
-        ("/readyz", _) => {
-            (ok("200", json!({"type": "object", "properties": {"status": {"type": "string"}}})), None, vec![])
-        }
-        ("/version", _) => (ok("200", schemas.of::<Version>()), None, vec![]),
-        ("/openapi.json", _) => (ok("200", json!({"type": "object"})), None, vec![]),
-        ("/metrics", _) => (
-            json!({"200": {"description": "Prometheus figures", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}}),
-            None,
-            vec![],
-        ),
-        ("/api/v1/auth/login", _) => {
-            (ok("200", schemas.of::<LoginResponse>()), Some(body(schemas.of::<LoginRequest>())), vec![])
-        }
-        ("/api/v1/auth/logout", _) => (no_content, None, vec![]),
-        ("/api/v1/auth/whoami", _) => (ok("200", schemas.of::<WhoAmI>()), None, vec![]),
-        ("/api/v1/auth/password", _) => (no_content, Some(body(schemas.of::<PasswordChange>())), vec![]),
-        ("/api/v1/auth/can-i", _) => {
-            (ok("200", schemas.of::<CanIResponse>()), Some(body(schemas.of::<CanIRequest>())), vec![])
-        }
-        ("/api/v1/mcptokens/introspect", _) => {
-            (ok("200", schemas.of::<IntrospectResponse>()), Some(body(schemas.of::<IntrospectRequest>())), vec![])
-        }
-        ("/api/v1/apply", _) => (
-            ok("200", schemas.of::<ApplyResponse>()),
-            Some(body(schemas.of::<ApplyRequest>())),
-            vec![query("dryRun", json!({"type": "boolean"})), query("atomic", json!({"type": "boolean"}))],
-        ),
-        ("/api/v1/events", _) => (
-            ok("200", schemas.list_of(Kind::AuditEvent.info())),
-            None,
-            vec![
-                query("principal", json!({"type": "string"})),
-                query("kind", json!({"type": "string"})),
-                query("name", json!({"type": "string"})),
-                query("since", json!({"type": "string", "format": "date-time"})),
-                query("until", json!({"type": "string", "format": "date-time"})),
-                query("newestFirst", json!({"type": "boolean"})),
-                query("limit", json!({"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE})),
-                query("continue", json!({"type": "string"})),
-            ],
-        ),
-        ("/api/v1/events/{id}", _) => (ok("200", schemas.object_of(Kind::AuditEvent.info())), None, vec![]),
-        ("/api/v1/projects/{project}/servers", _) => (ok("200", schemas.list_of(Kind::Server.info())), None, vec![]),
-        (_, m) => {
-            let kind = kind.expect("object routes name a kind");
-            let object = schemas.object_of(kind);
-            let one = path.ends_with("{name}");
-            match (one, m) {
-                (false, "GET") => (
-                    ok("200", schemas.list_of(kind)),
-                    None,
-                    vec![
-                        query("labelSelector", json!({"type": "string"})),
-                        query("limit", json!({"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE})),
-                        query("continue", json!({"type": "string"})),
-                        query("showValues", json!({"type": "boolean"})),
-                    ],
-                ),
-                (false, _) => {
-                    (ok("201", object.clone()), Some(body(object)), vec![query("dryRun", json!({"type": "boolean"}))])
-                }
-                (true, "GET") => (ok("200", object), None, vec![query("showValues", json!({"type": "boolean"}))]),
-                (true, "PUT") => {
-                    (ok("200", object.clone()), Some(body(object)), vec![query("dryRun", json!({"type": "boolean"}))])
-                }
-                (true, _) => (ok("200", object), None, vec![query("dryRun", json!({"type": "boolean"}))]),
-            }
-        }
-    };
-    op["responses"] = responses;
-    op["responses"]["default"] =
-        json!({"description": "a failure", "content": {"application/json": {"schema": status}}});
-    op["parameters"] = Value::Array(parameters);
-    if let Some(request) = request {
-        op["requestBody"] = request;
+/// How a route documents one method: from the component schemas and, for routes over
+/// `{plural}`, the kind the path was expanded for.
+pub type Doc = fn(&mut Schemas, Option<&'static KindInfo>) -> Operation;
+
+/// One operation: its answer on success, its body and its query parameters. Every failure is
+/// a Status, which [`Operation::into_json`] adds.
+pub struct Operation {
+    responses: Value,
+    request: Option<Value>,
+    parameters: Vec<Value>,
+}
+
+impl Operation {
+    /// Answers `code` with a JSON body of `schema`.
+    fn answers(code: &str, schema: Value) -> Operation {
+        let responses = json!({code: {"description": "success", "content": {"application/json": {"schema": schema}}}});
+        Operation { responses, request: None, parameters: Vec::new() }
     }
-    op
+
+    fn taking(mut self, schema: Value) -> Operation {
+        self.request = Some(json!({"required": true, "content": {"application/json": {"schema": schema}}}));
+        self
+    }
+
+    fn with_query(mut self, parameters: Vec<Value>) -> Operation {
+        self.parameters = parameters;
+        self
+    }
+
+    fn into_json(self, schemas: &mut Schemas) -> Value {
+        let status = schemas.of::<Status>();
+        let mut op = json!({"parameters": self.parameters, "responses": self.responses});
+        op["responses"]["default"] =
+            json!({"description": "a failure", "content": {"application/json": {"schema": status}}});
+        if let Some(request) = self.request {
+            op["requestBody"] = request;
+        }
+        op
+    }
+}
+
+fn dry_run() -> Value {
+    query("dryRun", json!({"type": "boolean"}))
+}
+
+fn page() -> [Value; 2] {
+    [
+        query("limit", json!({"type": "integer", "minimum": 1, "maximum": super::resources::MAX_PAGE})),
+        query("continue", json!({"type": "string"})),
+    ]
+}
+
+fn the_kind(kind: Option<&'static KindInfo>) -> &'static KindInfo {
+    kind.expect("routes over {plural} are expanded per kind")
+}
+
+pub fn probe(_: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", json!({"type": "object", "properties": {"status": {"type": "string"}}}))
+}
+
+pub fn version(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<Version>())
+}
+
+pub fn itself(_: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", json!({"type": "object"}))
+}
+
+pub fn metrics(_: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    let text = json!({"application/openmetrics-text": {"schema": {"type": "string"}}});
+    Operation {
+        responses: json!({"200": {"description": "Prometheus figures", "content": text}}),
+        request: None,
+        parameters: Vec::new(),
+    }
+}
+
+pub fn no_content(_: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation { responses: json!({"204": {"description": "done"}}), request: None, parameters: Vec::new() }
+}
+
+pub fn login(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<LoginResponse>()).taking(s.of::<LoginRequest>())
+}
+
+pub fn whoami(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<WhoAmI>())
+}
+
+pub fn password(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    no_content(s, kind).taking(s.of::<PasswordChange>())
+}
+
+pub fn can_i(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<CanIResponse>()).taking(s.of::<CanIRequest>())
+}
+
+pub fn introspect(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<IntrospectResponse>()).taking(s.of::<IntrospectRequest>())
+}
+
+pub fn apply(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<ApplyResponse>())
+        .taking(s.of::<ApplyRequest>())
+        .with_query(vec![dry_run(), query("atomic", json!({"type": "boolean"}))])
+}
+
+pub fn events(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    let mut parameters = vec![
+        query("principal", json!({"type": "string"})),
+        query("kind", json!({"type": "string"})),
+        query("name", json!({"type": "string"})),
+        query("since", json!({"type": "string", "format": "date-time"})),
+        query("until", json!({"type": "string", "format": "date-time"})),
+        query("newestFirst", json!({"type": "boolean"})),
+    ];
+    parameters.extend(page());
+    Operation::answers("200", s.list_of(Kind::AuditEvent.info())).with_query(parameters)
+}
+
+pub fn event(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.object_of(Kind::AuditEvent.info()))
+}
+
+pub fn project_servers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.list_of(Kind::Server.info()))
+}
+
+pub fn list(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    let mut parameters = vec![query("labelSelector", json!({"type": "string"}))];
+    parameters.extend(page());
+    parameters.push(query("showValues", json!({"type": "boolean"})));
+    Operation::answers("200", s.list_of(the_kind(kind))).with_query(parameters)
+}
+
+pub fn create(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    let object = s.object_of(the_kind(kind));
+    Operation::answers("201", object.clone()).taking(object).with_query(vec![dry_run()])
+}
+
+pub fn get(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.object_of(the_kind(kind)))
+        .with_query(vec![query("showValues", json!({"type": "boolean"}))])
+}
+
+pub fn replace(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    let object = s.object_of(the_kind(kind));
+    Operation::answers("200", object.clone()).taking(object).with_query(vec![dry_run()])
+}
+
+pub fn delete(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.object_of(the_kind(kind))).with_query(vec![dry_run()])
 }
 
 /// Component schemas: the wire types' own, plus an object and a list schema per kind.
-struct Schemas {
+pub struct Schemas {
     generator: SchemaGenerator,
     extra: Map<String, Value>,
 }

@@ -263,7 +263,7 @@ async fn every_protected_route_needs_a_bearer(backend: Backend) {
     let routes = mcpd::routes();
     assert!(routes.len() >= 15);
     for route in routes {
-        for method in route.methods {
+        for method in route.methods() {
             let reply = app.call_as(None, method.clone(), &fill(route.path), Some(json!({}))).await;
             match route.access {
                 mcpd::Access::Protected => reply.assert_status(401, "Unauthorized"),

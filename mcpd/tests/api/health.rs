@@ -142,7 +142,7 @@ mod openapi {
         for route in mcpd::routes() {
             let plural = if route.path.contains("{project}") { "mcptokens" } else { "servers" };
             let path = route.path.replace("{plural}", plural);
-            for method in route.methods {
+            for method in route.methods() {
                 let op = &doc["paths"][&path][method.as_str().to_lowercase()];
                 assert!(op.is_object(), "{method} {path} is missing");
                 assert!(op["responses"]["default"].is_object(), "{method} {path} documents no Status");
