@@ -165,3 +165,24 @@ pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
 }
+
+/// What a watch event says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WatchEventType {
+    Added,
+    Modified,
+    Deleted,
+    /// No change: the revision a watch may resume from, in `object.metadata.resourceVersion`.
+    Bookmark,
+}
+
+/// One line of a watch stream (`?watch=true`): ADDED and MODIFIED carry the object as it is
+/// when sent, DELETED its kind and name, BOOKMARK only a revision.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WatchEvent {
+    #[serde(rename = "type")]
+    pub event_type: WatchEventType,
+    pub object: crate::Object,
+}

@@ -44,13 +44,25 @@ pub struct Object {
     pub api_version: String,
     pub kind: String,
     pub metadata: ObjectMeta,
-    #[serde(default)]
+    /// Null only where an object is named, not described (a watch's DELETED and BOOKMARK).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub spec: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Value>,
 }
 
 impl Object {
+    /// An object of `kind` with `metadata` only.
+    pub fn new(kind: &crate::KindInfo, metadata: ObjectMeta) -> Object {
+        Object {
+            api_version: crate::API_VERSION.to_owned(),
+            kind: kind.kind.to_string(),
+            metadata,
+            spec: Value::Null,
+            status: None,
+        }
+    }
+
     /// Reads the envelope strictly, reporting the first problem with its field path.
     pub fn from_value(value: Value) -> Result<Object, Cause> {
         from_value_at("", value)

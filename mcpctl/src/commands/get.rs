@@ -1,5 +1,6 @@
 //! `get KIND [NAME...]`: list or fetch objects and print them.
 
+use shared::api::WatchEventType;
 use shared::{Kind, KindInfo, Object, Scope};
 
 use crate::cli::GetArgs;
@@ -121,12 +122,10 @@ fn watch(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View)
     }
     for event in client.watch(kind, &project, selector, revision.as_deref())? {
         let event = event?;
-        if event["type"] == "BOOKMARK" {
+        if event.event_type == WatchEventType::Bookmark {
             continue;
         }
-        let object: Object = serde_json::from_value(event["object"].clone())
-            .map_err(|e| Error::Invalid(format!("a watch event could not be read: {e}")))?;
-        print::watch_event(kind, object, view, headers)?;
+        print::watch_event(kind, event.object, view, headers)?;
         headers = false;
     }
     Err(Error::Unreachable { url: client.target().server.clone(), detail: "the server ended the watch".to_owned() })

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
-use serde_json::{json, Value};
+use shared::api::{WatchEvent, WatchEventType};
 use shared::selector::Selector;
-use shared::{KindInfo, Reason, Status};
+use shared::{KindInfo, Object, ObjectMeta, Reason, Status};
 
 use super::error::ApiError;
 use crate::auth::principal::{binding_name, still_valid};
@@ -65,7 +65,7 @@ pub async fn stream(state: AppState, watch: Watch) -> Result<Response, ApiError>
                 for row in rows {
                     after.clone_from(&row.name);
                     if visible(&watch, &row.name) && watch.selector.matches(&row.labels) {
-                        first.push(event(ChangeType::Added.as_str(), serde_json::to_value(to_output(row, false)).expect("objects serialize")));
+                        first.push(event(WatchEventType::Added, to_output(row, false)));
                     }
                 }
                 if !full {
@@ -186,11 +186,9 @@ impl Stream {
             }
             let object = match change.change {
                 ChangeType::Deleted => {
-                    let mut metadata = json!({"name": change.name});
-                    if !watch.project.is_empty() {
-                        metadata["project"] = json!(watch.project);
-                    }
-                    json!({"apiVersion": shared::API_VERSION, "kind": watch.info.kind, "metadata": metadata})
+                    let project = (!watch.project.is_empty()).then(|| watch.project.clone());
+                    let metadata = ObjectMeta { name: change.name, project, ..Default::default() };
+                    Object::new(watch.info, metadata)
                 }
                 _ => {
                     let row = domain::read::fetch(
@@ -207,10 +205,15 @@ impl Stream {
                     if !watch.selector.matches(&row.labels) {
                         continue;
                     }
-                    serde_json::to_value(to_output(row, false)).expect("objects serialize")
+                    to_output(row, false)
                 }
             };
-            lines.push(event(change.change.as_str(), object));
+            let event_type = match change.change {
+                ChangeType::Added => WatchEventType::Added,
+                ChangeType::Modified => WatchEventType::Modified,
+                ChangeType::Deleted => WatchEventType::Deleted,
+            };
+            lines.push(event(event_type, object));
         }
         self.last = horizon;
         if !lines.is_empty() {
@@ -224,16 +227,14 @@ fn visible(watch: &Watch, name: &str) -> bool {
     watch.auth.may_see(&binding_name(watch.info.plural, &watch.project, name))
 }
 
-fn event(kind: &str, object: Value) -> String {
-    let mut line = json!({"type": kind, "object": object}).to_string();
+fn event(event_type: WatchEventType, object: Object) -> String {
+    let mut line = serde_json::to_string(&WatchEvent { event_type, object }).expect("events serialize");
     line.push('\n');
     line
 }
 
 /// The revision to resume from, as Kubernetes sends it.
 fn bookmark(info: &KindInfo, revision: i64) -> String {
-    event(
-        "BOOKMARK",
-        json!({"apiVersion": shared::API_VERSION, "kind": info.kind, "metadata": {"resourceVersion": revision.to_string()}}),
-    )
+    let metadata = ObjectMeta { resource_version: Some(revision.to_string()), ..Default::default() };
+    event(WatchEventType::Bookmark, Object::new(info, metadata))
 }
