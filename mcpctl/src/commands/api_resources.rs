@@ -12,7 +12,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         Output::Table | Output::Wide => {}
         Output::Name => {
             let names: Vec<&str> = KINDS.iter().map(|k| k.plural).collect();
-            print::out(&names.join("\n"));
+            ctx.printer.out(&names.join("\n"));
             return Ok(());
         }
         other => return Err(print::unsupported(&other, "table, wide or name")),
@@ -25,6 +25,6 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         vec![k.plural.to_owned(), k.aliases.join(","), k.kind.to_string(), scope.to_owned()]
     });
     let header = ["NAME", "SHORTNAMES", "KIND", "SCOPE"].map(str::to_owned).to_vec();
-    print::out(&print::plain_table(Some(header), rows));
+    ctx.printer.out(&print::plain_table(Some(header), rows));
     Ok(())
 }

@@ -8,14 +8,13 @@ use crate::client::PAGE;
 use crate::commands::{kind, Ctx};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Doc};
-use crate::print;
 
 pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     let docs = with_project(ctx, manifest::read(&args.files.files)?)?;
     if docs.is_empty() {
         return Err(Error::Invalid("no objects found in the given files".to_owned()));
     }
-    let (mut docs, mut failed) = known_kinds(docs);
+    let (mut docs, mut failed) = known_kinds(ctx, docs);
     if args.atomic && failed {
         return Err(Error::Invalid("nothing applied: --atomic applies all objects or none".to_owned()));
     }
@@ -31,15 +30,15 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
             match (result.action, result.error) {
                 (_, Some(status)) => {
                     let what = format!("error when applying {}/{} from {}", info.singular, name, doc.source);
-                    print::status(&status, Some(&what));
+                    ctx.printer.status(&status, Some(&what));
                     failed = true;
                 }
                 (Some(action), None) => {
-                    print::out(&format!("{}/{} {}{suffix}", info.singular, name, action.as_str()));
+                    ctx.printer.done(info, name, &format!("{}{suffix}", action.as_str()));
                     // A token apply created: its value, this once, right after its line.
                     if let Some(token) = result.token {
-                        print::out(&token);
-                        print::warn(&format!("mcptoken/{name}: this is the only time its value is shown"));
+                        ctx.printer.out(&token);
+                        ctx.printer.warn(&format!("mcptoken/{name}: this is the only time its value is shown"));
                     }
                 }
                 (None, None) => {}
@@ -74,7 +73,7 @@ pub fn with_project(ctx: &Ctx, mut docs: Vec<Doc>) -> Result<Vec<Doc>> {
 }
 
 /// Keeps the documents of known kinds; reports the others, with a hint.
-pub fn known_kinds(docs: Vec<Doc>) -> (Vec<(&'static KindInfo, Doc)>, bool) {
+pub fn known_kinds(ctx: &Ctx, docs: Vec<Doc>) -> (Vec<(&'static KindInfo, Doc)>, bool) {
     let mut failed = false;
     let mut known = Vec::new();
     for doc in docs {
@@ -94,7 +93,7 @@ pub fn known_kinds(docs: Vec<Doc>) -> (Vec<(&'static KindInfo, Doc)>, bool) {
         } else {
             format!("{}: unknown kind {:?}", doc.source, doc.kind())
         };
-        print::error(&Error::Usage { message, hint });
+        ctx.printer.error(&Error::Usage { message, hint });
     }
     (known, failed)
 }

@@ -4,12 +4,12 @@ use std::io::Read;
 
 use shared::api::{CanIRequest, PasswordChange};
 
-use crate::commands::{kind, Ctx};
+use crate::commands::{kind, Ctx, ExitStatus};
 use crate::error::{Error, Result};
-use crate::print;
 
 /// Returns whether the action is allowed; the caller turns it into the exit code.
-pub fn can_i(ctx: &Ctx, verb: &str, target: &str) -> Result<bool> {
+/// Exit 0 when allowed, 1 when not.
+pub fn can_i(ctx: &Ctx, verb: &str, target: &str) -> Result<ExitStatus> {
     let (kind_word, name) = match target.split_once('/') {
         Some((k, n)) => (k, Some(n.to_owned())),
         None => (target, None),
@@ -23,12 +23,12 @@ pub fn can_i(ctx: &Ctx, verb: &str, target: &str) -> Result<bool> {
     };
     let answer = ctx.client()?.can_i(&CanIRequest { verb: verb.to_owned(), kind: kind_name, name, project })?;
     if !ctx.global.quiet {
-        print::out(if answer.allowed { "yes" } else { "no" });
+        ctx.printer.out(if answer.allowed { "yes" } else { "no" });
     }
     if ctx.global.verbose() {
-        print::note(&answer.reason);
+        ctx.printer.note(&answer.reason);
     }
-    Ok(answer.allowed)
+    Ok(if answer.allowed { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
 pub fn password(ctx: &Ctx, from_stdin: bool) -> Result<()> {
@@ -49,7 +49,7 @@ pub fn password(ctx: &Ctx, from_stdin: bool) -> Result<()> {
         (read("Current password: ")?, read("New password: ")?)
     };
     ctx.client()?.change_password(&PasswordChange { current_password: current, new_password: new })?;
-    print::out("password changed");
-    print::note("every session issued before now has ended, this one too: log in again with `mcpctl login`");
+    ctx.printer.out("password changed");
+    ctx.printer.note("every session issued before now has ended, this one too: log in again with `mcpctl login`");
     Ok(())
 }

@@ -20,14 +20,14 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 }
             }
             let value = serde_json::to_value(&shown).expect("config serializes");
-            print::structured(&value, &ctx.global.output.clone().unwrap_or(Output::Yaml))?;
+            ctx.printer.structured(&value, &ctx.global.output.clone().unwrap_or(Output::Yaml))?;
         }
         ConfigCommand::GetContexts => {
             match ctx.output() {
                 Output::Table | Output::Wide => {}
                 Output::Name => {
                     let names: Vec<&str> = file.contexts.iter().map(|c| c.name.as_str()).collect();
-                    print::out(&names.join("\n"));
+                    ctx.printer.out(&names.join("\n"));
                     return Ok(());
                 }
                 other => return Err(print::unsupported(&other, "table or name")),
@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 vec![current.to_owned(), c.name.clone(), c.server.clone(), c.project.clone().unwrap_or_default()]
             });
             let header = ["CURRENT", "NAME", "SERVER", "PROJECT"].map(str::to_owned).to_vec();
-            print::out(&print::plain_table(Some(header), rows));
+            ctx.printer.out(&print::plain_table(Some(header), rows));
         }
         ConfigCommand::UseContext { name } => {
             if file.context(name).is_none() {
@@ -45,10 +45,10 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             }
             file.current_context = Some(name.clone());
             file.save(&path)?;
-            print::out(&format!("switched to context {name:?}"));
+            ctx.printer.out(&format!("switched to context {name:?}"));
         }
         ConfigCommand::CurrentContext => match &file.current_context {
-            Some(name) => print::out(name),
+            Some(name) => ctx.printer.out(name),
             None => return Err(Error::usage("current context is not set")),
         },
         ConfigCommand::SetContext { name } => {
@@ -75,7 +75,7 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
                 file.current_context = Some(name.clone());
             }
             file.save(&path)?;
-            print::out(&format!("context {name:?} {}", if existed { "modified" } else { "created" }));
+            ctx.printer.out(&format!("context {name:?} {}", if existed { "modified" } else { "created" }));
         }
     }
     Ok(())

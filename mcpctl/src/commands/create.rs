@@ -23,13 +23,13 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
             if args.dry_run == DryRun::Client {
                 // What would be sent, for a manifest to keep: `create ... --dry-run=client -o yaml`.
                 return match ctx.global.output.as_ref() {
-                    Some(output) if *output != Output::Name => print::structured(&manifest, output),
+                    Some(output) if *output != Output::Name => ctx.printer.structured(&manifest, output),
                     _ => {
-                        print::out(&format!(
-                            "{}/{} created (dry run)",
-                            kind.singular,
-                            manifest["metadata"]["name"].as_str().unwrap_or("")
-                        ));
+                        ctx.printer.done(
+                            kind,
+                            manifest["metadata"]["name"].as_str().unwrap_or(""),
+                            "created (dry run)",
+                        );
                         Ok(())
                     }
                 };
@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
             let project = manifest["metadata"]["project"].as_str().unwrap_or("").to_owned();
             let created = ctx.client()?.create(kind, &project, &manifest, args.dry_run == DryRun::Server)?;
             if let Some(output) = &ctx.global.output {
-                return print::objects(
+                return ctx.printer.objects(
                     kind,
                     vec![created],
                     &print::View { output: Some(output.clone()), ..Default::default() },
@@ -45,19 +45,19 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
                 );
             }
             if args.dry_run == DryRun::Server {
-                print::out(&format!("{}/{} created (server dry run)", kind.singular, created.metadata.name));
+                ctx.printer.done(kind, &created.metadata.name, "created (server dry run)");
                 return Ok(());
             }
             match raw_token(&created) {
                 // The token alone on stdout, so `TOK=$(mcpctl create mcptoken ...)` works.
                 Some(token) => {
-                    print::out(&token);
-                    print::warn(&format!(
+                    ctx.printer.out(&token);
+                    ctx.printer.warn(&format!(
                         "mcptoken/{} created; this is the only time its value is shown: store it now",
                         created.metadata.name
                     ));
                 }
-                None => print::out(&format!("{}/{} created", kind.singular, created.metadata.name)),
+                None => ctx.printer.done(kind, &created.metadata.name, "created"),
             }
             Ok(())
         }
@@ -77,7 +77,7 @@ fn raw_token(created: &shared::Object) -> Option<String> {
 }
 
 fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
-    let (mut docs, mut failed) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(files)?)?);
+    let (mut docs, mut failed) = known_kinds(ctx, crate::commands::apply::with_project(ctx, manifest::read(files)?)?);
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     for (info, doc) in docs {
@@ -91,14 +91,14 @@ fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
         match outcome {
             Ok(created) => {
                 let created: shared::Object = created;
-                print::out(&format!("{}/{} created{}", info.singular, created.metadata.name, dry_run_note(dry_run)));
+                ctx.printer.done(info, &created.metadata.name, &format!("created{}", dry_run_note(dry_run)));
                 if let Some(token) = raw_token(&created) {
-                    print::out(&token);
+                    ctx.printer.out(&token);
                 }
             }
             Err(Error::Server(status)) => {
                 let what = format!("error when creating {}/{} from {}", info.singular, doc.name(), doc.source);
-                print::status(&status, Some(&what));
+                ctx.printer.status(&status, Some(&what));
                 failed = true;
             }
             Err(e) => return Err(e),

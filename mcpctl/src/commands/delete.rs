@@ -5,7 +5,6 @@ use crate::commands::label::dry_run_note;
 use crate::commands::{apply::known_kinds, targets, Ctx};
 use crate::error::{Error, Result};
 use crate::manifest;
-use crate::print;
 
 pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     let mut victims = Vec::new();
@@ -14,7 +13,8 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         if args.kind.is_some() || args.selector.is_some() || args.all {
             return Err(Error::usage("give either -f or KIND NAME... (or KIND -l / --all), not both"));
         }
-        let (docs, unknown) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
+        let (docs, unknown) =
+            known_kinds(ctx, crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
         failed |= unknown;
         // Referrers first, so their targets are free to go.
         let mut docs = docs;
@@ -36,7 +36,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         let names = if names.is_empty() {
             let listed = ctx.client()?.list(info, &project, args.selector.as_deref(), false)?;
             if listed.is_empty() {
-                print::note("No resources found.");
+                ctx.printer.note("No resources found.");
             }
             listed.into_iter().map(|o| o.metadata.name).collect()
         } else {
@@ -52,10 +52,10 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
             dry_run => client.delete(info, &project, &name, dry_run == DryRun::Server).map(|_| ()),
         };
         match outcome {
-            Ok(()) => print::out(&format!("{} \"{name}\" deleted{note}", info.singular)),
+            Ok(()) => ctx.printer.deleted(info, &name, note),
             Err(Error::Server(s)) if s.code == 404 && args.ignore_not_found => {}
             Err(Error::Server(s)) => {
-                print::status(&s, None);
+                ctx.printer.status(&s, None);
                 failed = true;
             }
             Err(e) => return Err(e),

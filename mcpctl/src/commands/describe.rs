@@ -24,14 +24,14 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
         match describe_one(client, kind, &project, name) {
             Ok(text) => sections.push(text),
             Err(Error::Server(status)) => {
-                print::status(&status, None);
+                ctx.printer.status(&status, None);
                 failed = true;
             }
             Err(e) => return Err(e),
         }
     }
     if !sections.is_empty() {
-        print::out(&sections.join("\n\n"));
+        ctx.printer.out(&sections.join("\n\n"));
     }
     if failed {
         Err(Error::Reported)

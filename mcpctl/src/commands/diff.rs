@@ -5,14 +5,15 @@ use shared::{KindInfo, Object};
 
 use crate::cli::FileArgs;
 use crate::client::Client;
-use crate::commands::{apply::known_kinds, Ctx};
+use crate::commands::{apply::known_kinds, Ctx, ExitStatus};
 use crate::error::{Error, Result};
 use crate::manifest::{self, Doc};
 use crate::print;
 
 /// Returns whether anything differs. Any error fails the whole command (exit 2).
-pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
-    let (docs, unknown) = known_kinds(crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
+/// Exit 0 when the files match what is live, 1 when they differ.
+pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<ExitStatus> {
+    let (docs, unknown) = known_kinds(ctx, crate::commands::apply::with_project(ctx, manifest::read(&args.files)?)?);
     if unknown {
         return Err(Error::Reported);
     }
@@ -30,7 +31,7 @@ pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
                 live["metadata"]["resourceVersion"] = json!(live_version);
             }
             if live_version.as_deref() != Some(version) {
-                print::note(&format!(
+                ctx.printer.note(&format!(
                     "{}/{}: metadata.resourceVersion {version} is stale (live: {}): apply would be refused with Conflict; remove it from the file to apply over the live object",
                     info.singular,
                     doc.name(),
@@ -49,10 +50,10 @@ pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<bool> {
                 .context_radius(3)
                 .header(&format!("live/{path}"), &format!("desired/{path}"))
                 .to_string();
-            print::out(&diff);
+            ctx.printer.out(&diff);
         }
     }
-    Ok(differs)
+    Ok(if differs { ExitStatus::Failure } else { ExitStatus::Success })
 }
 
 /// The manifest as mcpd would store it: strictly checked, spec in canonical form.

@@ -58,12 +58,12 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
                     kept.display()
                 )));
             }
-            print::note("Edit cancelled, no changes made.");
+            ctx.printer.note("Edit cancelled, no changes made.");
             return Ok(());
         }
         match save(client, info, &project, &original, &body) {
             Ok(()) => {
-                print::out(&format!("{}/{name} edited", info.singular));
+                ctx.printer.done(info, name, "edited");
                 return Ok(());
             }
             Err(Error::Server(status)) if status.code != 401 => error = Some(status.message),

@@ -7,7 +7,6 @@ use serde_json::{Map, Value};
 use crate::cli::ExplainArgs;
 use crate::commands::{kind, Ctx};
 use crate::error::{Error, Result};
-use crate::print;
 
 pub fn run(ctx: &Ctx, args: &ExplainArgs) -> Result<()> {
     ctx.no_output_flag("explain")?;
@@ -63,7 +62,7 @@ pub fn run(ctx: &Ctx, args: &ExplainArgs) -> Result<()> {
             }
         }
     }
-    print::out(text.trim_end());
+    ctx.printer.out(text.trim_end());
     Ok(())
 }
 

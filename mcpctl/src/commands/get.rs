@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let client = ctx.client()?;
     if kind.kind == Kind::AuditEvent && names.is_empty() {
         let objects = client.events(&event_filters(args)?)?;
-        print::objects(kind, objects, &view, false)?;
+        ctx.printer.objects(kind, objects, &view, false)?;
         return Ok(());
     }
     if names.is_empty() {
@@ -38,7 +38,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         } else {
             client.list(kind, &ctx.project_for(kind)?, args.selector.as_deref(), args.show_values)?
         };
-        print::objects(kind, objects, &view, false)?;
+        ctx.printer.objects(kind, objects, &view, false)?;
         return Ok(());
     }
     if args.selector.is_some() {
@@ -51,14 +51,14 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         match client.get(kind, &project, name, args.show_values) {
             Ok(object) => found.push(object),
             Err(Error::Server(status)) => {
-                print::status(&status, None);
+                ctx.printer.status(&status, None);
                 failed = true;
             }
             Err(e) => return Err(e),
         }
     }
     if !found.is_empty() {
-        print::objects(kind, found, &view, names.len() == 1)?;
+        ctx.printer.objects(kind, found, &view, names.len() == 1)?;
     }
     if failed {
         Err(Error::Reported)
@@ -93,17 +93,17 @@ fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
             everything.extend(objects);
         } else if !objects.is_empty() {
             if printed {
-                print::out("");
+                ctx.printer.out("");
             }
-            print::objects(kind, objects, &view, false)?;
+            ctx.printer.objects(kind, objects, &view, false)?;
             printed = true;
         }
     }
     if structured {
-        return print::all_objects(everything, &view);
+        return ctx.printer.all_objects(everything, &view);
     }
     if !printed {
-        print::note("No resources found.");
+        ctx.printer.note("No resources found.");
     }
     Ok(())
 }
@@ -118,14 +118,14 @@ fn watch(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View)
     let mut headers = !view.no_headers;
     if !args.watch_only {
         headers &= objects.is_empty();
-        print::objects(kind, objects, view, false)?;
+        ctx.printer.objects(kind, objects, view, false)?;
     }
     for event in client.watch(kind, &project, selector, revision.as_deref())? {
         let event = event?;
         if event.event_type == WatchEventType::Bookmark {
             continue;
         }
-        print::watch_event(kind, event.object, view, headers)?;
+        ctx.printer.watch_event(kind, event.object, view, headers)?;
         headers = false;
     }
     Err(Error::Unreachable { url: client.target().server.clone(), detail: "the server ended the watch".to_owned() })

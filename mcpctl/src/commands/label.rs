@@ -9,7 +9,6 @@ use shared::{KindInfo, Object};
 use crate::cli::{DryRun, MetaArgs};
 use crate::commands::{kind, Ctx};
 use crate::error::{Error, Result};
-use crate::print;
 
 /// Which of an object's maps is changed.
 #[derive(Clone, Copy)]
@@ -58,13 +57,13 @@ pub fn run(ctx: &Ctx, args: &MetaArgs, field: Field) -> Result<()> {
         found
     };
     if objects.is_empty() {
-        print::note("No resources found.");
+        ctx.printer.note("No resources found.");
     }
     let mut failed = false;
     for mut object in objects {
         let name = object.metadata.name.clone();
         if let Err(why) = apply_changes(field.map(&mut object), &changes, args.overwrite) {
-            eprintln!("error: {}/{name}: {why}", info.singular);
+            ctx.printer.error(&Error::Invalid(format!("{}/{name}: {why}", info.singular)));
             failed = true;
             continue;
         }
@@ -73,9 +72,9 @@ pub fn run(ctx: &Ctx, args: &MetaArgs, field: Field) -> Result<()> {
             dry_run => client.replace(info, &project, &object, dry_run == DryRun::Server).map(|_| ()),
         };
         match outcome {
-            Ok(()) => print::out(&format!("{}/{name} {}{}", info.singular, field.done(), dry_run_note(args.dry_run))),
+            Ok(()) => ctx.printer.done(info, &name, &format!("{}{}", field.done(), dry_run_note(args.dry_run))),
             Err(Error::Server(status)) => {
-                print::status(&status, Some(&format!("{}/{name}", info.singular)));
+                ctx.printer.status(&status, Some(&format!("{}/{name}", info.singular)));
                 failed = true;
             }
             Err(e) => return Err(e),

@@ -20,19 +20,69 @@ use std::cell::OnceCell;
 
 use shared::KindInfo;
 
-use crate::cli::{Global, Output};
+use crate::cli::{AuthCommand, Command, Global, Output};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::print::Printer;
+
+/// How a command ended, when it did not fail: its exit code (uv's shape).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0.
+    Success,
+    /// 1: the command worked and the answer is no (diff found differences, can-i says no).
+    Failure,
+}
+
+impl From<ExitStatus> for std::process::ExitCode {
+    fn from(status: ExitStatus) -> std::process::ExitCode {
+        match status {
+            ExitStatus::Success => std::process::ExitCode::SUCCESS,
+            ExitStatus::Failure => std::process::ExitCode::from(1),
+        }
+    }
+}
+
+/// Runs a command. Its failures are errors, whose kind is the exit code (`Error::exit_code`).
+pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
+    let success = |result: Result<()>| result.map(|()| ExitStatus::Success);
+    match command {
+        Command::Get(args) => success(get::run(ctx, args)),
+        Command::Describe(args) => success(ctx.no_output_flag("describe").and_then(|()| describe::run(ctx, args))),
+        Command::Create(args) => success(create::run(ctx, args)),
+        Command::Apply(args) => success(ctx.no_output_flag("apply").and_then(|()| apply::run(ctx, args))),
+        Command::Diff(args) => diff::run(ctx, args),
+        Command::Delete(args) => success(delete::run(ctx, args)),
+        Command::Edit(args) => success(edit::run(ctx, args)),
+        Command::Label(args) => success(label::run(ctx, args, label::Field::Labels)),
+        Command::Annotate(args) => success(label::run(ctx, args, label::Field::Annotations)),
+        Command::Login(args) => success(session::login(ctx, args)),
+        Command::Logout => success(session::logout(ctx)),
+        Command::Whoami(args) => success(session::whoami(ctx, args)),
+        Command::Config(command) => success(config::run(ctx, command)),
+        Command::Auth(AuthCommand::CanI { verb, kind }) => auth::can_i(ctx, verb, kind),
+        Command::Auth(AuthCommand::Password { password_stdin }) => success(auth::password(ctx, *password_stdin)),
+        Command::ApiResources => success(api_resources::run(ctx)),
+        Command::Explain(args) => success(explain::run(ctx, args)),
+        Command::Completion(args) => {
+            ctx.printer.out(&completion::script(args.shell));
+            Ok(ExitStatus::Success)
+        }
+        Command::Version => success(version::run(ctx)),
+    }
+}
 
 /// What every verb gets: the global flags and a client made on first use.
 pub struct Ctx {
     pub global: Global,
+    /// Where everything the command shows goes.
+    pub printer: Printer,
     client: OnceCell<Client>,
 }
 
 impl Ctx {
     pub fn new(global: Global) -> Ctx {
-        Ctx { global, client: OnceCell::new() }
+        Ctx { printer: Printer::new(global.quiet), global, client: OnceCell::new() }
     }
 
     pub fn client(&self) -> Result<&Client> {

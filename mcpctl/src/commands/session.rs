@@ -7,7 +7,6 @@ use crate::client::Client;
 use crate::commands::Ctx;
 use crate::config::{self, ConfigFile, Context, Target};
 use crate::error::{Error, Result};
-use crate::print;
 
 pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     let path = config::path(&ctx.global);
@@ -26,7 +25,7 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
                 hint: Some("pass --email E and pipe the password in with --password-stdin".to_owned()),
             })
         }
-        None => prompt("Email: ")?,
+        None => prompt(ctx, "Email: ")?,
     };
     let password = if args.password_stdin {
         let mut text = String::new();
@@ -51,7 +50,7 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     file.upsert(Context { name: name.clone(), server, token: Some(session.token), project });
     file.current_context = Some(name.clone());
     file.save(&path)?;
-    print::out(&format!("logged in as {email}; context {name:?} saved in {} and made current", path.display()));
+    ctx.printer.out(&format!("logged in as {email}; context {name:?} saved in {} and made current", path.display()));
     Ok(())
 }
 
@@ -60,8 +59,8 @@ fn context_name(server: &str) -> String {
     server.split_once("://").map_or(server, |(_, rest)| rest).trim_end_matches('/').to_owned()
 }
 
-fn prompt(label: &str) -> Result<String> {
-    eprint!("{label}");
+fn prompt(ctx: &Ctx, label: &str) -> Result<String> {
+    ctx.printer.prompt(label);
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| Error::Invalid(format!("cannot read input: {e}")))?;
     Ok(line.trim().to_owned())
@@ -79,7 +78,7 @@ pub fn logout(ctx: &Ctx) -> Result<()> {
             file.save(&path)?;
         }
     }
-    print::out("logged out");
+    ctx.printer.out("logged out");
     Ok(())
 }
 
@@ -87,7 +86,7 @@ pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
     let client = ctx.client()?;
     let me = client.whoami()?;
     match ctx.output() {
-        Output::Name => print::out(&format!("{}/{}", me.kind.to_lowercase(), me.name)),
+        Output::Name => ctx.printer.out(&format!("{}/{}", me.kind.to_lowercase(), me.name)),
         Output::Table | Output::Wide => {
             let mut text = format!("{}: {}\nAuthenticated by: {}\n", me.kind, me.name, me.via);
             if let Some(project) = &me.project {
@@ -102,14 +101,14 @@ pub fn whoami(ctx: &Ctx, args: &WhoamiArgs) -> Result<()> {
             if args.show_token {
                 text.push_str(&format!("Token: {}\n", client.target().token.as_deref().unwrap_or("")));
             }
-            print::out(&text);
+            ctx.printer.out(&text);
         }
         output => {
             let mut value = serde_json::to_value(&me).expect("whoami serializes");
             if args.show_token {
                 value["token"] = serde_json::json!(client.target().token);
             }
-            print::structured(&value, &output)?;
+            ctx.printer.structured(&value, &output)?;
         }
     }
     Ok(())

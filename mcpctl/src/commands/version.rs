@@ -5,7 +5,6 @@ use serde_json::json;
 use crate::cli::Output;
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::print;
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let client = env!("CARGO_PKG_VERSION");
@@ -15,13 +14,13 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             let mut text = format!("Client Version: v{client}\n");
             match server {
                 Some(s) => text.push_str(&format!("Server Version: v{}\n", s.version)),
-                None => print::note("Server Version: unknown (server not reachable or not configured)"),
+                None => ctx.printer.note("Server Version: unknown (server not reachable or not configured)"),
             }
-            print::out(&text);
+            ctx.printer.out(&text);
         }
         output => {
             let value = json!({"clientVersion": client, "serverVersion": server.map(|s| s.version)});
-            print::structured(&value, &output)?;
+            ctx.printer.structured(&value, &output)?;
         }
     }
     Ok(())
