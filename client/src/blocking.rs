@@ -4,8 +4,8 @@
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use shared::api::{
-    ApplyResponse, CanIRequest, CanIResponse, IntrospectResponse, LoginResponse, PasswordChange, Version, WatchEvent,
-    WhoAmI,
+    ApplyResponse, CanIRequest, CanIResponse, IntrospectResponse, LoginResponse, PasswordChange, ReferrerList, Version,
+    WatchEvent, WhoAmI,
 };
 use shared::{KindInfo, Object};
 
@@ -74,6 +74,10 @@ impl Client {
     ) -> Result<impl Iterator<Item = Result<WatchEvent>> + '_> {
         let stream = self.runtime.block_on(self.inner.watch(kind, project, label_selector, resource_version))?;
         Ok(Events { stream, runtime: &self.runtime })
+    }
+
+    pub fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<ReferrerList> {
+        self.runtime.block_on(self.inner.referrers(kind, project, name))
     }
 
     pub fn openapi(&self) -> Result<Value> {

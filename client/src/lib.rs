@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::api::{
     ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, Version, WatchEvent, WhoAmI,
+    LoginResponse, PasswordChange, ReferrerList, Version, WatchEvent, WhoAmI,
 };
 use shared::{KindInfo, List, Object, Reason, Scope, Status};
 
@@ -245,6 +245,15 @@ impl Client {
             serde_json::from_slice::<WatchEvent>(&line?)
                 .map_err(|e| Error::Invalid(format!("a watch event could not be read: {e}")))
         })))
+    }
+
+    /// Every object that refers to `kind/name` and that the caller may see.
+    pub async fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<ReferrerList> {
+        let mut query = vec![("kind", kind.plural), ("name", name)];
+        if !project.is_empty() && kind.scope == Scope::Project {
+            query.push(("project", project));
+        }
+        self.send(self.request(Method::GET, "/api/v1/referrers").query(&query)).await
     }
 
     /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shared::api::{
-    ApplyResponse, CanIRequest, CanIResponse, LoginResponse, PasswordChange, Version, WatchEvent, WhoAmI,
+    ApplyResponse, CanIRequest, CanIResponse, LoginResponse, PasswordChange, Referrer, Version, WatchEvent, WhoAmI,
 };
 use shared::{KindInfo, Object};
 
@@ -90,6 +90,10 @@ impl Client {
     ) -> Result<impl Iterator<Item = Result<WatchEvent>> + '_> {
         let events = self.api.watch(kind, project, selector, resource_version)?;
         Ok(events.map(|event| event.map_err(Error::from)))
+    }
+
+    pub fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<Vec<Referrer>> {
+        Ok(self.api.referrers(kind, project, name)?.items)
     }
 
     pub fn openapi(&self) -> Result<Value> {

@@ -186,3 +186,28 @@ pub struct WatchEvent {
     pub event_type: WatchEventType,
     pub object: crate::Object,
 }
+
+/// An object whose spec refers to another: `GET /api/v1/referrers`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Referrer {
+    pub kind: crate::Kind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Where in the referrer's spec, e.g. `spec.env[0].valueFrom.secretKeyRef`.
+    pub field: String,
+    /// The key of a Secret the reference names, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// For an RbacDefinition: the subject that names the object (`User:...`, or the
+    /// `Group:...` a user belongs to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// The answer of `GET /api/v1/referrers`: every referrer the caller may see.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ReferrerList {
+    pub items: Vec<Referrer>,
+}

@@ -9,7 +9,9 @@ use crate::status::Cause;
 
 /// Every kind there is. Code that decides by kind matches on this exhaustively, so adding a
 /// kind is a compile error wherever its behaviour must be decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum Kind {
     Secret,
     Server,

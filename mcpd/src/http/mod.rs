@@ -100,6 +100,7 @@ pub fn routes() -> Vec<Route> {
         Route::new("/api/v1/apply", Protected).post(apply::apply, doc::apply),
         Route::new("/api/v1/events", Protected).get(events::list, doc::events),
         Route::new("/api/v1/events/{id}", Protected).get(events::get, doc::event),
+        Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),
         Route::new("/api/v1/projects/{project}/servers", Protected)
             .get(resources::project_servers, doc::project_servers),
         Route::new("/api/v1/projects/{project}/{plural}", Protected)

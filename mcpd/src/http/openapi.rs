@@ -8,7 +8,7 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use shared::api::{
     ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, Version, WhoAmI,
+    LoginResponse, PasswordChange, ReferrerList, Version, WhoAmI,
 };
 use shared::spec::McpTokenStatus;
 use shared::{Kind, KindInfo, ObjectMeta, Scope, Status, KINDS};
@@ -214,6 +214,15 @@ pub fn events(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
 
 pub fn event(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     Operation::answers("200", s.object_of(Kind::AuditEvent.info()))
+}
+
+pub fn referrers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    let plurals: Vec<&str> = KINDS.iter().filter(|k| k.writable).map(|k| k.plural).collect();
+    Operation::answers("200", s.of::<ReferrerList>()).with_query(vec![
+        json!({"name": "kind", "in": "query", "required": true, "schema": {"enum": plurals}}),
+        json!({"name": "name", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}}),
+        query("project", json!({"type": "string"})),
+    ])
 }
 
 pub fn project_servers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
+use shared::api::ReferrerList;
 use shared::object::ListMeta;
 use shared::selector::Selector;
 use shared::{Kind, KindInfo, List, Object, Reason, Scope, Status};
@@ -516,4 +517,41 @@ pub async fn project_servers(
         }
     }
     Ok(Json(List::new(items)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReferrersQuery {
+    /// The plural of the object's kind.
+    kind: String,
+    name: String,
+    #[serde(default)]
+    project: String,
+}
+
+/// `GET /api/v1/referrers?kind=PLURAL&name=NAME[&project=P]`: who refers to an object, as
+/// far as the caller may see them. Needs `get` on the object.
+pub async fn referrers(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<ReferrersQuery>,
+) -> Result<Json<ReferrerList>, ApiError> {
+    let info = kind_at(&query.kind, &query.project)?;
+    stored_name(info, &query.name)?;
+    let auth = authorize(&principal, Verb::Get, info, Some(&query.name), &query.project)?;
+    existing_project(&state, &query.project).await?;
+    let mut conn = state.store().pool().acquire().await?;
+    let row = domain::read::fetch(&mut conn, state.store(), &auth, info.kind, &query.project, &query.name).await?;
+    if row.is_none() {
+        return Err(Status::not_found(info.plural, &query.name).into());
+    }
+    let found = domain::read::referrers(&mut conn, &auth, info.kind, &query.project, &query.name).await?;
+    let items = found
+        .into_iter()
+        .filter(|r| {
+            let project = r.project.as_deref().unwrap_or("");
+            crate::auth::check(&principal, Verb::Get, r.kind.info(), Some(&r.name), project).is_ok()
+        })
+        .collect();
+    Ok(Json(ReferrerList { items }))
 }

@@ -88,6 +88,15 @@ pub async fn any_user_exists(conn: &mut AnyConnection) -> sqlx::Result<bool> {
 }
 
 /// Specs of every RbacDefinition (the evaluator picks those naming the principal).
+/// Every RbacDefinition as `(name, spec)`.
+pub async fn rbac_definitions<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'RbacDefinition' AND project = '' ORDER BY name")
+        .fetch_all(db)
+        .await
+}
+
 pub async fn rbac_specs(pool: &AnyPool) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'RbacDefinition' AND project = ''").fetch_all(pool).await
 }
@@ -108,9 +117,11 @@ pub async fn session_revoked(pool: &AnyPool, jti: &str) -> sqlx::Result<bool> {
 }
 
 /// Every group, as `(name, members)`.
-pub async fn groups(pool: &AnyPool) -> sqlx::Result<Vec<(String, Vec<String>)>> {
+pub async fn groups<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>) -> sqlx::Result<Vec<(String, Vec<String>)>> {
     let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'Group' AND project = ''").fetch_all(pool).await?;
+        sqlx::query_as("SELECT name, spec FROM objects WHERE kind = 'Group' AND project = '' ORDER BY name")
+            .fetch_all(db)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|(name, spec)| {

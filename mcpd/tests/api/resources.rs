@@ -1,6 +1,7 @@
 //! CRUD on every kind: validation with field paths, preconditions, references, selectors,
 //! pagination, and secret values kept out of output.
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use testkit::Backend;
 
@@ -221,6 +222,50 @@ async fn a_project_lists_the_servers_it_exposes(backend: Backend) {
     app.get("/api/v1/projects/nope/servers").await.assert_status(404, "NotFound");
 }
 
+async fn the_server_says_who_refers_to_an_object(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create(secret("gh", json!({"token": "t", "other": "o"}))).await;
+    app.create(stdio_server("github", secret_env("GITHUB_TOKEN", "gh", "token"))).await;
+    app.create(project("demo", &["github"])).await;
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "User", "metadata": {"name": "ann@example.com"}, "spec": {}}))
+        .await;
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"},
+        "spec": {"members": ["ann@example.com"]}}))
+        .await;
+    app.grant("ops-view", &["Group:ops"], json!([{"role": "view", "resource": "servers"}])).await;
+    app.grant("ann-edit", &["User:ann@example.com"], json!([{"role": "edit", "resource": "secrets"}])).await;
+
+    let items = |reply: &crate::helpers::Reply| reply.body["items"].as_array().unwrap().clone();
+    let of_secret = app.get("/api/v1/referrers?kind=secrets&name=gh").await;
+    assert_eq!(
+        items(&of_secret),
+        [json!({"kind": "Server", "name": "github", "field": "spec.env[0].valueFrom.secretKeyRef", "key": "token"})]
+    );
+    let of_server = app.get("/api/v1/referrers?kind=servers&name=github").await;
+    assert_eq!(items(&of_server), [json!({"kind": "Project", "name": "demo", "field": "spec.servers[0]"})]);
+    let of_user = app.get("/api/v1/referrers?kind=users&name=ann%40example.com").await;
+    assert_eq!(
+        items(&of_user),
+        [
+            json!({"kind": "Group", "name": "ops", "field": "spec.members"}),
+            json!({"kind": "RbacDefinition", "name": "ann-edit", "field": "spec.subjects", "subject": "User:ann@example.com"}),
+            json!({"kind": "RbacDefinition", "name": "ops-view", "field": "spec.subjects", "subject": "Group:ops"}),
+        ]
+    );
+
+    // Only what the caller may see is named; the object itself needs get.
+    let viewer = app.user("viewer@example.com", "viewer-password").await;
+    app.grant("viewer", &["User:viewer@example.com"], json!([{"role": "view", "resource": "secrets"}])).await;
+    let seen = app.call_as(Some(&viewer), Method::GET, "/api/v1/referrers?kind=secrets&name=gh", None).await;
+    assert_eq!(seen.status, 200, "{}", seen.text);
+    assert!(items(&seen).is_empty(), "{}", seen.text);
+    app.call_as(Some(&viewer), Method::GET, "/api/v1/referrers?kind=servers&name=github", None)
+        .await
+        .assert_status(403, "Forbidden");
+    app.get("/api/v1/referrers?kind=secrets&name=ghost").await.assert_status(404, "NotFound");
+    app.get("/api/v1/referrers?kind=pods&name=x").await.assert_status(404, "NotFound");
+}
+
 backend_tests!(
         async:
         objects_of_every_kind_are_created_read_replaced_and_deleted,
@@ -231,6 +276,7 @@ backend_tests!(
     secret_values_stay_hidden_unless_asked_for,
     lists_filter_by_label_and_page_by_key,
     a_project_lists_the_servers_it_exposes,
+    the_server_says_who_refers_to_an_object,
 );
 
 mod at_rest {
