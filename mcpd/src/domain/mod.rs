@@ -51,89 +51,23 @@ pub fn identify(value: &Value) -> (String, String, Option<String>) {
 }
 
 impl Desired {
-    /// Reads a manifest strictly. `expected` is the kind a URL implies, if any.
+    /// Reads a manifest strictly: the envelope first, then every field, reporting all the
+    /// causes at once. `expected` is the kind a URL implies, if any.
     pub fn from_manifest(value: Value, expected: Option<&'static KindInfo>) -> Result<Desired, ApiError> {
-        let (kind_name, name, _) = identify(&value);
-        let object = Object::from_value(value)
-            .map_err(|cause| ApiError::from(invalid(expected, &kind_name, &name, vec![cause])))?;
-        if object.api_version != shared::API_VERSION {
-            let cause = Cause::invalid(
-                "apiVersion",
-                format!("unsupported apiVersion {:?}: use {}", object.api_version, shared::API_VERSION),
-            );
-            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
-        }
-        let Some(info) = KindInfo::by_kind(&object.kind) else {
-            let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind.as_str()).collect();
-            let cause = Cause::new(
-                "kind",
-                "FieldValueNotSupported",
-                format!("unknown kind {:?}: known kinds are {}", object.kind, known.join(", ")),
-            );
-            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
-        };
-        if let Some(expected) = expected {
-            if expected.kind != info.kind {
-                return Err(Status::new(
-                    Reason::BadRequest,
-                    format!("kind {} does not match the URL, which is for {}", info.kind, expected.plural),
-                )
-                .into());
-            }
-        }
-        if !info.writable {
-            let cause =
-                Cause::new("kind", "FieldValueNotSupported", format!("{} are written by mcpd only", info.plural));
-            return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
-        }
+        let (object, info) = envelope(value, expected)?;
         let mut causes = Vec::new();
         let meta = object.metadata;
         if let Err(msg) = (info.check_name)(&meta.name) {
             causes.push(Cause::invalid("metadata.name", msg));
         }
-        let project = match (info.scope, meta.project) {
-            (Scope::Global, Some(p)) if !p.is_empty() => {
-                causes.push(Cause::invalid(
-                    "metadata.project",
-                    format!("{} are global: project must not be set", info.plural),
-                ));
-                String::new()
-            }
-            (_, p) => {
-                let p = p.unwrap_or_default();
-                if !p.is_empty() {
-                    if let Err(msg) = check_name(&p) {
-                        causes.push(Cause::invalid("metadata.project", msg));
-                    }
-                }
-                p
-            }
-        };
+        let project = project_of(info, meta.project, &mut causes);
         let password = object.spec.get("password").and_then(Value::as_str).map(str::to_owned);
         check_labels("metadata.labels", &meta.labels, &mut causes);
         check_annotations("metadata.annotations", &meta.annotations, &mut causes);
-        let resource_version = match meta.resource_version.as_deref() {
-            None | Some("") => None,
-            Some(rv) => match rv.parse::<i64>() {
-                Ok(n) if n > 0 => Some(n),
-                _ => {
-                    causes.push(Cause::invalid(
-                        "metadata.resourceVersion",
-                        "must be a resourceVersion this server returned",
-                    ));
-                    None
-                }
-            },
-        };
-        let spec = match (info.normalize)(&object.spec) {
-            Ok(spec) => Some(spec),
-            Err(spec_causes) => {
-                causes.extend(spec_causes);
-                None
-            }
-        };
+        let resource_version = resource_version_of(meta.resource_version.as_deref(), &mut causes);
+        let spec = (info.normalize)(&object.spec).map_err(|spec_causes| causes.extend(spec_causes));
         match spec {
-            Some(spec) if causes.is_empty() => Ok(Desired {
+            Ok(spec) if causes.is_empty() => Ok(Desired {
                 info,
                 project,
                 name: meta.name,
@@ -148,6 +82,82 @@ impl Desired {
                 .for_object(info.plural, &meta.name)
                 .into()),
         }
+    }
+}
+
+/// The envelope of a manifest: an object of a known, writable kind in this API version (and
+/// the kind the URL names, when one does).
+fn envelope(value: Value, expected: Option<&'static KindInfo>) -> Result<(Object, &'static KindInfo), ApiError> {
+    let (kind_name, name, _) = identify(&value);
+    let object =
+        Object::from_value(value).map_err(|cause| ApiError::from(invalid(expected, &kind_name, &name, vec![cause])))?;
+    if object.api_version != shared::API_VERSION {
+        let cause = Cause::invalid(
+            "apiVersion",
+            format!("unsupported apiVersion {:?}: use {}", object.api_version, shared::API_VERSION),
+        );
+        return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
+    }
+    let Some(info) = KindInfo::by_kind(&object.kind) else {
+        let known: Vec<&str> = shared::KINDS.iter().map(|k| k.kind.as_str()).collect();
+        let cause = Cause::new(
+            "kind",
+            "FieldValueNotSupported",
+            format!("unknown kind {:?}: known kinds are {}", object.kind, known.join(", ")),
+        );
+        return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
+    };
+    if let Some(expected) = expected {
+        if expected.kind != info.kind {
+            return Err(Status::new(
+                Reason::BadRequest,
+                format!("kind {} does not match the URL, which is for {}", info.kind, expected.plural),
+            )
+            .into());
+        }
+    }
+    if !info.writable {
+        let cause = Cause::new("kind", "FieldValueNotSupported", format!("{} are written by mcpd only", info.plural));
+        return Err(invalid(expected, &kind_name, &name, vec![cause]).into());
+    }
+    Ok((object, info))
+}
+
+/// The project a manifest names: none for global kinds (naming one is a cause), a valid name
+/// or none for tokens.
+fn project_of(info: &KindInfo, project: Option<String>, causes: &mut Vec<Cause>) -> String {
+    match (info.scope, project) {
+        (Scope::Global, Some(p)) if !p.is_empty() => {
+            causes.push(Cause::invalid(
+                "metadata.project",
+                format!("{} are global: project must not be set", info.plural),
+            ));
+            String::new()
+        }
+        (_, p) => {
+            let p = p.unwrap_or_default();
+            if !p.is_empty() {
+                if let Err(msg) = check_name(&p) {
+                    causes.push(Cause::invalid("metadata.project", msg));
+                }
+            }
+            p
+        }
+    }
+}
+
+/// A precondition, when the manifest carries one: a resourceVersion this server returned.
+fn resource_version_of(given: Option<&str>, causes: &mut Vec<Cause>) -> Option<i64> {
+    match given {
+        None | Some("") => None,
+        Some(rv) => match rv.parse::<i64>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                causes
+                    .push(Cause::invalid("metadata.resourceVersion", "must be a resourceVersion this server returned"));
+                None
+            }
+        },
     }
 }
 

@@ -39,66 +39,88 @@ pub async fn write(
     store: &Store,
     _: &Authorized,
     actor: &Principal,
-    mut desired: Desired,
+    desired: Desired,
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
     let existing = objects::fetch(conn, store, info.kind.as_str(), &desired.project, &desired.name, true).await?;
-    let Some(mut current) = existing else {
-        if mode == Mode::Replace {
-            return Err(Status::not_found(info.plural, &desired.name).into());
+    match (existing, mode) {
+        (None, Mode::Replace) => Err(Status::not_found(info.plural, &desired.name).into()),
+        (None, Mode::Create | Mode::Apply) => create(conn, store, actor, desired).await,
+        (Some(_), Mode::Create) => {
+            Err(Status::new(Reason::AlreadyExists, format!("{} \"{}\" already exists", info.plural, desired.name))
+                .for_object(info.plural, &desired.name)
+                .into())
         }
-        fill_kept_values(&mut desired, None)?;
-        check_references(conn, &desired).await?;
-        let hash = password_hash(&desired)?;
-        let mut row = new_row(info.kind.as_str(), &desired.project, &desired.name, desired.spec.clone());
-        row.labels = desired.labels;
-        row.annotations = desired.annotations;
-        let token = match info.kind {
-            Kind::McpToken => Some(issue_token(&mut row, actor)?),
-            Kind::Secret
-            | Kind::Server
-            | Kind::Project
-            | Kind::User
-            | Kind::Group
-            | Kind::RbacDefinition
-            | Kind::AuditEvent => None,
-        };
-        // A token belongs to its project's identity; the project stays locked until the
-        // transaction ends, so that it cannot go away between this check and the insert.
-        let project_uid = match row.project.as_str() {
-            "" => String::new(),
-            project => store::auth::project_uid(conn, store.backend(), project, true)
-                .await?
-                .ok_or_else(|| Status::not_found("projects", project))?,
-        };
-        let keys = keys_of(&row.spec);
-        objects::insert(conn, store, &mut row, &keys).await?;
-        objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
-        if let (Some(_), Some(status)) = (&token, row.token_status()) {
-            let parent = match &actor.identity {
-                Identity::Token(t) => Some(t.sha256.as_str()),
-                Identity::User { .. } => None,
-            };
-            let link = TokenLink {
-                sha256: &status.sha256,
-                object_id: row.id,
-                created_by: actor.user(),
-                project_uid: &project_uid,
-                parent_sha256: parent,
-            };
-            objects::insert_token_hash(conn, &link).await?;
-        }
-        if let Some(hash) = hash {
-            store::auth::set_password_hash(conn, row.id, &hash).await?;
-        }
-        return Ok(Written { action: ApplyAction::Created, row, token });
-    };
-    if mode == Mode::Create {
-        return Err(Status::new(Reason::AlreadyExists, format!("{} \"{}\" already exists", info.plural, desired.name))
-            .for_object(info.plural, &desired.name)
-            .into());
+        (Some(current), Mode::Replace | Mode::Apply) => update(conn, store, desired, current).await,
     }
+}
+
+/// Inserts a new object, with its references, and for a token its hash and raw value, for a
+/// user their password hash.
+async fn create(
+    conn: &mut AnyConnection,
+    store: &Store,
+    actor: &Principal,
+    mut desired: Desired,
+) -> Result<Written, ApiError> {
+    let info = desired.info;
+    fill_kept_values(&mut desired, None)?;
+    check_references(conn, &desired).await?;
+    let hash = password_hash(&desired)?;
+    let mut row = new_row(info.kind.as_str(), &desired.project, &desired.name, desired.spec.clone());
+    row.labels = desired.labels;
+    row.annotations = desired.annotations;
+    let token = match info.kind {
+        Kind::McpToken => Some(issue_token(&mut row, actor)?),
+        Kind::Secret
+        | Kind::Server
+        | Kind::Project
+        | Kind::User
+        | Kind::Group
+        | Kind::RbacDefinition
+        | Kind::AuditEvent => None,
+    };
+    // A token belongs to its project's identity; the project stays locked until the
+    // transaction ends, so that it cannot go away between this check and the insert.
+    let project_uid = match row.project.as_str() {
+        "" => String::new(),
+        project => store::auth::project_uid(conn, store.backend(), project, true)
+            .await?
+            .ok_or_else(|| Status::not_found("projects", project))?,
+    };
+    let keys = keys_of(&row.spec);
+    objects::insert(conn, store, &mut row, &keys).await?;
+    objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
+    if let (Some(_), Some(status)) = (&token, row.token_status()) {
+        let parent = match &actor.identity {
+            Identity::Token(t) => Some(t.sha256.as_str()),
+            Identity::User { .. } => None,
+        };
+        let link = TokenLink {
+            sha256: &status.sha256,
+            object_id: row.id,
+            created_by: actor.user(),
+            project_uid: &project_uid,
+            parent_sha256: parent,
+        };
+        objects::insert_token_hash(conn, &link).await?;
+    }
+    if let Some(hash) = hash {
+        store::auth::set_password_hash(conn, row.id, &hash).await?;
+    }
+    Ok(Written { action: ApplyAction::Created, row, token })
+}
+
+/// Writes `desired` over `current` when they differ: the precondition first, then kept
+/// values, the password, references and keys, and the admin rule.
+async fn update(
+    conn: &mut AnyConnection,
+    store: &Store,
+    mut desired: Desired,
+    mut current: ObjectRow,
+) -> Result<Written, ApiError> {
+    let info = desired.info;
     if let Some(rv) = desired.resource_version {
         if rv != current.resource_version {
             return Err(Status::new(

@@ -31,46 +31,74 @@ pub async fn apply(
     Query(query): Query<ApplyQuery>,
     JsonBody(body): JsonBody<ApplyRequest>,
 ) -> Result<Json<ApplyResponse>, ApiError> {
-    // Parse and authorize everything before touching the store.
-    let mut checked: Vec<(ApplyResult, Option<(Desired, Authorized)>)> = Vec::with_capacity(body.items.len());
-    for value in body.items {
+    let mut checked = prepare(&state, &principal, body.items).await;
+    let failed_at = write(&state, &principal, &query, &mut checked).await?;
+    let mut items: Vec<ApplyResult> = checked.into_iter().map(|item| item.result).collect();
+    if let (true, Some(at)) = (query.atomic, failed_at) {
+        for item in items.iter_mut().filter(|i| i.error.is_none()) {
+            item.action = None;
+            item.token = None;
+            item.error = Some(Status::new(Reason::Conflict, format!("not applied: the atomic apply failed at {at}")));
+        }
+    }
+    report(&principal, &query, &items);
+    Ok(Json(ApplyResponse { kind: "ApplyResult".to_owned(), dry_run: query.dry_run, items }))
+}
+
+/// One manifest of the request: its result so far and, when it passed every check, what to
+/// write with the proof that it may be written.
+struct Item {
+    result: ApplyResult,
+    ready: Option<(Desired, Authorized)>,
+}
+
+/// Parses and authorizes every manifest before the store is touched, and hashes passwords
+/// (slow on purpose) outside the transaction. A manifest that fails carries its Status.
+async fn prepare(state: &AppState, principal: &Principal, manifests: Vec<serde_json::Value>) -> Vec<Item> {
+    let mut items = Vec::with_capacity(manifests.len());
+    for value in manifests {
         let (kind, name, project) = identify(&value);
         let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
-        let prepared = match Desired::from_manifest(value, None) {
+        let ready = async {
+            let mut desired = Desired::from_manifest(value, None)?;
             // apply creates or updates, so it needs both.
-            Ok(mut desired) => match authorize_write(&state, &principal, Verb::Create, &desired).await {
-                Ok(_) => match authorize_write(&state, &principal, Verb::Update, &desired).await {
-                    // Password hashing is slow on purpose: it happens before the transaction.
-                    Ok(auth) => desired.hash_password(state.passwords()).await.map(|()| (desired, auth)),
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
+            let auth = authorize_write(state, principal, &[Verb::Create, Verb::Update], &desired).await?;
+            desired.hash_password(state.passwords()).await?;
+            Ok::<_, ApiError>((desired, auth))
         };
-        match prepared {
-            Ok(ok) => {
-                result.kind = ok.0.info.kind.to_string();
-                checked.push((result, Some(ok)));
+        match ready.await {
+            Ok(ready) => {
+                result.kind = ready.0.info.kind.to_string();
+                items.push(Item { result, ready: Some(ready) });
             }
             Err(e) => {
                 result.error = Some(e.into_status());
-                checked.push((result, None));
+                items.push(Item { result, ready: None });
             }
         }
     }
-    // Referenced kinds first, whatever order the manifests came in; results keep the
-    // request's order.
-    let mut order: Vec<usize> = (0..checked.len()).collect();
-    order.sort_by_key(|&i| checked[i].1.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
+    items
+}
 
+/// Writes every ready item in one transaction, referenced kinds first whatever order the
+/// manifests came in; commits unless this is a dry run or an atomic apply failed. Returns
+/// where it first failed.
+async fn write(
+    state: &AppState,
+    principal: &Principal,
+    query: &ApplyQuery,
+    items: &mut [Item],
+) -> Result<Option<String>, ApiError> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].ready.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
     let store = state.store();
     let mut tx = state.begin().await?;
     let mut failed_at: Option<String> = None;
     for i in order {
-        let (result, prepared) = &mut checked[i];
-        let Some((desired, auth)) = prepared.take() else {
-            failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+        let Item { result, ready } = &mut items[i];
+        let failed = |result: &ApplyResult| format!("{}/{}", result.kind.to_lowercase(), result.name);
+        let Some((desired, auth)) = ready.take() else {
+            failed_at.get_or_insert_with(|| failed(result));
             continue;
         };
         if query.atomic && failed_at.is_some() {
@@ -78,15 +106,15 @@ pub async fn apply(
         }
         if !desired.project.is_empty() && !crate::store::auth::project_exists(&mut tx, &desired.project).await? {
             result.error = Some(Status::not_found("projects", &desired.project));
-            failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+            failed_at.get_or_insert_with(|| failed(result));
             continue;
         }
         // A savepoint per object: a failure leaves the others standing (with `atomic`, it is
         // rolled back with everything). An object another writer created meanwhile is written
         // once more, now over what that writer committed.
-        let mut outcome = write_once(&mut tx, store, &auth, &principal, desired.clone()).await?;
+        let mut outcome = write_once(&mut tx, store, &auth, principal, desired.clone()).await?;
         if outcome.as_ref().is_err_and(ApiError::is_unique_violation) {
-            outcome = write_once(&mut tx, store, &auth, &principal, desired).await?;
+            outcome = write_once(&mut tx, store, &auth, principal, desired).await?;
         }
         match outcome {
             Ok(written) => {
@@ -95,11 +123,10 @@ pub async fn apply(
             }
             Err(e) => {
                 result.error = Some(e.into_status());
-                failed_at.get_or_insert_with(|| format!("{}/{}", result.kind.to_lowercase(), result.name));
+                failed_at.get_or_insert_with(|| failed(result));
             }
         }
     }
-    let mut items: Vec<ApplyResult> = checked.into_iter().map(|(result, _)| result).collect();
     if query.dry_run || (query.atomic && failed_at.is_some()) {
         tx.rollback().await?;
     } else {
@@ -107,18 +134,17 @@ pub async fn apply(
         state.principals().invalidate();
         state.changed().notify_waiters();
     }
-    if let (true, Some(at)) = (query.atomic, failed_at) {
-        for item in items.iter_mut().filter(|i| i.error.is_none()) {
-            item.action = None;
-            item.token = None;
-            item.error = Some(Status::new(Reason::Conflict, format!("not applied: the atomic apply failed at {at}")));
-        }
-    }
+    Ok(failed_at)
+}
+
+/// Records every change and every failure in the audit trail; unchanged objects and denials
+/// (recorded when they were refused) are left out.
+fn report(principal: &Principal, query: &ApplyQuery, items: &[ApplyResult]) {
     let who = principal.audit_name();
-    for item in &items {
+    for item in items {
         let code = match (&item.action, &item.error) {
             (Some(shared::api::ApplyAction::Unchanged), _) => continue,
-            (_, Some(status)) if status.code == 403 => continue, // already recorded as denied
+            (_, Some(status)) if status.code == 403 => continue,
             (_, Some(status)) => status.code,
             (Some(_), None) => 200,
             (None, None) => continue,
@@ -135,7 +161,6 @@ pub async fn apply(
             dry_run: query.dry_run,
         });
     }
-    Ok(Json(ApplyResponse { kind: "ApplyResult".to_owned(), dry_run: query.dry_run, items }))
 }
 
 /// One object's write inside its own savepoint.

@@ -249,20 +249,26 @@ async fn get_in(
 /// Authorizes writing a manifest, including the escalation rule for whatever the write would
 /// grant: the bindings of an RbacDefinition or token, the rights of a user whose password is
 /// set or who is created, the rights of a group whose members change; and reading every secret
-/// the object refers to.
+/// the object refers to. Every verb in `verbs` must be allowed (apply, which creates or
+/// updates, needs both); the proof of the last is returned.
 pub async fn authorize_write(
     state: &AppState,
     principal: &Principal,
-    verb: Verb,
+    verbs: &[Verb],
     desired: &Desired,
 ) -> Result<crate::auth::Authorized, ApiError> {
-    let auth = authorize(principal, verb, desired.info, Some(&desired.name), &desired.project)?;
+    let mut proofs = Vec::with_capacity(verbs.len());
+    for verb in verbs {
+        proofs.push(authorize(principal, *verb, desired.info, Some(&desired.name), &desired.project)?);
+    }
+    let auth = proofs.pop().expect("a write names at least one verb");
+    let creates = verbs.contains(&Verb::Create);
     let grants: Vec<shared::rbac::Binding> = match desired.info.kind {
         Kind::RbacDefinition => serde_json::from_value(desired.spec["roleBindings"].clone()).unwrap_or_default(),
         Kind::McpToken => serde_json::from_value(desired.spec["bindings"].clone()).unwrap_or_default(),
         // Whoever sets a user's password, or creates a user an existing definition names,
         // gets that user's rights.
-        Kind::User if verb == Verb::Create || desired.password.is_some() => {
+        Kind::User if creates || desired.password.is_some() => {
             crate::auth::principal::user_permissions(state.auth(), &desired.name).await?.bindings().to_vec()
         }
         // Whoever changes a group's members hands out the group's rights.
@@ -278,8 +284,8 @@ pub async fn authorize_write(
         // Referring to a secret hands its values to whatever runs the server: that needs the
         // right to read them. Referring to anything else needs seeing it, so that a reference
         // never tells whether an object one may not see exists.
-        let (verb, needs) = if target.sensitive { (Verb::Update, "edit") } else { (Verb::Get, "get") };
-        if !principal.allows(verb, target.plural, Some(&r.name), "") {
+        let (needed, needs) = if target.sensitive { (Verb::Update, "edit") } else { (Verb::Get, "get") };
+        if !principal.allows(needed, target.plural, Some(&r.name), "") {
             let why = format!("cannot refer to it from {}: that needs {needs} on it", r.field);
             return Err(principal.forbidden("refer", target.plural, Some(&r.name), "", &why));
         }
@@ -333,7 +339,7 @@ async fn create_in(
     let info = kind_at(plural, project)?;
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
-    let auth = authorize_write(state, principal, Verb::Create, &desired).await?;
+    let auth = authorize_write(state, principal, &[Verb::Create], &desired).await?;
     existing_project(state, &desired.project).await?;
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.begin().await?;
@@ -390,7 +396,7 @@ async fn replace_in(
         )
         .into());
     }
-    let auth = authorize_write(state, principal, Verb::Update, &desired).await?;
+    let auth = authorize_write(state, principal, &[Verb::Update], &desired).await?;
     existing_project(state, &desired.project).await?;
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.begin().await?;
