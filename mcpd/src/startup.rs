@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use shared::Kind;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -60,13 +61,15 @@ impl Application {
             .map_err(|_| anyhow::anyhow!("the password threads did not start"))?;
         let metrics = Arc::new(Metrics::new());
         let changed = Arc::new(tokio::sync::Notify::new());
-        let background = vec![
-            tokio::spawn(prune_changes(store.clone())),
-            tokio::spawn(listen_for_changes(url.clone(), store.backend(), changed.clone())),
-        ];
+        let backend = store.backend();
         let (audit, audit_writer) = audit::spawn_writer(store.clone(), metrics.clone());
+        let background_store = store.clone();
         let auth = Auth::new(store, sessions, audit, metrics);
-        let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), changed.clone());
+        let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), changed);
+        let background = vec![
+            tokio::spawn(prune_changes(background_store)),
+            tokio::spawn(listen_for_changes(url.clone(), backend, state.clone())),
+        ];
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
         Ok(Application { listener, state, audit_writer, background, extra_routes: axum::Router::new() })
     }
@@ -123,7 +126,7 @@ async fn prune_changes(store: Store) {
 
 /// On PostgreSQL, wakes this replica's watch streams whenever any replica commits a write
 /// (`NOTIFY` on commit); reconnects with a growing pause when the database goes away.
-async fn listen_for_changes(url: String, backend: store::Backend, changed: Arc<tokio::sync::Notify>) {
+async fn listen_for_changes(url: String, backend: store::Backend, state: AppState) {
     if backend != store::Backend::Postgres {
         return;
     }
@@ -133,8 +136,13 @@ async fn listen_for_changes(url: String, backend: store::Backend, changed: Arc<t
             let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
             listener.listen(store::changes::CHANNEL).await?;
             loop {
-                listener.recv().await?;
-                changed.notify_waiters();
+                let notification = listener.recv().await?;
+                // A write on another replica that may change who may do what: resolve
+                // credentials afresh now, not when the cached principals age out.
+                if Kind::parse(notification.payload()).is_some_and(changes_principals) {
+                    state.principals().invalidate();
+                }
+                state.changed().notify_waiters();
             }
             #[allow(unreachable_code)]
             Ok::<(), sqlx::Error>(())
@@ -142,9 +150,19 @@ async fn listen_for_changes(url: String, backend: store::Backend, changed: Arc<t
         if let Err(e) = listener.await {
             tracing::debug!(error = %e, "change listener lost its connection; watch streams poll meanwhile");
         }
-        changed.notify_waiters();
+        state.principals().invalidate();
+        state.changed().notify_waiters();
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// Whether writes of a kind can change a principal: its bindings, groups, tokens, or a
+/// token's project.
+fn changes_principals(kind: Kind) -> bool {
+    match kind {
+        Kind::User | Kind::Group | Kind::RbacDefinition | Kind::McpToken | Kind::Project => true,
+        Kind::Secret | Kind::Server | Kind::AuditEvent => false,
     }
 }
 

@@ -5,7 +5,8 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use super::Backend;
 
-/// The channel PostgreSQL notifies on commit of a write, so every replica's watchers wake.
+/// The channel PostgreSQL notifies on commit of a write, with the kind written, so every
+/// replica's watchers wake and its caches forget what the write changed.
 pub const CHANNEL: &str = "mcpd_changes";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +67,8 @@ pub async fn record(
     .fetch_one(&mut *conn)
     .await?;
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&mut *conn).await?;
+        // The kind, so that other replicas know which caches the change touches.
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(kind).execute(&mut *conn).await?;
     }
     Ok(revision)
 }

@@ -413,15 +413,16 @@ pub async fn tokens_created_by(conn: &mut AnyConnection, email: &str) -> sqlx::R
     rows.iter().map(ObjectRow::from_row).collect()
 }
 
-/// Deletes every object of a kind in a project (a project's tokens when it goes).
+/// Deletes every object of a kind in a project (a project's tokens when it goes), each
+/// through [`delete`].
 pub async fn delete_in_project(conn: &mut AnyConnection, store: &Store, kind: &str, project: &str) -> sqlx::Result<()> {
-    let names: Vec<String> = sqlx::query_scalar("DELETE FROM objects WHERE kind = $1 AND project = $2 RETURNING name")
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM objects WHERE kind = $1 AND project = $2 ORDER BY name")
         .bind(kind)
         .bind(project)
         .fetch_all(&mut *conn)
         .await?;
-    for name in names {
-        changes::record(conn, store.backend(), kind, project, &name, ChangeType::Deleted).await?;
+    for id in ids {
+        delete(conn, store, id).await?;
     }
     Ok(())
 }

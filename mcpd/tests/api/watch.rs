@@ -185,3 +185,43 @@ async fn a_write_on_one_replica_reaches_a_watch_on_another() {
     assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "elsewhere".into())));
     assert!(started.elapsed() < Duration::from_secs(2), "seen after {:?}", started.elapsed());
 }
+
+/// A replica forgets the principals it resolved as soon as the feed reports a change to who
+/// may do what on another replica, well before they would age out of its cache (500 ms).
+#[tokio::test]
+async fn the_change_feed_clears_other_replicas_credential_caches() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = testkit::database_url(Backend::Postgres, dir.path()).await;
+    let mut config = testkit::config(database_url, dir.path());
+    config.encryption_key = Some("44".repeat(32));
+    let (first, _stop_first) = testkit::start(&config).await;
+    let (second, _stop_second) = testkit::start(&config).await;
+    let http = reqwest::Client::new();
+    let admin = crate::helpers::admin_session(&http, &first).await;
+    let created: serde_json::Value = http
+        .post(format!("{first}/api/v1/mcptokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": "ci"},
+            "spec": {"bindings": [{"role": "view", "resource": "servers"}]}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let raw = created["status"]["token"].as_str().unwrap().to_owned();
+    let on_second = || http.get(format!("{second}/api/v1/servers")).bearer_auth(&raw).send();
+    // Resolved and cached on the second replica, then revoked on the first.
+    assert_eq!(on_second().await.unwrap().status(), StatusCode::OK);
+    let cached = std::time::Instant::now();
+    let deleted = http.delete(format!("{first}/api/v1/mcptokens/ci")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(deleted.status(), StatusCode::OK);
+    while on_second().await.unwrap().status() != StatusCode::UNAUTHORIZED {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let refused = cached.elapsed();
+    assert!(
+        refused < Duration::from_millis(400),
+        "refused after {refused:?}: the cache aged out, the feed did not clear it"
+    );
+}
