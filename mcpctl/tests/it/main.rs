@@ -8,3 +8,4 @@ mod errors;
 mod get;
 mod identity;
 mod session;
+mod snapshots;
