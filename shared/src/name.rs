@@ -6,6 +6,62 @@ use crate::status::Cause;
 
 const MAX_NAME: usize = 63;
 
+/// A project's name, checked (a DNS-1123 label). Where an object may be global, its project
+/// is an `Option<ProjectName>`: `None` means global.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProjectName(String);
+
+impl ProjectName {
+    pub fn parse(name: &str) -> Result<ProjectName, String> {
+        check_name(name).map(|()| ProjectName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A project as text: its name, or `""` for none (global), as storage keeps it.
+    pub fn text(project: Option<&ProjectName>) -> &str {
+        project.map_or("", ProjectName::as_str)
+    }
+
+    /// The project text names: `None` for `""`; a name that is not valid names none either.
+    pub fn from_text(text: &str) -> Option<ProjectName> {
+        ProjectName::parse(text).ok()
+    }
+}
+
+impl TryFrom<String> for ProjectName {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<ProjectName, String> {
+        check_name(&name).map(|()| ProjectName(name))
+    }
+}
+
+impl From<ProjectName> for String {
+    fn from(name: ProjectName) -> String {
+        name.0
+    }
+}
+
+impl std::fmt::Display for ProjectName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl schemars::JsonSchema for ProjectName {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProjectName".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63})
+    }
+}
+
 /// Checks a DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {

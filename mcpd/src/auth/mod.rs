@@ -20,6 +20,7 @@ use cache::PrincipalCache;
 use principal::TokenInfo;
 pub use rbac::{ListScope, Verb};
 use session::SessionKeys;
+use shared::name::ProjectName;
 use shared::rbac::Binding;
 use shared::KindInfo;
 
@@ -123,7 +124,7 @@ pub fn check(
     verb: Verb,
     kind: &KindInfo,
     name: Option<&str>,
-    project: &str,
+    project: Option<&ProjectName>,
 ) -> Result<ListScope, String> {
     if !kind.writable && !matches!(verb, Verb::Get | Verb::List) {
         return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
@@ -151,7 +152,7 @@ pub fn authorize(
     verb: Verb,
     kind: &KindInfo,
     name: Option<&str>,
-    project: &str,
+    project: Option<&ProjectName>,
 ) -> Result<Authorized, ApiError> {
     match check(principal, verb, kind, name, project) {
         Ok(scope) => Ok(Authorized { scope }),
@@ -164,7 +165,7 @@ pub fn authorize_action(principal: &Principal, action: &str) -> Result<(), ApiEr
     if principal.allows_action(action) {
         Ok(())
     } else {
-        Err(principal.forbidden("run", action, None, "", &format!("cannot run action \"{action}\"")))
+        Err(principal.forbidden("run", action, None, None, &format!("cannot run action \"{action}\"")))
     }
 }
 
@@ -183,7 +184,7 @@ pub fn authorize_grants(
         "escalate",
         kind.plural,
         Some(name),
-        "",
+        None,
         &format!("cannot grant permissions it does not hold: {}", missing.join(", ")),
     ))
 }

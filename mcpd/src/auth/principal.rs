@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use shared::name::ProjectName;
 use shared::spec::TokenState;
 use shared::{Reason, Status};
 
@@ -31,8 +32,8 @@ pub struct Session {
 pub struct TokenInfo {
     pub object_id: i64,
     pub name: String,
-    /// Empty for a global token.
-    pub project: String,
+    /// `None` for a global token.
+    pub project: Option<ProjectName>,
     pub prefix: String,
     pub sha256: String,
     pub creator: String,
@@ -54,7 +55,7 @@ impl TokenInfo {
 /// A project token reaches only its project, the project's servers and the project's tokens.
 #[derive(Clone, Debug)]
 pub struct Confinement {
-    pub project: String,
+    pub project: ProjectName,
     pub servers: Vec<String>,
 }
 
@@ -93,7 +94,7 @@ impl Principal {
     pub fn display(&self) -> String {
         match &self.identity {
             Identity::User { email, .. } => format!("User \"{email}\""),
-            Identity::Token(t) => format!("McpToken \"{}\" ({})", token_path(&t.project, &t.name), t.prefix),
+            Identity::Token(t) => format!("McpToken \"{}\" ({})", token_path(t.project.as_ref(), &t.name), t.prefix),
         }
     }
 
@@ -101,7 +102,7 @@ impl Principal {
     pub fn audit_name(&self) -> String {
         match &self.identity {
             Identity::User { email, .. } => email.clone(),
-            Identity::Token(t) => format!("mcptoken:{} ({})", token_path(&t.project, &t.name), t.prefix),
+            Identity::Token(t) => format!("mcptoken:{} ({})", token_path(t.project.as_ref(), &t.name), t.prefix),
         }
     }
 
@@ -117,18 +118,18 @@ impl Principal {
         &self.audit
     }
 
-    fn confinement_allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
+    fn confinement_allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: Option<&ProjectName>) -> bool {
         let Some(c) = &self.confined else { return true };
         match plural {
             // Reading only: changing the project would change what the token reaches.
             "projects" => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
             "servers" => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
-            "mcptokens" => project == c.project,
+            "mcptokens" => project == Some(&c.project),
             _ => false,
         }
     }
 
-    pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: &str) -> bool {
+    pub fn allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: Option<&ProjectName>) -> bool {
         let bound = name.map(|n| binding_name(plural, project, n));
         let bound = bound.as_deref();
         self.own.allows(verb, plural, bound)
@@ -136,16 +137,16 @@ impl Principal {
             && self.confinement_allows(verb, plural, name, project)
     }
 
-    pub fn list_scope(&self, plural: &str, project: &str) -> Option<ListScope> {
+    pub fn list_scope(&self, plural: &str, project: Option<&ProjectName>) -> Option<ListScope> {
         let mut scope = self.own.list_scope(plural)?;
         for bound in &self.bounds {
             scope = scope.intersect(bound.list_scope(plural)?);
         }
         if let Some(c) = &self.confined {
             scope = match plural {
-                "projects" => scope.intersect(ListScope::Only(vec![c.project.clone()])),
+                "projects" => scope.intersect(ListScope::Only(vec![c.project.to_string()])),
                 "servers" => scope.intersect(ListScope::Only(c.servers.clone())),
-                "mcptokens" if project == c.project => scope,
+                "mcptokens" if project == Some(&c.project) => scope,
                 _ => return None,
             };
         }
@@ -167,13 +168,20 @@ impl Principal {
     }
 
     /// A 403 naming what was refused, recorded in the audit trail.
-    pub fn forbidden(&self, verb: &str, plural: &str, name: Option<&str>, project: &str, why: &str) -> ApiError {
+    pub fn forbidden(
+        &self,
+        verb: &str,
+        plural: &str,
+        name: Option<&str>,
+        project: Option<&ProjectName>,
+        why: &str,
+    ) -> ApiError {
         self.audit.record(Event {
             principal: &self.audit_name(),
             verb,
             kind: plural,
             name: name.unwrap_or(""),
-            project: Some(project),
+            project: Some(ProjectName::text(project)),
             code: 403,
             dry_run: false,
         });
@@ -192,19 +200,17 @@ impl Principal {
 /// The name a role binding's `name` is matched against. A project's tokens are named
 /// `project/name` there, so that `edit mcptokens name:ci` reaches the global token `ci` only,
 /// and `name: demo/ci` the token `ci` of project `demo`.
-pub fn binding_name<'a>(plural: &str, project: &str, name: &'a str) -> std::borrow::Cow<'a, str> {
-    if plural == "mcptokens" && !project.is_empty() {
-        std::borrow::Cow::Owned(format!("{project}/{name}"))
-    } else {
-        std::borrow::Cow::Borrowed(name)
+pub fn binding_name<'a>(plural: &str, project: Option<&ProjectName>, name: &'a str) -> std::borrow::Cow<'a, str> {
+    match project {
+        Some(project) if plural == "mcptokens" => std::borrow::Cow::Owned(format!("{project}/{name}")),
+        _ => std::borrow::Cow::Borrowed(name),
     }
 }
 
-fn token_path(project: &str, name: &str) -> String {
-    if project.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{project}/{name}")
+fn token_path(project: Option<&ProjectName>, name: &str) -> String {
+    match project {
+        None => name.to_owned(),
+        Some(project) => format!("{project}/{name}"),
     }
 }
 
@@ -312,11 +318,12 @@ pub async fn principal_of(auth: &Auth, info: TokenInfo) -> Result<Principal, Api
         bounds.push(token_own(&specs, parent));
         link = parent.parent.as_deref();
     }
-    let confined = if info.project.is_empty() {
-        None
-    } else {
-        let servers = store::auth::project_servers(pool, &info.project).await?;
-        Some(Confinement { project: info.project.clone(), servers })
+    let confined = match &info.project {
+        None => None,
+        Some(project) => {
+            let servers = store::auth::project_servers(pool, project.as_str()).await?;
+            Some(Confinement { project: project.clone(), servers })
+        }
     };
     Ok(Principal(Arc::new(Resolved {
         own: token_own(&specs, &info),
@@ -381,7 +388,7 @@ async fn active_by_hash(auth: &Auth, sha256: String, depth: usize) -> Result<Opt
     Ok(Some(TokenInfo {
         object_id: row.id,
         name: row.name,
-        project: row.project,
+        project: ProjectName::from_text(&row.project),
         prefix: status.prefix,
         sha256,
         creator: status.created_by,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use rand::RngCore;
 use serde_json::Value;
-use shared::name::{check_annotations, check_labels, check_name};
+use shared::name::{check_annotations, check_labels, ProjectName};
 use shared::spec::{McpTokenStatus, TokenState};
 use shared::{Cause, KindInfo, Object, Reason, Scope, Status};
 
@@ -23,7 +23,8 @@ use crate::util::{now, parse_time};
 #[derive(Clone)]
 pub struct Desired {
     pub info: &'static KindInfo,
-    pub project: String,
+    /// `None`: global.
+    pub project: Option<ProjectName>,
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
@@ -125,24 +126,24 @@ fn envelope(value: Value, expected: Option<&'static KindInfo>) -> Result<(Object
 
 /// The project a manifest names: none for global kinds (naming one is a cause), a valid name
 /// or none for tokens.
-fn project_of(info: &KindInfo, project: Option<String>, causes: &mut Vec<Cause>) -> String {
+fn project_of(info: &KindInfo, project: Option<String>, causes: &mut Vec<Cause>) -> Option<ProjectName> {
     match (info.scope, project) {
-        (Scope::Global, Some(p)) if !p.is_empty() => {
+        (_, None) => None,
+        (_, Some(p)) if p.is_empty() => None,
+        (Scope::Global, Some(_)) => {
             causes.push(Cause::invalid(
                 "metadata.project",
                 format!("{} are global: project must not be set", info.plural),
             ));
-            String::new()
+            None
         }
-        (_, p) => {
-            let p = p.unwrap_or_default();
-            if !p.is_empty() {
-                if let Err(msg) = check_name(&p) {
-                    causes.push(Cause::invalid("metadata.project", msg));
-                }
+        (Scope::Project, Some(p)) => match ProjectName::parse(&p) {
+            Ok(project) => Some(project),
+            Err(msg) => {
+                causes.push(Cause::invalid("metadata.project", msg));
+                None
             }
-            p
-        }
+        },
     }
 }
 

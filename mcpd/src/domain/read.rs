@@ -2,6 +2,7 @@
 //! gave for it, as every write does.
 
 use shared::api::Referrer;
+use shared::name::ProjectName;
 use shared::spec::RbacDefinitionSpec;
 use shared::Kind;
 use sqlx::AnyConnection;
@@ -15,10 +16,10 @@ pub async fn fetch(
     store: &Store,
     _: &Authorized,
     kind: Kind,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
 ) -> sqlx::Result<Option<ObjectRow>> {
-    objects::fetch(conn, store, kind.as_str(), project, name, false).await
+    objects::fetch(conn, store, kind.as_str(), ProjectName::text(project), name, false).await
 }
 
 /// One page of a kind in name order, starting after `after`; the caller filters it by
@@ -28,11 +29,11 @@ pub async fn list(
     store: &Store,
     _: &Authorized,
     kind: Kind,
-    project: &str,
+    project: Option<&ProjectName>,
     after: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<ObjectRow>> {
-    objects::list(conn, store, kind.as_str(), project, after, limit).await
+    objects::list(conn, store, kind.as_str(), ProjectName::text(project), after, limit).await
 }
 
 /// Every object that refers to `kind/name`: the references the database keeps (a server's
@@ -43,10 +44,10 @@ pub async fn referrers(
     conn: &mut AnyConnection,
     _: &Authorized,
     kind: Kind,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
 ) -> sqlx::Result<Vec<Referrer>> {
-    let mut found: Vec<Referrer> = objects::referrers(conn, kind.as_str(), project, name)
+    let mut found: Vec<Referrer> = objects::referrers(conn, kind.as_str(), ProjectName::text(project), name)
         .await?
         .into_iter()
         .filter_map(|r| {

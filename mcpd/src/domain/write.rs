@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use rand::distributions::{Alphanumeric, DistString};
 use serde_json::Value;
 use shared::api::ApplyAction;
+use shared::name::ProjectName;
 use shared::spec::{parse_ttl, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, Reference, TokenState};
 use shared::{Cause, Kind, Reason, Status};
 use sqlx::AnyConnection;
@@ -43,7 +44,15 @@ pub async fn write(
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
-    let existing = objects::fetch(conn, store, info.kind.as_str(), &desired.project, &desired.name, true).await?;
+    let existing = objects::fetch(
+        conn,
+        store,
+        info.kind.as_str(),
+        ProjectName::text(desired.project.as_ref()),
+        &desired.name,
+        true,
+    )
+    .await?;
     match (existing, mode) {
         (None, Mode::Replace) => Err(Status::not_found(info.plural, &desired.name).into()),
         (None, Mode::Create | Mode::Apply) => create(conn, store, actor, desired).await,
@@ -68,7 +77,8 @@ async fn create(
     fill_kept_values(&mut desired, None)?;
     check_references(conn, &desired).await?;
     let hash = password_hash(&desired)?;
-    let mut row = new_row(info.kind.as_str(), &desired.project, &desired.name, desired.spec.clone());
+    let mut row =
+        new_row(info.kind.as_str(), ProjectName::text(desired.project.as_ref()), &desired.name, desired.spec.clone());
     row.labels = desired.labels;
     row.annotations = desired.annotations;
     let token = match info.kind {
@@ -265,9 +275,10 @@ pub async fn delete(
     store: &Store,
     _: &Authorized,
     info: &shared::KindInfo,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
 ) -> Result<ObjectRow, ApiError> {
+    let project = ProjectName::text(project);
     let row = objects::fetch(conn, store, info.kind.as_str(), project, name, true)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 use shared::api::{CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse};
+use shared::name::ProjectName;
 use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
@@ -17,7 +18,13 @@ pub async fn can_i(
     principal: Principal,
     JsonBody(body): JsonBody<CanIRequest>,
 ) -> Result<Json<CanIResponse>, ApiError> {
-    let project = body.project.as_deref().unwrap_or("");
+    let project = match body.project.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(ProjectName::parse(p).map_err(|msg| {
+            ApiError::from(Status::new(Reason::BadRequest, format!("project {:?}: {msg}", shared::name::shown(p))))
+        })?),
+    };
+    let project = project.as_ref();
     let answer = if body.verb == "run" {
         match principal.allows_action(&body.kind) {
             true => Ok(()),
@@ -63,7 +70,7 @@ pub async fn introspect(
         iat: Some(info.issued_at),
         exp: info.expires_at,
         token_name: Some(info.name),
-        project: (!info.project.is_empty()).then_some(info.project),
+        project: info.project.map(String::from),
         scope: Some(scope.join(" ")),
         token_type: Some("mcpctl_pat".to_owned()),
     }))

@@ -104,8 +104,12 @@ async fn write(
         if query.atomic && failed_at.is_some() {
             continue;
         }
-        if !desired.project.is_empty() && !crate::store::auth::project_exists(&mut tx, &desired.project).await? {
-            result.error = Some(Status::not_found("projects", &desired.project));
+        let missing = match &desired.project {
+            Some(project) => !crate::store::auth::project_exists(&mut tx, project.as_str()).await?,
+            None => false,
+        };
+        if let (true, Some(project)) = (missing, &desired.project) {
+            result.error = Some(Status::not_found("projects", project.as_str()));
             failed_at.get_or_insert_with(|| failed(result));
             continue;
         }

@@ -40,7 +40,7 @@ pub async fn list(
     principal: Principal,
     Query(query): Query<EventQuery>,
 ) -> Result<Json<List>, ApiError> {
-    authorize(&principal, Verb::List, events_kind(), None, "")?;
+    authorize(&principal, Verb::List, events_kind(), None, None)?;
     for (field, value) in [("since", &query.since), ("until", &query.until)] {
         if value.as_deref().is_some_and(|v| crate::util::parse_time(v).is_none()) {
             return Err(Status::new(Reason::BadRequest, format!("{field} must be an RFC 3339 time")).into());
@@ -87,7 +87,7 @@ pub async fn get(
     principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<Object>, ApiError> {
-    authorize(&principal, Verb::Get, events_kind(), Some(&id), "")?;
+    authorize(&principal, Verb::Get, events_kind(), Some(&id), None)?;
     state.audit().flush().await;
     let row = match id.parse::<i64>() {
         Ok(n) => audit::get(state.store().pool(), n).await?,

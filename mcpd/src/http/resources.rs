@@ -9,6 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
 use shared::api::ReferrerList;
+use shared::name::ProjectName;
 use shared::object::ListMeta;
 use shared::selector::Selector;
 use shared::{Kind, KindInfo, List, Object, Reason, Scope, Status};
@@ -59,9 +60,9 @@ pub struct GetQuery {
 
 /// The kind a URL names; only token routes live under a project. Audit events have routes
 /// of their own.
-fn kind_at(plural: &str, project: &str) -> Result<&'static KindInfo, ApiError> {
+fn kind_at(plural: &str, project: Option<&ProjectName>) -> Result<&'static KindInfo, ApiError> {
     match KindInfo::by_plural(plural) {
-        Some(info) if info.writable && (project.is_empty() || info.scope == Scope::Project) => Ok(info),
+        Some(info) if info.writable && (project.is_none() || info.scope == Scope::Project) => Ok(info),
         _ => Err(not_found_route()),
     }
 }
@@ -80,22 +81,26 @@ fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
 
 /// The project of a project route must exist (`""`, no project, always does). Checked only
 /// after authorization, so that a caller without rights cannot learn which projects exist.
-async fn existing_project(state: &AppState, project: &str) -> Result<(), ApiError> {
-    if project.is_empty() {
+async fn existing_project(state: &AppState, project: Option<&ProjectName>) -> Result<(), ApiError> {
+    let Some(project) = project else {
         return Ok(());
-    }
-    let projects = Kind::Project.info();
-    stored_name(projects, project)?;
+    };
     if store_project_exists(state, project).await? {
         Ok(())
     } else {
-        Err(Status::not_found("projects", project).into())
+        Err(Status::not_found("projects", project.as_str()).into())
     }
 }
 
-async fn store_project_exists(state: &AppState, project: &str) -> Result<bool, ApiError> {
+async fn store_project_exists(state: &AppState, project: &ProjectName) -> Result<bool, ApiError> {
     let mut conn = state.store().pool().acquire().await?;
-    Ok(crate::store::auth::project_exists(&mut conn, project).await?)
+    Ok(crate::store::auth::project_exists(&mut conn, project.as_str()).await?)
+}
+
+/// The project a URL names. A name no project can have is simply not found, as object names
+/// are, before anything is asked of the store.
+fn url_project(project: &str) -> Result<ProjectName, ApiError> {
+    ProjectName::parse(project).map_err(|_| Status::not_found("projects", &shared::name::shown(project)).into())
 }
 
 pub async fn list(
@@ -104,7 +109,7 @@ pub async fn list(
     Path(plural): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    list_in(&state, &principal, &plural, "", query).await
+    list_in(&state, &principal, &plural, None, query).await
 }
 
 pub async fn list_project(
@@ -113,19 +118,23 @@ pub async fn list_project(
     Path((project, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    list_in(&state, &principal, &plural, &project, query).await
+    list_in(&state, &principal, &plural, Some(&url_project(&project)?), query).await
 }
 
 async fn list_in(
     state: &AppState,
     principal: &Principal,
     plural: &str,
-    project: &str,
+    project: Option<&ProjectName>,
     query: ListQuery,
 ) -> Result<Response, ApiError> {
     let info = kind_at(plural, project)?;
     let auth = authorize(principal, Verb::List, info, None, project)?;
-    if !auth.sees_every_name() && !project.is_empty() && !store_project_exists(state, project).await? {
+    let unknown_project = match project {
+        Some(project) if !auth.sees_every_name() => !store_project_exists(state, project).await?,
+        _ => false,
+    };
+    if unknown_project {
         // Rights narrowed to some names (`demo/ci`) say nothing about other projects: an
         // empty list, whether the project exists or not.
         return Ok(Json(List::new(Vec::new())).into_response());
@@ -146,14 +155,8 @@ async fn list_in(
                 ))
             })?),
         };
-        let watch = super::watch::Watch {
-            principal: principal.clone(),
-            info,
-            project: project.to_owned(),
-            auth,
-            selector,
-            from,
-        };
+        let watch =
+            super::watch::Watch { principal: principal.clone(), info, project: project.cloned(), auth, selector, from };
         return super::watch::stream(state.clone(), watch).await;
     }
     // Read before the list: a watch from it may repeat a change the list shows, never miss one.
@@ -212,7 +215,7 @@ pub async fn get(
     Path((plural, name)): Path<(String, String)>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    get_in(&state, &principal, &plural, "", &name, query).await
+    get_in(&state, &principal, &plural, None, &name, query).await
 }
 
 pub async fn get_project(
@@ -221,14 +224,14 @@ pub async fn get_project(
     Path((project, plural, name)): Path<(String, String, String)>,
     Query(query): Query<GetQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    get_in(&state, &principal, &plural, &project, &name, query).await
+    get_in(&state, &principal, &plural, Some(&url_project(&project)?), &name, query).await
 }
 
 async fn get_in(
     state: &AppState,
     principal: &Principal,
     plural: &str,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
     query: GetQuery,
 ) -> Result<Json<Object>, ApiError> {
@@ -259,7 +262,7 @@ pub async fn authorize_write(
 ) -> Result<crate::auth::Authorized, ApiError> {
     let mut proofs = Vec::with_capacity(verbs.len());
     for verb in verbs {
-        proofs.push(authorize(principal, *verb, desired.info, Some(&desired.name), &desired.project)?);
+        proofs.push(authorize(principal, *verb, desired.info, Some(&desired.name), desired.project.as_ref())?);
     }
     let auth = proofs.pop().expect("a write names at least one verb");
     let creates = verbs.contains(&Verb::Create);
@@ -285,23 +288,27 @@ pub async fn authorize_write(
         // right to read them. Referring to anything else needs seeing it, so that a reference
         // never tells whether an object one may not see exists.
         let (needed, needs) = if target.sensitive { (Verb::Update, "edit") } else { (Verb::Get, "get") };
-        if !principal.allows(needed, target.plural, Some(&r.name), "") {
+        if !principal.allows(needed, target.plural, Some(&r.name), None) {
             let why = format!("cannot refer to it from {}: that needs {needs} on it", r.field);
-            return Err(principal.forbidden("refer", target.plural, Some(&r.name), "", &why));
+            return Err(principal.forbidden("refer", target.plural, Some(&r.name), None, &why));
         }
     }
     Ok(auth)
 }
 
 /// A project route fixes the project of what is written to it.
-fn place(desired: &mut Desired, project: &str) -> Result<(), ApiError> {
-    if desired.project.is_empty() {
-        desired.project = project.to_owned();
+fn place(desired: &mut Desired, project: Option<&ProjectName>) -> Result<(), ApiError> {
+    if desired.project.is_none() {
+        desired.project = project.cloned();
     }
-    if desired.project != project {
+    if desired.project.as_ref() != project {
         return Err(Status::new(
             Reason::BadRequest,
-            format!("metadata.project {:?} does not match the project in the URL {project:?}", desired.project),
+            format!(
+                "metadata.project {:?} does not match the project in the URL {:?}",
+                ProjectName::text(desired.project.as_ref()),
+                ProjectName::text(project)
+            ),
         )
         .into());
     }
@@ -315,7 +322,7 @@ pub async fn create(
     Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    create_in(&state, &principal, &plural, "", body, write.dry_run).await
+    create_in(&state, &principal, &plural, None, body, write.dry_run).await
 }
 
 pub async fn create_project(
@@ -325,14 +332,14 @@ pub async fn create_project(
     Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
-    create_in(&state, &principal, &plural, &project, body, write.dry_run).await
+    create_in(&state, &principal, &plural, Some(&url_project(&project)?), body, write.dry_run).await
 }
 
 async fn create_in(
     state: &AppState,
     principal: &Principal,
     plural: &str,
-    project: &str,
+    project: Option<&ProjectName>,
     body: Value,
     dry_run: bool,
 ) -> Result<(StatusCode, Json<Object>), ApiError> {
@@ -340,12 +347,20 @@ async fn create_in(
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
     let auth = authorize_write(state, principal, &[Verb::Create], &desired).await?;
-    existing_project(state, &desired.project).await?;
+    existing_project(state, desired.project.as_ref()).await?;
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Create).await?;
     finish(state, tx, dry_run).await?;
-    record(principal, "create", info, &written.row.name, &written.row.project, 201, dry_run);
+    record(
+        principal,
+        "create",
+        info,
+        &written.row.name,
+        ProjectName::from_text(&written.row.project).as_ref(),
+        201,
+        dry_run,
+    );
     let mut object = to_output(written.row, false);
     // The raw token of a dry run was never stored: it is not shown.
     if let (Some(token), Some(status), false) = (written.token, object.status.as_mut(), dry_run) {
@@ -364,7 +379,7 @@ pub async fn replace(
     Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    replace_in(&state, &principal, &plural, "", &name, body, write.dry_run).await
+    replace_in(&state, &principal, &plural, None, &name, body, write.dry_run).await
 }
 
 pub async fn replace_project(
@@ -374,14 +389,14 @@ pub async fn replace_project(
     Query(write): Query<WriteQuery>,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Object>, ApiError> {
-    replace_in(&state, &principal, &plural, &project, &name, body, write.dry_run).await
+    replace_in(&state, &principal, &plural, Some(&url_project(&project)?), &name, body, write.dry_run).await
 }
 
 async fn replace_in(
     state: &AppState,
     principal: &Principal,
     plural: &str,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
     body: Value,
     dry_run: bool,
@@ -397,7 +412,7 @@ async fn replace_in(
         .into());
     }
     let auth = authorize_write(state, principal, &[Verb::Update], &desired).await?;
-    existing_project(state, &desired.project).await?;
+    existing_project(state, desired.project.as_ref()).await?;
     desired.hash_password(state.passwords()).await?;
     let mut tx = state.begin().await?;
     let written = domain::write(&mut tx, state.store(), &auth, principal, desired, Mode::Replace).await?;
@@ -412,7 +427,7 @@ pub async fn delete(
     Path((plural, name)): Path<(String, String)>,
     Query(write): Query<WriteQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    delete_in(&state, &principal, &plural, "", &name, write.dry_run).await
+    delete_in(&state, &principal, &plural, None, &name, write.dry_run).await
 }
 
 pub async fn delete_project(
@@ -421,14 +436,14 @@ pub async fn delete_project(
     Path((project, plural, name)): Path<(String, String, String)>,
     Query(write): Query<WriteQuery>,
 ) -> Result<Json<Object>, ApiError> {
-    delete_in(&state, &principal, &plural, &project, &name, write.dry_run).await
+    delete_in(&state, &principal, &plural, Some(&url_project(&project)?), &name, write.dry_run).await
 }
 
 async fn delete_in(
     state: &AppState,
     principal: &Principal,
     plural: &str,
-    project: &str,
+    project: Option<&ProjectName>,
     name: &str,
     dry_run: bool,
 ) -> Result<Json<Object>, ApiError> {
@@ -456,7 +471,16 @@ async fn finish(state: &AppState, tx: crate::store::Tx, dry_run: bool) -> Result
     Ok(())
 }
 
-fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, project: &str, code: u16, dry_run: bool) {
+fn record(
+    principal: &Principal,
+    verb: &str,
+    info: &KindInfo,
+    name: &str,
+    project: Option<&ProjectName>,
+    code: u16,
+    dry_run: bool,
+) {
+    let project = ProjectName::text(project);
     principal.audit().record(Event {
         principal: &principal.audit_name(),
         verb,
@@ -473,10 +497,10 @@ fn record(principal: &Principal, verb: &str, info: &KindInfo, name: &str, projec
 
 /// Revealing sensitive values needs `edit` on the object (on every object, for a list).
 fn check_show_values(principal: &Principal, info: &KindInfo, name: Option<&str>) -> Result<(), ApiError> {
-    if !info.sensitive || principal.allows(Verb::Update, info.plural, name, "") {
+    if !info.sensitive || principal.allows(Verb::Update, info.plural, name, None) {
         return Ok(());
     }
-    Err(principal.forbidden("reveal", info.plural, name, "", "cannot reveal values: that needs edit on the secret"))
+    Err(principal.forbidden("reveal", info.plural, name, None, "cannot reveal values: that needs edit on the secret"))
 }
 
 fn encode_continue(name: &str) -> String {
@@ -508,17 +532,17 @@ pub async fn project_servers(
     let projects = Kind::Project.info();
     let servers = Kind::Server.info();
     stored_name(projects, &project)?;
-    let project_auth = authorize(&principal, Verb::Get, projects, Some(&project), "")?;
-    let server_auth = authorize(&principal, Verb::List, servers, None, "")?;
+    let project_auth = authorize(&principal, Verb::Get, projects, Some(&project), None)?;
+    let server_auth = authorize(&principal, Verb::List, servers, None, None)?;
     let store = state.store();
     let mut conn = state.store().pool().acquire().await?;
-    let row = domain::read::fetch(&mut conn, store, &project_auth, projects.kind, "", &project)
+    let row = domain::read::fetch(&mut conn, store, &project_auth, projects.kind, None, &project)
         .await?
         .ok_or_else(|| Status::not_found(projects.plural, &project))?;
     let names: Vec<String> = serde_json::from_value(row.spec["servers"].clone()).unwrap_or_default();
     let mut items = Vec::new();
     for name in names.iter().filter(|n| server_auth.may_see(n)) {
-        if let Some(server) = domain::read::fetch(&mut conn, store, &server_auth, servers.kind, "", name).await? {
+        if let Some(server) = domain::read::fetch(&mut conn, store, &server_auth, servers.kind, None, name).await? {
             items.push(to_output(server, false));
         }
     }
@@ -532,7 +556,7 @@ pub struct ReferrersQuery {
     kind: String,
     name: String,
     #[serde(default)]
-    project: String,
+    project: Option<String>,
 }
 
 /// `GET /api/v1/referrers?kind=PLURAL&name=NAME[&project=P]`: who refers to an object, as
@@ -542,21 +566,23 @@ pub async fn referrers(
     principal: Principal,
     Query(query): Query<ReferrersQuery>,
 ) -> Result<Json<ReferrerList>, ApiError> {
-    let info = kind_at(&query.kind, &query.project)?;
+    let project = query.project.as_deref().map(url_project).transpose()?;
+    let project = project.as_ref();
+    let info = kind_at(&query.kind, project)?;
     stored_name(info, &query.name)?;
-    let auth = authorize(&principal, Verb::Get, info, Some(&query.name), &query.project)?;
-    existing_project(&state, &query.project).await?;
+    let auth = authorize(&principal, Verb::Get, info, Some(&query.name), project)?;
+    existing_project(&state, project).await?;
     let mut conn = state.store().pool().acquire().await?;
-    let row = domain::read::fetch(&mut conn, state.store(), &auth, info.kind, &query.project, &query.name).await?;
+    let row = domain::read::fetch(&mut conn, state.store(), &auth, info.kind, project, &query.name).await?;
     if row.is_none() {
         return Err(Status::not_found(info.plural, &query.name).into());
     }
-    let found = domain::read::referrers(&mut conn, &auth, info.kind, &query.project, &query.name).await?;
+    let found = domain::read::referrers(&mut conn, &auth, info.kind, project, &query.name).await?;
     let items = found
         .into_iter()
         .filter(|r| {
-            let project = r.project.as_deref().unwrap_or("");
-            crate::auth::check(&principal, Verb::Get, r.kind.info(), Some(&r.name), project).is_ok()
+            let project = r.project.as_deref().and_then(ProjectName::from_text);
+            crate::auth::check(&principal, Verb::Get, r.kind.info(), Some(&r.name), project.as_ref()).is_ok()
         })
         .collect();
     Ok(Json(ReferrerList { items }))

@@ -143,7 +143,7 @@ pub async fn whoami(principal: Principal) -> Json<WhoAmI> {
             name: t.name.clone(),
             via: "token".to_owned(),
             expires_at: t.expires_at.map(format_time),
-            project: (!t.project.is_empty()).then(|| t.project.clone()),
+            project: t.project.as_ref().map(ToString::to_string),
             created_by: Some(t.creator.clone()),
         },
     })

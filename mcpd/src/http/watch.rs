@@ -14,6 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use shared::api::{WatchEvent, WatchEventType};
+use shared::name::ProjectName;
 use shared::selector::Selector;
 use shared::{KindInfo, Object, ObjectMeta, Reason, Status};
 
@@ -33,7 +34,7 @@ pub struct Watch {
     /// Asked again while the stream lasts: a revoked credential ends it.
     pub principal: Principal,
     pub info: &'static KindInfo,
-    pub project: String,
+    pub project: Option<ProjectName>,
     pub auth: Authorized,
     pub selector: Selector,
     pub from: Option<i64>,
@@ -60,7 +61,7 @@ pub async fn stream(state: AppState, watch: Watch) -> Result<Response, ApiError>
             // The current state first, then every change after the revision read before it.
             let mut after = String::new();
             loop {
-                let rows = domain::read::list(&mut conn, state.store(), &watch.auth, watch.info.kind, &watch.project, &after, 500).await?;
+                let rows = domain::read::list(&mut conn, state.store(), &watch.auth, watch.info.kind, watch.project.as_ref(), &after, 500).await?;
                 let full = rows.len() == 500;
                 for row in rows {
                     after.clone_from(&row.name);
@@ -177,7 +178,15 @@ impl Stream {
         }
         let watch = &self.watch;
         let mut lines = Vec::new();
-        for change in changes::after(&mut conn, watch.info.kind.as_str(), &watch.project, self.last, 10_000).await? {
+        for change in changes::after(
+            &mut conn,
+            watch.info.kind.as_str(),
+            ProjectName::text(watch.project.as_ref()),
+            self.last,
+            10_000,
+        )
+        .await?
+        {
             if change.revision > horizon {
                 break;
             }
@@ -186,7 +195,7 @@ impl Stream {
             }
             let object = match change.change {
                 ChangeType::Deleted => {
-                    let project = (!watch.project.is_empty()).then(|| watch.project.clone());
+                    let project = watch.project.as_ref().map(ToString::to_string);
                     let metadata = ObjectMeta { name: change.name, project, ..Default::default() };
                     Object::new(watch.info, metadata)
                 }
@@ -196,7 +205,7 @@ impl Stream {
                         self.state.store(),
                         &watch.auth,
                         watch.info.kind,
-                        &watch.project,
+                        watch.project.as_ref(),
                         &change.name,
                     )
                     .await?;
@@ -224,7 +233,7 @@ impl Stream {
 }
 
 fn visible(watch: &Watch, name: &str) -> bool {
-    watch.auth.may_see(&binding_name(watch.info.plural, &watch.project, name))
+    watch.auth.may_see(&binding_name(watch.info.plural, watch.project.as_ref(), name))
 }
 
 fn event(event_type: WatchEventType, object: Object) -> String {
