@@ -7,6 +7,7 @@ use shared::api::{
     ApplyResponse, CanIRequest, CanIResponse, IntrospectResponse, LoginResponse, PasswordChange, ReferrerList, Version,
     WatchEvent, WhoAmI,
 };
+use shared::name::ProjectName;
 use shared::{KindInfo, Object};
 
 use crate::{Config, ListParams, Result};
@@ -33,7 +34,7 @@ impl Client {
     }
 
     /// Every object of a kind, following pages.
-    pub fn list(&self, kind: &KindInfo, project: &str, params: &ListParams) -> Result<Vec<Object>> {
+    pub fn list(&self, kind: &KindInfo, project: Option<&ProjectName>, params: &ListParams) -> Result<Vec<Object>> {
         self.list_at(kind, project, params).map(|(items, _)| items)
     }
 
@@ -41,25 +42,37 @@ impl Client {
     pub fn list_at(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         params: &ListParams,
     ) -> Result<(Vec<Object>, Option<String>)> {
         self.runtime.block_on(self.inner.list(kind, project, params))
     }
 
-    pub fn get(&self, kind: &KindInfo, project: &str, name: &str, show_values: bool) -> Result<Object> {
+    pub fn get(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str, show_values: bool) -> Result<Object> {
         self.runtime.block_on(self.inner.get(kind, project, name, show_values))
     }
 
-    pub fn create(&self, kind: &KindInfo, project: &str, manifest: &Value, dry_run: bool) -> Result<Object> {
+    pub fn create(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        manifest: &Value,
+        dry_run: bool,
+    ) -> Result<Object> {
         self.runtime.block_on(self.inner.create(kind, project, manifest, dry_run))
     }
 
-    pub fn replace(&self, kind: &KindInfo, project: &str, object: &Object, dry_run: bool) -> Result<Object> {
+    pub fn replace(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        object: &Object,
+        dry_run: bool,
+    ) -> Result<Object> {
         self.runtime.block_on(self.inner.replace(kind, project, object, dry_run))
     }
 
-    pub fn delete(&self, kind: &KindInfo, project: &str, name: &str, dry_run: bool) -> Result<Object> {
+    pub fn delete(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str, dry_run: bool) -> Result<Object> {
         self.runtime.block_on(self.inner.delete(kind, project, name, dry_run))
     }
 
@@ -68,7 +81,7 @@ impl Client {
     pub fn watch(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         label_selector: Option<&str>,
         resource_version: Option<&str>,
     ) -> Result<impl Iterator<Item = Result<WatchEvent>> + '_> {
@@ -76,7 +89,7 @@ impl Client {
         Ok(Events { stream, runtime: &self.runtime })
     }
 
-    pub fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<ReferrerList> {
+    pub fn referrers(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str) -> Result<ReferrerList> {
         self.runtime.block_on(self.inner.referrers(kind, project, name))
     }
 

@@ -15,6 +15,7 @@ use shared::api::{
     ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
     LoginResponse, PasswordChange, ReferrerList, Version, WatchEvent, WhoAmI,
 };
+use shared::name::ProjectName;
 use shared::{KindInfo, List, Object, Reason, Scope, Status};
 
 /// Objects per list page.
@@ -156,7 +157,7 @@ impl Client {
     pub async fn list(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         params: &ListParams,
     ) -> Result<(Vec<Object>, Option<String>)> {
         let mut items = Vec::new();
@@ -186,7 +187,13 @@ impl Client {
         }
     }
 
-    pub async fn get(&self, kind: &KindInfo, project: &str, name: &str, show_values: bool) -> Result<Object> {
+    pub async fn get(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        name: &str,
+        show_values: bool,
+    ) -> Result<Object> {
         let mut builder = self.request(Method::GET, &object_path(kind, project, name));
         if show_values {
             builder = builder.query(&[("showValues", "true")]);
@@ -196,18 +203,36 @@ impl Client {
 
     /// Creates an object; with `dry_run`, mcpd validates, authorizes and checks it, and
     /// stores nothing.
-    pub async fn create(&self, kind: &KindInfo, project: &str, manifest: &Value, dry_run: bool) -> Result<Object> {
+    pub async fn create(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        manifest: &Value,
+        dry_run: bool,
+    ) -> Result<Object> {
         let builder = self.request(Method::POST, &collection_path(kind, project)).json(manifest);
         self.send(dry_run_query(builder, dry_run)).await
     }
 
     /// Replaces an object; its `resourceVersion` is the precondition.
-    pub async fn replace(&self, kind: &KindInfo, project: &str, object: &Object, dry_run: bool) -> Result<Object> {
+    pub async fn replace(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        object: &Object,
+        dry_run: bool,
+    ) -> Result<Object> {
         let path = object_path(kind, project, &object.metadata.name);
         self.send(dry_run_query(self.request(Method::PUT, &path).json(object), dry_run)).await
     }
 
-    pub async fn delete(&self, kind: &KindInfo, project: &str, name: &str, dry_run: bool) -> Result<Object> {
+    pub async fn delete(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<Object> {
         self.send(dry_run_query(self.request(Method::DELETE, &object_path(kind, project, name)), dry_run)).await
     }
 
@@ -216,7 +241,7 @@ impl Client {
     pub async fn watch(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         label_selector: Option<&str>,
         resource_version: Option<&str>,
     ) -> Result<impl Stream<Item = Result<WatchEvent>> + Send + Unpin + 'static> {
@@ -248,10 +273,10 @@ impl Client {
     }
 
     /// Every object that refers to `kind/name` and that the caller may see.
-    pub async fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<ReferrerList> {
+    pub async fn referrers(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str) -> Result<ReferrerList> {
         let mut query = vec![("kind", kind.plural), ("name", name)];
-        if !project.is_empty() && kind.scope == Scope::Project {
-            query.push(("project", project));
+        if let Some(project) = project.filter(|_| kind.scope == Scope::Project) {
+            query.push(("project", project.as_str()));
         }
         self.send(self.request(Method::GET, "/api/v1/referrers").query(&query)).await
     }
@@ -367,15 +392,16 @@ fn dry_run_query(builder: RequestBuilder, dry_run: bool) -> RequestBuilder {
 }
 
 /// Where a kind's objects live: under the project for a project's tokens.
-pub fn collection_path(kind: &KindInfo, project: &str) -> String {
-    if project.is_empty() || kind.scope != Scope::Project {
-        format!("/api/v1/{}", kind.plural)
-    } else {
-        format!("/api/v1/projects/{}/{}", escape(project), kind.plural)
+pub fn collection_path(kind: &KindInfo, project: Option<&ProjectName>) -> String {
+    match project {
+        Some(project) if kind.scope == Scope::Project => {
+            format!("/api/v1/projects/{}/{}", escape(project.as_str()), kind.plural)
+        }
+        _ => format!("/api/v1/{}", kind.plural),
     }
 }
 
-pub fn object_path(kind: &KindInfo, project: &str, name: &str) -> String {
+pub fn object_path(kind: &KindInfo, project: Option<&ProjectName>, name: &str) -> String {
     format!("{}/{}", collection_path(kind, project), escape(name))
 }
 
@@ -422,8 +448,10 @@ mod tests {
     #[test]
     fn names_cannot_change_the_path() {
         let servers = shared::Kind::Server.info();
-        assert_eq!(object_path(servers, "", "a/../b"), "/api/v1/servers/a%2F..%2Fb");
+        assert_eq!(object_path(servers, None, "a/../b"), "/api/v1/servers/a%2F..%2Fb");
         let tokens = shared::Kind::McpToken.info();
-        assert_eq!(collection_path(tokens, "p q"), "/api/v1/projects/p%20q/mcptokens");
+        let demo = ProjectName::parse("demo").unwrap();
+        assert_eq!(collection_path(tokens, Some(&demo)), "/api/v1/projects/demo/mcptokens");
+        assert_eq!(collection_path(servers, Some(&demo)), "/api/v1/servers");
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use shared::api::{
     ApplyResponse, CanIRequest, CanIResponse, LoginResponse, PasswordChange, Referrer, Version, WatchEvent, WhoAmI,
 };
+use shared::name::ProjectName;
 use shared::{KindInfo, Object};
 
 pub use client::PAGE;
@@ -45,7 +46,7 @@ impl Client {
     pub fn list(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         selector: Option<&str>,
         show_values: bool,
     ) -> Result<Vec<Object>> {
@@ -56,7 +57,7 @@ impl Client {
     pub fn list_at(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         selector: Option<&str>,
         show_values: bool,
     ) -> Result<(Vec<Object>, Option<String>)> {
@@ -64,19 +65,31 @@ impl Client {
         Ok(self.api.list_at(kind, project, &params)?)
     }
 
-    pub fn get(&self, kind: &KindInfo, project: &str, name: &str, show_values: bool) -> Result<Object> {
+    pub fn get(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str, show_values: bool) -> Result<Object> {
         Ok(self.api.get(kind, project, name, show_values)?)
     }
 
-    pub fn create(&self, kind: &KindInfo, project: &str, manifest: &Value, dry_run: bool) -> Result<Object> {
+    pub fn create(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        manifest: &Value,
+        dry_run: bool,
+    ) -> Result<Object> {
         Ok(self.api.create(kind, project, manifest, dry_run)?)
     }
 
-    pub fn replace(&self, kind: &KindInfo, project: &str, object: &Object, dry_run: bool) -> Result<Object> {
+    pub fn replace(
+        &self,
+        kind: &KindInfo,
+        project: Option<&ProjectName>,
+        object: &Object,
+        dry_run: bool,
+    ) -> Result<Object> {
         Ok(self.api.replace(kind, project, object, dry_run)?)
     }
 
-    pub fn delete(&self, kind: &KindInfo, project: &str, name: &str, dry_run: bool) -> Result<Object> {
+    pub fn delete(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str, dry_run: bool) -> Result<Object> {
         Ok(self.api.delete(kind, project, name, dry_run)?)
     }
 
@@ -84,7 +97,7 @@ impl Client {
     pub fn watch(
         &self,
         kind: &KindInfo,
-        project: &str,
+        project: Option<&ProjectName>,
         selector: Option<&str>,
         resource_version: Option<&str>,
     ) -> Result<impl Iterator<Item = Result<WatchEvent>> + '_> {
@@ -92,7 +105,7 @@ impl Client {
         Ok(events.map(|event| event.map_err(Error::from)))
     }
 
-    pub fn referrers(&self, kind: &KindInfo, project: &str, name: &str) -> Result<Vec<Referrer>> {
+    pub fn referrers(&self, kind: &KindInfo, project: Option<&ProjectName>, name: &str) -> Result<Vec<Referrer>> {
         Ok(self.api.referrers(kind, project, name)?.items)
     }
 

@@ -62,12 +62,11 @@ pub fn with_project(ctx: &Ctx, mut docs: Vec<Doc>) -> Result<Vec<Doc>> {
     if !docs.iter().any(needs) {
         return Ok(docs);
     }
-    let project = ctx.client()?.target().project.clone().unwrap_or_default();
-    if project.is_empty() {
+    let Some(project) = ctx.project()? else {
         return Ok(docs);
-    }
+    };
     for doc in docs.iter_mut().filter(|d| needs(d)) {
-        doc.value["metadata"]["project"] = Value::from(project.clone());
+        doc.value["metadata"]["project"] = Value::from(project.as_str());
     }
     Ok(docs)
 }

@@ -19,7 +19,7 @@ pub fn can_i(ctx: &Ctx, verb: &str, target: &str) -> Result<ExitStatus> {
     } else {
         let info = kind(kind_word)?;
         let project = ctx.project_for(info)?;
-        (info.plural.to_owned(), (!project.is_empty()).then_some(project))
+        (info.plural.to_owned(), project.map(String::from))
     };
     let answer = ctx.client()?.can_i(&CanIRequest { verb: verb.to_owned(), kind: kind_name, name, project })?;
     if !ctx.global.quiet {

@@ -59,7 +59,7 @@ pub fn object_names(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     let client = Client::new(target, false, Some(SERVER_WAIT));
-    let Ok(objects) = client.list(info, &project, None, false) else { return Vec::new() };
+    let Ok(objects) = client.list(info, project.as_ref(), None, false) else { return Vec::new() };
     objects
         .into_iter()
         .map(|o| o.metadata.name)

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use shared::name::ProjectName;
 use shared::spec::{
     EnvSource, EnvVar, GroupSpec, McpTokenSpec, ProjectSpec, RbacDefinitionSpec, RbacMode, SecretKeyRef, SecretSpec,
     ServerSpec, Transport, UserSpec,
@@ -34,8 +35,8 @@ pub fn run(ctx: &Ctx, args: &CreateArgs) -> Result<()> {
                     }
                 };
             }
-            let project = manifest["metadata"]["project"].as_str().unwrap_or("").to_owned();
-            let created = ctx.client()?.create(kind, &project, &manifest, args.dry_run == DryRun::Server)?;
+            let project = manifest["metadata"]["project"].as_str().and_then(ProjectName::from_text);
+            let created = ctx.client()?.create(kind, project.as_ref(), &manifest, args.dry_run == DryRun::Server)?;
             if let Some(output) = &ctx.global.output {
                 return ctx.printer.objects(
                     kind,
@@ -81,12 +82,12 @@ fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     for (info, doc) in docs {
-        let project = doc.value["metadata"]["project"].as_str().unwrap_or("").to_owned();
+        let project = doc.value["metadata"]["project"].as_str().and_then(ProjectName::from_text);
         let outcome = match dry_run {
             DryRun::Client => {
                 serde_json::from_value(doc.value.clone()).map_err(|e| Error::Invalid(format!("{}: {e}", doc.source)))
             }
-            dry_run => client.create(info, &project, &doc.value, dry_run == DryRun::Server),
+            dry_run => client.create(info, project.as_ref(), &doc.value, dry_run == DryRun::Server),
         };
         match outcome {
             Ok(created) => {
@@ -219,8 +220,8 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             };
             let mut value = manifest(Kind::McpToken, name, &[], spec_value(spec))?;
             let project = ctx.project_for(Kind::McpToken.info())?;
-            if !project.is_empty() {
-                value["metadata"]["project"] = Value::from(project);
+            if let Some(project) = project {
+                value["metadata"]["project"] = Value::from(String::from(project));
             }
             (Kind::McpToken, value)
         }

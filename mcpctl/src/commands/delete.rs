@@ -5,6 +5,7 @@ use crate::commands::label::dry_run_note;
 use crate::commands::{apply::known_kinds, targets, Ctx};
 use crate::error::{Error, Result};
 use crate::manifest;
+use shared::name::ProjectName;
 
 pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     let mut victims = Vec::new();
@@ -20,7 +21,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         let mut docs = docs;
         docs.sort_by_key(|(info, _)| std::cmp::Reverse(info.apply_order));
         victims.extend(docs.into_iter().map(|(info, doc)| {
-            let project = doc.value["metadata"]["project"].as_str().unwrap_or("").to_owned();
+            let project = doc.value["metadata"]["project"].as_str().and_then(ProjectName::from_text);
             (info, project, doc.name().to_owned())
         }));
     } else if let Some(kind) = &args.kind {
@@ -34,7 +35,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         }
         let project = ctx.project_for(info)?;
         let names = if names.is_empty() {
-            let listed = ctx.client()?.list(info, &project, args.selector.as_deref(), false)?;
+            let listed = ctx.client()?.list(info, project.as_ref(), args.selector.as_deref(), false)?;
             if listed.is_empty() {
                 ctx.printer.note("No resources found.");
             }
@@ -49,7 +50,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
     for (info, project, name) in victims {
         let outcome = match args.dry_run {
             DryRun::Client => Ok(()),
-            dry_run => client.delete(info, &project, &name, dry_run == DryRun::Server).map(|_| ()),
+            dry_run => client.delete(info, project.as_ref(), &name, dry_run == DryRun::Server).map(|_| ()),
         };
         match outcome {
             Ok(()) => ctx.printer.deleted(info, &name, note),

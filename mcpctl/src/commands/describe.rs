@@ -1,6 +1,7 @@
 //! `describe KIND NAME...`: an object in readable sections, with what refers to it and its
 //! recent audit events.
 
+use shared::name::ProjectName;
 use shared::{KindInfo, Object};
 
 use crate::cli::DescribeArgs;
@@ -14,14 +15,14 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
     let client = ctx.client()?;
     let project = ctx.project_for(kind)?;
     let names = if names.is_empty() {
-        client.list(kind, &project, None, false)?.into_iter().map(|o| o.metadata.name).collect()
+        client.list(kind, project.as_ref(), None, false)?.into_iter().map(|o| o.metadata.name).collect()
     } else {
         names
     };
     let mut sections = Vec::new();
     let mut failed = false;
     for name in &names {
-        match describe_one(client, kind, &project, name) {
+        match describe_one(client, kind, project.as_ref(), name) {
             Ok(text) => sections.push(text),
             Err(Error::Server(status)) => {
                 ctx.printer.status(&status, None);
@@ -40,7 +41,7 @@ pub fn run(ctx: &Ctx, args: &DescribeArgs) -> Result<()> {
     }
 }
 
-fn describe_one(client: &Client, kind: &KindInfo, project: &str, name: &str) -> Result<String> {
+fn describe_one(client: &Client, kind: &KindInfo, project: Option<&ProjectName>, name: &str) -> Result<String> {
     // Value lengths of a secret are shown only to whoever may read the values.
     let (object, lengths) = if kind.sensitive {
         match client.get(kind, project, name, true) {

@@ -1,6 +1,7 @@
 //! `diff -f`: live objects against manifests as a unified diff; secret values are masked.
 
 use serde_json::{json, Map, Value};
+use shared::name::ProjectName;
 use shared::{KindInfo, Object};
 
 use crate::cli::FileArgs;
@@ -21,8 +22,8 @@ pub fn run(ctx: &Ctx, args: &FileArgs) -> Result<ExitStatus> {
     let mut differs = false;
     for (info, doc) in docs {
         let mut desired = desired_view(info, &doc)?;
-        let project = doc.value["metadata"]["project"].as_str().unwrap_or("");
-        let (mut live, live_version) = live_view(client, info, project, doc.name())?;
+        let project = doc.value["metadata"]["project"].as_str().and_then(ProjectName::from_text);
+        let (mut live, live_version) = live_view(client, info, project.as_ref(), doc.name())?;
         // A manifest that carries a resourceVersion makes it a precondition of apply: a stale
         // one is a difference (apply would answer Conflict), and is shown as one.
         if let Some(version) = doc.value["metadata"]["resourceVersion"].as_str().filter(|v| !v.is_empty()) {
@@ -70,7 +71,12 @@ fn desired_view(info: &KindInfo, doc: &Doc) -> Result<Value> {
 }
 
 /// The live object as comparable, and its resourceVersion.
-fn live_view(client: &Client, info: &KindInfo, project: &str, name: &str) -> Result<(Option<Value>, Option<String>)> {
+fn live_view(
+    client: &Client,
+    info: &KindInfo,
+    project: Option<&ProjectName>,
+    name: &str,
+) -> Result<(Option<Value>, Option<String>)> {
     let fetched = match client.get(info, project, name, info.sensitive) {
         Err(Error::Server(s)) if s.code == 403 && info.sensitive => client.get(info, project, name, false),
         other => other,

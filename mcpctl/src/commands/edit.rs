@@ -3,6 +3,7 @@
 //! save with no change does nothing; an editor that exits non-zero cancels; an invalid edit
 //! reopens with the error as comments at the top, until it applies or is left unchanged.
 
+use shared::name::ProjectName;
 use std::path::Path;
 use std::process::Command;
 
@@ -27,7 +28,7 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
     let client = ctx.client()?;
     let project = ctx.project_for(info)?;
     // A secret opens with its values, which needs edit on it; the server says so otherwise.
-    let original = client.get(info, &project, name, info.sensitive)?;
+    let original = client.get(info, project.as_ref(), name, info.sensitive)?;
     let original_yaml = print::to_yaml(&serde_json::to_value(&original).expect("objects serialize"));
     let dir = tempfile::Builder::new().prefix("mcpctl-edit-").tempdir().map_err(io("a temporary directory"))?;
     let file = dir.path().join(format!("{}-{name}.yaml", info.singular));
@@ -61,7 +62,7 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
             ctx.printer.note("Edit cancelled, no changes made.");
             return Ok(());
         }
-        match save(client, info, &project, &original, &body) {
+        match save(client, info, project.as_ref(), &original, &body) {
             Ok(()) => {
                 ctx.printer.done(info, name, "edited");
                 return Ok(());
@@ -75,7 +76,13 @@ pub fn run(ctx: &Ctx, args: &EditArgs) -> Result<()> {
 }
 
 /// Applies the edited text as the object's new state.
-fn save(client: &crate::client::Client, info: &KindInfo, project: &str, original: &Object, text: &str) -> Result<()> {
+fn save(
+    client: &crate::client::Client,
+    info: &KindInfo,
+    project: Option<&ProjectName>,
+    original: &Object,
+    text: &str,
+) -> Result<()> {
     let mut docs = Vec::new();
     manifest::parse("the edited file", text, &mut docs)?;
     let [doc] = docs.as_slice() else {

@@ -1,6 +1,7 @@
 //! `get KIND [NAME...]`: list or fetch objects and print them.
 
 use shared::api::WatchEventType;
+use shared::name::ProjectName;
 use shared::{Kind, KindInfo, Object, Scope};
 
 use crate::cli::GetArgs;
@@ -36,7 +37,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         let objects = if args.all_projects && kind.scope == Scope::Project {
             all_projects(client, kind, args)?
         } else {
-            client.list(kind, &ctx.project_for(kind)?, args.selector.as_deref(), args.show_values)?
+            client.list(kind, ctx.project_for(kind)?.as_ref(), args.selector.as_deref(), args.show_values)?
         };
         ctx.printer.objects(kind, objects, &view, false)?;
         return Ok(());
@@ -48,7 +49,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let mut found = Vec::new();
     let mut failed = false;
     for name in &names {
-        match client.get(kind, &project, name, args.show_values) {
+        match client.get(kind, project.as_ref(), name, args.show_values) {
             Ok(object) => found.push(object),
             Err(Error::Server(status)) => {
                 ctx.printer.status(&status, None);
@@ -82,9 +83,9 @@ fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let mut everything = Vec::new();
     let mut printed = false;
     for kind in kinds {
-        let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { String::new() };
+        let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { None };
         let show_values = args.show_values && kind.sensitive;
-        let objects = match client.list(kind, &project, args.selector.as_deref(), show_values) {
+        let objects = match client.list(kind, project.as_ref(), args.selector.as_deref(), show_values) {
             Ok(objects) => objects,
             Err(Error::Server(s)) if s.code == 403 && !show_values => continue,
             Err(e) => return Err(e),
@@ -114,13 +115,13 @@ fn watch(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View)
     let client = ctx.client()?;
     let project = ctx.project_for(kind)?;
     let selector = args.selector.as_deref();
-    let (objects, revision) = client.list_at(kind, &project, selector, false)?;
+    let (objects, revision) = client.list_at(kind, project.as_ref(), selector, false)?;
     let mut headers = !view.no_headers;
     if !args.watch_only {
         headers &= objects.is_empty();
         ctx.printer.objects(kind, objects, view, false)?;
     }
-    for event in client.watch(kind, &project, selector, revision.as_deref())? {
+    for event in client.watch(kind, project.as_ref(), selector, revision.as_deref())? {
         let event = event?;
         if event.event_type == WatchEventType::Bookmark {
             continue;
@@ -144,10 +145,10 @@ fn view(ctx: &Ctx, args: &GetArgs) -> print::View {
 /// Global objects of a project-scoped kind, then those of every project the caller can list.
 fn all_projects(client: &Client, kind: &KindInfo, args: &GetArgs) -> Result<Vec<Object>> {
     let selector = args.selector.as_deref();
-    let mut objects = client.list(kind, "", selector, false)?;
-    let projects = KindInfo::by_plural("projects").expect("projects is a kind");
-    for project in client.list(projects, "", None, false)? {
-        match client.list(kind, &project.metadata.name, selector, false) {
+    let mut objects = client.list(kind, None, selector, false)?;
+    for project in client.list(Kind::Project.info(), None, None, false)? {
+        let Some(project) = ProjectName::from_text(&project.metadata.name) else { continue };
+        match client.list(kind, Some(&project), selector, false) {
             Ok(found) => objects.extend(found),
             Err(Error::Server(s)) if s.code == 403 => {}
             Err(e) => return Err(e),

@@ -48,11 +48,11 @@ pub fn run(ctx: &Ctx, args: &MetaArgs, field: Field) -> Result<()> {
     let client = ctx.client()?;
     let project = ctx.project_for(info)?;
     let objects = if names.is_empty() {
-        client.list(info, &project, args.selector.as_deref(), false)?
+        client.list(info, project.as_ref(), args.selector.as_deref(), false)?
     } else {
         let mut found = Vec::new();
         for name in &names {
-            found.push(client.get(info, &project, name, false)?);
+            found.push(client.get(info, project.as_ref(), name, false)?);
         }
         found
     };
@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, args: &MetaArgs, field: Field) -> Result<()> {
         }
         let outcome = match args.dry_run {
             DryRun::Client => Ok(()),
-            dry_run => client.replace(info, &project, &object, dry_run == DryRun::Server).map(|_| ()),
+            dry_run => client.replace(info, project.as_ref(), &object, dry_run == DryRun::Server).map(|_| ()),
         };
         match outcome {
             Ok(()) => ctx.printer.done(info, &name, &format!("{}{}", field.done(), dry_run_note(args.dry_run))),

@@ -24,6 +24,7 @@ use crate::cli::{AuthCommand, Command, Global, Output};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::print::Printer;
+use shared::name::ProjectName;
 
 /// How a command ended, when it did not fail: its exit code (uv's shape).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,15 +95,25 @@ impl Ctx {
     }
 
     /// The project for a kind: `-p` or the context's for project-scoped kinds, none otherwise.
-    pub fn project_for(&self, kind: &KindInfo) -> Result<String> {
+    pub fn project_for(&self, kind: &KindInfo) -> Result<Option<ProjectName>> {
         if kind.scope != shared::Scope::Project {
             // A project given for a global kind would be silently meaningless: say so.
             if self.global.on_command_line.project {
                 return Err(Error::usage(format!("{} are global: -p/--project does not apply to them", kind.plural)));
             }
-            return Ok(String::new());
+            return Ok(None);
         }
-        Ok(self.client()?.target().project.clone().unwrap_or_default())
+        self.project()
+    }
+
+    /// The project of `-p` or the context, if any; a name no project can have is a usage error.
+    pub fn project(&self) -> Result<Option<ProjectName>> {
+        match self.client()?.target().project.as_deref().filter(|p| !p.is_empty()) {
+            None => Ok(None),
+            Some(p) => ProjectName::parse(p)
+                .map(Some)
+                .map_err(|msg| Error::usage(format!("project {:?}: {msg}", shared::name::shown(p)))),
+        }
     }
 
     /// `--request-timeout`, where 0 means none.

@@ -120,6 +120,8 @@ fn kubectl_habits_are_understood_and_typos_caught(backend: Backend) {
     crate::helpers::seed(&d);
     let verbose = d.run(&["get", "servers", "-v=6"]);
     verbose.ok().stderr_has("GET http");
+    // A project no project can be named is the command line's mistake, caught before a request.
+    d.run(&["get", "mcptokens", "-p", "Not_A_Project"]).code(2).stderr_has("project \"Not_A_Project\"");
     d.run(&["get", "servers", "--v=6", "-o", "name"]).ok();
     let chosen = d.run(&["get", "servers", "-l", "team in (infra,web)", "-o", "name"]);
     assert_eq!(chosen.ok().lines(), ["server/github"]);

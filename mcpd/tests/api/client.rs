@@ -38,19 +38,19 @@ async fn the_typed_client_reads_every_answer(backend: Backend) {
 
     let mut manifest = secret("gh", json!({"token": "t0"}));
     manifest["metadata"]["labels"] = json!({"team": "infra"});
-    let created = api.create(secrets, "", &manifest, false).await.unwrap();
+    let created = api.create(secrets, None, &manifest, false).await.unwrap();
     let (listed, revision) = api
-        .list(secrets, "", &client::ListParams { label_selector: Some("team=infra".into()), show_values: true })
+        .list(secrets, None, &client::ListParams { label_selector: Some("team=infra".into()), show_values: true })
         .await
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].spec["data"]["token"], "t0");
     assert_eq!(revision, created.metadata.resource_version);
 
-    let mut events = api.watch(secrets, "", None, revision.as_deref()).await.unwrap();
-    let mut changed = api.get(secrets, "", "gh", true).await.unwrap();
+    let mut events = api.watch(secrets, None, None, revision.as_deref()).await.unwrap();
+    let mut changed = api.get(secrets, None, "gh", true).await.unwrap();
     changed.spec["data"]["token"] = json!("t1");
-    let replaced = api.replace(secrets, "", &changed, false).await.unwrap();
+    let replaced = api.replace(secrets, None, &changed, false).await.unwrap();
     assert_ne!(replaced.metadata.resource_version, created.metadata.resource_version);
     let event = next_change(&mut events).await;
     assert_eq!(event.event_type, WatchEventType::Modified);
@@ -58,12 +58,12 @@ async fn the_typed_client_reads_every_answer(backend: Backend) {
     assert!(event.object.spec["data"]["token"].is_null(), "a watch never shows secret values");
 
     // A stale resourceVersion is the server's 409, as a Status.
-    match api.replace(secrets, "", &changed, false).await {
+    match api.replace(secrets, None, &changed, false).await {
         Err(client::Error::Server(status)) => assert_eq!(status.code, 409),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    api.delete(secrets, "", "gh", false).await.unwrap();
-    match api.get(secrets, "", "gh", false).await {
+    api.delete(secrets, None, "gh", false).await.unwrap();
+    match api.get(secrets, None, "gh", false).await {
         Err(client::Error::Server(status)) => assert_eq!(status.code, 404),
         other => panic!("expected not found, got {other:?}"),
     }
@@ -82,7 +82,7 @@ async fn the_typed_client_reads_every_answer(backend: Backend) {
 
     // The token's own client is refused what the token may not do.
     let narrow = client_for(&app.url, &raw);
-    match narrow.create(secrets, "", &secret("x", json!({})), false).await {
+    match narrow.create(secrets, None, &secret("x", json!({})), false).await {
         Err(client::Error::Server(status)) => assert_eq!(status.code, 403),
         other => panic!("expected forbidden, got {other:?}"),
     }
