@@ -331,6 +331,7 @@ mod examples {
     pub const AUTH: &str = r#"Examples:
   mcpctl auth can-i update servers/github
   mcpctl auth can-i run introspect
+  mcpctl auth can-i run connect/demo
   mcpctl auth password"#;
     pub const CONFIG: &str = r#"Examples:
   mcpctl config get-contexts
@@ -684,7 +685,7 @@ pub struct WhoamiArgs {
 pub enum AuthCommand {
     /// Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no
     CanI {
-        /// get, list, create, update, delete, or run (then KIND is an action such as introspect)
+        /// get, list, create, update, delete, or run (then KIND is an action such as introspect, or connect/PROJECT)
         verb: String,
         /// KIND or KIND/NAME
         #[arg(value_parser = KindParser)]

@@ -12,10 +12,16 @@ pub enum Role {
     Run,
 }
 
-/// Actions that are not CRUD on a kind, granted by `{role: run, action: ...}`.
-pub const ACTIONS: &[&str] = &["introspect", "audit", "*"];
+/// Actions that are not CRUD on a kind, granted by `{role: run, action: ...}`: `connect` (to
+/// a project's MCP endpoint through the gateway), `serve` (the gateway's own: reading servers
+/// with their secrets resolved, writing tool-call events).
+pub const ACTIONS: &[&str] = &["introspect", "audit", "connect", "serve", "*"];
 
-/// `{role: view|edit, resource: servers|*, name?}` or `{role: run, action: introspect|audit|*}`.
+/// The one action a binding may narrow to a name: `connect`, to one project.
+pub const NAMED_ACTION: &str = "connect";
+
+/// `{role: view|edit, resource: servers|*, name?}` or `{role: run, action: introspect|audit|connect|serve|*}`
+/// (`connect` with an optional `name`, a project's).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Binding {
@@ -24,10 +30,11 @@ pub struct Binding {
     /// view and edit: a kind's plural (`servers`) or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    /// view and edit: only the object of this name (`PROJECT/NAME` for a project's token).
+    /// view and edit: only the object of this name (`PROJECT/NAME` for a project's token);
+    /// run connect: only this project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// run: `introspect`, `audit` or `*`.
+    /// run: `introspect`, `audit`, `connect`, `serve` or `*`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
 }
@@ -37,8 +44,15 @@ impl Binding {
     pub fn validate(&self, field: &str, causes: &mut Vec<Cause>) {
         match self.role {
             Role::Run => {
-                if self.resource.is_some() || self.name.is_some() {
-                    causes.push(Cause::invalid(field, "role run takes an action, not a resource or name"));
+                if self.resource.is_some() {
+                    causes.push(Cause::invalid(field, "role run takes an action, not a resource"));
+                }
+                if let Some(name) = &self.name {
+                    if self.action.as_deref() != Some(NAMED_ACTION) {
+                        causes.push(Cause::invalid(field, "only action connect takes a name (a project's)"));
+                    } else if let Err(msg) = crate::name::check_name(name) {
+                        causes.push(Cause::invalid(format!("{field}.name"), msg));
+                    }
                 }
                 match self.action.as_deref() {
                     None => causes.push(Cause::required(format!("{field}.action"), "role run needs an action")),
@@ -107,7 +121,10 @@ impl Binding {
     /// Whether holding `self` includes everything `other` grants (same name scope or broader).
     pub fn covers(&self, other: &Binding) -> bool {
         match (self.role, other.role) {
-            (Role::Run, Role::Run) => matches!(self.action.as_deref(), Some("*")) || self.action == other.action,
+            (Role::Run, Role::Run) => {
+                let action_ok = matches!(self.action.as_deref(), Some("*")) || self.action == other.action;
+                action_ok && (self.name.is_none() || self.name == other.name)
+            }
             (Role::Run, _) | (_, Role::Run) => false,
             (mine, theirs) => {
                 let role_ok = mine == Role::Edit || theirs == Role::View;
@@ -126,7 +143,7 @@ impl Binding {
         match (self.role, other.role) {
             (Role::Run, Role::Run) => {
                 let action = meet_wildcard(&self.action, &other.action)?;
-                Some(Binding { role: Role::Run, resource: None, name: None, action })
+                Some(Binding { role: Role::Run, resource: None, name: meet_name(&self.name, &other.name)?, action })
             }
             (Role::Run, _) | (_, Role::Run) => None,
             (a, b) => Some(Binding {
@@ -162,7 +179,13 @@ fn meet_name(a: &Option<String>, b: &Option<String>) -> Option<Option<String>> {
 impl std::fmt::Display for Binding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.role {
-            Role::Run => write!(f, "run {}", self.action.as_deref().unwrap_or("")),
+            Role::Run => {
+                write!(f, "run {}", self.action.as_deref().unwrap_or(""))?;
+                if let Some(name) = &self.name {
+                    write!(f, "/{name}")?;
+                }
+                Ok(())
+            }
             role => {
                 let role = if role == Role::Edit { "edit" } else { "view" };
                 write!(f, "{role} {}", self.resource.as_deref().unwrap_or(""))?;
@@ -220,6 +243,13 @@ mod tests {
         assert!(!b("role:edit,resource:servers").covers(&b("role:edit,resource:*")));
         assert!(b("action:*").covers(&b("action:audit")));
         assert!(!b("action:audit").covers(&b("action:introspect")));
+        // connect, to every project or to one.
+        assert!(b("action:connect").covers(&b("action:connect,name:demo")));
+        assert!(b("action:*").covers(&b("action:connect,name:demo")));
+        assert!(b("action:connect,name:demo").covers(&b("action:connect,name:demo")));
+        assert!(!b("action:connect,name:demo").covers(&b("action:connect")));
+        assert!(!b("action:connect,name:demo").covers(&b("action:connect,name:other")));
+        assert!(!b("action:connect").covers(&b("action:serve")));
     }
 
     #[test]
@@ -249,6 +279,10 @@ mod tests {
         );
         assert_eq!(meet("role:edit,resource:servers", "role:edit,resource:servers").as_deref(), Some("edit servers"));
         assert_eq!(meet("role:edit,resource:servers", "action:*"), None);
+        assert_eq!(meet("action:*", "action:connect,name:demo").as_deref(), Some("run connect/demo"));
+        assert_eq!(meet("action:connect,name:demo", "action:connect").as_deref(), Some("run connect/demo"));
+        assert_eq!(meet("action:connect,name:demo", "action:connect,name:other"), None);
+        assert_eq!(meet("action:connect", "action:serve"), None);
     }
 
     #[test]
@@ -272,7 +306,12 @@ mod tests {
 
     #[test]
     fn well_formed_bindings_pass_validation() {
-        for ok in ["role:view,resource:servers", "role:edit,resource:*", "role:edit,resource:mcptokens,name:demo/ci"] {
+        for ok in [
+            "role:view,resource:servers",
+            "role:edit,resource:*",
+            "role:edit,resource:mcptokens,name:demo/ci",
+            "action:connect,name:demo",
+        ] {
             assert_eq!(problems(&b(ok)), [], "{ok}");
         }
         for action in ACTIONS {
@@ -286,6 +325,9 @@ mod tests {
         assert_eq!(field("action:launch"), ["b.action"]);
         assert_eq!(field("action:audit,resource:servers"), ["b"]);
         assert_eq!(field("action:audit,name:x"), ["b"]);
+        assert_eq!(field("action:*,name:x"), ["b"]);
+        assert_eq!(field("action:connect,name:Not_A_Project"), ["b.name"]);
+        assert_eq!(field("action:connect,resource:servers,name:demo"), ["b"]);
         assert_eq!(field("role:run"), ["b.action"]);
         assert_eq!(field("role:view"), ["b.resource"]);
         assert_eq!(field("role:edit,resource:serverz"), ["b.resource"]);

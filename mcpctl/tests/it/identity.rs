@@ -84,7 +84,9 @@ fn tokens_are_printed_once_and_listed_by_project(backend: Backend) {
     listed.stdout_has("gateway").stdout_has(&token[..15]).stdout_has("active");
     assert!(!listed.stdout.contains(&token));
     let all = d.run(&["get", "tokens", "-A", "-o", "name"]);
-    assert_eq!(all.ok().lines(), ["mcptoken/admin-bootstrap", "mcptoken/gateway"]);
+    // The global tokens mcpd made on first start (admin.yaml's and the gateway's), then the
+    // project's.
+    assert_eq!(all.ok().lines(), ["mcptoken/admin-bootstrap", "mcptoken/gateway", "mcptoken/gateway"]);
     d.run(&["describe", "mcptoken", "gateway", "-p", "demo"])
         .ok()
         .stdout_has("Effective Bindings")

@@ -153,6 +153,15 @@ impl Principal {
         Some(scope)
     }
 
+    /// Whether the caller may connect to `project`'s MCP endpoint: `run connect` for every
+    /// project or that one, within every bound; a project's token only to its own project.
+    pub fn allows_connect(&self, project: &ProjectName) -> bool {
+        let target = Some(project.as_str());
+        self.confined.as_ref().is_none_or(|c| &c.project == project)
+            && self.own.allows_action_on("connect", target)
+            && self.bounds.iter().all(|b| b.allows_action_on("connect", target))
+    }
+
     pub fn allows_action(&self, action: &str) -> bool {
         self.confined.is_none() && self.own.allows_action(action) && self.bounds.iter().all(|b| b.allows_action(action))
     }

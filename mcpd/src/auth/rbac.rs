@@ -114,10 +114,20 @@ impl Permissions {
         }
     }
 
+    /// Whether `action` is allowed everywhere: a binding narrowed to one project's name does
+    /// not count.
     pub fn allows_action(&self, action: &str) -> bool {
-        self.bindings
-            .iter()
-            .any(|b| b.role == Role::Run && b.action.as_deref().is_some_and(|a| a == "*" || a == action))
+        self.allows_action_on(action, None)
+    }
+
+    /// Whether `action` is allowed on `target` (a project, for `connect`): by a binding for
+    /// every target, or for that one.
+    pub fn allows_action_on(&self, action: &str, target: Option<&str>) -> bool {
+        self.bindings.iter().any(|b| {
+            b.role == Role::Run
+                && b.action.as_deref().is_some_and(|a| a == "*" || a == action)
+                && b.name.as_deref().is_none_or(|name| Some(name) == target)
+        })
     }
 
     /// What these and `other` grant together: every pairwise intersection of their bindings,
@@ -173,6 +183,19 @@ mod tests {
         let p = Permissions::from_definitions([spec], &["User:a@x".to_owned()]);
         assert!(!p.allows(Verb::Get, "servers", None));
         assert!(!p.allows_action("introspect"));
+    }
+
+    #[test]
+    fn connect_reaches_every_project_or_the_one_named() {
+        let one = perms(r#"[{"role": "run", "action": "connect", "name": "demo"}]"#);
+        assert!(one.allows_action_on("connect", Some("demo")));
+        assert!(!one.allows_action_on("connect", Some("other")));
+        assert!(!one.allows_action("connect"));
+        assert!(!one.allows_action_on("serve", Some("demo")));
+        let every = perms(r#"[{"role": "run", "action": "connect"}]"#);
+        assert!(every.allows_action_on("connect", Some("other")));
+        assert!(every.allows_action("connect"));
+        assert!(!every.allows_action("serve"));
     }
 
     #[test]

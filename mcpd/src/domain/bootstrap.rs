@@ -1,5 +1,7 @@
 //! First start on an empty database: the admin user, its `admin` RbacDefinition, a global
-//! `admin-bootstrap` McpToken, and `<data dir>/admin.yaml`, an mcpctl config that works at once.
+//! `admin-bootstrap` McpToken and `<data dir>/admin.yaml`, an mcpctl config that works at
+//! once; and the gateway's own credential, a global `gateway` McpToken holding `run serve`,
+//! in `<data dir>/gateway.token`, so that mcpgw on the same machine needs no configuration.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,6 +23,12 @@ pub struct Bootstrap<'a> {
     pub data_dir: &'a Path,
     pub server_url: &'a str,
     pub passwords: &'a password::PasswordWork,
+}
+
+/// The gateway's rights: reading servers with their secrets resolved, writing tool-call
+/// events. Nothing a client of the gateway ever holds.
+pub fn gateway_bindings() -> Vec<Binding> {
+    vec![Binding { role: Role::Run, resource: None, name: None, action: Some("serve".to_owned()) }]
 }
 
 /// The admin's rights: edit on every kind, every action.
@@ -64,24 +72,11 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         json!({"subjects": [format!("User:{}", b.admin_email)], "roleBindings": admin_bindings()}),
     );
     store::objects::insert(&mut tx, store, &mut admin_rbac, &[]).await?;
-    let mut token = new_row(
-        Kind::McpToken.as_str(),
-        "",
-        "admin-bootstrap",
-        json!({"description": "written to admin.yaml on first start", "rbac": "clone"}),
-    );
-    let (raw, status) = new_token(b.admin_email, &admin_bindings(), None);
-    let sha = status.sha256.clone();
-    token.status = Some(status.to_value());
-    let token_id = store::objects::insert(&mut tx, store, &mut token, &[]).await?;
-    let link = TokenLink {
-        sha256: &sha,
-        object_id: token_id,
-        created_by: b.admin_email,
-        project_uid: "",
-        parent_sha256: None,
-    };
-    store::objects::insert_token_hash(&mut tx, &link).await?;
+    let admin_spec = json!({"description": "written to admin.yaml on first start", "rbac": "clone"});
+    let raw = insert_token(&mut tx, store, b.admin_email, "admin-bootstrap", admin_spec, &admin_bindings()).await?;
+    let gateway_spec = json!({"description": "the gateway's credential, written to gateway.token on first start",
+        "bindings": gateway_bindings()});
+    let gateway = insert_token(&mut tx, store, b.admin_email, "gateway", gateway_spec, &gateway_bindings()).await?;
     tx.commit().await?;
 
     let path = b.data_dir.join("admin.yaml");
@@ -91,15 +86,41 @@ pub async fn run(store: &Store, b: &Bootstrap<'_>) -> anyhow::Result<bool> {
         eprintln!("mcpd: this password is shown only once; {} holds a ready mcpctl config", path.display());
     }
     write_admin_config(&path, b.server_url, &raw)?;
-    tracing::info!(admin = b.admin_email, config = %path.display(), "created the admin user and wrote its mcpctl config");
+    let gateway_path = b.data_dir.join("gateway.token");
+    write_private(&gateway_path, &format!("{gateway}\n"))?;
+    tracing::info!(
+        admin = b.admin_email,
+        config = %path.display(),
+        gateway_token = %gateway_path.display(),
+        "created the admin user and wrote its mcpctl config and the gateway's credential"
+    );
     Ok(true)
+}
+
+/// A global token `name` made by the admin, with its hash; returns its raw value.
+async fn insert_token(
+    tx: &mut store::Tx,
+    store: &Store,
+    admin: &str,
+    name: &str,
+    spec: serde_json::Value,
+    bindings: &[Binding],
+) -> anyhow::Result<String> {
+    let mut token = new_row(Kind::McpToken.as_str(), "", name, spec);
+    let (raw, status) = new_token(admin, bindings, None);
+    let sha = status.sha256.clone();
+    token.status = Some(status.to_value());
+    let token_id = store::objects::insert(tx, store, &mut token, &[]).await?;
+    let link = TokenLink { sha256: &sha, object_id: token_id, created_by: admin, project_uid: "", parent_sha256: None };
+    store::objects::insert_token_hash(tx, &link).await?;
+    Ok(raw)
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
-/// Writes the config with mode 0600 from the start, so the credential is never readable by others.
+/// Writes the admin's mcpctl config.
 fn write_admin_config(path: &Path, server: &str, token: &str) -> anyhow::Result<()> {
     let quote = |s: &str| serde_json::to_string(s).expect("strings serialize");
     let body = format!(
@@ -109,6 +130,12 @@ fn write_admin_config(path: &Path, server: &str, token: &str) -> anyhow::Result<
         quote(server),
         quote(token),
     );
+    write_private(path, &body)
+}
+
+/// Writes a file with mode 0600 from the start, so a credential in it is never readable by
+/// others.
+fn write_private(path: &Path, body: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -26,9 +26,25 @@ pub async fn can_i(
     };
     let project = project.as_ref();
     let answer = if body.verb == "run" {
-        match principal.allows_action(&body.kind) {
-            true => Ok(()),
-            false => Err(format!("cannot run action \"{}\"", body.kind)),
+        // `connect` names the project it is for: `connect/demo`, or `-p demo`.
+        let connect_to = match (body.kind.as_str(), body.name.as_deref(), project) {
+            ("connect", Some(name), _) => Some(ProjectName::parse(name).map_err(|msg| {
+                ApiError::from(Status::new(
+                    Reason::BadRequest,
+                    format!("project {:?}: {msg}", shared::name::shown(name)),
+                ))
+            })?),
+            ("connect", None, Some(project)) => Some(project.clone()),
+            _ => None,
+        };
+        let allowed = match &connect_to {
+            Some(project) => principal.allows_connect(project),
+            None => principal.allows_action(&body.kind),
+        };
+        match (allowed, &connect_to) {
+            (true, _) => Ok(()),
+            (false, Some(project)) => Err(format!("cannot run action \"connect\" on project \"{project}\"")),
+            (false, None) => Err(format!("cannot run action \"{}\"", body.kind)),
         }
     } else {
         let verb = Verb::parse(&body.verb).ok_or_else(|| {

@@ -254,6 +254,42 @@ async fn no_write_path_grants_more_than_the_caller_holds(backend: Backend) {
     reply.assert_status(403, "Forbidden");
 }
 
+/// `run connect` reaches every project, or the one it names; a project's token only its own.
+async fn connect_is_granted_per_project(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for p in ["demo", "other"] {
+        app.create(crate::helpers::project(p, &[])).await;
+    }
+    let ask = |bearer: String, body: Value| {
+        let app = &app;
+        async move {
+            let reply = app.call_as(Some(&bearer), Method::POST, "/api/v1/auth/can-i", Some(body)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            reply.body["allowed"].as_bool().unwrap()
+        }
+    };
+    let connect = |project: &str| json!({"verb": "run", "kind": "connect", "name": project});
+    let (one, _) = app
+        .token_as(&app.token, None, "one", json!({"bindings": [{"role": "run", "action": "connect", "name": "demo"}]}))
+        .await;
+    assert!(ask(one.clone(), connect("demo")).await);
+    assert!(!ask(one.clone(), connect("other")).await);
+    assert!(!ask(one.clone(), json!({"verb": "run", "kind": "connect"})).await, "not every project");
+    assert!(ask(one.clone(), json!({"verb": "run", "kind": "connect", "project": "demo"})).await);
+    let (every, _) =
+        app.token_as(&app.token, None, "every", json!({"bindings": [{"role": "run", "action": "connect"}]})).await;
+    assert!(ask(every.clone(), connect("other")).await);
+    assert!(!ask(every, json!({"verb": "run", "kind": "serve"})).await);
+    // A project's token, even with connect everywhere, reaches its own project only.
+    let (confined, _) =
+        app.token_as(&app.token, Some("demo"), "t", json!({"bindings": [{"role": "run", "action": "connect"}]})).await;
+    assert!(ask(confined.clone(), connect("demo")).await);
+    assert!(!ask(confined, connect("other")).await);
+    // A name that no project can have is a bad request, not an answer.
+    let reply = app.post("/api/v1/auth/can-i", connect("Not_A_Project")).await;
+    reply.assert_status(400, "BadRequest");
+}
+
 async fn every_protected_route_needs_a_bearer(backend: Backend) {
     let app = spawn_app(backend).await;
     let fill = |path: &str| {
@@ -283,6 +319,7 @@ backend_tests!(
     viewers_cannot_reveal_secret_values_and_editors_can,
     no_write_path_grants_more_than_the_caller_holds,
     every_protected_route_needs_a_bearer,
+    connect_is_granted_per_project,
 );
 
 mod escalation_through_people {

@@ -252,6 +252,49 @@ async fn replicas_starting_together_on_postgresql_bootstrap_once() {
     }
 }
 
+/// First start writes the gateway's credential beside admin.yaml: private, holding `run serve`
+/// and nothing a client would need, and never in the log.
+#[tokio::test]
+async fn first_start_writes_the_gateways_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let daemon = start(&data, &[("MCPD_LOG", "debug"), ("MCPD_ADMIN_PASSWORD", "pw")]);
+    let path = data.join("gateway.token");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let gateway = std::fs::read_to_string(&path).unwrap().trim().to_owned();
+    assert!(gateway.starts_with("mcpctl_pat_"), "{gateway}");
+    let http = reqwest::Client::new();
+    let ask = |verb: &str, kind: &str, name: Option<&str>| {
+        http.post(format!("{}/api/v1/auth/can-i", daemon.url))
+            .bearer_auth(&gateway)
+            .json(&json!({"verb": verb, "kind": kind, "name": name}))
+            .send()
+    };
+    let answer = |reply: reqwest::Response| async move { reply.json::<Value>().await.unwrap()["allowed"].clone() };
+    assert_eq!(answer(ask("run", "serve", None).await.unwrap()).await, true);
+    for (verb, kind, name) in [("run", "connect", Some("demo")), ("list", "servers", None), ("run", "audit", None)] {
+        assert_eq!(answer(ask(verb, kind, name).await.unwrap()).await, false, "{verb} {kind}");
+    }
+    let whoami: Value = http
+        .get(format!("{}/api/v1/auth/whoami", daemon.url))
+        .bearer_auth(&gateway)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(whoami["name"], "gateway");
+    let (status, stderr) = daemon.terminate();
+    assert!(status.success());
+    assert!(!stderr.contains(&gateway), "the gateway's token reached the log");
+    assert!(stderr.contains("gateway.token"), "{stderr}");
+}
+
 #[test]
 fn migrate_runs_migrations_and_exits() {
     let dir = tempfile::tempdir().unwrap();
