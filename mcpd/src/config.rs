@@ -65,6 +65,27 @@ pub struct Config {
     /// A bearer token /metrics requires [default: /metrics is open, like /healthz]
     #[arg(long, env = "MCPD_METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<String>,
+    /// How long audit events are kept, e.g. 90d, 12h, 30m; older ones are pruned in the background
+    #[arg(long, env = "MCPD_AUDIT_RETENTION", default_value = "90d", value_parser = parse_retention, global = true)]
+    pub audit_retention: std::time::Duration,
+}
+
+/// A retention: a whole number of days, hours, minutes or seconds (`90d`, `12h`, `30m`, `45s`).
+pub fn parse_retention(text: &str) -> Result<std::time::Duration, String> {
+    let unit = text.chars().last().ok_or("a duration such as 90d, 12h or 30m is required")?;
+    let seconds = match unit {
+        'd' => 86_400,
+        'h' => 3_600,
+        'm' => 60,
+        's' => 1,
+        _ => return Err(format!("{text:?}: end it with d, h, m or s, as in 90d")),
+    };
+    match text[..text.len() - 1].parse::<u64>() {
+        Ok(n) if n > 0 => {
+            n.checked_mul(seconds).map(std::time::Duration::from_secs).ok_or_else(|| format!("{text:?} is too long"))
+        }
+        _ => Err(format!("{text:?}: a positive whole number and a unit, as in 90d")),
+    }
 }
 
 impl Config {
@@ -108,6 +129,22 @@ impl Config {
         match &self.database_url {
             Some(url) => url.clone(),
             None => format!("sqlite://{}?mode=rwc", self.data_dir().join("mcpd.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retentions_read_as_durations() {
+        assert_eq!(parse_retention("90d"), Ok(std::time::Duration::from_secs(90 * 86_400)));
+        assert_eq!(parse_retention("12h"), Ok(std::time::Duration::from_secs(12 * 3_600)));
+        assert_eq!(parse_retention("30m"), Ok(std::time::Duration::from_secs(1_800)));
+        assert_eq!(parse_retention("2s"), Ok(std::time::Duration::from_secs(2)));
+        for bad in ["", "d", "0d", "-1d", "90", "90w", "1.5h", "99999999999999999999d"] {
+            assert!(parse_retention(bad).is_err(), "{bad}");
         }
     }
 }

@@ -67,7 +67,8 @@ impl Application {
         let auth = Auth::new(store, sessions, audit, metrics);
         let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), changed);
         let background = vec![
-            tokio::spawn(prune_changes(background_store)),
+            tokio::spawn(prune_changes(background_store.clone())),
+            tokio::spawn(prune_audit_events(background_store, config.audit_retention)),
             tokio::spawn(listen_for_changes(url.clone(), backend, state.clone())),
         ];
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
@@ -120,6 +121,21 @@ async fn prune_changes(store: Store) {
         let before = time::OffsetDateTime::now_utc().unix_timestamp() - CHANGE_RETENTION;
         if let Err(e) = store::changes::prune(store.pool(), before).await {
             tracing::warn!(error = %e, "could not prune the change log");
+        }
+    }
+}
+
+/// Prunes audit events older than `retention`, at start and then regularly: every minute, or
+/// sooner for a retention of under four minutes.
+async fn prune_audit_events(store: Store, retention: Duration) {
+    let mut every = tokio::time::interval((retention / 4).clamp(Duration::from_secs(1), Duration::from_secs(60)));
+    loop {
+        every.tick().await;
+        let before = time::OffsetDateTime::now_utc().unix_timestamp() - retention.as_secs().min(i64::MAX as u64) as i64;
+        match store::audit::prune(store.pool(), &crate::util::format_time(before)).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "pruned audit events past their retention"),
+            Err(e) => tracing::warn!(error = %e, "could not prune audit events"),
         }
     }
 }

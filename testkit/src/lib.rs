@@ -121,6 +121,7 @@ pub fn config(database_url: String, dir: &Path) -> Config {
         encryption_key_file: None,
         encryption_old_keys: None,
         metrics_token: None,
+        audit_retention: std::time::Duration::from_secs(90 * 86_400),
     }
 }
 

@@ -81,6 +81,26 @@ pub async fn list(
     rows.iter().map(event_from_row).collect()
 }
 
+/// Deletes events older than `before` (RFC 3339, UTC), a batch at a time so that no statement
+/// holds the table long; returns how many went.
+pub async fn prune(pool: &AnyPool, before: &str) -> sqlx::Result<u64> {
+    const BATCH: i64 = 5_000;
+    let mut pruned = 0;
+    loop {
+        let done = sqlx::query(
+            "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE time < $1 ORDER BY time LIMIT $2)",
+        )
+        .bind(before)
+        .bind(BATCH)
+        .execute(pool)
+        .await?;
+        pruned += done.rows_affected();
+        if done.rows_affected() < BATCH as u64 {
+            return Ok(pruned);
+        }
+    }
+}
+
 pub async fn get(pool: &AnyPool, id: i64) -> sqlx::Result<Option<EventRow>> {
     let row = sqlx::query(
         "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events WHERE id = $1",

@@ -2,7 +2,7 @@
 //! chains, throttles, sealed keys, existence leaks, echoed values, request ids, lockouts,
 //! panics, key rotation under writes, bounded errors, orphaned tokens.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -628,6 +628,52 @@ async fn malformed_role_bindings_are_refused_with_their_field(backend: Backend) 
     assert_eq!(app.names("rbacdefinitions").await, ["admin"]);
 }
 
+/// Audit events older than `--audit-retention` are pruned in the background; newer ones stay.
+async fn audit_events_past_their_retention_are_pruned(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = testkit::database_url(backend, dir.path()).await;
+    let mut config = testkit::config(database_url, dir.path());
+    config.audit_retention = Duration::from_secs(3);
+    let (url, _stop) = testkit::start(&config).await;
+    let http = reqwest::Client::new();
+    let token = crate::helpers::admin_session(&http, &url).await;
+    let create = |name: &str| {
+        http.post(format!("{url}/api/v1/secrets"))
+            .bearer_auth(&token)
+            .json(
+                &json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": name}, "spec": {"data": {}}}),
+            )
+            .send()
+    };
+    let names = || async {
+        let list: Value = http
+            .get(format!("{url}/api/v1/events?kind=secrets"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["spec"]["name"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(create("old").await.unwrap().status(), 201);
+    let started = Instant::now();
+    while names().await.contains(&"old".to_owned()) {
+        assert!(started.elapsed() < Duration::from_secs(10), "an event past its retention was kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Pruned after its three seconds, not before.
+    assert!(started.elapsed() >= Duration::from_secs(2), "pruned after {:?}", started.elapsed());
+    assert_eq!(create("new").await.unwrap().status(), 201);
+    assert_eq!(names().await, ["new"]);
+}
+
 backend_tests!(
         async:
         tokens_made_by_tokens_are_bounded_by_their_parent,
@@ -650,4 +696,5 @@ backend_tests!(
     last_use_belongs_to_the_token_not_its_name,
     events_name_kinds_one_way_and_come_newest_first_on_request,
     malformed_role_bindings_are_refused_with_their_field,
+    audit_events_past_their_retention_are_pruned,
 );
