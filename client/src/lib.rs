@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::api::{
     ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, ReferrerList, Version, WatchEvent, WhoAmI,
+    LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WatchEvent, WhoAmI,
 };
 use shared::name::ProjectName;
 use shared::{KindInfo, List, Object, Reason, Scope, Status};
@@ -279,6 +279,12 @@ impl Client {
             query.push(("project", project.as_str()));
         }
         self.send(self.request(Method::GET, "/api/v1/referrers").query(&query)).await
+    }
+
+    /// What the gateway runs for `project`, secret values included: only for `run serve`.
+    pub async fn resolution(&self, project: &ProjectName) -> Result<Resolution> {
+        let path = format!("/api/v1/projects/{}/resolution", escape(project.as_str()));
+        self.send(self.request(Method::GET, &path)).await
     }
 
     /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.

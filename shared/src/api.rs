@@ -211,3 +211,43 @@ pub struct Referrer {
 pub struct ReferrerList {
     pub items: Vec<Referrer>,
 }
+
+/// `GET /api/v1/projects/{project}/resolution`: what the gateway runs for a project, every
+/// secret reference resolved. Only for `run serve`; never for a client of the gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Resolution {
+    pub project: String,
+    /// The revision this answer reflects: a watch from it sees every later change.
+    pub resource_version: String,
+    /// The project's servers, in its order.
+    pub servers: Vec<ResolvedServer>,
+}
+
+/// One server as the gateway starts or reaches it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedServer {
+    pub name: String,
+    /// The server's own resourceVersion: it changes when its spec does.
+    pub resource_version: String,
+    pub transport: crate::spec::Transport,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Request headers with every `${NAME}` replaced by that env entry's value.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// The environment the spec declares, literal values and secret values alike: for a stdio
+    /// server, exactly what its process gets (with `PATH` and `HOME`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// Secrets this server uses, as `name` → their resourceVersion, so a change of one is seen.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub secret_versions: std::collections::BTreeMap<String, String>,
+}

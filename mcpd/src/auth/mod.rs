@@ -169,6 +169,12 @@ pub fn authorize_action(principal: &Principal, action: &str) -> Result<(), ApiEr
     }
 }
 
+/// May the principal read what the gateway runs, secret values included (`run serve`)? The
+/// proof covers every object that reading needs; 403 (audited) otherwise.
+pub fn authorize_serve(principal: &Principal) -> Result<Authorized, ApiError> {
+    authorize_action(principal, "serve").map(|()| Authorized { scope: ListScope::All })
+}
+
 /// The escalation rule: granting bindings needs holding each of them already.
 pub fn authorize_grants(
     principal: &Principal,

@@ -1,9 +1,11 @@
 //! Reading objects for a request: every read needs the [`Authorized`] that `auth::authorize`
 //! gave for it, as every write does.
 
-use shared::api::Referrer;
+use std::collections::BTreeMap;
+
+use shared::api::{Referrer, Resolution, ResolvedServer};
 use shared::name::ProjectName;
-use shared::spec::RbacDefinitionSpec;
+use shared::spec::{resolve_header, ProjectSpec, RbacDefinitionSpec, ServerSpec};
 use shared::Kind;
 use sqlx::AnyConnection;
 
@@ -97,4 +99,64 @@ pub async fn referrers(
         }
     }
     Ok(found)
+}
+
+/// What the gateway runs for `project`, every secret reference resolved (`None` when the
+/// project does not exist). A server or secret deleted meanwhile is left out; the change
+/// feed brings the next answer.
+pub async fn resolution(
+    conn: &mut AnyConnection,
+    store: &Store,
+    _: &Authorized,
+    project: &ProjectName,
+) -> sqlx::Result<Option<Resolution>> {
+    // Read before the objects: a watch from it may repeat a change, never miss one.
+    let (revision, _) = store::changes::bounds(conn).await?;
+    let Some(row) = objects::fetch(conn, store, Kind::Project.as_str(), "", project.as_str(), false).await? else {
+        return Ok(None);
+    };
+    let spec: ProjectSpec = serde_json::from_value(row.spec).unwrap_or_default();
+    let mut servers = Vec::with_capacity(spec.servers.len());
+    for name in spec.servers {
+        let Some(row) = objects::fetch(conn, store, Kind::Server.as_str(), "", &name, false).await? else { continue };
+        let Ok(server) = serde_json::from_value::<ServerSpec>(row.spec) else { continue };
+        let mut env = BTreeMap::new();
+        let mut secret_versions = BTreeMap::new();
+        for var in &server.env {
+            let value = match (&var.value, &var.value_from) {
+                (Some(value), _) => value.clone(),
+                (None, Some(from)) => {
+                    let secret_ref = &from.secret_key_ref;
+                    let secret =
+                        objects::fetch(conn, store, Kind::Secret.as_str(), "", &secret_ref.name, false).await?;
+                    let Some(secret) = secret else { continue };
+                    secret_versions.insert(secret_ref.name.clone(), secret.resource_version.to_string());
+                    match secret.spec["data"][&secret_ref.key].as_str() {
+                        Some(value) => value.to_owned(),
+                        None => continue,
+                    }
+                }
+                (None, None) => String::new(),
+            };
+            env.insert(var.name.clone(), value);
+        }
+        let headers = server
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), resolve_header(v, |n| env.get(n).cloned())?)))
+            .collect();
+        servers.push(ResolvedServer {
+            name,
+            resource_version: row.resource_version.to_string(),
+            transport: server.transport,
+            command: server.command,
+            args: server.args,
+            image: server.image,
+            url: server.url,
+            headers,
+            env,
+            secret_versions,
+        });
+    }
+    Ok(Some(Resolution { project: project.to_string(), resource_version: revision.to_string(), servers }))
 }

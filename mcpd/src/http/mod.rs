@@ -103,6 +103,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),
         Route::new("/api/v1/projects/{project}/servers", Protected)
             .get(resources::project_servers, doc::project_servers),
+        // For the gateway's own credential (`run serve`) only: secret values included.
+        Route::new("/api/v1/projects/{project}/resolution", Protected).get(resources::resolution, doc::resolution),
         Route::new("/api/v1/projects/{project}/{plural}", Protected)
             .get(resources::list_project, doc::list)
             .post(resources::create_project, doc::create),

@@ -8,7 +8,7 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use shared::api::{
     ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, ReferrerList, Version, WhoAmI,
+    LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WhoAmI,
 };
 use shared::spec::McpTokenStatus;
 use shared::{Kind, KindInfo, ObjectMeta, Scope, Status, KINDS};
@@ -223,6 +223,10 @@ pub fn referrers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
         json!({"name": "name", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}}),
         query("project", json!({"type": "string"})),
     ])
+}
+
+pub fn resolution(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<Resolution>())
 }
 
 pub fn project_servers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {

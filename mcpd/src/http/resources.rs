@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::Value;
-use shared::api::ReferrerList;
+use shared::api::{ReferrerList, Resolution};
 use shared::name::ProjectName;
 use shared::object::ListMeta;
 use shared::selector::Selector;
@@ -547,6 +547,21 @@ pub async fn project_servers(
         }
     }
     Ok(Json(List::new(items)))
+}
+
+/// `GET /api/v1/projects/{project}/resolution`: what the gateway runs for a project, secret
+/// values included. Only for `run serve` (the gateway's own credential); the answer is never
+/// logged or audited.
+pub async fn resolution(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(project): Path<String>,
+) -> Result<Json<Resolution>, ApiError> {
+    let auth = crate::auth::authorize_serve(&principal)?;
+    let project = url_project(&project)?;
+    let mut conn = state.store().pool().acquire().await?;
+    let resolved = domain::read::resolution(&mut conn, state.store(), &auth, &project).await?;
+    Ok(Json(resolved.ok_or_else(|| Status::not_found("projects", project.as_str()))?))
 }
 
 #[derive(Debug, Deserialize)]

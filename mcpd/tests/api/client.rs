@@ -70,6 +70,12 @@ async fn the_typed_client_reads_every_answer(backend: Backend) {
     let event = next_change(&mut events).await;
     assert_eq!(event.event_type, WatchEventType::Deleted);
 
+    // The gateway's view of a project: its servers, resolved (the admin holds run *).
+    app.create(crate::helpers::project("demo", &[])).await;
+    let demo = shared::name::ProjectName::parse("demo").unwrap();
+    let resolved = api.resolution(&demo).await.unwrap();
+    assert_eq!((resolved.project.as_str(), resolved.servers.len()), ("demo", 0));
+
     // Introspection answers what a token may do, or only that it does not work.
     let (raw, _) =
         app.token_as(&app.token, None, "ci", json!({"bindings": [{"role": "view", "resource": "servers"}]})).await;

@@ -7,6 +7,7 @@ mod apply;
 mod auth;
 mod client;
 mod concurrency;
+mod gateway;
 mod hardening;
 mod health;
 mod hostile;

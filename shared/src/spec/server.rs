@@ -79,6 +79,38 @@ fn is_env_name(name: &str) -> bool {
         && name.len() <= 256
 }
 
+/// The env entries a header value names as `${NAME}`, in order; a `${` left open is an error.
+pub fn header_references(value: &str) -> Result<Vec<&str>, String> {
+    let mut names = Vec::new();
+    let mut rest = value;
+    while let Some(at) = rest.find("${") {
+        let after = &rest[at + 2..];
+        let end = after.find('}').ok_or("has a ${ without its closing }")?;
+        let name = &after[..end];
+        if !is_env_name(name) {
+            return Err(format!("${{{}}} is not an env entry's name", crate::name::shown(name)));
+        }
+        names.push(name);
+        rest = &after[end + 1..];
+    }
+    Ok(names)
+}
+
+/// A header value with every `${NAME}` replaced by `lookup(NAME)`; `None` when one is missing.
+pub fn resolve_header(value: &str, lookup: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let mut resolved = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find("${") {
+        resolved.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let end = after.find('}')?;
+        resolved.push_str(&lookup(&after[..end])?);
+        rest = &after[end + 1..];
+    }
+    resolved.push_str(rest);
+    Some(resolved)
+}
+
 fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
@@ -119,12 +151,22 @@ impl Spec for ServerSpec {
                         causes.push(Cause::invalid(field, "only allowed when transport is stdio"));
                     }
                 }
-                for name in self.headers.keys() {
+                let env: BTreeSet<&str> = self.env.iter().map(|v| v.name.as_str()).collect();
+                for (name, value) in &self.headers {
+                    let at = format!("spec.headers.{}", crate::name::shown(name));
                     if !is_header_name(name) {
-                        causes.push(Cause::invalid(
-                            format!("spec.headers.{}", crate::name::shown(name)),
-                            "is not a valid HTTP header name",
-                        ));
+                        causes.push(Cause::invalid(at.clone(), "is not a valid HTTP header name"));
+                    }
+                    match header_references(value) {
+                        Err(msg) => causes.push(Cause::invalid(at, msg)),
+                        Ok(names) => {
+                            for missing in names.into_iter().filter(|n| !env.contains(n)) {
+                                causes.push(Cause::invalid(
+                                    at.clone(),
+                                    format!("${{{missing}}} names no entry of spec.env"),
+                                ));
+                            }
+                        }
                     }
                 }
             }
@@ -213,5 +255,25 @@ mod tests {
         assert_eq!(refs.len(), 1);
         assert_eq!(refs[0].field, "spec.env[1].valueFrom.secretKeyRef");
         assert_eq!((refs[0].name.as_str(), refs[0].key.as_deref()), ("gh", Some("token")));
+    }
+
+    #[test]
+    fn header_references_name_env_entries() {
+        assert_eq!(header_references("Bearer ${TOKEN} and ${B_2}"), Ok(vec!["TOKEN", "B_2"]));
+        assert_eq!(header_references("plain $HOME {x}"), Ok(vec![]));
+        assert!(header_references("Bearer ${TOKEN").is_err());
+        assert!(header_references("${1X}").is_err());
+        let env = |name: &str| (name == "TOKEN").then(|| "t0k".to_owned());
+        assert_eq!(resolve_header("Bearer ${TOKEN}!", env).as_deref(), Some("Bearer t0k!"));
+        assert_eq!(resolve_header("${MISSING}", env), None);
+        assert_eq!(resolve_header("none", env).as_deref(), Some("none"));
+
+        let spec = json!({"transport": "http", "url": "https://x.example/mcp",
+            "headers": {"Authorization": "Bearer ${TOKEN}", "X-Other": "${NOPE}"},
+            "env": [{"name": "TOKEN", "value": "v"}]});
+        let err = normalize::<ServerSpec>(&spec).unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].field, "spec.headers.X-Other");
+        assert!(err[0].message.contains("${NOPE} names no entry of spec.env"), "{err:?}");
     }
 }
