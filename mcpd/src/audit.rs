@@ -11,7 +11,7 @@ use crate::store::audit::{self, EventRow};
 use crate::store::Store;
 
 enum Message {
-    Event(EventRow),
+    Event(Box<EventRow>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -44,9 +44,10 @@ impl AuditSink {
             project: e.project.filter(|p| !p.is_empty()).map(str::to_owned),
             code: i64::from(e.code),
             dry_run: e.dry_run,
+            call: None,
         };
         // Fails only after the writer stopped, at shutdown.
-        if self.tx.send(Message::Event(row)).is_ok() {
+        if self.tx.send(Message::Event(Box::new(row))).is_ok() {
             self.metrics.audit_queued.inc();
         } else {
             self.metrics.audit_dropped.inc();
@@ -73,7 +74,7 @@ pub fn spawn_writer(store: Store, metrics: Arc<Metrics>) -> (AuditSink, JoinHand
             let mut next = Some(first);
             while let Some(message) = next.take().or_else(|| rx.try_recv().ok()) {
                 match message {
-                    Message::Event(row) => batch.push(row),
+                    Message::Event(row) => batch.push(*row),
                     Message::Flush(done) => waiting.push(done),
                 }
                 if batch.len() >= 500 {

@@ -251,3 +251,98 @@ pub struct ResolvedServer {
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub secret_versions: std::collections::BTreeMap<String, String>,
 }
+
+/// What a call through the gateway was to: a tool, a prompt or a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CallKind {
+    /// `tools/call`.
+    Tools,
+    /// `prompts/get`.
+    Prompts,
+    /// `resources/read`.
+    Resources,
+}
+
+impl CallKind {
+    /// The plural the audit trail names it by (`--for-kind tools`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallKind::Tools => "tools",
+            CallKind::Prompts => "prompts",
+            CallKind::Resources => "resources",
+        }
+    }
+
+    /// The audit trail's verb for it: `call`, `get` or `read`.
+    pub fn verb(self) -> &'static str {
+        match self {
+            CallKind::Tools => "call",
+            CallKind::Prompts => "get",
+            CallKind::Resources => "read",
+        }
+    }
+}
+
+/// How a call through the gateway ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CallOutcome {
+    Ok,
+    /// The upstream answered an error, or could not be reached.
+    Error,
+    /// No answer within the call timeout.
+    Timeout,
+    /// The gateway refused it (a limit, or a server the caller may not use).
+    Refused,
+}
+
+impl CallOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::Error => "error",
+            CallOutcome::Timeout => "timeout",
+            CallOutcome::Refused => "refused",
+        }
+    }
+
+    /// The status code the audit trail shows for it.
+    pub fn code(self) -> u16 {
+        match self {
+            CallOutcome::Ok => 200,
+            CallOutcome::Error => 502,
+            CallOutcome::Timeout => 504,
+            CallOutcome::Refused => 429,
+        }
+    }
+}
+
+/// One call the gateway relayed: who, to what, how long, how it ended. Never arguments or
+/// results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallEvent {
+    /// When the call started, RFC 3339.
+    pub time: String,
+    /// The caller as the gateway resolved it (user email, or token project/name and prefix).
+    pub principal: String,
+    pub project: crate::name::ProjectName,
+    /// The upstream server: a server's name.
+    pub server: String,
+    pub kind: CallKind,
+    /// The tool or prompt name as the server knows it, or the resource URI.
+    pub name: String,
+    pub duration_ms: u64,
+    pub outcome: CallOutcome,
+}
+
+/// `POST /api/v1/events/calls`: calls the gateway relayed, a batch at a time (`run serve` only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallEvents {
+    pub items: Vec<CallEvent>,
+}
+
+/// The most calls one intake request may carry.
+pub const MAX_CALL_EVENTS: usize = 1000;

@@ -355,7 +355,11 @@ fn or_never(text: String) -> String {
 fn event_object(o: &Object) -> String {
     let kind = text(&o.spec["kind"]);
     let kind = KindInfo::find(&kind).map_or(kind.to_lowercase(), |k| k.singular.to_owned());
-    let name = text(&o.spec["name"]);
+    // A call through the gateway names its server too: `tools/github/search_repos`.
+    let name = match o.spec["server"].as_str() {
+        Some(server) => format!("{server}/{}", text(&o.spec["name"])),
+        None => text(&o.spec["name"]),
+    };
     match o.spec["project"].as_str() {
         Some(p) => format!("{kind}/{name} (project {p})"),
         None if name.is_empty() => kind,
@@ -397,6 +401,22 @@ mod tests {
             assert_eq!(kind.info().kind, kind);
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
+    }
+
+    #[test]
+    fn events_name_their_object_and_a_call_its_server() {
+        let event = |spec: serde_json::Value| {
+            let object = Object::from_value(serde_json::json!({"apiVersion": "mcpctl/v1", "kind": "AuditEvent",
+                "metadata": {"name": "1"}, "spec": spec}))
+            .unwrap();
+            event_object(&object)
+        };
+        assert_eq!(event(serde_json::json!({"kind": "servers", "name": "github"})), "server/github");
+        assert_eq!(
+            event(serde_json::json!({"kind": "tools", "name": "search", "server": "github", "project": "demo"})),
+            "tools/github/search (project demo)"
+        );
+        assert_eq!(event(serde_json::json!({"kind": "credentials", "name": ""})), "credentials");
     }
 
     #[test]

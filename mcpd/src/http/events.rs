@@ -1,17 +1,21 @@
 //! `GET /api/v1/events[/{id}]`: the audit trail as AuditEvent objects, oldest first (or newest
-//! first), with filters by principal, kind, name and time.
+//! first), with filters by principal, kind, name and time; `POST /api/v1/events/calls`: the
+//! calls the gateway relayed.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use shared::api::{CallEvents, MAX_CALL_EVENTS};
+use shared::name::check_name;
 use shared::object::ListMeta;
-use shared::{Kind, KindInfo, List, Object, ObjectMeta, Reason, Status};
+use shared::{Cause, Kind, KindInfo, List, Object, ObjectMeta, Reason, Status};
 
 use super::error::ApiError;
-use super::extract::{Path, Query};
-use crate::auth::{authorize, Principal, Verb};
+use super::extract::{JsonBody, Path, Query};
+use crate::auth::{authorize, authorize_action, Principal, Verb};
 use crate::http::state::AppState;
-use crate::store::audit::{self, EventFilter, EventRow};
+use crate::store::audit::{self, CallRow, EventFilter, EventRow};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -82,6 +86,59 @@ pub async fn list(
     Ok(Json(list))
 }
 
+/// `POST /api/v1/events/calls`: calls the gateway relayed, written as audit events in one
+/// transaction. Only for `run serve`; each event is checked, and a batch with a bad one is
+/// refused whole (422 naming it).
+pub async fn intake(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<CallEvents>,
+) -> Result<StatusCode, ApiError> {
+    authorize_action(&principal, "serve")?;
+    if body.items.len() > MAX_CALL_EVENTS {
+        let message = format!("at most {MAX_CALL_EVENTS} events per request, got {}", body.items.len());
+        return Err(Status::new(Reason::RequestEntityTooLarge, message).into());
+    }
+    let mut causes = Vec::new();
+    let mut rows = Vec::with_capacity(body.items.len());
+    for (i, event) in body.items.into_iter().enumerate() {
+        let at = |field: &str| format!("items[{i}].{field}");
+        let Some(time) = crate::util::parse_time(&event.time) else {
+            causes.push(Cause::invalid(at("time"), "must be an RFC 3339 time"));
+            continue;
+        };
+        if let Err(msg) = check_name(&event.server) {
+            causes.push(Cause::invalid(at("server"), msg));
+        }
+        for (field, value) in [("principal", &event.principal), ("name", &event.name)] {
+            if value.is_empty() || value.len() > 1024 || value.chars().any(char::is_control) {
+                causes.push(Cause::invalid(at(field), "must be 1 to 1024 printable characters"));
+            }
+        }
+        rows.push(EventRow {
+            id: 0,
+            time: crate::util::format_time(time),
+            principal: event.principal,
+            verb: event.kind.verb().to_owned(),
+            kind: event.kind.as_str().to_owned(),
+            name: event.name,
+            project: Some(event.project.to_string()),
+            code: i64::from(event.outcome.code()),
+            dry_run: false,
+            call: Some(CallRow {
+                server: event.server,
+                duration_ms: i64::try_from(event.duration_ms).unwrap_or(i64::MAX),
+                outcome: event.outcome.as_str().to_owned(),
+            }),
+        });
+    }
+    if !causes.is_empty() {
+        return Err(Status::invalid("events", "", causes).into());
+    }
+    audit::insert(state.store().pool(), &rows).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
@@ -110,6 +167,9 @@ fn to_object(row: EventRow) -> Object {
             project: row.project,
             code: u16::try_from(row.code).unwrap_or(0),
             dry_run: row.dry_run,
+            server: row.call.as_ref().map(|c| c.server.clone()),
+            duration_ms: row.call.as_ref().map(|c| u64::try_from(c.duration_ms).unwrap_or(0)),
+            outcome: row.call.map(|c| c.outcome),
         })
         .expect("events serialize"),
         status: None,

@@ -99,6 +99,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/api/v1/mcptokens/introspect", Protected).post(access::introspect, doc::introspect),
         Route::new("/api/v1/apply", Protected).post(apply::apply, doc::apply),
         Route::new("/api/v1/events", Protected).get(events::list, doc::events),
+        // The gateway's own credential (`run serve`) reports the calls it relayed.
+        Route::new("/api/v1/events/calls", Protected).post(events::intake, doc::intake),
         Route::new("/api/v1/events/{id}", Protected).get(events::get, doc::event),
         Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),
         Route::new("/api/v1/projects/{project}/servers", Protected)

@@ -7,8 +7,8 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use shared::api::{
-    ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WhoAmI,
+    ApplyRequest, ApplyResponse, CallEvents, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse,
+    LoginRequest, LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WhoAmI,
 };
 use shared::spec::McpTokenStatus;
 use shared::{Kind, KindInfo, ObjectMeta, Scope, Status, KINDS};
@@ -210,6 +210,10 @@ pub fn events(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     ];
     parameters.extend(page());
     Operation::answers("200", s.list_of(Kind::AuditEvent.info())).with_query(parameters)
+}
+
+pub fn intake(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    no_content(s, kind).taking(s.of::<CallEvents>())
 }
 
 pub fn event(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {

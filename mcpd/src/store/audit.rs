@@ -15,14 +15,24 @@ pub struct EventRow {
     pub project: Option<String>,
     pub code: i64,
     pub dry_run: bool,
+    /// For what the gateway reports: the upstream server, the call's duration, its outcome.
+    pub call: Option<CallRow>,
+}
+
+/// What the gateway reports of a call beside who, what and when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallRow {
+    pub server: String,
+    pub duration_ms: i64,
+    pub outcome: String,
 }
 
 pub async fn insert(pool: &AnyPool, events: &[EventRow]) -> sqlx::Result<()> {
     let mut tx = pool.begin().await?;
     for e in events {
         sqlx::query(
-            "INSERT INTO audit_events (time, principal, verb, kind, name, project, code, dry_run) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO audit_events (time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&e.time)
         .bind(&e.principal)
@@ -32,6 +42,9 @@ pub async fn insert(pool: &AnyPool, events: &[EventRow]) -> sqlx::Result<()> {
         .bind(e.project.as_deref())
         .bind(e.code)
         .bind(i64::from(e.dry_run))
+        .bind(e.call.as_ref().map(|c| c.server.as_str()))
+        .bind(e.call.as_ref().map(|c| c.duration_ms))
+        .bind(e.call.as_ref().map(|c| c.outcome.as_str()))
         .execute(&mut *tx)
         .await?;
     }
@@ -58,12 +71,12 @@ pub async fn list(
 ) -> sqlx::Result<Vec<EventRow>> {
     // Absent filters bind as NULL and match everything.
     let sql = if newest_first {
-        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome FROM audit_events \
          WHERE id < $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
          AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
          ORDER BY id DESC LIMIT $7"
     } else {
-        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events \
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome FROM audit_events \
          WHERE id > $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
          AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
          ORDER BY id LIMIT $7"
@@ -103,7 +116,7 @@ pub async fn prune(pool: &AnyPool, before: &str) -> sqlx::Result<u64> {
 
 pub async fn get(pool: &AnyPool, id: i64) -> sqlx::Result<Option<EventRow>> {
     let row = sqlx::query(
-        "SELECT id, time, principal, verb, kind, name, project, code, dry_run FROM audit_events WHERE id = $1",
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome FROM audit_events WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -122,6 +135,14 @@ fn event_from_row(row: &AnyRow) -> sqlx::Result<EventRow> {
         project: row.try_get("project")?,
         code: row.try_get("code")?,
         dry_run: row.try_get::<i64, _>("dry_run")? != 0,
+        call: match row.try_get::<Option<String>, _>("server")? {
+            Some(server) => Some(CallRow {
+                server,
+                duration_ms: row.try_get::<Option<i64>, _>("duration_ms")?.unwrap_or(0),
+                outcome: row.try_get::<Option<String>, _>("outcome")?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 

@@ -79,4 +79,52 @@ async fn header_references_must_name_env_entries(backend: Backend) {
     assert_eq!(reply.cause_fields(), ["spec.headers.Authorization"]);
 }
 
-backend_tests!(async: a_project_resolves_for_serve_only, header_references_must_name_env_entries);
+/// The gateway reports the calls it relayed in batches; they join the audit trail with their
+/// server, duration and outcome, and nobody but `run serve` may write them.
+async fn calls_the_gateway_reports_join_the_audit_trail(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (serve, _) =
+        app.token_as(&app.token, None, "gw", json!({"bindings": [{"role": "run", "action": "serve"}]})).await;
+    let call = |name: &str, outcome: &str| {
+        json!({"time": "2026-11-22T10:00:00Z", "principal": "mcptoken:demo/ci (mcpctl_pat_abcd)", "project": "demo",
+               "server": "github", "kind": "tools", "name": name, "durationMs": 12, "outcome": outcome})
+    };
+    let batch = json!({"items": [call("search_repos", "ok"), call("create_issue", "timeout")]});
+    let reply = app.call_as(Some(&serve), Method::POST, "/api/v1/events/calls", Some(batch.clone())).await;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    let events = app.events("?kind=tools").await;
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["verb"], "call");
+    assert_eq!(events[0]["server"], "github");
+    assert_eq!(events[0]["name"], "search_repos");
+    assert_eq!(events[0]["project"], "demo");
+    assert_eq!(events[0]["durationMs"], 12);
+    assert_eq!((events[1]["outcome"].as_str(), events[1]["code"].as_u64()), (Some("timeout"), Some(504)));
+
+    // Only the gateway writes them; a batch with one bad event is refused whole.
+    let (client, _) =
+        app.token_as(&app.token, None, "client", json!({"bindings": [{"role": "run", "action": "connect"}]})).await;
+    app.call_as(Some(&client), Method::POST, "/api/v1/events/calls", Some(batch)).await.assert_status(403, "Forbidden");
+    let mut bad = call("x", "ok");
+    bad["time"] = json!("yesterday");
+    let reply = app
+        .call_as(Some(&serve), Method::POST, "/api/v1/events/calls", Some(json!({"items": [call("y", "ok"), bad]})))
+        .await;
+    reply.assert_status(422, "Invalid");
+    assert_eq!(reply.cause_fields(), ["items[1].time"]);
+    let mut arguments = call("z", "ok");
+    arguments["arguments"] = json!({"q": "never stored"});
+    let reply =
+        app.call_as(Some(&serve), Method::POST, "/api/v1/events/calls", Some(json!({"items": [arguments]}))).await;
+    assert_eq!(reply.status, 422, "arguments have no place in an event: {}", reply.text);
+    let too_many: Vec<Value> = (0..1001).map(|i| call(&format!("t{i}"), "ok")).collect();
+    let reply = app.call_as(Some(&serve), Method::POST, "/api/v1/events/calls", Some(json!({"items": too_many}))).await;
+    reply.assert_status(413, "RequestEntityTooLarge");
+    assert_eq!(app.events("?kind=tools").await.len(), 2, "nothing of a refused batch was written");
+}
+
+backend_tests!(
+    async: a_project_resolves_for_serve_only,
+    header_references_must_name_env_entries,
+    calls_the_gateway_reports_join_the_audit_trail,
+);

@@ -161,6 +161,15 @@ pub struct AuditEventSpec {
     pub code: u16,
     #[serde(default)]
     pub dry_run: bool,
+    /// For a call the gateway reported: the upstream server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// For a call the gateway reported: how long it took, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// For a call the gateway reported: `ok`, `error`, `timeout` or `refused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 impl Spec for AuditEventSpec {
