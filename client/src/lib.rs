@@ -12,8 +12,9 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::api::{
-    ApplyRequest, ApplyResponse, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse, LoginRequest,
-    LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WatchEvent, WhoAmI,
+    ApplyRequest, ApplyResponse, CallEvent, CallEvents, CanIRequest, CanIResponse, IntrospectRequest,
+    IntrospectResponse, LoginRequest, LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WatchEvent,
+    WhoAmI,
 };
 use shared::name::ProjectName;
 use shared::{KindInfo, List, Object, Reason, Scope, Status};
@@ -98,6 +99,12 @@ impl Client {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The same client (and connection pool) speaking with another credential.
+    pub fn with_token(&self, token: impl Into<String>) -> Client {
+        let config = Config { token: Some(token.into()), ..self.config.clone() };
+        Client { http: self.http.clone(), config }
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -285,6 +292,12 @@ impl Client {
     pub async fn resolution(&self, project: &ProjectName) -> Result<Resolution> {
         let path = format!("/api/v1/projects/{}/resolution", escape(project.as_str()));
         self.send(self.request(Method::GET, &path)).await
+    }
+
+    /// Records calls the gateway relayed in the audit trail: only for `run serve`.
+    pub async fn record_calls(&self, items: Vec<CallEvent>) -> Result<()> {
+        let body = CallEvents { items };
+        self.send(self.request(Method::POST, "/api/v1/events/calls").json(&body)).await
     }
 
     /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.

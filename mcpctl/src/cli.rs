@@ -533,6 +533,9 @@ pub enum CreateCommand {
         /// Environment variable from a secret, NAME=SECRET:KEY; repeatable
         #[arg(long = "env-from-secret")]
         env_from_secret: Vec<String>,
+        /// At the gateway: perSession (a session and process per client) or shared (one for all)
+        #[arg(long, value_parser = ["perSession", "shared"], default_value = "perSession")]
+        sharing: String,
         /// Label KEY=VALUE; repeatable
         #[arg(long = "label")]
         labels: Vec<String>,

@@ -232,6 +232,8 @@ pub struct ResolvedServer {
     /// The server's own resourceVersion: it changes when its spec does.
     pub resource_version: String,
     pub transport: crate::spec::Transport,
+    #[serde(default)]
+    pub sharing: crate::spec::Sharing,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -262,24 +264,29 @@ pub enum CallKind {
     Prompts,
     /// `resources/read`.
     Resources,
+    /// Not a call: an upstream server changed a tool's definition (name, description or
+    /// schemas) since the gateway first listed it.
+    #[serde(rename = "toolChanged")]
+    ToolChanged,
 }
 
 impl CallKind {
     /// The plural the audit trail names it by (`--for-kind tools`).
     pub fn as_str(self) -> &'static str {
         match self {
-            CallKind::Tools => "tools",
+            CallKind::Tools | CallKind::ToolChanged => "tools",
             CallKind::Prompts => "prompts",
             CallKind::Resources => "resources",
         }
     }
 
-    /// The audit trail's verb for it: `call`, `get` or `read`.
+    /// The audit trail's verb for it: `call`, `get`, `read`, or `change` for a changed tool.
     pub fn verb(self) -> &'static str {
         match self {
             CallKind::Tools => "call",
             CallKind::Prompts => "get",
             CallKind::Resources => "read",
+            CallKind::ToolChanged => "change",
         }
     }
 }

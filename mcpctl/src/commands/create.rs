@@ -6,7 +6,7 @@ use serde_json::Value;
 use shared::name::ProjectName;
 use shared::spec::{
     EnvSource, EnvVar, GroupSpec, McpTokenSpec, ProjectSpec, RbacDefinitionSpec, RbacMode, SecretKeyRef, SecretSpec,
-    ServerSpec, Transport, UserSpec,
+    ServerSpec, Sharing, Transport, UserSpec,
 };
 use shared::{Kind, KindInfo, Object, ObjectMeta};
 
@@ -153,6 +153,7 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             headers,
             env,
             env_from_secret,
+            sharing,
             labels,
         } => {
             let mut spec = ServerSpec {
@@ -164,6 +165,7 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                 url: url.clone(),
                 headers: BTreeMap::new(),
                 env: Vec::new(),
+                sharing: variant::<Sharing>(sharing),
             };
             for h in headers {
                 let (k, v) = key_value("--header", h)?;

@@ -129,6 +129,12 @@ pub fn check(
     if !kind.writable && !matches!(verb, Verb::Get | Verb::List) {
         return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
     }
+    // The gateway's credential reads what it resolves, to follow changes: servers, projects,
+    // and secrets with their values masked (it gets values through the resolution route).
+    let resolved = matches!(kind.kind, shared::Kind::Server | shared::Kind::Project | shared::Kind::Secret);
+    if resolved && matches!(verb, Verb::Get | Verb::List) && principal.allows_action("serve") {
+        return Ok(ListScope::All);
+    }
     // Audit events are read with `run audit`, or view on all of them: they are not named.
     if kind.kind == shared::Kind::AuditEvent {
         let viewer = principal.list_scope(kind.plural, project) == Some(ListScope::All);

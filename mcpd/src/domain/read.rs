@@ -149,6 +149,7 @@ pub async fn resolution(
             name,
             resource_version: row.resource_version.to_string(),
             transport: server.transport,
+            sharing: server.sharing,
             command: server.command,
             args: server.args,
             image: server.image,

@@ -276,7 +276,12 @@ async fn first_start_writes_the_gateways_credential() {
     };
     let answer = |reply: reqwest::Response| async move { reply.json::<Value>().await.unwrap()["allowed"].clone() };
     assert_eq!(answer(ask("run", "serve", None).await.unwrap()).await, true);
-    for (verb, kind, name) in [("run", "connect", Some("demo")), ("list", "servers", None), ("run", "audit", None)] {
+    // It follows what it resolves: servers, projects and secrets (values masked).
+    assert_eq!(answer(ask("list", "servers", None).await.unwrap()).await, true);
+    assert_eq!(answer(ask("list", "secrets", None).await.unwrap()).await, true);
+    for (verb, kind, name) in
+        [("run", "connect", Some("demo")), ("list", "users", None), ("create", "servers", None), ("run", "audit", None)]
+    {
         assert_eq!(answer(ask(verb, kind, name).await.unwrap()).await, false, "{verb} {kind}");
     }
     let whoami: Value = http

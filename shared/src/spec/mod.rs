@@ -13,7 +13,7 @@ use serde_json::Value;
 pub use identity::{check_password, GroupSpec, RbacDefinitionSpec, UserSpec, MAX_PASSWORD, MIN_PASSWORD};
 pub use project::ProjectSpec;
 pub use secret::SecretSpec;
-pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Transport};
+pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Sharing, Transport};
 pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, TokenState};
 
 use crate::object::from_value_at;

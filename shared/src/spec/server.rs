@@ -15,6 +15,23 @@ pub enum Transport {
     Sse,
 }
 
+/// Who an upstream session of the server belongs to, at the gateway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Sharing {
+    /// One upstream session (and process) per client session: state stays with its client.
+    #[default]
+    PerSession,
+    /// One upstream session for every client of the gateway: for stateless servers.
+    Shared,
+}
+
+impl Sharing {
+    pub fn is_per_session(&self) -> bool {
+        *self == Sharing::PerSession
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServerSpec {
@@ -41,6 +58,10 @@ pub struct ServerSpec {
     /// The environment the server runs with: literal values, or values from secret keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<EnvVar>,
+    /// At the gateway: `perSession` (the default), a session and process per client session;
+    /// `shared`, one for every client.
+    #[serde(default, skip_serializing_if = "Sharing::is_per_session")]
+    pub sharing: Sharing,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -1,0 +1,165 @@
+//! The gateway's HTTP face: `/projects/{project}/mcp` behind the credential check, and
+//! `/healthz`, `/readyz`, `/metrics`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::{Json, Router};
+use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::json;
+use shared::name::ProjectName;
+use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
+
+use crate::access::Refusal;
+use crate::gateway::Gateway;
+use crate::session::Session;
+
+/// Requests over this are refused (413).
+pub const MAX_REQUEST: usize = 4 * 1024 * 1024;
+
+type Endpoint = StreamableHttpService<Session, LocalSessionManager>;
+
+#[derive(Clone)]
+pub struct App {
+    gateway: Arc<Gateway>,
+    endpoints: Arc<Mutex<HashMap<ProjectName, Endpoint>>>,
+    shutdown: CancellationToken,
+}
+
+pub fn router(gateway: Arc<Gateway>, shutdown: CancellationToken) -> Router {
+    let app = App { gateway, endpoints: Arc::default(), shutdown };
+    Router::new()
+        .route("/projects/{project}/mcp", any(mcp))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state(app)
+}
+
+fn refuse(status: StatusCode, reason: &str, message: &str) -> Response {
+    let challenge = match status {
+        StatusCode::UNAUTHORIZED => r#"Bearer realm="mcpgw", error="invalid_token""#,
+        StatusCode::FORBIDDEN => r#"Bearer realm="mcpgw", error="insufficient_scope""#,
+        _ => r#"Bearer realm="mcpgw""#,
+    };
+    let body = Json(
+        json!({"kind": "Status", "status": "Failure", "reason": reason, "message": message, "code": status.as_u16()}),
+    );
+    let mut response = (status, body).into_response();
+    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+    }
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: Request) -> Response {
+    let Ok(project) = ProjectName::parse(&project) else {
+        return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found"));
+    };
+    let Some(bearer) = bearer(request.headers()) else {
+        app.gateway.metrics.refused.inc();
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "this endpoint needs Authorization: Bearer with an McpToken or session",
+        );
+    };
+    let caller = match app.gateway.access.check(bearer, &project).await {
+        Ok(caller) => caller,
+        Err(Refusal::Unauthenticated(why)) => {
+            app.gateway.metrics.refused.inc();
+            return refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why);
+        }
+        Err(Refusal::Forbidden(why)) => {
+            app.gateway.metrics.refused.inc();
+            return refuse(StatusCode::FORBIDDEN, "Forbidden", &why);
+        }
+        Err(Refusal::Unavailable(why)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &why),
+    };
+    match app.gateway.load(&project).await {
+        Ok(true) => {}
+        Ok(false) => return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found")),
+        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &e.to_string()),
+    }
+    request.extensions_mut().insert(caller);
+    let endpoint = app.endpoint(&project);
+    match endpoint.oneshot(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+impl App {
+    fn endpoint(&self, project: &ProjectName) -> Endpoint {
+        let mut endpoints = self.endpoints.lock().unwrap();
+        endpoints
+            .entry(project.clone())
+            .or_insert_with(|| {
+                let settings = &self.gateway.settings;
+                let mut session_config = SessionConfig::default();
+                session_config.keep_alive = Some(settings.session_idle_timeout);
+                let mut sessions = LocalSessionManager::default();
+                sessions.session_config = session_config;
+                let mut config = StreamableHttpServerConfig::default()
+                    .with_max_request_body_bytes(MAX_REQUEST)
+                    .with_cancellation_token(self.shutdown.child_token());
+                config = if settings.allowed_hosts.iter().any(|h| h == "*") {
+                    config.disable_allowed_hosts()
+                } else {
+                    let mut hosts = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+                    hosts.extend(settings.allowed_hosts.iter().cloned());
+                    config.with_allowed_hosts(hosts)
+                };
+                let gateway = self.gateway.clone();
+                let project = project.clone();
+                StreamableHttpService::new(
+                    move || Ok(Session::new(gateway.clone(), project.clone())),
+                    Arc::new(sessions),
+                    config,
+                )
+            })
+            .clone()
+    }
+}
+
+/// mcpd reachable and the credential valid, holding `run serve`.
+async fn ready(State(app): State<App>) -> Response {
+    let question =
+        shared::api::CanIRequest { verb: "run".to_owned(), kind: "serve".to_owned(), name: None, project: None };
+    match app.gateway.mcpd.can_i(&question).await {
+        Ok(answer) if answer.allowed => (StatusCode::OK, "ready\n").into_response(),
+        Ok(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "the gateway's credential does not hold run serve",
+        ),
+        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &format!("mcpd: {e}")),
+    }
+}
+
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &app.gateway.settings.metrics_token {
+        if bearer(&headers) != Some(expected.as_str()) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "/metrics needs its bearer token (--metrics-token)",
+            );
+        }
+    }
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], app.gateway.metrics.render()).into_response()
+}

@@ -1,0 +1,685 @@
+//! One client session: the MCP server a client sees at `/projects/{project}/mcp`. It answers
+//! with the tools, prompts and resources of every server of the project, starts an upstream
+//! session per server when first needed, and routes each call to the server it names.
+
+// Logging and resources/subscribe are deprecated in the newest protocol revision, and relayed
+// as long as clients of the older ones use them.
+#![allow(deprecated)]
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use rmcp::model::{
+    CallToolRequest, CallToolRequestParams, CallToolResponse, CancelledNotificationParam, ClientCapabilities,
+    ClientRequest, CompleteRequest, CompleteRequestParams, CompleteResult, GetPromptRequest, GetPromptRequestParams,
+    GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt,
+    ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, Reference, RequestMetaObject, Resource,
+    ResourceTemplate, ResultType, ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest,
+    SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest,
+    UnsubscribeRequestParams,
+};
+use rmcp::service::{Peer, PeerRequestOptions, RequestContext, RoleServer, ServiceError};
+use rmcp::{ErrorData as McpError, ServerHandler};
+use shared::api::{CallEvent, CallKind, CallOutcome, ResolvedServer};
+use shared::name::ProjectName;
+use shared::spec::Sharing;
+
+use crate::access::Caller;
+use crate::gateway::Gateway;
+use crate::metrics::CallLabels;
+use crate::names;
+use crate::upstream::{self, RelayState, Upstream};
+
+/// Which lists a change may touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lists(u8);
+
+impl Lists {
+    pub const TOOLS: Lists = Lists(1);
+    pub const PROMPTS: Lists = Lists(2);
+    pub const RESOURCES: Lists = Lists(4);
+    pub const ALL: Lists = Lists(7);
+
+    fn has(self, other: Lists) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+/// The handler rmcp makes per client session (or per request, for stateless clients); the
+/// state is found at its first request, when the caller is known.
+pub struct Session {
+    gateway: Arc<Gateway>,
+    project: ProjectName,
+    state: OnceLock<Arc<SessionState>>,
+}
+
+impl Session {
+    pub fn new(gateway: Arc<Gateway>, project: ProjectName) -> Session {
+        Session { gateway, project, state: OnceLock::new() }
+    }
+
+    fn state(&self, context: &RequestContext<RoleServer>, initialize: bool) -> Result<Arc<SessionState>, McpError> {
+        let parts = context.extensions.get::<axum::http::request::Parts>();
+        let caller = parts
+            .and_then(|p| p.extensions.get::<Caller>())
+            .cloned()
+            .ok_or_else(|| McpError::internal_error("a request reached the gateway without its caller", None))?;
+        let state = match self.state.get() {
+            Some(state) => state.clone(),
+            None => {
+                // No session id and no initialize: a stateless (2026-07-28) client, whose
+                // upstream sessions belong to its credential.
+                let stateless = !initialize && parts.is_some_and(|p| !p.headers.contains_key("mcp-session-id"));
+                let state = if stateless {
+                    self.gateway.stateless_session(&self.project, caller.clone())?
+                } else {
+                    SessionState::open(self.gateway.clone(), self.project.clone(), caller.clone())?
+                };
+                self.state.get_or_init(|| state).clone()
+            }
+        };
+        if state.caller.key != caller.key {
+            return Err(McpError::invalid_request("this session belongs to another credential", None));
+        }
+        state.seen(context.peer.clone());
+        Ok(state)
+    }
+}
+
+/// What a client session holds: its upstream sessions and the names it was shown.
+pub struct SessionState {
+    gateway: Arc<Gateway>,
+    pub project: ProjectName,
+    pub caller: Caller,
+    peer: Mutex<Option<Peer<RoleServer>>>,
+    capabilities: Mutex<ClientCapabilities>,
+    config: tokio::sync::watch::Receiver<Arc<shared::api::Resolution>>,
+    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Slot>>>>,
+    catalog: Mutex<Catalog>,
+    pub last_used: Mutex<Instant>,
+    follower: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct Slot {
+    upstream: Option<Arc<Upstream>>,
+    /// The last failure to start: not tried again before `until`.
+    failure: Option<(Instant, Duration, String)>,
+}
+
+/// What the client was last shown, and where each name leads.
+#[derive(Default)]
+struct Catalog {
+    tools: HashMap<String, (String, String)>,
+    prompts: HashMap<String, (String, String)>,
+    resources: HashMap<String, String>,
+    /// A hash of each list as last shown; `None` until the client lists it.
+    shown: [Option<u64>; 3],
+}
+
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+impl SessionState {
+    pub fn open(gateway: Arc<Gateway>, project: ProjectName, caller: Caller) -> Result<Arc<SessionState>, McpError> {
+        let config = gateway.config(&project).ok_or_else(|| McpError::invalid_request("no such project", None))?;
+        let state = Arc::new(SessionState {
+            gateway: gateway.clone(),
+            project,
+            caller,
+            peer: Mutex::default(),
+            capabilities: Mutex::default(),
+            config,
+            slots: Mutex::default(),
+            catalog: Mutex::default(),
+            last_used: Mutex::new(Instant::now()),
+            follower: Mutex::default(),
+        });
+        gateway.metrics.sessions.inc();
+        let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone()));
+        *state.follower.lock().unwrap() = Some(follower);
+        Ok(state)
+    }
+
+    fn seen(&self, peer: Peer<RoleServer>) {
+        *self.last_used.lock().unwrap() = Instant::now();
+        *self.peer.lock().unwrap() = Some(peer);
+    }
+
+    pub fn peer(&self) -> Option<Peer<RoleServer>> {
+        self.peer.lock().unwrap().clone()
+    }
+
+    fn servers(&self) -> Vec<ResolvedServer> {
+        self.config.borrow().servers.clone()
+    }
+
+    fn slot(&self, server: &str) -> Arc<tokio::sync::Mutex<Slot>> {
+        self.slots.lock().unwrap().entry(server.to_owned()).or_default().clone()
+    }
+
+    /// The upstream session for `server`, started when there is none or its process is gone.
+    async fn upstream(self: &Arc<Self>, server: &str) -> Result<Arc<Upstream>, McpError> {
+        let spec = self.servers().into_iter().find(|s| s.name == server).ok_or_else(|| {
+            McpError::invalid_params(format!("project \"{}\" has no server \"{server}\"", self.project), None)
+        })?;
+        let slot = self.slot(server);
+        let mut slot = slot.lock().await;
+        if let Some(upstream) = &slot.upstream {
+            if upstream.spec == spec && !upstream.is_closed() {
+                return Ok(upstream.clone());
+            }
+            slot.upstream = None;
+        }
+        if let Some((until, _, message)) = &slot.failure {
+            if Instant::now() < *until {
+                return Err(unavailable(server, message));
+            }
+        }
+        let started = match spec.sharing {
+            Sharing::Shared => self.gateway.shared_upstream(&self.project, &spec).await,
+            Sharing::PerSession => {
+                let relay =
+                    RelayState::new(self.project.clone(), spec.name.clone(), self.capabilities.lock().unwrap().clone());
+                let timeout = self.gateway.settings.call_timeout;
+                let gw = &self.gateway;
+                upstream::start(&spec, relay, &gw.processes, &gw.metrics, timeout).await.map(Arc::new)
+            }
+        };
+        match started {
+            Ok(upstream) => {
+                upstream.relay.attach(self);
+                slot.failure = None;
+                slot.upstream = Some(upstream.clone());
+                Ok(upstream)
+            }
+            Err(message) => {
+                tracing::warn!(project = %self.project, server, "upstream unavailable: {message}");
+                let backoff = slot.failure.as_ref().map_or(FIRST_BACKOFF, |(_, b, _)| (*b * 2).min(MAX_BACKOFF));
+                slot.failure = Some((Instant::now() + backoff, backoff, message.clone()));
+                Err(unavailable(server, &message))
+            }
+        }
+    }
+
+    /// Sends `request` to `server` and waits for its answer, relaying progress and
+    /// cancellation. A session found gone before the request was sent is started again once.
+    async fn relay(
+        self: &Arc<Self>,
+        server: &str,
+        request: ClientRequest,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ServerResult, (CallOutcome, McpError)> {
+        let timeout = self.gateway.settings.call_timeout;
+        let mut retried = false;
+        loop {
+            let upstream = self.upstream(server).await.map_err(|e| (CallOutcome::Error, e))?;
+            let options = PeerRequestOptions::with_timeout(timeout);
+            let handle = match upstream.peer().send_request_with_option(request.clone(), options).await {
+                Ok(handle) => handle,
+                Err(ServiceError::TransportClosed) if !retried => {
+                    retried = true;
+                    continue;
+                }
+                Err(e) => return Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
+            };
+            let token = handle.progress_token.clone();
+            let (id, peer) = (handle.id.clone(), handle.peer.clone());
+            upstream.relay.track(token.clone(), self, context.meta.get_progress_token());
+            let answer = tokio::select! {
+                answer = handle.await_response() => Some(answer),
+                () = context.ct.cancelled() => None,
+            };
+            upstream.relay.untrack(&token);
+            return match answer {
+                Some(Ok(result)) => Ok(result),
+                Some(Err(ServiceError::McpError(e))) => Err((CallOutcome::Error, e)),
+                Some(Err(ServiceError::Timeout { .. })) => Err((
+                    CallOutcome::Timeout,
+                    McpError::internal_error(
+                        format!("server \"{server}\" did not answer within {}s (--call-timeout)", timeout.as_secs()),
+                        None,
+                    ),
+                )),
+                Some(Err(e)) => Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
+                None => {
+                    let cancel = CancelledNotificationParam::new(Some(id), Some("cancelled by the client".into()));
+                    let _ = peer.notify_cancelled(cancel).await;
+                    Err((CallOutcome::Error, McpError::internal_error("cancelled by the client", None)))
+                }
+            };
+        }
+    }
+
+    /// Relays a call and records it: metrics and the audit trail (never arguments or results).
+    async fn call(
+        self: &Arc<Self>,
+        kind: CallKind,
+        server: &str,
+        name: &str,
+        request: ClientRequest,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<ServerResult, McpError> {
+        let time = crate::gateway::now();
+        let started = Instant::now();
+        let answer = self.relay(server, request, context).await;
+        let outcome = match &answer {
+            Ok(ServerResult::CallToolResult(result)) if result.is_error == Some(true) => CallOutcome::Error,
+            Ok(_) => CallOutcome::Ok,
+            Err((outcome, _)) => *outcome,
+        };
+        let elapsed = started.elapsed();
+        let labels = CallLabels {
+            project: self.project.to_string(),
+            server: server.to_owned(),
+            kind: kind.as_str(),
+            outcome: outcome.as_str(),
+        };
+        self.gateway.metrics.calls.get_or_create(&labels).inc();
+        self.gateway.metrics.call_seconds.observe(elapsed.as_secs_f64());
+        self.gateway.audit.record(CallEvent {
+            time,
+            principal: self.caller.principal.clone(),
+            project: self.project.clone(),
+            server: server.to_owned(),
+            kind,
+            name: name.to_owned(),
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            outcome,
+        });
+        answer.map_err(|(_, e)| e)
+    }
+
+    /// Every server's answer to a list request, each with its server's name; servers that
+    /// cannot be reached are left out (and logged).
+    async fn gather<T, F, Fut>(self: &Arc<Self>, list: F) -> Vec<(String, Vec<T>)>
+    where
+        F: Fn(Arc<Upstream>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, ServiceError>>,
+    {
+        let servers = self.servers();
+        let answers = futures::future::join_all(servers.iter().map(|s| {
+            let list = &list;
+            async move {
+                let upstream = self.upstream(&s.name).await.ok()?;
+                let timeout = self.gateway.settings.call_timeout;
+                match tokio::time::timeout(timeout, list(upstream)).await {
+                    Ok(Ok(items)) => Some((s.name.clone(), items)),
+                    Ok(Err(e)) => {
+                        tracing::warn!(project = %self.project, server = %s.name, "listing failed: {e}");
+                        None
+                    }
+                    Err(_) => None,
+                }
+            }
+        }))
+        .await;
+        answers.into_iter().flatten().collect()
+    }
+
+    async fn tools(self: &Arc<Self>) -> Vec<Tool> {
+        let gathered = self.gather(|u| async move { u.peer().list_all_tools().await }).await;
+        let mut table = HashMap::new();
+        let mut tools = Vec::new();
+        for (server, list) in gathered {
+            for mut tool in list {
+                self.gateway.fingerprint(&self.project, &server, &tool);
+                let shown = names::exposed(&server, &tool.name);
+                table.insert(shown.clone(), (server.clone(), tool.name.to_string()));
+                tool.name = shown.into();
+                tools.push(tool);
+            }
+        }
+        let mut catalog = self.catalog.lock().unwrap();
+        catalog.tools = table;
+        catalog.shown[0] = Some(hash_of(&tools));
+        tools
+    }
+
+    async fn prompts(self: &Arc<Self>) -> Vec<Prompt> {
+        let gathered = self.gather(|u| async move { u.peer().list_all_prompts().await }).await;
+        let mut table = HashMap::new();
+        let mut prompts = Vec::new();
+        for (server, list) in gathered {
+            for mut prompt in list {
+                let shown = names::exposed(&server, &prompt.name);
+                table.insert(shown.clone(), (server.clone(), std::mem::replace(&mut prompt.name, shown)));
+                prompts.push(prompt);
+            }
+        }
+        let mut catalog = self.catalog.lock().unwrap();
+        catalog.prompts = table;
+        catalog.shown[1] = Some(hash_of(&prompts));
+        prompts
+    }
+
+    async fn resources(self: &Arc<Self>) -> Vec<Resource> {
+        let gathered = self.gather(|u| async move { u.peer().list_all_resources().await }).await;
+        let mut table = HashMap::new();
+        let mut resources = Vec::new();
+        for (server, list) in gathered {
+            for resource in list {
+                // The first server to list a URI owns it.
+                if table.contains_key(&resource.uri) {
+                    continue;
+                }
+                table.insert(resource.uri.clone(), server.clone());
+                resources.push(resource);
+            }
+        }
+        let mut catalog = self.catalog.lock().unwrap();
+        catalog.resources = table;
+        catalog.shown[2] = Some(hash_of(&resources));
+        resources
+    }
+
+    /// Where a shown name leads: the catalog, listing first when the client has not.
+    async fn route(self: &Arc<Self>, lists: Lists, shown: &str) -> Result<(String, String), McpError> {
+        let find = |c: &Catalog| match lists {
+            Lists::TOOLS => c.tools.get(shown).cloned(),
+            Lists::PROMPTS => c.prompts.get(shown).cloned(),
+            _ => c.resources.get(shown).map(|server| (server.clone(), shown.to_owned())),
+        };
+        if let Some(found) = find(&self.catalog.lock().unwrap()) {
+            return Ok(found);
+        }
+        match lists {
+            Lists::TOOLS => drop(self.tools().await),
+            Lists::PROMPTS => drop(self.prompts().await),
+            _ => drop(self.resources().await),
+        }
+        let found = find(&self.catalog.lock().unwrap());
+        found.ok_or_else(|| {
+            let what = match lists {
+                Lists::TOOLS => "tool",
+                Lists::PROMPTS => "prompt",
+                _ => "resource",
+            };
+            McpError::invalid_params(format!("project \"{}\" has no {what} \"{shown}\"", self.project), None)
+        })
+    }
+
+    /// Lists again what may have changed, and tells the client about each list that did:
+    /// exactly one notification per list that changes what it sees.
+    pub async fn refresh(self: Arc<Self>, lists: Lists) {
+        let Some(peer) = self.peer() else { return };
+        let shown = self.catalog.lock().unwrap().shown;
+        if lists.has(Lists::TOOLS) && shown[0].is_some() && shown[0] != Some(hash_of(&self.tools().await)) {
+            let _ = peer.notify_tool_list_changed().await;
+        }
+        if lists.has(Lists::PROMPTS) && shown[1].is_some() && shown[1] != Some(hash_of(&self.prompts().await)) {
+            let _ = peer.notify_prompt_list_changed().await;
+        }
+        if lists.has(Lists::RESOURCES) && shown[2].is_some() && shown[2] != Some(hash_of(&self.resources().await)) {
+            let _ = peer.notify_resource_list_changed().await;
+        }
+    }
+
+    /// The project's configuration changed: ends upstream sessions whose server left or
+    /// changed (they start again with the new settings when needed), then refreshes.
+    async fn reconfigure(self: Arc<Self>) {
+        let servers = self.servers();
+        let slots: Vec<(String, Arc<tokio::sync::Mutex<Slot>>)> =
+            self.slots.lock().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (name, slot) in slots {
+            let current = servers.iter().find(|s| s.name == name);
+            let mut slot = slot.lock().await;
+            let stale = slot.upstream.as_ref().is_some_and(|u| Some(&u.spec) != current);
+            if stale || current.is_none() {
+                slot.upstream = None;
+                slot.failure = None;
+            }
+        }
+        self.slots.lock().unwrap().retain(|name, _| servers.iter().any(|s| &s.name == name));
+        self.refresh(Lists::ALL).await;
+    }
+}
+
+impl Drop for SessionState {
+    fn drop(&mut self) {
+        if let Some(follower) = self.follower.lock().unwrap().take() {
+            follower.abort();
+        }
+        self.gateway.metrics.sessions.dec();
+    }
+}
+
+/// Follows the project's configuration for as long as the session lives.
+async fn follow(
+    session: std::sync::Weak<SessionState>,
+    mut config: tokio::sync::watch::Receiver<Arc<shared::api::Resolution>>,
+) {
+    while config.changed().await.is_ok() {
+        let Some(session) = session.upgrade() else { return };
+        session.reconfigure().await;
+    }
+}
+
+fn unavailable(server: &str, why: &str) -> McpError {
+    McpError::internal_error(format!("server \"{server}\" is unavailable: {why}"), None)
+}
+
+fn hash_of<T: serde::Serialize>(items: &[T]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(items).unwrap_or_default().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The request as the upstream gets it: only the progress token of the client's `_meta`
+/// would matter, and the gateway sets its own.
+fn plain_meta<P>(params: &mut P, meta: impl FnOnce(&mut P) -> &mut Option<RequestMetaObject>) {
+    *meta(params) = None;
+}
+
+impl ServerHandler for Session {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_resources_subscribe()
+            .enable_logging()
+            .enable_completions()
+            .build();
+        let servers: Vec<String> = self
+            .gateway
+            .config(&self.project)
+            .map(|c| c.borrow().servers.iter().map(|s| s.name.clone()).collect())
+            .unwrap_or_default();
+        let instructions = format!(
+            "Project \"{}\" through mcpgw: the tools and prompts of servers {} are named SERVER__NAME.",
+            self.project,
+            servers.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+        );
+        let mut info = InitializeResult::new(capabilities);
+        info.server_info = Implementation::new("mcpgw", env!("CARGO_PKG_VERSION"));
+        info.instructions = Some(instructions);
+        info
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, McpError> {
+        let state = self.state(&context, true)?;
+        *state.capabilities.lock().unwrap() = request.capabilities.clone();
+        context.peer.set_peer_info(request.clone());
+        self.negotiate_initialize(&request)
+    }
+
+    async fn list_tools(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        let state = self.state(&context, false)?;
+        Ok(ListToolsResult::with_all_items(state.tools().await))
+    }
+
+    async fn call_tool(
+        &self,
+        mut params: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let state = self.state(&context, false)?;
+        let (server, name) = state.route(Lists::TOOLS, &params.name).await?;
+        params.name = name.clone().into();
+        plain_meta(&mut params, |p| &mut p.meta);
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        match state.call(CallKind::Tools, &server, &name, request, &context).await? {
+            ServerResult::CallToolResult(mut result) => {
+                result.result_type.get_or_insert(ResultType::COMPLETE);
+                Ok(CallToolResponse::Complete(result))
+            }
+            ServerResult::InputRequiredResult(result) => Ok(CallToolResponse::InputRequired(result)),
+            _ => Err(unexpected(&server)),
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        let state = self.state(&context, false)?;
+        Ok(ListPromptsResult::with_all_items(state.prompts().await))
+    }
+
+    async fn get_prompt(
+        &self,
+        mut params: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let state = self.state(&context, false)?;
+        let (server, name) = state.route(Lists::PROMPTS, &params.name).await?;
+        params.name = name.clone();
+        plain_meta(&mut params, |p| &mut p.meta);
+        let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
+        match state.call(CallKind::Prompts, &server, &name, request, &context).await? {
+            ServerResult::GetPromptResult(mut result) => {
+                result.result_type.get_or_insert(ResultType::COMPLETE);
+                Ok(GetPromptResponse::Complete(result))
+            }
+            ServerResult::InputRequiredResult(result) => Ok(GetPromptResponse::InputRequired(result)),
+            _ => Err(unexpected(&server)),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let state = self.state(&context, false)?;
+        Ok(ListResourcesResult::with_all_items(state.resources().await))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        let state = self.state(&context, false)?;
+        let gathered = state.gather(|u| async move { u.peer().list_all_resource_templates().await }).await;
+        let templates: Vec<ResourceTemplate> = gathered.into_iter().flat_map(|(_, list)| list).collect();
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn read_resource(
+        &self,
+        mut params: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let state = self.state(&context, false)?;
+        let server = match state.route(Lists::RESOURCES, &params.uri).await {
+            Ok((server, _)) => server,
+            // A URI from a template: the first server offering templates that answers it.
+            Err(e) => state.servers().first().map(|s| s.name.clone()).ok_or(e)?,
+        };
+        plain_meta(&mut params, |p| &mut p.meta);
+        let uri = params.uri.clone();
+        let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
+        match state.call(CallKind::Resources, &server, &uri, request, &context).await? {
+            ServerResult::ReadResourceResult(mut result) => {
+                result.result_type.get_or_insert(ResultType::COMPLETE);
+                Ok(ReadResourceResponse::Complete(result))
+            }
+            ServerResult::InputRequiredResult(result) => Ok(ReadResourceResponse::InputRequired(result)),
+            _ => Err(unexpected(&server)),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        params: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let state = self.state(&context, false)?;
+        let (server, _) = state.route(Lists::RESOURCES, &params.uri).await?;
+        let request = ClientRequest::SubscribeRequest(SubscribeRequest::new(params));
+        state.relay(&server, request, &context).await.map(drop).map_err(|(_, e)| e)
+    }
+
+    async fn unsubscribe(
+        &self,
+        params: UnsubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let state = self.state(&context, false)?;
+        let (server, _) = state.route(Lists::RESOURCES, &params.uri).await?;
+        let request = ClientRequest::UnsubscribeRequest(UnsubscribeRequest::new(params));
+        state.relay(&server, request, &context).await.map(drop).map_err(|(_, e)| e)
+    }
+
+    async fn complete(
+        &self,
+        mut params: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        let state = self.state(&context, false)?;
+        let server = match &mut params.r#ref {
+            Reference::Prompt(prompt) => {
+                let (server, name) = state.route(Lists::PROMPTS, &prompt.name).await?;
+                prompt.name = name;
+                server
+            }
+            Reference::Resource(resource) => match state.route(Lists::RESOURCES, &resource.uri).await {
+                Ok((server, _)) => server,
+                Err(e) => state.servers().first().map(|s| s.name.clone()).ok_or(e)?,
+            },
+            _ => return Err(McpError::invalid_params("completion for an unknown kind of reference", None)),
+        };
+        let request = ClientRequest::CompleteRequest(CompleteRequest::new(params));
+        match state.relay(&server, request, &context).await.map_err(|(_, e)| e)? {
+            ServerResult::CompleteResult(result) => Ok(result),
+            _ => Err(unexpected(&server)),
+        }
+    }
+
+    async fn set_level(
+        &self,
+        params: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let state = self.state(&context, false)?;
+        let started: Vec<String> = state.slots.lock().unwrap().keys().cloned().collect();
+        for server in started {
+            let request = ClientRequest::SetLevelRequest(SetLevelRequest::new(params.clone()));
+            if let Err((_, e)) = state.relay(&server, request, &context).await {
+                tracing::debug!(project = %state.project, %server, "logging/setLevel: {}", e.message);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unexpected(server: &str) -> McpError {
+    McpError::internal_error(format!("server \"{server}\" answered with something else than asked"), None)
+}

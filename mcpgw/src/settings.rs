@@ -1,0 +1,134 @@
+//! The gateway's flags, and where its own credential comes from.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// mcpgw — the MCP gateway: every server of a project behind one Streamable HTTP endpoint,
+/// `/projects/{project}/mcp`, for any client holding `run connect` on that project.
+///
+/// With no flags it reaches mcpd on 127.0.0.1:3100 with the credential mcpd wrote on its first
+/// start, so on one machine `mcpd` and `mcpgw` need no configuration.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "mcpgw", version)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "MCPGW_LISTEN", default_value = "127.0.0.1:3200")]
+    pub listen: SocketAddr,
+
+    /// mcpd's URL.
+    #[arg(long, env = "MCPGW_MCPD_URL", default_value = "http://127.0.0.1:3100")]
+    pub mcpd_url: String,
+
+    /// File holding the gateway's credential, a global McpToken with `run serve` (or set the
+    /// value itself in MCPGW_TOKEN). Default: `gateway.token` in mcpd's default data dir
+    /// (MCPD_DATA_DIR, else $XDG_DATA_HOME/mcpd).
+    #[arg(long, env = "MCPGW_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Child processes (stdio servers) the gateway runs at most; past it, a call that needs
+    /// another gets an MCP error.
+    #[arg(long, env = "MCPGW_MAX_PROCESSES", default_value_t = 64)]
+    pub max_processes: usize,
+
+    /// A client session idle this long ends, and its upstream sessions and processes with it
+    /// (`30m`, `90s`, `1h`).
+    #[arg(long, env = "MCPGW_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub session_idle_timeout: Duration,
+
+    /// How long a call to an upstream server may take (`60s`, `2m`).
+    #[arg(long, env = "MCPGW_CALL_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub call_timeout: Duration,
+
+    /// Bearer token `/metrics` requires (unset: unauthenticated).
+    #[arg(long, env = "MCPGW_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Host names the endpoint answers to, besides loopback ones (comma-separated; `*` for
+    /// any). Guards local gateways against DNS rebinding.
+    #[arg(long, env = "MCPGW_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+}
+
+/// `90s`, `30m`, `2h`, `1d`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("\"{text}\" is not a duration like 90s, 30m or 2h"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "ms" => return Ok(Duration::from_millis(n)),
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("\"{text}\" is not a duration like 90s, 30m or 2h")),
+    };
+    if seconds == 0 {
+        return Err("a duration must be more than zero".to_owned());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// Where the credential was found: shown in the log, never the value.
+pub struct Credential {
+    pub token: String,
+    pub source: String,
+}
+
+/// The gateway's own credential: MCPGW_TOKEN, else `--token-file`, else mcpd's default data
+/// dir's `gateway.token`.
+pub fn credential(settings: &Settings) -> anyhow::Result<Credential> {
+    if let Ok(token) = std::env::var("MCPGW_TOKEN") {
+        if !token.trim().is_empty() {
+            return Ok(Credential { token: token.trim().to_owned(), source: "MCPGW_TOKEN".to_owned() });
+        }
+    }
+    let path = match &settings.token_file {
+        Some(path) => path.clone(),
+        None => default_token_file().ok_or_else(|| {
+            anyhow::anyhow!("no credential: set MCPGW_TOKEN or --token-file (neither HOME nor XDG_DATA_HOME is set)")
+        })?,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::anyhow!(
+            "no credential: cannot read {} ({e}); start mcpd once on this machine, or set MCPGW_TOKEN or --token-file",
+            path.display()
+        )
+    })?;
+    let token = text.trim().to_owned();
+    if token.is_empty() {
+        anyhow::bail!("no credential: {} is empty", path.display());
+    }
+    Ok(Credential { token, source: path.display().to_string() })
+}
+
+fn default_token_file() -> Option<PathBuf> {
+    let dir = match std::env::var_os("MCPD_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+            Some(data) => PathBuf::from(data).join("mcpd"),
+            None => PathBuf::from(std::env::var_os("HOME")?).join(".local/share/mcpd"),
+        },
+    };
+    Some(dir.join("gateway.token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_the_docs_write_them() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

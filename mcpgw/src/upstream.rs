@@ -1,0 +1,356 @@
+//! Upstream sessions: a child process speaking stdio, or a Streamable HTTP server, reached as
+//! an MCP client whose handler relays what the server sends back to the client session that
+//! caused it.
+
+// Sampling, roots and logging are deprecated in the newest protocol revision, and relayed as
+// long as servers and clients of the older ones use them.
+#![allow(deprecated)]
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, Weak};
+
+use axum::http::{HeaderName, HeaderValue};
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
+    ElicitResult, Implementation, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
+    ProgressToken, ResourceUpdatedNotificationParam,
+};
+use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleServer, RunningService};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, ErrorData as McpError, ServiceExt};
+use shared::api::ResolvedServer;
+use shared::name::ProjectName;
+use shared::spec::Transport;
+use tokio::io::AsyncBufReadExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::metrics::Metrics;
+use crate::session::{Lists, SessionState};
+
+/// An open session with one upstream server.
+pub struct Upstream {
+    /// The settings it was started with: a different resolution means a restart.
+    pub spec: ResolvedServer,
+    pub relay: Arc<RelayState>,
+    service: RunningService<RoleClient, Relay>,
+    _process: Option<ProcessGuard>,
+    metrics: Metrics,
+}
+
+impl Upstream {
+    pub fn peer(&self) -> &Peer<RoleClient> {
+        self.service.peer()
+    }
+
+    /// The process exited or the connection is gone: a hard signal to start again.
+    pub fn is_closed(&self) -> bool {
+        self.service.is_closed() || self.service.peer().is_transport_closed()
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.metrics.upstream_sessions.dec();
+    }
+}
+
+/// Child processes: bounded by `--max-processes`, and each ended with its whole process group.
+pub struct Processes {
+    permits: Arc<Semaphore>,
+    max: usize,
+    running: Arc<Mutex<HashSet<i32>>>,
+    metrics: Metrics,
+}
+
+/// A running child: dropping it kills its process group and frees its place.
+pub struct ProcessGuard {
+    pid: i32,
+    running: Arc<Mutex<HashSet<i32>>>,
+    metrics: Metrics,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        signal_group(self.pid, libc::SIGKILL);
+        self.running.lock().unwrap().remove(&self.pid);
+        self.metrics.processes.dec();
+    }
+}
+
+fn signal_group(pid: i32, signal: i32) {
+    // SAFETY: killpg only sends a signal; the group is one this gateway started (its leader
+    // was spawned with process_group(0)), and a group that is gone gives ESRCH.
+    unsafe {
+        libc::killpg(pid, signal);
+    }
+}
+
+impl Processes {
+    pub fn new(max: usize, metrics: Metrics) -> Processes {
+        Processes { permits: Arc::new(Semaphore::new(max)), max, running: Arc::default(), metrics }
+    }
+
+    fn admit(&self) -> Result<OwnedSemaphorePermit, String> {
+        self.permits.clone().try_acquire_owned().map_err(|_| {
+            format!(
+                "the gateway already runs its maximum of {} server processes (--max-processes); try again when other sessions end",
+                self.max
+            )
+        })
+    }
+
+    fn track(&self, pid: i32, permit: OwnedSemaphorePermit) -> ProcessGuard {
+        self.running.lock().unwrap().insert(pid);
+        self.metrics.processes.inc();
+        ProcessGuard { pid, running: self.running.clone(), metrics: self.metrics.clone(), _permit: permit }
+    }
+
+    /// Ends every child: SIGTERM to each process group, then SIGKILL to what is left after
+    /// `grace`.
+    pub async fn terminate_all(&self, grace: std::time::Duration) {
+        let pids: Vec<i32> = self.running.lock().unwrap().iter().copied().collect();
+        for &pid in &pids {
+            signal_group(pid, libc::SIGTERM);
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        // SAFETY: signal 0 only checks that the group still exists.
+        let alive = |pid: i32| unsafe { libc::killpg(pid, 0) == 0 };
+        while pids.iter().any(|&pid| alive(pid)) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        for pid in pids {
+            signal_group(pid, libc::SIGKILL);
+        }
+    }
+}
+
+/// What an upstream's handler needs: where to send what the server sends.
+pub struct RelayState {
+    pub project: ProjectName,
+    pub server: String,
+    capabilities: ClientCapabilities,
+    /// The client sessions using this upstream: one, or every one for a shared server.
+    sessions: Mutex<Vec<Weak<SessionState>>>,
+    /// Calls in flight, by the progress token the upstream knows them by.
+    inflight: Mutex<HashMap<ProgressToken, InFlight>>,
+}
+
+struct InFlight {
+    session: Weak<SessionState>,
+    client_token: Option<ProgressToken>,
+}
+
+impl RelayState {
+    pub fn new(project: ProjectName, server: String, capabilities: ClientCapabilities) -> Arc<RelayState> {
+        Arc::new(RelayState { project, server, capabilities, sessions: Mutex::default(), inflight: Mutex::default() })
+    }
+
+    pub fn attach(&self, session: &Arc<SessionState>) {
+        let mut sessions = self.sessions.lock().unwrap();
+        sessions.retain(|s| s.strong_count() > 0);
+        if !sessions.iter().any(|s| std::ptr::eq(s.as_ptr(), Arc::as_ptr(session))) {
+            sessions.push(Arc::downgrade(session));
+        }
+    }
+
+    /// Sessions still open.
+    fn sessions(&self) -> Vec<Arc<SessionState>> {
+        self.sessions.lock().unwrap().iter().filter_map(Weak::upgrade).collect()
+    }
+
+    pub fn track(
+        &self,
+        upstream_token: ProgressToken,
+        session: &Arc<SessionState>,
+        client_token: Option<ProgressToken>,
+    ) {
+        let call = InFlight { session: Arc::downgrade(session), client_token };
+        self.inflight.lock().unwrap().insert(upstream_token, call);
+    }
+
+    pub fn untrack(&self, upstream_token: &ProgressToken) {
+        self.inflight.lock().unwrap().remove(upstream_token);
+    }
+
+    /// The client session a server's request belongs to: the one whose call is in flight
+    /// (the latest, when a shared server has several), else the session's own.
+    fn asking(&self) -> Option<Arc<SessionState>> {
+        let from_call = self.inflight.lock().unwrap().values().filter_map(|c| c.session.upgrade()).last();
+        from_call.or_else(|| self.sessions().into_iter().next())
+    }
+
+    fn client(&self) -> Result<Peer<RoleServer>, McpError> {
+        self.asking().and_then(|s| s.peer()).ok_or_else(|| {
+            McpError::internal_error(
+                format!("no client session of the gateway can answer server \"{}\"", self.server),
+                None,
+            )
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct Relay(pub Arc<RelayState>);
+
+fn relayed(error: rmcp::service::ServiceError) -> McpError {
+    match error {
+        rmcp::service::ServiceError::McpError(e) => e,
+        other => McpError::internal_error(format!("the client did not answer: {other}"), None),
+    }
+}
+
+impl ClientHandler for Relay {
+    async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+        _: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, McpError> {
+        self.0.client()?.create_message(params).await.map_err(relayed)
+    }
+
+    async fn create_elicitation(
+        &self,
+        params: ElicitRequestParams,
+        _: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, McpError> {
+        self.0.client()?.create_elicitation(params).await.map_err(relayed)
+    }
+
+    async fn list_roots(&self, _: RequestContext<RoleClient>) -> Result<ListRootsResult, McpError> {
+        self.0.client()?.list_roots().await.map_err(relayed)
+    }
+
+    async fn on_progress(&self, params: ProgressNotificationParam, _: NotificationContext<RoleClient>) {
+        let target = {
+            let inflight = self.0.inflight.lock().unwrap();
+            inflight.get(&params.progress_token).and_then(|c| Some((c.session.upgrade()?, c.client_token.clone()?)))
+        };
+        if let Some((session, token)) = target {
+            if let Some(peer) = session.peer() {
+                let mut params = params;
+                params.progress_token = token;
+                let _ = peer.notify_progress(params).await;
+            }
+        }
+    }
+
+    async fn on_logging_message(&self, params: LoggingMessageNotificationParam, _: NotificationContext<RoleClient>) {
+        let mut params = params;
+        params.logger = Some(match params.logger.take() {
+            Some(logger) => format!("{}/{logger}", self.0.server),
+            None => self.0.server.clone(),
+        });
+        for session in self.0.sessions() {
+            if let Some(peer) = session.peer() {
+                let _ = peer.notify_logging_message(params.clone()).await;
+            }
+        }
+    }
+
+    async fn on_resource_updated(&self, params: ResourceUpdatedNotificationParam, _: NotificationContext<RoleClient>) {
+        for session in self.0.sessions() {
+            if let Some(peer) = session.peer() {
+                let _ = peer.notify_resource_updated(params.clone()).await;
+            }
+        }
+    }
+
+    async fn on_tool_list_changed(&self, _: NotificationContext<RoleClient>) {
+        self.lists_changed(Lists::TOOLS);
+    }
+
+    async fn on_prompt_list_changed(&self, _: NotificationContext<RoleClient>) {
+        self.lists_changed(Lists::PROMPTS);
+    }
+
+    async fn on_resource_list_changed(&self, _: NotificationContext<RoleClient>) {
+        self.lists_changed(Lists::RESOURCES);
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(self.0.capabilities.clone(), Implementation::new("mcpgw", env!("CARGO_PKG_VERSION")))
+    }
+}
+
+impl Relay {
+    fn lists_changed(&self, lists: Lists) {
+        for session in self.0.sessions() {
+            tokio::spawn(async move { session.refresh(lists).await });
+        }
+    }
+}
+
+/// Starts a session with `spec`: spawns its process, or connects to its URL, and initializes.
+pub async fn start(
+    spec: &ResolvedServer,
+    relay: Arc<RelayState>,
+    processes: &Processes,
+    metrics: &Metrics,
+    timeout: std::time::Duration,
+) -> Result<Upstream, String> {
+    let (service, process) = match spec.transport {
+        Transport::Stdio => {
+            let permit = processes.admit()?;
+            let command = spec.command.as_deref().ok_or("it has no command")?;
+            let mut cmd = tokio::process::Command::new(command);
+            cmd.args(&spec.args).env_clear();
+            // Exactly the declared environment, plus PATH and HOME: nothing else of the
+            // gateway's own (its credential least of all).
+            for name in ["PATH", "HOME"] {
+                if let Some(value) = std::env::var_os(name) {
+                    cmd.env(name, value);
+                }
+            }
+            cmd.envs(&spec.env).process_group(0).kill_on_drop(true);
+            let (transport, stderr) = TokioChildProcess::builder(cmd)
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot start \"{command}\": {e}"))?;
+            let guard = transport.id().map(|pid| processes.track(pid as i32, permit));
+            if let Some(stderr) = stderr {
+                let (project, server) = (relay.project.to_string(), spec.name.clone());
+                tokio::spawn(async move {
+                    let mut lines = tokio::io::BufReader::new(stderr).lines();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        tracing::info!(target: "mcpgw::upstream", %project, %server, "{line}");
+                    }
+                });
+            }
+            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
+                .await
+                .map_err(|_| format!("it did not initialize within {}s", timeout.as_secs()))?
+                .map_err(|e| format!("it did not initialize: {e}"))?;
+            (service, guard)
+        }
+        Transport::Http => {
+            let url = spec.url.as_deref().ok_or("it has no url")?;
+            let mut config = StreamableHttpClientTransportConfig::with_uri(url).reinit_on_expired_session(true);
+            let mut headers = HashMap::new();
+            for (name, value) in &spec.headers {
+                if name.eq_ignore_ascii_case("authorization") {
+                    config = config.auth_header(value.strip_prefix("Bearer ").unwrap_or(value));
+                    continue;
+                }
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| format!("header \"{name}\" is not a valid name"))?;
+                let value = HeaderValue::from_str(value)
+                    .map_err(|_| format!("header \"{name}\" has a value HTTP cannot carry"))?;
+                headers.insert(name, value);
+            }
+            let transport = StreamableHttpClientTransport::from_config(config.custom_headers(headers));
+            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
+                .await
+                .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?
+                .map_err(|e| format!("{url} did not initialize: {e}"))?;
+            (service, None)
+        }
+        Transport::Sse => {
+            return Err("the sse transport (HTTP+SSE, MCP 2024-11-05) is not relayed by this gateway: serve it over Streamable HTTP (transport: http)".to_owned());
+        }
+    };
+    metrics.upstream_sessions.inc();
+    Ok(Upstream { spec: spec.clone(), relay, service, _process: process, metrics: metrics.clone() })
+}

@@ -1,0 +1,28 @@
+# Installs, once, into target/ what the tests run that this project did not write, and exports
+# where it is: MCPD_TEST_PYTHON (a virtualenv with the Prometheus client and the official MCP
+# SDK) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm).
+# Sourced by scripts/test and scripts/bench.
+
+MCP_PY_VERSION='mcp>=2.3,<3'
+PROMETHEUS_PY_VERSION='prometheus-client>=0.20,<1'
+EVERYTHING_VERSION='@modelcontextprotocol/server-everything@2026.8.31'
+
+install_test_deps() {
+  local target=${CARGO_TARGET_DIR:-target}
+  case $target in /*) ;; *) target=$PWD/$target ;; esac
+
+  local venv=$target/test-venv
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_client, mcp' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "$PROMETHEUS_PY_VERSION" "$MCP_PY_VERSION"
+  fi
+  export MCPD_TEST_PYTHON=$venv/bin/python
+
+  local npm_dir=$target/test-npm
+  local bin=$npm_dir/node_modules/@modelcontextprotocol/server-everything/dist/index.js
+  if [ ! -f "$bin" ]; then
+    mkdir -p "$npm_dir"
+    npm install --silent --no-audit --no-fund --prefix "$npm_dir" "$EVERYTHING_VERSION" >/dev/null
+  fi
+  export MCPGW_TEST_EVERYTHING=$bin
+}
