@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -101,6 +102,9 @@ pub struct SessionState {
     catalog: Mutex<Catalog>,
     pub last_used: Mutex<Instant>,
     follower: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Lists to read again (`Lists` bits), and the follower's wake-up.
+    stale: AtomicU8,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Default)]
@@ -137,9 +141,11 @@ impl SessionState {
             catalog: Mutex::default(),
             last_used: Mutex::new(Instant::now()),
             follower: Mutex::default(),
+            stale: AtomicU8::new(0),
+            wake: Arc::default(),
         });
         gateway.metrics.sessions.inc();
-        let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone()));
+        let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone(), state.wake.clone()));
         *state.follower.lock().unwrap() = Some(follower);
         Ok(state)
     }
@@ -206,7 +212,8 @@ impl SessionState {
     }
 
     /// Sends `request` to `server` and waits for its answer, relaying progress and
-    /// cancellation. A session found gone before the request was sent is started again once.
+    /// cancellation. A session found gone (its process exited, its connection closed) is
+    /// started again and the request sent again, once.
     async fn relay(
         self: &Arc<Self>,
         server: &str,
@@ -234,6 +241,12 @@ impl SessionState {
                 () = context.ct.cancelled() => None,
             };
             upstream.relay.untrack(&token);
+            if matches!(answer, Some(Err(ServiceError::TransportClosed))) && !retried {
+                // The process exited or the connection is gone: a hard signal. Start the
+                // session again, once.
+                retried = true;
+                continue;
+            }
             return match answer {
                 Some(Ok(result)) => Ok(result),
                 Some(Err(ServiceError::McpError(e))) => Err((CallOutcome::Error, e)),
@@ -391,20 +404,33 @@ impl SessionState {
             Lists::PROMPTS => drop(self.prompts().await),
             _ => drop(self.resources().await),
         }
-        let found = find(&self.catalog.lock().unwrap());
-        found.ok_or_else(|| {
-            let what = match lists {
-                Lists::TOOLS => "tool",
-                Lists::PROMPTS => "prompt",
-                _ => "resource",
-            };
-            McpError::invalid_params(format!("project \"{}\" has no {what} \"{shown}\"", self.project), None)
-        })
+        if let Some(found) = find(&self.catalog.lock().unwrap()) {
+            return Ok(found);
+        }
+        // A name whose server could not be listed: say why that server is unavailable.
+        if let Some((server, _)) = shown.split_once("__").filter(|_| lists != Lists::RESOURCES) {
+            if self.servers().iter().any(|s| s.name == server) {
+                self.upstream(server).await?;
+            }
+        }
+        let what = match lists {
+            Lists::TOOLS => "tool",
+            Lists::PROMPTS => "prompt",
+            _ => "resource",
+        };
+        Err(McpError::invalid_params(format!("project \"{}\" has no {what} \"{shown}\"", self.project), None))
+    }
+
+    /// Asks for `lists` to be listed again soon; requests close together are served by one
+    /// listing, so a change is announced once.
+    pub fn stale(&self, lists: Lists) {
+        self.stale.fetch_or(lists.0, Ordering::SeqCst);
+        self.wake.notify_one();
     }
 
     /// Lists again what may have changed, and tells the client about each list that did:
     /// exactly one notification per list that changes what it sees.
-    pub async fn refresh(self: Arc<Self>, lists: Lists) {
+    async fn refresh(self: &Arc<Self>, lists: Lists) {
         let Some(peer) = self.peer() else { return };
         let shown = self.catalog.lock().unwrap().shown;
         if lists.has(Lists::TOOLS) && shown[0].is_some() && shown[0] != Some(hash_of(&self.tools().await)) {
@@ -419,8 +445,8 @@ impl SessionState {
     }
 
     /// The project's configuration changed: ends upstream sessions whose server left or
-    /// changed (they start again with the new settings when needed), then refreshes.
-    async fn reconfigure(self: Arc<Self>) {
+    /// changed (they start again with the new settings when needed).
+    async fn reconfigure(&self) {
         let servers = self.servers();
         let slots: Vec<(String, Arc<tokio::sync::Mutex<Slot>>)> =
             self.slots.lock().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -434,7 +460,6 @@ impl SessionState {
             }
         }
         self.slots.lock().unwrap().retain(|name, _| servers.iter().any(|s| &s.name == name));
-        self.refresh(Lists::ALL).await;
     }
 }
 
@@ -447,14 +472,32 @@ impl Drop for SessionState {
     }
 }
 
-/// Follows the project's configuration for as long as the session lives.
+/// How long a change waits for others before the lists are read again.
+const COALESCE: Duration = Duration::from_millis(100);
+
+/// Follows the project's configuration, and what upstream servers say changed, for as long as
+/// the session lives: one task, so listings and notifications never race.
 async fn follow(
     session: std::sync::Weak<SessionState>,
     mut config: tokio::sync::watch::Receiver<Arc<shared::api::Resolution>>,
+    wake: Arc<tokio::sync::Notify>,
 ) {
-    while config.changed().await.is_ok() {
+    loop {
+        tokio::select! {
+            changed = config.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let Some(session) = session.upgrade() else { return };
+                session.reconfigure().await;
+                session.stale.fetch_or(Lists::ALL.0, Ordering::SeqCst);
+            }
+            () = wake.notified() => {}
+        }
+        tokio::time::sleep(COALESCE).await;
         let Some(session) = session.upgrade() else { return };
-        session.reconfigure().await;
+        let lists = Lists(session.stale.swap(0, Ordering::SeqCst));
+        session.refresh(lists).await;
     }
 }
 

@@ -278,7 +278,7 @@ impl ClientHandler for Relay {
 impl Relay {
     fn lists_changed(&self, lists: Lists) {
         for session in self.0.sessions() {
-            tokio::spawn(async move { session.refresh(lists).await });
+            session.stale(lists);
         }
     }
 }

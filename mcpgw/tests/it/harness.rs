@@ -1,0 +1,334 @@
+//! Test support: mcpd (two replicas on PostgreSQL, so the gateway follows one while the test
+//! writes through the other), the mcpgw binary, the Python client and upstream servers.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use client::Client;
+use serde_json::{json, Value};
+use testkit::Backend;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+/// A secret value no output may carry.
+pub const SECRET: &str = "s3cret-value-4f1d9c";
+
+pub fn python() -> String {
+    std::env::var("MCPD_TEST_PYTHON").expect("MCPD_TEST_PYTHON is not set: run the suite with scripts/test")
+}
+
+pub fn everything() -> String {
+    std::env::var("MCPGW_TEST_EVERYTHING").expect("MCPGW_TEST_EVERYTHING is not set: run the suite with scripts/test")
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it").join(name).display().to_string()
+}
+
+/// mcpd for one test, and an admin client writing to it.
+pub struct Mcpd {
+    pub dir: tempfile::TempDir,
+    /// The replica the gateway follows.
+    pub url: String,
+    /// The admin's client, on the other replica when there are two.
+    pub admin: Client,
+    _stops: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Mcpd {
+    pub async fn start(backend: Backend) -> Mcpd {
+        let dir = tempfile::tempdir().unwrap();
+        let config = testkit::config(testkit::database_url(backend, dir.path()).await, dir.path());
+        let (url, stop) = testkit::start(&config).await;
+        let mut stops = vec![stop];
+        let admin_url = match backend {
+            Backend::Postgres => {
+                let (other, stop) = testkit::start(&config).await;
+                stops.push(stop);
+                other
+            }
+            Backend::Sqlite => url.clone(),
+        };
+        let anonymous = Client::new(client::Config::new(admin_url.clone(), None));
+        let login = anonymous.login(testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD).await.unwrap();
+        let admin = Client::new(client::Config::new(admin_url, Some(login.token)));
+        Mcpd { dir, url, admin, _stops: stops }
+    }
+
+    /// Applies manifests as the admin; each must succeed.
+    pub async fn apply(&self, items: Vec<Value>) {
+        let answer = self.admin.apply(items, false, false).await.unwrap();
+        for item in answer.items {
+            assert!(item.error.is_none(), "{} {}: {:?}", item.kind, item.name, item.error.map(|e| e.message));
+        }
+    }
+
+    /// A new McpToken's raw value.
+    pub async fn token(&self, name: &str, project: Option<&str>, bindings: Value) -> String {
+        let project = project.map(|p| shared::name::ProjectName::parse(p).unwrap());
+        let manifest = json!({"apiVersion": "mcpctl/v1", "kind": "McpToken", "metadata": {"name": name},
+            "spec": {"bindings": bindings}});
+        let created =
+            self.admin.create(shared::Kind::McpToken.info(), project.as_ref(), &manifest, false).await.unwrap();
+        shared::spec::McpTokenStatus::of(created.status.as_ref().unwrap()).token.unwrap()
+    }
+
+    /// A project token that may connect to it.
+    pub async fn project_token(&self, project: &str, name: &str) -> String {
+        self.token(name, Some(project), json!([{"role": "run", "action": "connect"}])).await
+    }
+
+    pub async fn revoke(&self, project: Option<&str>, name: &str) {
+        let project = project.map(|p| shared::name::ProjectName::parse(p).unwrap());
+        self.admin.delete(shared::Kind::McpToken.info(), project.as_ref(), name, false).await.unwrap();
+    }
+
+    pub fn gateway_token(&self) -> PathBuf {
+        self.dir.path().join("gateway.token")
+    }
+
+    /// Starts mcpgw following this mcpd with its first-start credential.
+    pub async fn gateway(&self, args: &[&str]) -> Gateway {
+        Gateway::start(&self.url, &self.gateway_token(), args).await
+    }
+}
+
+/// A stdio server running the reference server, started with `marker` among its arguments
+/// (it ignores them) so the test can find its process.
+pub fn everything_server(name: &str, marker: &str, env: Value) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
+        "spec": {"transport": "stdio", "command": "node", "args": [everything(), "stdio", marker], "env": env}})
+}
+
+/// A stdio server on the Python SDK whose one tool, `probe`, takes its description from
+/// `TOOL_DESCRIPTION`.
+pub fn changing_server(name: &str, description: &str) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
+        "spec": {"transport": "stdio", "command": python(), "args": [fixture("changing_server.py")],
+                 "env": [{"name": "TOOL_DESCRIPTION", "value": description}]}})
+}
+
+pub fn project(name: &str, servers: &[&str]) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Project", "metadata": {"name": name}, "spec": {"servers": servers}})
+}
+
+pub fn secret(name: &str, value: &str) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": name}, "spec": {"data": {"token": value}}})
+}
+
+/// The mcpgw binary, its log kept.
+pub struct Gateway {
+    child: Child,
+    pub base: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl Gateway {
+    pub async fn start(mcpd: &str, token_file: &std::path::Path, args: &[&str]) -> Gateway {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcpgw"))
+            .args(["--listen", "127.0.0.1:0", "--mcpd-url", mcpd])
+            .args(args)
+            .env_remove("MCPGW_TOKEN")
+            .env("MCPGW_TOKEN_FILE", token_file)
+            .env("MCPGW_LOG", "info,mcpgw=debug")
+            // What the gateway's own environment holds that no child may see.
+            .env("MCPGW_CANARY", "gateway-only-canary")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("mcpgw starts");
+        let log = Arc::new(Mutex::new(String::new()));
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let (found, address) = tokio::sync::oneshot::channel();
+        let kept = log.clone();
+        tokio::spawn(async move {
+            let mut found = Some(found);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.split("listen=").nth(1) {
+                    if let Some(found) = found.take() {
+                        let _ = found.send(rest.split_whitespace().next().unwrap_or_default().to_owned());
+                    }
+                }
+                let mut log = kept.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let address = tokio::time::timeout(Duration::from_secs(10), address)
+            .await
+            .unwrap_or_else(|_| panic!("mcpgw did not start: {}", log.lock().unwrap()))
+            .unwrap_or_else(|_| panic!("mcpgw exited: {}", log.lock().unwrap()));
+        Gateway { child, base: format!("http://{address}"), log }
+    }
+
+    pub fn endpoint(&self, project: &str) -> String {
+        format!("{}/projects/{project}/mcp", self.base)
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id().unwrap() as i32
+    }
+
+    /// The value of one metric line (`name{labels} value`), 0 when absent.
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = reqwest::get(format!("{}/metrics", self.base)).await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// SIGTERM, and the exit status.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        // SAFETY: signals the child this test started.
+        unsafe { libc::kill(self.pid(), libc::SIGTERM) };
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await.expect("mcpgw exits").unwrap()
+    }
+}
+
+/// The Python SDK's client, driven a command at a time (see `driver.py`).
+pub struct Driver {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Lines<BufReader<ChildStdout>>,
+    pub connected: Value,
+}
+
+impl Driver {
+    /// Connects: `mode` is `legacy` (the initialize handshake) or a protocol version.
+    pub async fn connect(url: &str, token: &str, mode: &str) -> Driver {
+        let mut driver = Driver::spawn(url, token, mode);
+        let connected = driver.line().await;
+        assert!(connected.get("connected").is_some(), "the client did not connect: {connected}");
+        driver.connected = connected["connected"].clone();
+        driver
+    }
+
+    fn spawn(url: &str, token: &str, mode: &str) -> Driver {
+        let mut child = Command::new(python())
+            .arg(fixture("driver.py"))
+            .args([url, token, mode])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python starts");
+        let stdin = child.stdin.take().unwrap();
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        Driver { child, stdin, lines, connected: Value::Null }
+    }
+
+    async fn line(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(60), self.lines.next_line())
+            .await
+            .expect("the client answers within 60 s")
+            .unwrap()
+            .expect("the client is running");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    pub async fn ask(&mut self, command: Value) -> Value {
+        let mut line = command.to_string();
+        line.push('\n');
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.line().await
+    }
+
+    pub async fn tool_names(&mut self) -> Vec<String> {
+        let answer = self.ask(json!({"op": "list_tools"})).await;
+        let tools = answer["tools"].as_array().unwrap_or_else(|| panic!("no tools: {answer}"));
+        tools.iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect()
+    }
+
+    pub async fn call(&mut self, name: &str, args: Value) -> Value {
+        self.ask(json!({"op": "call", "name": name, "args": args})).await
+    }
+
+    /// The text of a tool result, or panics with the answer.
+    pub async fn call_text(&mut self, name: &str, args: Value) -> String {
+        let answer = self.call(name, args).await;
+        answer["content"][0]["text"].as_str().unwrap_or_else(|| panic!("{name}: {answer}")).to_owned()
+    }
+
+    pub async fn close(mut self) {
+        drop(self.stdin);
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+}
+
+/// Processes whose command line holds `marker`.
+pub fn processes_with(marker: &str) -> Vec<i32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        if String::from_utf8_lossy(&cmdline).contains(marker) && !is_zombie(pid) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .unwrap_or(true)
+}
+
+/// A marker for one test's processes, unique across tests running at once.
+pub fn marker(test: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    format!("--mcpgw-test={test}-{}-{n}", std::process::id())
+}
+
+/// Polls `check` every 20 ms until it holds or `limit` passes; the time it took.
+pub async fn within<F, Fut>(limit: Duration, mut check: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if check().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+/// The reference server over Streamable HTTP, on a free port.
+pub struct HttpUpstream {
+    _child: Child,
+    pub url: String,
+}
+
+impl HttpUpstream {
+    pub async fn start() -> HttpUpstream {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("node")
+            .args([everything(), "streamableHttp".to_owned()])
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node starts");
+        let url = format!("http://127.0.0.1:{port}/mcp");
+        let up = within(Duration::from_secs(20), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+        })
+        .await;
+        assert!(up.is_some(), "the reference server did not listen on {port}");
+        HttpUpstream { _child: child, url }
+    }
+}

@@ -1,0 +1,10 @@
+//! The gateway through its real binary, between real software this project did not write: the
+//! reference MCP server `server-everything` from npm (over stdio and Streamable HTTP) as
+//! upstream, and the official Python MCP SDK as client, with mcpd on PostgreSQL (two replicas)
+//! and on SQLite. `scripts/test` installs both into `target/`.
+
+mod access;
+mod harness;
+mod live;
+mod processes;
+mod relay;
