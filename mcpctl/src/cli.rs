@@ -272,6 +272,67 @@ pub enum Command {
     /// Print client and server versions
     #[command(after_help = examples::VERSION)]
     Version,
+    /// Check an MCP endpoint end to end (exit 0 pass, 1 transport or authentication failure,
+    /// 2 contract failure)
+    #[command(subcommand)]
+    #[command(after_help = examples::TEST)]
+    Test(TestCommand),
+    /// Serve a project's gateway endpoint on stdin/stdout, for clients that only start stdio
+    /// servers
+    #[command(after_help = examples::MCP)]
+    Mcp(GatewayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TestCommand {
+    /// Initialize, list the tools, optionally call one, and report; works against any MCP
+    /// Streamable HTTP endpoint. The bearer is --token (MCPCTL_TOKEN), else the context's when
+    /// URL is on the context's gateway, else none.
+    Mcp(TestMcpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestMcpArgs {
+    /// The endpoint, such as http://127.0.0.1:3200/projects/demo/mcp
+    pub url: String,
+    /// Tools that must be listed, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub expect_tools: Vec<String>,
+    /// A tool to call
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// The call's arguments, a JSON object
+    #[arg(long, requires = "tool")]
+    pub args: Option<String>,
+    /// How long the whole check may take, e.g. 10s or 1m
+    #[arg(long, default_value = "10s", value_parser = parse_timeout)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// The gateway's URL [default: the context's gateway, else http://127.0.0.1:3200 when
+    /// mcpd is on this machine]
+    #[arg(long, env = "MCPCTL_GATEWAY")]
+    pub gateway: Option<String>,
+}
+
+/// The MCP clients `config client` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum McpClient {
+    ClaudeCode,
+    ClaudeDesktop,
+    Cursor,
+    Vscode,
+}
+
+/// How a client reaches the gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientTransport {
+    /// Streamable HTTP straight to the gateway, with a token from the environment
+    Http,
+    /// `mcpctl mcp -p PROJECT`, with this context's credential
+    Stdio,
 }
 
 /// The Examples sections of `--help` (and the man pages), as kubectl has them.
@@ -336,7 +397,10 @@ mod examples {
     pub const CONFIG: &str = r#"Examples:
   mcpctl config get-contexts
   mcpctl config use-context admin
-  mcpctl config set-context ci --server https://mcpd.example.com -p demo"#;
+  mcpctl config set-context ci --server https://mcpd.example.com -p demo
+  mcpctl config set-context ci --gateway https://mcpgw.example.com
+  mcpctl config client claude-code -p demo > .mcp.json
+  mcpctl config client claude-desktop -p demo"#;
     pub const API_RESOURCES: &str = r#"Examples:
   mcpctl api-resources
   mcpctl api-resources -o name"#;
@@ -344,6 +408,13 @@ mod examples {
   source <(mcpctl completion bash)
   mcpctl completion zsh > "${fpath[1]}/_mcpctl"
   mcpctl completion fish > ~/.config/fish/completions/mcpctl.fish"#;
+    pub const TEST: &str = r#"Examples:
+  mcpctl test mcp http://127.0.0.1:3200/projects/demo/mcp --token "$TOK"
+  mcpctl test mcp https://mcp.example.com/mcp --expect-tools search,fetch
+  mcpctl test mcp "$URL" --tool github__get_me --args '{}' -o json"#;
+    pub const MCP: &str = r#"Examples:
+  mcpctl mcp -p demo
+  mcpctl mcp -p demo --gateway https://mcpgw.example.com"#;
     pub const VERSION: &str = r#"Examples:
   mcpctl version
   mcpctl version -o json"#;
@@ -719,11 +790,28 @@ pub enum ConfigCommand {
     },
     /// Print the current context's name
     CurrentContext,
-    /// Create or change a context: saves the --server, --token and -p/--project given as
-    /// flags here (never values from the environment)
+    /// Create or change a context: saves the --server, --token, -p/--project and --gateway
+    /// given as flags here (never values from the environment)
     SetContext {
         /// The context to create or change
         name: String,
+        /// The gateway's URL, for `mcp` and `config client`
+        #[arg(long)]
+        gateway: Option<String>,
+    },
+    /// Print an MCP client's configuration for a project's gateway endpoint, in that
+    /// client's own format (-p PROJECT)
+    Client {
+        /// claude-code (.mcp.json), claude-desktop (claude_desktop_config.json), cursor
+        /// (.cursor/mcp.json) or vscode (.vscode/mcp.json)
+        #[arg(value_enum)]
+        client: McpClient,
+        #[command(flatten)]
+        gateway: GatewayArgs,
+        /// http: the client reaches the gateway itself (claude-desktop cannot); stdio: it
+        /// starts `mcpctl mcp` [default: http, stdio for claude-desktop]
+        #[arg(long, value_enum)]
+        transport: Option<ClientTransport>,
     },
 }
 

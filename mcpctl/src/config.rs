@@ -27,6 +27,9 @@ pub struct Context {
     pub token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// The gateway's URL (mcpgw), for `mcp` and `config client`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
 }
 
 /// Where the server is and how to authenticate, after flags, environment and config file.
@@ -137,4 +140,37 @@ pub fn target(global: &Global) -> Result<Target> {
 /// The mcpd URL of `--server` (or `MCPCTL_SERVER`), when given.
 pub fn server_url(global: &Global) -> Result<Option<String>> {
     Ok(global.server.clone())
+}
+
+/// Where mcpgw listens when started with no flags.
+pub const DEFAULT_GATEWAY: &str = "http://127.0.0.1:3200";
+
+/// The gateway's URL: `--gateway` (or `MCPCTL_GATEWAY`), else the context's, else mcpgw's
+/// default address when mcpd is on this machine (as mcpgw's defaults assume).
+pub fn gateway_url(global: &Global, flag: Option<&str>) -> Result<String> {
+    if let Some(url) = flag {
+        return checked_gateway(url);
+    }
+    let file = ConfigFile::load(&path(global))?;
+    if let Some(url) = file.selected(global)?.and_then(|c| c.gateway.clone()) {
+        return checked_gateway(&url);
+    }
+    let server = target(global).map(|t| t.server).unwrap_or_default();
+    let host = server.split("://").nth(1).unwrap_or_default().split(['/', ':']).next().unwrap_or_default();
+    if server.is_empty() || matches!(host, "127.0.0.1" | "localhost" | "[") || host.starts_with("[::1") {
+        return Ok(DEFAULT_GATEWAY.to_owned());
+    }
+    Err(Error::Usage {
+        message: "no gateway URL configured".to_owned(),
+        hint: Some(
+            "pass --gateway URL, set MCPCTL_GATEWAY, or `mcpctl config set-context NAME --gateway URL`".to_owned(),
+        ),
+    })
+}
+
+fn checked_gateway(url: &str) -> Result<String> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(Error::usage(format!("--gateway expects an http:// or https:// URL, got {url:?}")));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
 }

@@ -293,6 +293,9 @@ pub async fn start(
 ) -> Result<Upstream, String> {
     let (service, process) = match spec.transport {
         Transport::Stdio => {
+            if let Some(image) = &spec.image {
+                return Err(format!("it runs in container image \"{image}\", and this gateway runs no containers"));
+            }
             let permit = processes.admit()?;
             let command = spec.command.as_deref().ok_or("it has no command")?;
             let mut cmd = tokio::process::Command::new(command);

@@ -1,4 +1,4 @@
-//! `config view|get-contexts|use-context|current-context|set-context`.
+//! `config view|get-contexts|use-context|current-context|set-context|client`.
 
 use crate::cli::{ConfigCommand, Output};
 use crate::commands::Ctx;
@@ -51,7 +51,12 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             Some(name) => ctx.printer.out(name),
             None => return Err(Error::usage("current context is not set")),
         },
-        ConfigCommand::SetContext { name } => {
+        ConfigCommand::Client { client, gateway, transport } => {
+            let url = config::gateway_url(&ctx.global, gateway.gateway.as_deref())?;
+            let context = file.selected(&ctx.global)?.map(|c| c.name.clone());
+            return super::clients::print(ctx, *client, *transport, &url, context.as_deref());
+        }
+        ConfigCommand::SetContext { name, gateway } => {
             // Only what was given here as flags: a token or server exported for one run (CI's
             // MCPCTL_TOKEN) must not land on disk.
             let given = &ctx.global.on_command_line;
@@ -68,6 +73,9 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             }
             if let Some(p) = project {
                 context.project = Some(p.clone()).filter(|p| !p.is_empty());
+            }
+            if let Some(g) = gateway {
+                context.gateway = Some(config::gateway_url(&ctx.global, Some(g))?).filter(|g| !g.is_empty());
             }
             let existed = file.context(name).is_some();
             file.upsert(context);

@@ -3,6 +3,7 @@
 pub mod api_resources;
 pub mod apply;
 pub mod auth;
+pub mod clients;
 pub mod completion;
 pub mod config;
 pub mod create;
@@ -13,6 +14,7 @@ pub mod edit;
 pub mod explain;
 pub mod get;
 pub mod label;
+pub mod mcp;
 pub mod session;
 pub mod version;
 
@@ -20,7 +22,7 @@ use std::cell::OnceCell;
 
 use shared::KindInfo;
 
-use crate::cli::{AuthCommand, Command, Global, Output};
+use crate::cli::{AuthCommand, Command, Global, Output, TestCommand};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::print::Printer;
@@ -33,6 +35,8 @@ pub enum ExitStatus {
     Success,
     /// 1: the command worked and the answer is no (diff found differences, can-i says no).
     Failure,
+    /// 2: what was checked broke its contract (`test mcp`).
+    Violated,
 }
 
 impl From<ExitStatus> for std::process::ExitCode {
@@ -40,6 +44,7 @@ impl From<ExitStatus> for std::process::ExitCode {
         match status {
             ExitStatus::Success => std::process::ExitCode::SUCCESS,
             ExitStatus::Failure => std::process::ExitCode::from(1),
+            ExitStatus::Violated => std::process::ExitCode::from(2),
         }
     }
 }
@@ -70,6 +75,8 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
             Ok(ExitStatus::Success)
         }
         Command::Version => success(version::run(ctx)),
+        Command::Test(TestCommand::Mcp(args)) => mcp::test(ctx, args),
+        Command::Mcp(args) => success(mcp::bridge(ctx, args)),
     }
 }
 

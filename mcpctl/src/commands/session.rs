@@ -46,8 +46,9 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<()> {
     // A context per user and server, `EMAIL@HOST:PORT`: logging in as someone else, or to
     // another server, never replaces another context (admin.yaml's `admin` included).
     let name = ctx.global.context.clone().unwrap_or_else(|| format!("{email}@{}", context_name(&server)));
-    let project = file.context(&name).and_then(|c| c.project.clone());
-    file.upsert(Context { name: name.clone(), server, token: Some(session.token), project });
+    let kept = file.context(&name);
+    let (project, gateway) = (kept.and_then(|c| c.project.clone()), kept.and_then(|c| c.gateway.clone()));
+    file.upsert(Context { name: name.clone(), server, token: Some(session.token), project, gateway });
     file.current_context = Some(name.clone());
     file.save(&path)?;
     ctx.printer.out(&format!("logged in as {email}; context {name:?} saved in {} and made current", path.display()));

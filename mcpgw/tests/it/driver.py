@@ -2,6 +2,7 @@
 
 Usage: driver.py URL TOKEN MODE   (MODE: legacy for the initialize handshake, or a protocol
 version such as 2026-07-28 for the stateless era)
+       driver.py stdio - MODE COMMAND ARG...   (a stdio server the client starts)
 
 It connects, prints {"connected": {...}}, then reads one JSON command per line on stdin and
 prints one JSON answer per line on stdout:
@@ -19,7 +20,7 @@ import time
 
 import anyio
 import mcp_types as types
-from mcp import Client
+from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
@@ -89,8 +90,11 @@ async def answer(client, command):
 
 async def main():
     url, token, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-    http = create_mcp_http_client(headers={"Authorization": "Bearer " + token})
-    transport = streamable_http_client(url, http_client=http)
+    if url == "stdio":
+        transport = StdioServerParameters(command=sys.argv[4], args=sys.argv[5:])
+    else:
+        http = create_mcp_http_client(headers={"Authorization": "Bearer " + token})
+        transport = streamable_http_client(url, http_client=http)
     async with Client(
         transport,
         mode=mode,

@@ -211,10 +211,25 @@ impl Driver {
         driver
     }
 
+    /// Connects to a stdio server the client starts with `command` (split on spaces).
+    pub async fn connect_stdio(command: &str, mode: &str) -> Driver {
+        let mut args = vec!["stdio", "-", mode];
+        args.extend(command.split(' '));
+        let mut driver = Driver::spawn_with(&args);
+        let connected = driver.line().await;
+        assert!(connected.get("connected").is_some(), "the client did not connect: {connected}");
+        driver.connected = connected["connected"].clone();
+        driver
+    }
+
     fn spawn(url: &str, token: &str, mode: &str) -> Driver {
+        Driver::spawn_with(&[url, token, mode])
+    }
+
+    fn spawn_with(args: &[&str]) -> Driver {
         let mut child = Command::new(python())
             .arg(fixture("driver.py"))
-            .args([url, token, mode])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -4,6 +4,7 @@
 //! and on SQLite. `scripts/test` installs both into `target/`.
 
 mod access;
+mod clients;
 mod harness;
 mod live;
 mod processes;

@@ -1,0 +1,178 @@
+//! mcpctl as the gateway's client: `test mcp` and its exit codes, the stdio bridge `mcp -p`
+//! under the Python SDK's client, and `config client` in each client's format.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::{json, Value};
+use testkit::Backend;
+
+use crate::harness::{everything_server, marker, project, Driver, Mcpd};
+
+testkit::backend_tests!(async:
+    test_mcp_exits_by_what_failed,
+    the_stdio_bridge_serves_clients_that_start_stdio_servers,
+);
+
+/// mcpctl, built beside mcpgw by `cargo test --workspace` (scripts/test).
+fn mcpctl() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_mcpgw")).with_file_name("mcpctl");
+    assert!(path.exists(), "{} is missing: run the suite with scripts/test (or cargo build -p mcpctl)", path.display());
+    path
+}
+
+/// A config file with one context: mcpd's URL, `token` and the gateway's URL.
+fn config(dir: &Path, server: &str, token: &str, gateway: Option<&str>) -> PathBuf {
+    let path = dir.join(format!("mcpctl-{}.yaml", rand_suffix()));
+    let mut context = json!({"name": "test", "server": server, "token": token});
+    if let Some(gateway) = gateway {
+        context["gateway"] = json!(gateway);
+    }
+    let file = json!({"currentContext": "test", "contexts": [context]});
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    path
+}
+
+fn rand_suffix() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+}
+
+async fn run(args: &[&str]) -> Output {
+    tokio::process::Command::new(mcpctl())
+        .args(args)
+        .env_remove("MCPCTL_TOKEN")
+        .env_remove("MCPCTL_GATEWAY")
+        .env_remove("MCPCTL_CONFIG")
+        .output()
+        .await
+        .unwrap()
+}
+
+async fn test_mcp_exits_by_what_failed(backend: Backend) {
+    let mcpd = Mcpd::start(backend).await;
+    let m = marker("test-mcp");
+    mcpd.apply(vec![everything_server("every", &m, json!([])), project("demo", &["every"])]).await;
+    let token = mcpd.project_token("demo", "checker").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let url = gateway.endpoint("demo");
+
+    let pass = run(&[
+        "test",
+        "mcp",
+        &url,
+        "--token",
+        &token,
+        "--expect-tools",
+        "every__echo",
+        "--tool",
+        "every__echo",
+        "--args",
+        r#"{"message":"hi"}"#,
+        "-o",
+        "json",
+    ])
+    .await;
+    assert_eq!(pass.status.code(), Some(0), "{}", String::from_utf8_lossy(&pass.stderr));
+    let report: Value = serde_json::from_slice(&pass.stdout).unwrap();
+    assert_eq!(report["result"], "pass");
+    assert_eq!(report["call"]["content"][0]["text"], "Echo: hi");
+    assert!(report["tools"].as_array().unwrap().contains(&json!("every__get-env")));
+
+    let refused = run(&["test", "mcp", &url, "--token", "mcpctl_pat_wrong", "-o", "json"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(report["result"], "transport");
+    let unreachable = run(&["test", "mcp", "http://127.0.0.1:9/mcp", "--timeout", "5s"]).await;
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unreachable.stdout).contains("FAIL (transport"));
+
+    let missing = run(&["test", "mcp", &url, "--token", &token, "--expect-tools", "every__echo,every__nope"]).await;
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stdout).contains("missing tools: every__nope"));
+    let failing = run(&["test", "mcp", &url, "--token", &token, "--tool", "every__no-such-tool"]).await;
+    assert_eq!(failing.status.code(), Some(2), "{}", String::from_utf8_lossy(&failing.stdout));
+
+    // On the context's gateway, the context's credential is used; elsewhere it never is.
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), &mcpd.url, &token, Some(&gateway.base));
+    let file = file.to_str().unwrap();
+    let own = run(&["--config", file, "test", "mcp", &url]).await;
+    assert_eq!(own.status.code(), Some(0), "{}", String::from_utf8_lossy(&own.stdout));
+}
+
+async fn the_stdio_bridge_serves_clients_that_start_stdio_servers(backend: Backend) {
+    let mcpd = Mcpd::start(backend).await;
+    let m = marker("bridge");
+    mcpd.apply(vec![everything_server("every", &m, json!([])), project("demo", &["every"])]).await;
+    let token = mcpd.project_token("demo", "bridged").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), &mcpd.url, &token, Some(&gateway.base));
+    let bridge = mcpctl();
+    for mode in ["legacy", "auto"] {
+        let command = format!("{} --config {} mcp -p demo", bridge.display(), file.display());
+        let mut client = Driver::connect_stdio(&command, mode).await;
+        assert_eq!(client.connected["server"]["name"], "mcpgw", "{mode}");
+        assert_eq!(client.call_text("every__echo", json!({"message": mode})).await, format!("Echo: {mode}"));
+        if mode == "legacy" {
+            let text =
+                client.call_text("every__trigger-sampling-request", json!({"prompt": "hi", "maxTokens": 5})).await;
+            assert!(text.contains("sampled by the python client"), "{text}");
+        }
+        client.close().await;
+    }
+}
+
+#[tokio::test]
+async fn config_client_writes_each_clients_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), "http://127.0.0.1:3100", "mcpctl_pat_context", Some("https://gw.example.com"));
+    let file = file.to_str().unwrap();
+    let print = |client: &'static str, extra: &'static [&'static str]| async move {
+        let mut args = vec!["--config", file, "config", "client", client, "-p", "demo"];
+        args.extend(extra);
+        let out = run(&args).await;
+        assert_eq!(out.status.code(), Some(0), "{client}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(!text.contains("mcpctl_pat_context"), "a credential in {client}'s file: {text}");
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let url = "https://gw.example.com/projects/demo/mcp";
+    let code = print("claude-code", &[]).await;
+    assert_eq!(code["mcpServers"]["demo"]["type"], "http");
+    assert_eq!(code["mcpServers"]["demo"]["url"], url);
+    assert_eq!(code["mcpServers"]["demo"]["headers"]["Authorization"], "Bearer ${MCPCTL_GATEWAY_TOKEN}");
+    let cursor = print("cursor", &[]).await;
+    assert_eq!(cursor["mcpServers"]["demo"]["headers"]["Authorization"], "Bearer ${env:MCPCTL_GATEWAY_TOKEN}");
+    let vscode = print("vscode", &[]).await;
+    assert_eq!(vscode["servers"]["demo"]["url"], url);
+    assert_eq!(vscode["inputs"][0]["password"], true);
+    let desktop = print("claude-desktop", &[]).await;
+    let args: Vec<&str> =
+        desktop["mcpServers"]["demo"]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(&args[..5], ["mcp", "-p", "demo", "--gateway", "https://gw.example.com"]);
+    assert!(args.windows(2).any(|w| w == ["--config", file]), "{args:?}");
+    let stdio = print("vscode", &["--transport", "stdio"]).await;
+    assert_eq!(stdio["servers"]["demo"]["type"], "stdio");
+
+    // --gateway and MCPCTL_GATEWAY override the context's.
+    let flagged = print("cursor", &["--gateway", "http://10.0.0.5:3200"]).await;
+    assert_eq!(flagged["mcpServers"]["demo"]["url"], "http://10.0.0.5:3200/projects/demo/mcp");
+    let out = tokio::process::Command::new(mcpctl())
+        .args(["--config", file, "config", "client", "cursor", "-p", "demo"])
+        .env("MCPCTL_GATEWAY", "http://10.0.0.6:3200")
+        .output()
+        .await
+        .unwrap();
+    let from_env: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_env["mcpServers"]["demo"]["url"], "http://10.0.0.6:3200/projects/demo/mcp");
+    // Without a project there is nothing to configure.
+    let none = run(&["--config", file, "config", "client", "cursor"]).await;
+    assert_eq!(none.status.code(), Some(2));
+    // set-context saves a gateway.
+    let set = run(&["--config", file, "config", "set-context", "test", "--gateway", "http://gw.internal:3200"]).await;
+    assert_eq!(set.status.code(), Some(0));
+    let saved = print("claude-code", &[]).await;
+    assert_eq!(saved["mcpServers"]["demo"]["url"], "http://gw.internal:3200/projects/demo/mcp");
+}
