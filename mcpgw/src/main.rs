@@ -8,6 +8,7 @@ mod metrics;
 mod names;
 mod session;
 mod settings;
+mod sse;
 mod upstream;
 
 use std::sync::Arc;

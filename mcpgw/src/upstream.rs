@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, Weak};
 
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
     ElicitResult, Implementation, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
@@ -283,6 +284,19 @@ impl Relay {
     }
 }
 
+/// The server's request headers, `${NAME}` references already resolved by mcpd.
+fn headers(spec: &ResolvedServer) -> Result<HeaderMap, String> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &spec.headers {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("header \"{name}\" is not a valid name"))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|_| format!("header \"{name}\" has a value HTTP cannot carry"))?;
+        headers.insert(name, value);
+    }
+    Ok(headers)
+}
+
 /// Starts a session with `spec`: spawns its process, or connects to its URL, and initializes.
 pub async fn start(
     spec: &ResolvedServer,
@@ -331,19 +345,15 @@ pub async fn start(
         Transport::Http => {
             let url = spec.url.as_deref().ok_or("it has no url")?;
             let mut config = StreamableHttpClientTransportConfig::with_uri(url).reinit_on_expired_session(true);
-            let mut headers = HashMap::new();
-            for (name, value) in &spec.headers {
-                if name.eq_ignore_ascii_case("authorization") {
-                    config = config.auth_header(value.strip_prefix("Bearer ").unwrap_or(value));
-                    continue;
+            let mut custom = HashMap::new();
+            for (name, value) in &headers(spec)? {
+                // rmcp sets Authorization itself, from its own field.
+                match (name == AUTHORIZATION, value.to_str()) {
+                    (true, Ok(value)) => config = config.auth_header(value.strip_prefix("Bearer ").unwrap_or(value)),
+                    _ => drop(custom.insert(name.clone(), value.clone())),
                 }
-                let name = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| format!("header \"{name}\" is not a valid name"))?;
-                let value = HeaderValue::from_str(value)
-                    .map_err(|_| format!("header \"{name}\" has a value HTTP cannot carry"))?;
-                headers.insert(name, value);
             }
-            let transport = StreamableHttpClientTransport::from_config(config.custom_headers(headers));
+            let transport = StreamableHttpClientTransport::from_config(config.custom_headers(custom));
             let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
                 .await
                 .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?
@@ -351,7 +361,13 @@ pub async fn start(
             (service, None)
         }
         Transport::Sse => {
-            return Err("the sse transport (HTTP+SSE, MCP 2024-11-05) is not relayed by this gateway: serve it over Streamable HTTP (transport: http)".to_owned());
+            let url = spec.url.as_deref().ok_or("it has no url")?;
+            let (sink, stream) = crate::sse::connect(url, headers(spec)?, timeout).await?;
+            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve((sink, stream)))
+                .await
+                .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?
+                .map_err(|e| format!("{url} did not initialize: {e}"))?;
+            (service, None)
         }
     };
     metrics.upstream_sessions.inc();

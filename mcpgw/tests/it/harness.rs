@@ -321,7 +321,7 @@ where
     None
 }
 
-/// The reference server over Streamable HTTP, on a free port.
+/// The reference server over HTTP on a free port: `streamableHttp`, or the older `sse`.
 pub struct HttpUpstream {
     _child: Child,
     pub url: String,
@@ -329,16 +329,24 @@ pub struct HttpUpstream {
 
 impl HttpUpstream {
     pub async fn start() -> HttpUpstream {
+        HttpUpstream::start_as("streamableHttp", "/mcp").await
+    }
+
+    pub async fn start_sse() -> HttpUpstream {
+        HttpUpstream::start_as("sse", "/sse").await
+    }
+
+    async fn start_as(transport: &str, path: &str) -> HttpUpstream {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = Command::new("node")
-            .args([everything(), "streamableHttp".to_owned()])
+            .args([everything(), transport.to_owned()])
             .env("PORT", port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("node starts");
-        let url = format!("http://127.0.0.1:{port}/mcp");
+        let url = format!("http://127.0.0.1:{port}{path}");
         let up = within(Duration::from_secs(20), || async {
             tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
         })

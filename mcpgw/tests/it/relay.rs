@@ -1,6 +1,6 @@
 //! What flows through: secret values into a child's environment and nowhere else, both
-//! protocol eras, sampling back to the client, Streamable HTTP upstreams, many sessions at
-//! once, and the audit trail of every call.
+//! protocol eras, sampling back to the client, Streamable HTTP and HTTP+SSE upstreams, many
+//! sessions at once, and the audit trail of every call.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -15,6 +15,7 @@ testkit::backend_tests!(async:
     clients_of_both_protocol_eras_are_served,
     a_sampling_request_is_answered_by_the_client_that_caused_it,
     streamable_http_upstreams_are_relayed,
+    sse_upstreams_are_relayed,
     sixteen_client_sessions_run_at_once,
     calls_are_audited_without_their_arguments,
 );
@@ -97,6 +98,22 @@ async fn streamable_http_upstreams_are_relayed(backend: Backend) {
     assert!(client.tool_names().await.contains(&"remote__echo".to_owned()));
     assert_eq!(client.call_text("remote__echo", json!({"message": "over http"})).await, "Echo: over http");
     let text = client.call_text("remote__trigger-sampling-request", json!({"prompt": "hi", "maxTokens": 5})).await;
+    assert!(text.contains("sampled by the python client"), "{text}");
+    client.close().await;
+}
+
+async fn sse_upstreams_are_relayed(backend: Backend) {
+    let upstream = HttpUpstream::start_sse().await;
+    let mcpd = Mcpd::start(backend).await;
+    let old = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "old"},
+        "spec": {"transport": "sse", "url": upstream.url}});
+    mcpd.apply(vec![old, project("demo", &["old"])]).await;
+    let token = mcpd.project_token("demo", "client").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    assert!(client.tool_names().await.contains(&"old__echo".to_owned()));
+    assert_eq!(client.call_text("old__echo", json!({"message": "over sse"})).await, "Echo: over sse");
+    let text = client.call_text("old__trigger-sampling-request", json!({"prompt": "hi", "maxTokens": 5})).await;
     assert!(text.contains("sampled by the python client"), "{text}");
     client.close().await;
 }
