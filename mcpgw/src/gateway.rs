@@ -37,6 +37,7 @@ pub struct Gateway {
     shared: tokio::sync::Mutex<HashMap<(ProjectName, String), Arc<Upstream>>>,
     fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
     changed: Notify,
+    ids: std::sync::atomic::AtomicU64,
 }
 
 /// A credential's SHA-256.
@@ -64,7 +65,13 @@ impl Gateway {
             shared: tokio::sync::Mutex::default(),
             fingerprints: Mutex::default(),
             changed: Notify::new(),
+            ids: std::sync::atomic::AtomicU64::new(1),
         }
+    }
+
+    /// A number no other call of this gateway has had.
+    pub fn next_id(&self) -> u64 {
+        self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The live configuration of a project some session uses.

@@ -13,6 +13,7 @@ mod upstream;
 
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use clap::Parser;
 use tokio_util::sync::CancellationToken;
 
@@ -73,6 +74,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let app = http::router(gateway.clone(), shutdown.clone());
     let signalled = shutdown.clone();
+    // Answers are small and latency matters: no Nagle delay on accepted connections.
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             terminated().await;

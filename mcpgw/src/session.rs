@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, CancelledNotificationParam, ClientCapabilities,
     ClientRequest, CompleteRequest, CompleteRequestParams, CompleteResult, GetPromptRequest, GetPromptRequestParams,
-    GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, Prompt,
-    ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, Reference, RequestMetaObject, Resource,
-    ResourceTemplate, ResultType, ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest,
-    SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest,
+    GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult, InputRequests, InputRequiredResult,
+    InputResponses, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, Prompt, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, Reference,
+    RequestMetaObject, Resource, ResourceTemplate, ResultType, ServerCapabilities, ServerConfig, ServerResult,
+    SetLevelRequest, SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest,
     UnsubscribeRequestParams,
 };
 use rmcp::service::{Peer, PeerRequestOptions, RequestContext, RoleServer, ServiceError};
@@ -32,7 +32,7 @@ use crate::access::Caller;
 use crate::gateway::Gateway;
 use crate::metrics::CallLabels;
 use crate::names;
-use crate::upstream::{self, RelayState, Upstream};
+use crate::upstream::{self, InputAsk, RelayState, Upstream};
 
 /// Which lists a change may touch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,7 +75,12 @@ impl Session {
                 // upstream sessions belong to its credential.
                 let stateless = !initialize && parts.is_some_and(|p| !p.headers.contains_key("mcp-session-id"));
                 let state = if stateless {
-                    self.gateway.stateless_session(&self.project, caller.clone())?
+                    let state = self.gateway.stateless_session(&self.project, caller.clone())?;
+                    // What it may be asked: what it declares with each request.
+                    if let Some(capabilities) = context.client_capabilities() {
+                        *state.capabilities.lock().unwrap() = capabilities;
+                    }
+                    state
                 } else {
                     SessionState::open(self.gateway.clone(), self.project.clone(), caller.clone())?
                 };
@@ -105,6 +110,46 @@ pub struct SessionState {
     /// Lists to read again (`Lists` bits), and the follower's wake-up.
     stale: AtomicU8,
     wake: Arc<tokio::sync::Notify>,
+    /// Requests suspended until a stateless client answers the server, by `requestState`.
+    suspended: Mutex<HashMap<String, Pending>>,
+}
+
+/// A request sent to a server whose answer is awaited, across client requests when a
+/// stateless client must answer the server's questions first.
+struct Pending {
+    answer: std::pin::Pin<Box<dyn std::future::Future<Output = Result<ServerResult, ServiceError>> + Send>>,
+    upstream: Arc<Upstream>,
+    /// The progress token and request id the server knows it by.
+    token: rmcp::model::ProgressToken,
+    id: rmcp::model::RequestId,
+    /// For a stateless client: where the server's requests arrive, and the replies owed.
+    inputs: Option<tokio::sync::mpsc::Sender<InputAsk>>,
+    asked: Option<tokio::sync::mpsc::Receiver<InputAsk>>,
+    waiting: HashMap<String, tokio::sync::oneshot::Sender<serde_json::Value>>,
+    since: Instant,
+}
+
+/// How waiting for a relayed request ended. Short-lived and moved once: its size is fine.
+#[allow(clippy::large_enum_variant)]
+enum Waited {
+    Answer(Result<ServerResult, ServiceError>),
+    /// The client cancelled it.
+    Cancelled,
+    /// The server asked the (stateless) client something: the wait is suspended.
+    Input(InputRequiredResult),
+}
+
+/// A request to relay: new, or one a stateless client resumes with its answers. Short-lived
+/// and moved once: its size is fine.
+#[allow(clippy::large_enum_variant)]
+enum Relayed {
+    New(ClientRequest),
+    Resumed(Pending),
+}
+
+/// Whether a request came from a stateless (2026-07-28) client, which cannot be sent requests.
+fn is_stateless(context: &RequestContext<RoleServer>) -> bool {
+    context.protocol_version().is_some_and(|v| v.as_str() >= "2026-07-28")
 }
 
 #[derive(Default)]
@@ -143,6 +188,7 @@ impl SessionState {
             follower: Mutex::default(),
             stale: AtomicU8::new(0),
             wake: Arc::default(),
+            suspended: Mutex::default(),
         });
         gateway.metrics.sessions.inc();
         let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone(), state.wake.clone()));
@@ -221,6 +267,7 @@ impl SessionState {
         context: &RequestContext<RoleServer>,
     ) -> Result<ServerResult, (CallOutcome, McpError)> {
         let timeout = self.gateway.settings.call_timeout;
+        let stateless = is_stateless(context);
         let mut retried = false;
         loop {
             let upstream = self.upstream(server).await.map_err(|e| (CallOutcome::Error, e))?;
@@ -233,37 +280,114 @@ impl SessionState {
                 }
                 Err(e) => return Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
             };
-            let token = handle.progress_token.clone();
-            let (id, peer) = (handle.id.clone(), handle.peer.clone());
-            upstream.relay.track(token.clone(), self, context.meta.get_progress_token());
-            let answer = tokio::select! {
-                answer = handle.await_response() => Some(answer),
-                () = context.ct.cancelled() => None,
-            };
-            upstream.relay.untrack(&token);
-            if matches!(answer, Some(Err(ServiceError::TransportClosed))) && !retried {
-                // The process exited or the connection is gone: a hard signal. Start the
-                // session again, once.
-                retried = true;
-                continue;
-            }
-            return match answer {
-                Some(Ok(result)) => Ok(result),
-                Some(Err(ServiceError::McpError(e))) => Err((CallOutcome::Error, e)),
-                Some(Err(ServiceError::Timeout { .. })) => Err((
-                    CallOutcome::Timeout,
-                    McpError::internal_error(
-                        format!("server \"{server}\" did not answer within {}s (--call-timeout)", timeout.as_secs()),
-                        None,
-                    ),
-                )),
-                Some(Err(e)) => Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
-                None => {
-                    let cancel = CancelledNotificationParam::new(Some(id), Some("cancelled by the client".into()));
-                    let _ = peer.notify_cancelled(cancel).await;
-                    Err((CallOutcome::Error, McpError::internal_error("cancelled by the client", None)))
+            let (inputs, asked) = match stateless {
+                true => {
+                    let (sender, receiver) = tokio::sync::mpsc::channel(8);
+                    (Some(sender), Some(receiver))
                 }
+                false => (None, None),
             };
+            let pending = Pending {
+                token: handle.progress_token.clone(),
+                id: handle.id.clone(),
+                answer: Box::pin(handle.await_response()),
+                upstream,
+                inputs,
+                asked,
+                waiting: HashMap::new(),
+                since: Instant::now(),
+            };
+            match self.wait(pending, context).await {
+                Waited::Answer(Err(ServiceError::TransportClosed)) if !retried => {
+                    // The process exited or the connection is gone: a hard signal. Start the
+                    // session again, once.
+                    retried = true;
+                    continue;
+                }
+                waited => return self.answered(server, waited),
+            }
+        }
+    }
+
+    /// Waits for a relayed request's answer. For a stateless client, a request the server
+    /// sends meanwhile suspends the wait: the client gets `input_required`, and its next
+    /// request, carrying the answers and the `requestState`, resumes it.
+    async fn wait(self: &Arc<Self>, mut pending: Pending, context: &RequestContext<RoleServer>) -> Waited {
+        let relay = pending.upstream.relay.clone();
+        relay.track(
+            pending.token.clone(),
+            context.peer.clone(),
+            context.meta.get_progress_token(),
+            pending.inputs.clone(),
+        );
+        let asked = async {
+            match pending.asked.as_mut() {
+                Some(asked) => asked.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        let waited = tokio::select! {
+            answer = &mut pending.answer => Waited::Answer(answer),
+            () = context.ct.cancelled() => Waited::Cancelled,
+            Some(first) = asked => {
+                let mut requests = InputRequests::new();
+                let mut ask = Some(first);
+                while let Some((request, reply)) = ask.take().or_else(|| pending.asked.as_mut()?.try_recv().ok()) {
+                    let key = format!("mcpgw-{}", self.gateway.next_id());
+                    requests.insert(key.clone(), request);
+                    pending.waiting.insert(key, reply);
+                }
+                let state = format!("mcpgw-{}", self.gateway.next_id());
+                let mut suspended = self.suspended.lock().unwrap();
+                // A client that never came back: its calls are given up after the call timeout.
+                let timeout = self.gateway.settings.call_timeout;
+                suspended.retain(|_, p| p.since.elapsed() < timeout);
+                suspended.insert(state.clone(), pending);
+                return Waited::Input(InputRequiredResult::new(Some(requests), Some(state)));
+            }
+        };
+        if context.meta.get_progress_token().is_some() {
+            // rmcp hands notifications to tasks of their own, so the server's last progress
+            // may still be on its way when its answer arrives: let it go first.
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
+            }
+        }
+        relay.untrack(&pending.token);
+        if matches!(waited, Waited::Cancelled) {
+            let cancel = CancelledNotificationParam::new(Some(pending.id), Some("cancelled by the client".into()));
+            let _ = pending.upstream.peer().notify_cancelled(cancel).await;
+        }
+        waited
+    }
+
+    /// A suspended request this `requestState` names, given the client's answers.
+    fn resume(&self, state: &Option<String>, answers: &mut Option<InputResponses>) -> Option<Pending> {
+        let mut pending = self.suspended.lock().unwrap().remove(state.as_ref()?)?;
+        for (key, value) in answers.take().unwrap_or_default() {
+            if let Some(reply) = pending.waiting.remove(&key) {
+                let _ = reply.send(value);
+            }
+        }
+        Some(pending)
+    }
+
+    /// What the client gets for a relayed request's end.
+    fn answered(&self, server: &str, waited: Waited) -> Result<ServerResult, (CallOutcome, McpError)> {
+        let timeout = self.gateway.settings.call_timeout;
+        match waited {
+            Waited::Answer(Ok(result)) => Ok(result),
+            Waited::Input(result) => Ok(ServerResult::InputRequiredResult(result)),
+            Waited::Answer(Err(ServiceError::McpError(e))) => Err((CallOutcome::Error, e)),
+            Waited::Answer(Err(ServiceError::Timeout { .. })) => Err((
+                CallOutcome::Timeout,
+                McpError::internal_error(
+                    format!("server \"{server}\" did not answer within {}s (--call-timeout)", timeout.as_secs()),
+                    None,
+                ),
+            )),
+            Waited::Answer(Err(e)) => Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
+            Waited::Cancelled => Err((CallOutcome::Error, McpError::internal_error("cancelled by the client", None))),
         }
     }
 
@@ -273,18 +397,43 @@ impl SessionState {
         kind: CallKind,
         server: &str,
         name: &str,
-        request: ClientRequest,
+        request: Relayed,
         context: &RequestContext<RoleServer>,
     ) -> Result<ServerResult, McpError> {
         let time = crate::gateway::now();
         let started = Instant::now();
-        let answer = self.relay(server, request, context).await;
+        let answer = match request {
+            Relayed::New(request) => self.relay(server, request, context).await,
+            Relayed::Resumed(pending) => {
+                let since = pending.since;
+                let waited = self.wait(pending, context).await;
+                let answer = self.answered(server, waited);
+                // The call's duration runs from its first request.
+                return self.record(kind, server, name, &time, since.elapsed(), answer);
+            }
+        };
+        self.record(kind, server, name, &time, started.elapsed(), answer)
+    }
+
+    /// Counts a relayed call and records it in the audit trail once it ends (never while it
+    /// waits for the client's input).
+    fn record(
+        &self,
+        kind: CallKind,
+        server: &str,
+        name: &str,
+        time: &str,
+        elapsed: Duration,
+        answer: Result<ServerResult, (CallOutcome, McpError)>,
+    ) -> Result<ServerResult, McpError> {
+        if matches!(answer, Ok(ServerResult::InputRequiredResult(_))) {
+            return answer.map_err(|(_, e)| e);
+        }
         let outcome = match &answer {
             Ok(ServerResult::CallToolResult(result)) if result.is_error == Some(true) => CallOutcome::Error,
             Ok(_) => CallOutcome::Ok,
             Err((outcome, _)) => *outcome,
         };
-        let elapsed = started.elapsed();
         let labels = CallLabels {
             project: self.project.to_string(),
             server: server.to_owned(),
@@ -294,7 +443,7 @@ impl SessionState {
         self.gateway.metrics.calls.get_or_create(&labels).inc();
         self.gateway.metrics.call_seconds.observe(elapsed.as_secs_f64());
         self.gateway.audit.record(CallEvent {
-            time,
+            time: time.to_owned(),
             principal: self.caller.principal.clone(),
             project: self.project.clone(),
             server: server.to_owned(),
@@ -575,7 +724,10 @@ impl ServerHandler for Session {
         let (server, name) = state.route(Lists::TOOLS, &params.name).await?;
         params.name = name.clone().into();
         plain_meta(&mut params, |p| &mut p.meta);
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let request = match state.resume(&params.request_state, &mut params.input_responses) {
+            Some(pending) => Relayed::Resumed(pending),
+            None => Relayed::New(ClientRequest::CallToolRequest(CallToolRequest::new(params))),
+        };
         match state.call(CallKind::Tools, &server, &name, request, &context).await? {
             ServerResult::CallToolResult(mut result) => {
                 result.result_type.get_or_insert(ResultType::COMPLETE);
@@ -604,7 +756,10 @@ impl ServerHandler for Session {
         let (server, name) = state.route(Lists::PROMPTS, &params.name).await?;
         params.name = name.clone();
         plain_meta(&mut params, |p| &mut p.meta);
-        let request = ClientRequest::GetPromptRequest(GetPromptRequest::new(params));
+        let request = match state.resume(&params.request_state, &mut params.input_responses) {
+            Some(pending) => Relayed::Resumed(pending),
+            None => Relayed::New(ClientRequest::GetPromptRequest(GetPromptRequest::new(params))),
+        };
         match state.call(CallKind::Prompts, &server, &name, request, &context).await? {
             ServerResult::GetPromptResult(mut result) => {
                 result.result_type.get_or_insert(ResultType::COMPLETE);
@@ -648,7 +803,10 @@ impl ServerHandler for Session {
         };
         plain_meta(&mut params, |p| &mut p.meta);
         let uri = params.uri.clone();
-        let request = ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params));
+        let request = match state.resume(&params.request_state, &mut params.input_responses) {
+            Some(pending) => Relayed::Resumed(pending),
+            None => Relayed::New(ClientRequest::ReadResourceRequest(ReadResourceRequest::new(params))),
+        };
         match state.call(CallKind::Resources, &server, &uri, request, &context).await? {
             ServerResult::ReadResourceResult(mut result) => {
                 result.result_type.get_or_insert(ResultType::COMPLETE);

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex, Weak};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
-    ElicitResult, Implementation, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProgressToken, ResourceUpdatedNotificationParam,
+    ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
+    ElicitRequest, ElicitRequestParams, ElicitResult, Implementation, InputRequest, ListRootsRequest, ListRootsResult,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, ResourceUpdatedNotificationParam,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleServer, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -137,16 +137,36 @@ pub struct RelayState {
     sessions: Mutex<Vec<Weak<SessionState>>>,
     /// Calls in flight, by the progress token the upstream knows them by.
     inflight: Mutex<HashMap<ProgressToken, InFlight>>,
+    next_seq: std::sync::atomic::AtomicU64,
 }
 
+/// A request from a server that a stateless (2026-07-28) client answers on its next request
+/// (`input_required`), with where the answer goes.
+pub type InputAsk = (InputRequest, tokio::sync::oneshot::Sender<serde_json::Value>);
+
+/// A call a client made through this upstream, still waiting for its answer.
 struct InFlight {
-    session: Weak<SessionState>,
+    /// The client request's own peer: where its progress, and the server's requests while it
+    /// runs, go.
+    client: Peer<RoleServer>,
+    /// For a stateless client, which cannot be sent requests: where the server's requests go
+    /// instead, to be returned as `input_required`.
+    inputs: Option<tokio::sync::mpsc::Sender<InputAsk>>,
     client_token: Option<ProgressToken>,
+    /// Order of the calls: the server's requests go to the latest.
+    seq: u64,
 }
 
 impl RelayState {
     pub fn new(project: ProjectName, server: String, capabilities: ClientCapabilities) -> Arc<RelayState> {
-        Arc::new(RelayState { project, server, capabilities, sessions: Mutex::default(), inflight: Mutex::default() })
+        Arc::new(RelayState {
+            project,
+            server,
+            capabilities,
+            sessions: Mutex::default(),
+            inflight: Mutex::default(),
+            next_seq: Default::default(),
+        })
     }
 
     pub fn attach(&self, session: &Arc<SessionState>) {
@@ -165,10 +185,12 @@ impl RelayState {
     pub fn track(
         &self,
         upstream_token: ProgressToken,
-        session: &Arc<SessionState>,
+        client: Peer<RoleServer>,
         client_token: Option<ProgressToken>,
+        inputs: Option<tokio::sync::mpsc::Sender<InputAsk>>,
     ) {
-        let call = InFlight { session: Arc::downgrade(session), client_token };
+        let seq = self.next_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let call = InFlight { client, client_token, seq, inputs };
         self.inflight.lock().unwrap().insert(upstream_token, call);
     }
 
@@ -176,15 +198,30 @@ impl RelayState {
         self.inflight.lock().unwrap().remove(upstream_token);
     }
 
-    /// The client session a server's request belongs to: the one whose call is in flight
-    /// (the latest, when a shared server has several), else the session's own.
-    fn asking(&self) -> Option<Arc<SessionState>> {
-        let from_call = self.inflight.lock().unwrap().values().filter_map(|c| c.session.upgrade()).last();
-        from_call.or_else(|| self.sessions().into_iter().next())
+    /// Asks the client whose call is in flight (the latest, when a shared server has
+    /// several), else the session's own client: directly, or through `input_required` for a
+    /// stateless client.
+    async fn ask<T: serde::de::DeserializeOwned>(
+        &self,
+        direct: impl AsyncFnOnce(Peer<RoleServer>) -> Result<T, rmcp::service::ServiceError>,
+        input: InputRequest,
+    ) -> Result<T, McpError> {
+        let inputs = self.inflight.lock().unwrap().values().max_by_key(|c| c.seq).and_then(|c| c.inputs.clone());
+        let Some(inputs) = inputs else {
+            return direct(self.client()?).await.map_err(relayed);
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let gone = || McpError::internal_error("the client's call ended before it answered", None);
+        inputs.send((input, reply)).await.map_err(|_| gone())?;
+        let value = answer.await.map_err(|_| gone())?;
+        serde_json::from_value(value).map_err(|e| McpError::invalid_params(format!("the client's answer: {e}"), None))
     }
 
+    /// Where a server's request goes: the client whose call is in flight (the latest, when a
+    /// shared server has several), else the session's own client.
     fn client(&self) -> Result<Peer<RoleServer>, McpError> {
-        self.asking().and_then(|s| s.peer()).ok_or_else(|| {
+        let in_flight = self.inflight.lock().unwrap().values().max_by_key(|c| c.seq).map(|c| c.client.clone());
+        in_flight.or_else(|| self.sessions().into_iter().find_map(|s| s.peer())).ok_or_else(|| {
             McpError::internal_error(
                 format!("no client session of the gateway can answer server \"{}\"", self.server),
                 None,
@@ -209,7 +246,8 @@ impl ClientHandler for Relay {
         params: CreateMessageRequestParams,
         _: RequestContext<RoleClient>,
     ) -> Result<CreateMessageResult, McpError> {
-        self.0.client()?.create_message(params).await.map_err(relayed)
+        let input = InputRequest::CreateMessage(CreateMessageRequest::new(params.clone()));
+        self.0.ask(async move |peer| peer.create_message(params).await, input).await
     }
 
     async fn create_elicitation(
@@ -217,24 +255,25 @@ impl ClientHandler for Relay {
         params: ElicitRequestParams,
         _: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, McpError> {
-        self.0.client()?.create_elicitation(params).await.map_err(relayed)
+        let input = InputRequest::Elicitation(ElicitRequest::new(params.clone()));
+        self.0.ask(async move |peer| peer.create_elicitation(params).await, input).await
     }
 
     async fn list_roots(&self, _: RequestContext<RoleClient>) -> Result<ListRootsResult, McpError> {
-        self.0.client()?.list_roots().await.map_err(relayed)
+        let input = InputRequest::ListRoots(ListRootsRequest::default());
+        self.0.ask(async move |peer| peer.list_roots().await, input).await
     }
 
     async fn on_progress(&self, params: ProgressNotificationParam, _: NotificationContext<RoleClient>) {
         let target = {
             let inflight = self.0.inflight.lock().unwrap();
-            inflight.get(&params.progress_token).and_then(|c| Some((c.session.upgrade()?, c.client_token.clone()?)))
+            inflight.get(&params.progress_token).and_then(|c| Some((c.client.clone(), c.client_token.clone()?)))
         };
-        if let Some((session, token)) = target {
-            if let Some(peer) = session.peer() {
-                let mut params = params;
-                params.progress_token = token;
-                let _ = peer.notify_progress(params).await;
-            }
+        // Only to a client that asked for progress, on its own token.
+        if let Some((peer, token)) = target {
+            let mut params = params;
+            params.progress_token = token;
+            let _ = peer.notify_progress(params).await;
         }
     }
 
@@ -282,6 +321,19 @@ impl Relay {
             session.stale(lists);
         }
     }
+}
+
+/// The HTTP client of a Streamable HTTP upstream. rmcp's default opens a connection per
+/// request (against stalls on bodies left unread); rmcp reads each answer's stream to its end,
+/// so connections are kept and reused here, which saves a connection setup on every call.
+/// Redirects are not followed: a message is never replayed to another location.
+fn pooled_client() -> Result<reqwest13::Client, String> {
+    reqwest13::Client::builder()
+        .tcp_nodelay(true)
+        .pool_idle_timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest13::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
 }
 
 /// The server's request headers, `${NAME}` references already resolved by mcpd.
@@ -353,7 +405,7 @@ pub async fn start(
                     _ => drop(custom.insert(name.clone(), value.clone())),
                 }
             }
-            let transport = StreamableHttpClientTransport::from_config(config.custom_headers(custom));
+            let transport = StreamableHttpClientTransport::with_client(pooled_client()?, config.custom_headers(custom));
             let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
                 .await
                 .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?

@@ -85,6 +85,22 @@ async fn credentials_are_checked_on_every_request(backend: Backend) {
     let text = hijack.text().await.unwrap();
     assert!(text.contains("another credential"), "{text}");
     assert!(!gateway.log().contains(&demo), "a client's token reached the log");
+
+    // Hostile bodies get clear errors, and the gateway serves on.
+    let send = |body: Vec<u8>| {
+        reqwest::Client::new()
+            .post(&url)
+            .bearer_auth(&demo)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .body(body)
+            .send()
+    };
+    let huge = send(vec![b' '; 5 * 1024 * 1024]).await.unwrap();
+    assert_eq!(huge.status(), 413);
+    let garbage = send(b"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\"".to_vec()).await.unwrap();
+    assert!(garbage.status().is_client_error(), "{}", garbage.status());
+    assert_eq!(post(&url, Some(&demo)).await.status(), 200);
 }
 
 async fn revocation_reaches_open_sessions_within_a_second(backend: Backend) {

@@ -7,6 +7,7 @@ version such as 2026-07-28 for the stateless era)
 It connects, prints {"connected": {...}}, then reads one JSON command per line on stdin and
 prints one JSON answer per line on stdout:
   {"op": "list_tools"} | {"op": "call", "name": N, "args": {...}} | {"op": "list_prompts"}
+  {"op": "call_progress", "name": N, "args": {...}} (the result and the progress reported)
   {"op": "get_prompt", "name": N, "args": {...}} | {"op": "list_resources"}
   {"op": "read", "uri": U} | {"op": "notifications"} (those received so far, then cleared)
   {"op": "wait", "method": M, "timeout": S} (the first notification M within S seconds)
@@ -63,6 +64,14 @@ async def answer(client, command):
         return {"tools": [dump(t) for t in (await client.list_tools()).tools]}
     if op == "call":
         return dump(await client.call_tool(command["name"], command.get("args") or {}))
+    if op == "call_progress":
+        seen = []
+
+        async def progress(progress, total, message):
+            seen.append(progress)
+
+        result = dump(await client.call_tool(command["name"], command.get("args") or {}, progress_callback=progress))
+        return {"result": result, "progress": seen}
     if op == "list_prompts":
         return {"prompts": [dump(p) for p in (await client.list_prompts()).prompts]}
     if op == "get_prompt":

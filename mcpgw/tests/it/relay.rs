@@ -13,7 +13,7 @@ use crate::harness::{everything_server, marker, project, secret, within, Driver,
 testkit::backend_tests!(async:
     a_secret_reaches_the_child_and_never_the_client,
     clients_of_both_protocol_eras_are_served,
-    a_sampling_request_is_answered_by_the_client_that_caused_it,
+    sampling_and_progress_reach_the_client_that_caused_them,
     streamable_http_upstreams_are_relayed,
     sse_upstreams_are_relayed,
     sixteen_client_sessions_run_at_once,
@@ -73,15 +73,26 @@ async fn clients_of_both_protocol_eras_are_served(backend: Backend) {
     }
 }
 
-async fn a_sampling_request_is_answered_by_the_client_that_caused_it(backend: Backend) {
+async fn sampling_and_progress_reach_the_client_that_caused_them(backend: Backend) {
     let mcpd = Mcpd::start(backend).await;
     let m = marker("sampling");
     mcpd.apply(vec![everything_server("every", &m, json!([])), project("demo", &["every"])]).await;
     let token = mcpd.project_token("demo", "client").await;
     let gateway = mcpd.gateway(&[]).await;
+    // A stateless client cannot be sent requests: it gets input_required, answers, and the
+    // gateway hands the answer to the server still waiting for it.
+    let mut stateless = Driver::connect(&gateway.endpoint("demo"), &token, "2026-07-28").await;
+    let text = stateless.call_text("every__trigger-sampling-request", json!({"prompt": "hi", "maxTokens": 20})).await;
+    assert!(text.contains("sampled by the python client"), "{text}");
+    stateless.close().await;
     let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
     let text = client.call_text("every__trigger-sampling-request", json!({"prompt": "hello", "maxTokens": 20})).await;
     assert!(text.contains("sampled by the python client"), "{text}");
+    // Progress comes back on the caller's own token.
+    let answer = client
+        .ask(json!({"op": "call_progress", "name": "every__trigger-long-running-operation", "args": {"duration": 1, "steps": 3}}))
+        .await;
+    assert_eq!(answer["progress"], json!([1.0, 2.0, 3.0]), "{answer}");
     client.close().await;
 }
 
