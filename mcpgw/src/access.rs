@@ -126,8 +126,12 @@ fn refusal(error: client::Error) -> Refusal {
         client::Error::Server(status) if status.code == 401 => Refusal::Unauthenticated(status.message),
         client::Error::Server(status) if status.code == 403 => Refusal::Forbidden(status.message),
         client::Error::Server(status) => {
-            Refusal::Unavailable(format!("mcpd answered {}: {}", status.code, status.message))
+            tracing::warn!(code = status.code, "mcpd did not answer a credential check: {}", status.message);
+            Refusal::Unavailable("the gateway cannot check credentials now".to_owned())
         }
-        other => Refusal::Unavailable(other.to_string()),
+        other => {
+            tracing::warn!("mcpd cannot be reached to check a credential: {other}");
+            Refusal::Unavailable("the gateway cannot check credentials now".to_owned())
+        }
     }
 }

@@ -34,7 +34,9 @@ pub struct Gateway {
     projects: Mutex<HashMap<ProjectName, watch::Sender<Arc<Resolution>>>>,
     /// Stateless clients' sessions, by credential hash and project.
     stateless: Mutex<HashMap<(Credential, ProjectName), Arc<SessionState>>>,
-    shared: tokio::sync::Mutex<HashMap<(ProjectName, String), Arc<Upstream>>>,
+    /// `sharing: shared` upstreams, by project and server: each its own lock, so one slow to
+    /// start holds up no other.
+    shared: Mutex<HashMap<(ProjectName, String), SharedSlot>>,
     fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
     changed: Notify,
     ids: std::sync::atomic::AtomicU64,
@@ -42,6 +44,9 @@ pub struct Gateway {
 
 /// A credential's SHA-256.
 type Credential = [u8; 32];
+
+/// The upstream session of a shared server, once started.
+type SharedSlot = Arc<tokio::sync::Mutex<Option<Arc<Upstream>>>>;
 
 pub fn now() -> String {
     time::OffsetDateTime::now_utc()
@@ -62,7 +67,7 @@ impl Gateway {
             metrics,
             projects: Mutex::default(),
             stateless: Mutex::default(),
-            shared: tokio::sync::Mutex::default(),
+            shared: Mutex::default(),
             fingerprints: Mutex::default(),
             changed: Notify::new(),
             ids: std::sync::atomic::AtomicU64::new(1),
@@ -112,20 +117,20 @@ impl Gateway {
 
     /// The one upstream session of a `sharing: shared` server.
     pub async fn shared_upstream(&self, project: &ProjectName, spec: &ResolvedServer) -> Result<Arc<Upstream>, String> {
-        let mut shared = self.shared.lock().await;
-        let key = (project.clone(), spec.name.clone());
-        if let Some(upstream) = shared.get(&key) {
-            if &upstream.spec == spec && !upstream.is_closed() {
+        let slot = self.shared.lock().unwrap().entry((project.clone(), spec.name.clone())).or_default().clone();
+        let mut slot = slot.lock().await;
+        if let Some(upstream) = slot.as_ref() {
+            if upstream::same_settings(&upstream.spec, spec) && !upstream.is_closed() {
                 return Ok(upstream.clone());
             }
         }
         // What a shared server may ask clients for is what any client may answer.
         #[allow(deprecated)]
         let capabilities = ClientCapabilities::builder().enable_sampling().enable_elicitation().enable_roots().build();
-        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities);
         let timeout = self.settings.call_timeout;
+        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities, timeout);
         let upstream = Arc::new(upstream::start(spec, relay, &self.processes, &self.metrics, timeout).await?);
-        shared.insert(key, upstream.clone());
+        *slot = Some(upstream.clone());
         Ok(upstream)
     }
 
@@ -149,7 +154,7 @@ impl Gateway {
                 project: project.clone(),
                 server: server.to_owned(),
                 kind: CallKind::ToolChanged,
-                name: tool.name.to_string(),
+                name: crate::session::audit_name(&tool.name),
                 duration_ms: 0,
                 outcome: CallOutcome::Ok,
             });
@@ -168,7 +173,10 @@ impl Gateway {
             loop {
                 gateway.changed.notified().await;
                 tokio::time::sleep(SETTLE).await;
-                gateway.resolve_all().await;
+                if !gateway.resolve_all().await {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    gateway.changed.notify_one();
+                }
             }
         });
     }
@@ -198,7 +206,10 @@ impl Gateway {
         }
     }
 
-    async fn resolve_all(&self) {
+    /// Resolves every followed project again; `false` when mcpd could not answer for one
+    /// (tried again a second later).
+    async fn resolve_all(&self) -> bool {
+        let mut answered = true;
         let projects: Vec<ProjectName> = self.projects.lock().unwrap().keys().cloned().collect();
         for project in projects {
             let resolution = match self.mcpd.resolution(&project).await {
@@ -208,7 +219,7 @@ impl Gateway {
                 }
                 Err(e) => {
                     tracing::warn!(%project, "cannot resolve the project: {e}");
-                    self.changed.notify_one();
+                    answered = false;
                     continue;
                 }
             };
@@ -222,6 +233,7 @@ impl Gateway {
                 });
             }
         }
+        answered
     }
 
     /// Ends stateless clients' upstream sessions once idle past `--session-idle-timeout`.
@@ -232,9 +244,20 @@ impl Gateway {
             let mut tick = tokio::time::interval((idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60)));
             loop {
                 tick.tick().await;
-                gateway.stateless.lock().unwrap().retain(|_, s| s.last_used.lock().unwrap().elapsed() < idle);
-                let mut shared = gateway.shared.lock().await;
-                shared.retain(|_, u| !u.is_closed() && Arc::strong_count(u) > 1);
+                gateway.stateless.lock().unwrap().retain(|_, s| {
+                    s.prune_suspended();
+                    s.last_used.lock().unwrap().elapsed() < idle
+                });
+                // A shared upstream no session uses any more ends.
+                gateway.shared.lock().unwrap().retain(|_, slot| match slot.try_lock() {
+                    Ok(mut upstream) => {
+                        if upstream.as_ref().is_some_and(|u| u.is_closed() || Arc::strong_count(u) == 1) {
+                            *upstream = None;
+                        }
+                        upstream.is_some()
+                    }
+                    Err(_) => true,
+                });
             }
         });
     }
@@ -242,7 +265,7 @@ impl Gateway {
     /// Ends every session and child process.
     pub async fn shut_down(&self) {
         self.stateless.lock().unwrap().clear();
-        self.shared.lock().await.clear();
+        self.shared.lock().unwrap().clear();
         self.processes.terminate_all(Duration::from_secs(3)).await;
     }
 }

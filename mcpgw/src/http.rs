@@ -30,11 +30,18 @@ type Endpoint = StreamableHttpService<Session, LocalSessionManager>;
 pub struct App {
     gateway: Arc<Gateway>,
     endpoints: Arc<Mutex<HashMap<ProjectName, Endpoint>>>,
+    /// The credential (its hash) that opened each session: every method on a session, its
+    /// GET stream and DELETE included, must come with the same one.
+    owners: Arc<Mutex<HashMap<String, [u8; 32]>>>,
     shutdown: CancellationToken,
 }
 
+/// Sessions whose owner is kept; past it, the oldest knowledge is dropped (each handler still
+/// checks the credential of every request it serves).
+const MAX_OWNERS: usize = 100_000;
+
 pub fn router(gateway: Arc<Gateway>, shutdown: CancellationToken) -> Router {
-    let app = App { gateway, endpoints: Arc::default(), shutdown };
+    let app = App { gateway, endpoints: Arc::default(), owners: Arc::default(), shutdown };
     Router::new()
         .route("/projects/{project}/mcp", any(mcp))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -92,14 +99,37 @@ async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: R
     match app.gateway.load(&project).await {
         Ok(true) => {}
         Ok(false) => return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found")),
-        Err(e) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &e.to_string()),
+        Err(e) => {
+            tracing::warn!(%project, "cannot resolve the project: {e}");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "the gateway cannot reach mcpd now");
+        }
     }
+    let session = request.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(id) = &session {
+        if app.owners.lock().unwrap().get(id).is_some_and(|owner| *owner != caller.key) {
+            app.gateway.metrics.refused.inc();
+            return refuse(StatusCode::FORBIDDEN, "Forbidden", "this session belongs to another credential");
+        }
+    }
+    let (key, ending) = (caller.key, request.method() == axum::http::Method::DELETE);
     request.extensions_mut().insert(caller);
     let endpoint = app.endpoint(&project);
-    match endpoint.oneshot(request).await {
+    let response = match endpoint.oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
+    };
+    let mut owners = app.owners.lock().unwrap();
+    match (&session, response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok())) {
+        (Some(id), _) if ending => drop(owners.remove(id)),
+        (None, Some(opened)) => {
+            if owners.len() >= MAX_OWNERS {
+                owners.clear();
+            }
+            owners.insert(opened.to_owned(), key);
+        }
+        _ => {}
     }
+    response
 }
 
 impl App {

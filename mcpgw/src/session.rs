@@ -165,6 +165,8 @@ struct Catalog {
     tools: HashMap<String, (String, String)>,
     prompts: HashMap<String, (String, String)>,
     resources: HashMap<String, String>,
+    /// Resource templates' fixed prefixes, and the server offering each.
+    templates: Vec<(String, String)>,
     /// A hash of each list as last shown; `None` until the client lists it.
     shown: [Option<u64>; 3],
 }
@@ -221,7 +223,7 @@ impl SessionState {
         let slot = self.slot(server);
         let mut slot = slot.lock().await;
         if let Some(upstream) = &slot.upstream {
-            if upstream.spec == spec && !upstream.is_closed() {
+            if upstream::same_settings(&upstream.spec, &spec) && !upstream.is_closed() {
                 return Ok(upstream.clone());
             }
             slot.upstream = None;
@@ -234,9 +236,9 @@ impl SessionState {
         let started = match spec.sharing {
             Sharing::Shared => self.gateway.shared_upstream(&self.project, &spec).await,
             Sharing::PerSession => {
-                let relay =
-                    RelayState::new(self.project.clone(), spec.name.clone(), self.capabilities.lock().unwrap().clone());
                 let timeout = self.gateway.settings.call_timeout;
+                let capabilities = self.capabilities.lock().unwrap().clone();
+                let relay = RelayState::new(self.project.clone(), spec.name.clone(), capabilities, timeout);
                 let gw = &self.gateway;
                 upstream::start(&spec, relay, &gw.processes, &gw.metrics, timeout).await.map(Arc::new)
             }
@@ -316,6 +318,7 @@ impl SessionState {
         let relay = pending.upstream.relay.clone();
         relay.track(
             pending.token.clone(),
+            self,
             context.peer.clone(),
             context.meta.get_progress_token(),
             pending.inputs.clone(),
@@ -338,11 +341,8 @@ impl SessionState {
                     pending.waiting.insert(key, reply);
                 }
                 let state = format!("mcpgw-{}", self.gateway.next_id());
-                let mut suspended = self.suspended.lock().unwrap();
-                // A client that never came back: its calls are given up after the call timeout.
-                let timeout = self.gateway.settings.call_timeout;
-                suspended.retain(|_, p| p.since.elapsed() < timeout);
-                suspended.insert(state.clone(), pending);
+                self.prune_suspended();
+                self.suspended.lock().unwrap().insert(state.clone(), pending);
                 return Waited::Input(InputRequiredResult::new(Some(requests), Some(state)));
             }
         };
@@ -359,6 +359,19 @@ impl SessionState {
             let _ = pending.upstream.peer().notify_cancelled(cancel).await;
         }
         waited
+    }
+
+    /// Gives up calls whose stateless client never came back with its answers, once past
+    /// `--call-timeout`.
+    pub fn prune_suspended(&self) {
+        let timeout = self.gateway.settings.call_timeout;
+        self.suspended.lock().unwrap().retain(|_, pending| {
+            let keep = pending.since.elapsed() < timeout;
+            if !keep {
+                pending.upstream.relay.untrack(&pending.token);
+            }
+            keep
+        });
     }
 
     /// A suspended request this `requestState` names, given the client's answers.
@@ -448,7 +461,7 @@ impl SessionState {
             project: self.project.clone(),
             server: server.to_owned(),
             kind,
-            name: name.to_owned(),
+            name: audit_name(name),
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             outcome,
         });
@@ -538,6 +551,41 @@ impl SessionState {
         resources
     }
 
+    /// Every server's resource templates, remembering which server offers which.
+    async fn templates(self: &Arc<Self>) -> Vec<ResourceTemplate> {
+        let gathered = self.gather(|u| async move { u.peer().list_all_resource_templates().await }).await;
+        let mut owners = Vec::new();
+        let mut templates = Vec::new();
+        for (server, list) in gathered {
+            for template in list {
+                // What a URI made from it starts with: the text before its first variable.
+                let prefix = template.uri_template.split('{').next().unwrap_or_default().to_owned();
+                owners.push((prefix, server.clone()));
+                templates.push(template);
+            }
+        }
+        self.catalog.lock().unwrap().templates = owners;
+        templates
+    }
+
+    /// The server whose template a URI fits (the longest fixed prefix), listing the
+    /// templates first when they are not known yet.
+    async fn template_server(self: &Arc<Self>, uri: &str) -> Option<String> {
+        let find = |c: &Catalog| {
+            c.templates
+                .iter()
+                .filter(|(prefix, _)| !prefix.is_empty() && uri.starts_with(prefix.as_str()))
+                .max_by_key(|(prefix, _)| prefix.len())
+                .map(|(_, server)| server.clone())
+        };
+        if let Some(server) = find(&self.catalog.lock().unwrap()) {
+            return Some(server);
+        }
+        self.templates().await;
+        let found = find(&self.catalog.lock().unwrap());
+        found
+    }
+
     /// Where a shown name leads: the catalog, listing first when the client has not.
     async fn route(self: &Arc<Self>, lists: Lists, shown: &str) -> Result<(String, String), McpError> {
         let find = |c: &Catalog| match lists {
@@ -602,7 +650,8 @@ impl SessionState {
         for (name, slot) in slots {
             let current = servers.iter().find(|s| s.name == name);
             let mut slot = slot.lock().await;
-            let stale = slot.upstream.as_ref().is_some_and(|u| Some(&u.spec) != current);
+            let stale =
+                slot.upstream.as_ref().is_some_and(|u| !current.is_some_and(|c| upstream::same_settings(&u.spec, c)));
             if stale || current.is_none() {
                 slot.upstream = None;
                 slot.failure = None;
@@ -631,8 +680,22 @@ async fn follow(
     mut config: tokio::sync::watch::Receiver<Arc<shared::api::Resolution>>,
     wake: Arc<tokio::sync::Notify>,
 ) {
+    let idle = match session.upgrade() {
+        Some(session) => session.gateway.settings.session_idle_timeout,
+        None => return,
+    };
+    let mut idle_check = tokio::time::interval((idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60)));
     loop {
         tokio::select! {
+            _ = idle_check.tick() => {
+                // Idle means no request from the client, whatever upstream servers send it:
+                // their sessions, and processes, end.
+                let Some(session) = session.upgrade() else { return };
+                if session.last_used.lock().unwrap().elapsed() >= idle {
+                    session.slots.lock().unwrap().clear();
+                }
+                continue;
+            }
             changed = config.changed() => {
                 if changed.is_err() {
                     return;
@@ -647,6 +710,18 @@ async fn follow(
         let Some(session) = session.upgrade() else { return };
         let lists = Lists(session.stale.swap(0, Ordering::SeqCst));
         session.refresh(lists).await;
+    }
+}
+
+/// A name as the audit trail takes it (1 to 1024 printable characters): whatever a client
+/// sends as a URI, or a server as a tool name, one event is never refused for it, and with it
+/// the batch.
+pub fn audit_name(name: &str) -> String {
+    let printable: String = name.chars().map(|c| if c.is_control() { '?' } else { c }).take(1024).collect();
+    if printable.is_empty() {
+        "?".to_owned()
+    } else {
+        printable
     }
 }
 
@@ -785,9 +860,7 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
         let state = self.state(&context, false)?;
-        let gathered = state.gather(|u| async move { u.peer().list_all_resource_templates().await }).await;
-        let templates: Vec<ResourceTemplate> = gathered.into_iter().flat_map(|(_, list)| list).collect();
-        Ok(ListResourceTemplatesResult::with_all_items(templates))
+        Ok(ListResourceTemplatesResult::with_all_items(state.templates().await))
     }
 
     async fn read_resource(
@@ -798,8 +871,7 @@ impl ServerHandler for Session {
         let state = self.state(&context, false)?;
         let server = match state.route(Lists::RESOURCES, &params.uri).await {
             Ok((server, _)) => server,
-            // A URI from a template: the first server offering templates that answers it.
-            Err(e) => state.servers().first().map(|s| s.name.clone()).ok_or(e)?,
+            Err(e) => state.template_server(&params.uri).await.ok_or(e)?,
         };
         plain_meta(&mut params, |p| &mut p.meta);
         let uri = params.uri.clone();
@@ -853,7 +925,7 @@ impl ServerHandler for Session {
             }
             Reference::Resource(resource) => match state.route(Lists::RESOURCES, &resource.uri).await {
                 Ok((server, _)) => server,
-                Err(e) => state.servers().first().map(|s| s.name.clone()).ok_or(e)?,
+                Err(e) => state.template_server(&resource.uri).await.ok_or(e)?,
             },
             _ => return Err(McpError::invalid_params("completion for an unknown kind of reference", None)),
         };

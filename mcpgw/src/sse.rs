@@ -25,14 +25,18 @@ pub async fn connect(
     ),
     String,
 > {
+    // Redirects are not followed: messages and the server's headers go to its own origin only.
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
         .default_headers(headers)
         .build()
         .map_err(|e| e.to_string())?;
     let base = reqwest::Url::parse(url).map_err(|e| format!("{url} is not a URL: {e}"))?;
-    let response =
-        http.get(base.clone()).header(ACCEPT, "text/event-stream").send().await.map_err(|e| format!("{url}: {e}"))?;
+    let response = tokio::time::timeout(timeout, http.get(base.clone()).header(ACCEPT, "text/event-stream").send())
+        .await
+        .map_err(|_| format!("{url} did not answer within {}s", timeout.as_secs()))?
+        .map_err(|e| format!("{url}: {e}"))?;
     if !response.status().is_success() {
         return Err(format!("{url} answered {}", response.status()));
     }

@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, Weak};
 
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
@@ -138,6 +137,8 @@ pub struct RelayState {
     /// Calls in flight, by the progress token the upstream knows them by.
     inflight: Mutex<HashMap<ProgressToken, InFlight>>,
     next_seq: std::sync::atomic::AtomicU64,
+    /// How long a client's answer to the server is awaited (`--call-timeout`).
+    timeout: std::time::Duration,
 }
 
 /// A request from a server that a stateless (2026-07-28) client answers on its next request
@@ -155,10 +156,18 @@ struct InFlight {
     client_token: Option<ProgressToken>,
     /// Order of the calls: the server's requests go to the latest.
     seq: u64,
+    /// The client session the call belongs to (its `SessionState`'s address): a shared
+    /// server's request goes only where it cannot be another client's.
+    owner: usize,
 }
 
 impl RelayState {
-    pub fn new(project: ProjectName, server: String, capabilities: ClientCapabilities) -> Arc<RelayState> {
+    pub fn new(
+        project: ProjectName,
+        server: String,
+        capabilities: ClientCapabilities,
+        timeout: std::time::Duration,
+    ) -> Arc<RelayState> {
         Arc::new(RelayState {
             project,
             server,
@@ -166,6 +175,7 @@ impl RelayState {
             sessions: Mutex::default(),
             inflight: Mutex::default(),
             next_seq: Default::default(),
+            timeout,
         })
     }
 
@@ -185,12 +195,14 @@ impl RelayState {
     pub fn track(
         &self,
         upstream_token: ProgressToken,
+        owner: &Arc<SessionState>,
         client: Peer<RoleServer>,
         client_token: Option<ProgressToken>,
         inputs: Option<tokio::sync::mpsc::Sender<InputAsk>>,
     ) {
         let seq = self.next_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let call = InFlight { client, client_token, seq, inputs };
+        let owner = Arc::as_ptr(owner) as usize;
+        let call = InFlight { client, client_token, seq, inputs, owner };
         self.inflight.lock().unwrap().insert(upstream_token, call);
     }
 
@@ -198,35 +210,67 @@ impl RelayState {
         self.inflight.lock().unwrap().remove(upstream_token);
     }
 
-    /// Asks the client whose call is in flight (the latest, when a shared server has
-    /// several), else the session's own client: directly, or through `input_required` for a
-    /// stateless client.
+    /// Asks the client a server's request belongs to: directly, or through `input_required`
+    /// for a stateless client. Its answer is awaited at most `--call-timeout`.
     async fn ask<T: serde::de::DeserializeOwned>(
         &self,
         direct: impl AsyncFnOnce(Peer<RoleServer>) -> Result<T, rmcp::service::ServiceError>,
         input: InputRequest,
     ) -> Result<T, McpError> {
-        let inputs = self.inflight.lock().unwrap().values().max_by_key(|c| c.seq).and_then(|c| c.inputs.clone());
+        let (client, inputs) = self.asked()?;
+        let late =
+            || McpError::internal_error(format!("the client did not answer within {}s", self.timeout.as_secs()), None);
         let Some(inputs) = inputs else {
-            return direct(self.client()?).await.map_err(relayed);
+            return tokio::time::timeout(self.timeout, direct(client)).await.map_err(|_| late())?.map_err(relayed);
         };
         let (reply, answer) = tokio::sync::oneshot::channel();
         let gone = || McpError::internal_error("the client's call ended before it answered", None);
         inputs.send((input, reply)).await.map_err(|_| gone())?;
-        let value = answer.await.map_err(|_| gone())?;
+        let value = tokio::time::timeout(self.timeout, answer).await.map_err(|_| late())?.map_err(|_| gone())?;
         serde_json::from_value(value).map_err(|e| McpError::invalid_params(format!("the client's answer: {e}"), None))
     }
 
-    /// Where a server's request goes: the client whose call is in flight (the latest, when a
-    /// shared server has several), else the session's own client.
-    fn client(&self) -> Result<Peer<RoleServer>, McpError> {
-        let in_flight = self.inflight.lock().unwrap().values().max_by_key(|c| c.seq).map(|c| c.client.clone());
-        in_flight.or_else(|| self.sessions().into_iter().find_map(|s| s.peer())).ok_or_else(|| {
+    /// Where a server's request goes: the client whose call is in flight (its latest call),
+    /// else the one client session using this upstream. When calls of several clients are in
+    /// flight on a shared server, nothing says whose it is: it is refused, never guessed.
+    fn asked(&self) -> Result<(Peer<RoleServer>, Option<tokio::sync::mpsc::Sender<InputAsk>>), McpError> {
+        let inflight = self.inflight.lock().unwrap();
+        let mut owners = inflight.values().map(|c| c.owner);
+        if let Some(first) = owners.next() {
+            if owners.any(|o| o != first) {
+                return Err(McpError::internal_error(
+                    format!("server \"{}\" asked a question while calls of several clients were in flight: refused rather than sent to the wrong client", self.server),
+                    None,
+                ));
+            }
+            let call = inflight.values().max_by_key(|c| c.seq).expect("one call at least");
+            return Ok((call.client.clone(), call.inputs.clone()));
+        }
+        drop(inflight);
+        match self.sessions().as_slice() {
+            [only] => only.peer().map(|peer| (peer, None)),
+            _ => None,
+        }
+        .ok_or_else(|| {
             McpError::internal_error(
                 format!("no client session of the gateway can answer server \"{}\"", self.server),
                 None,
             )
         })
+    }
+
+    /// Where a server's notification goes: the clients whose calls are in flight, else the
+    /// one client session using this upstream (never every client of a shared server).
+    fn listeners(&self) -> Vec<Peer<RoleServer>> {
+        let inflight: Vec<Peer<RoleServer>> =
+            self.inflight.lock().unwrap().values().map(|c| c.client.clone()).collect();
+        if !inflight.is_empty() {
+            return inflight;
+        }
+        match self.sessions().as_slice() {
+            [only] => only.peer().into_iter().collect(),
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -283,18 +327,14 @@ impl ClientHandler for Relay {
             Some(logger) => format!("{}/{logger}", self.0.server),
             None => self.0.server.clone(),
         });
-        for session in self.0.sessions() {
-            if let Some(peer) = session.peer() {
-                let _ = peer.notify_logging_message(params.clone()).await;
-            }
+        for peer in self.0.listeners() {
+            let _ = peer.notify_logging_message(params.clone()).await;
         }
     }
 
     async fn on_resource_updated(&self, params: ResourceUpdatedNotificationParam, _: NotificationContext<RoleClient>) {
-        for session in self.0.sessions() {
-            if let Some(peer) = session.peer() {
-                let _ = peer.notify_resource_updated(params.clone()).await;
-            }
+        for peer in self.0.listeners() {
+            let _ = peer.notify_resource_updated(params.clone()).await;
         }
     }
 
@@ -334,6 +374,13 @@ fn pooled_client() -> Result<reqwest13::Client, String> {
         .redirect(reqwest13::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// Whether two resolutions of a server start the same session: what takes effect, not the
+/// versions (a label edited, or another key of a Secret changed, restarts nothing).
+pub fn same_settings(a: &ResolvedServer, b: &ResolvedServer) -> bool {
+    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env)
+        == (b.transport, b.sharing, &b.command, &b.args, &b.image, &b.url, &b.headers, &b.env)
 }
 
 /// The server's request headers, `${NAME}` references already resolved by mcpd.
@@ -396,15 +443,9 @@ pub async fn start(
         }
         Transport::Http => {
             let url = spec.url.as_deref().ok_or("it has no url")?;
-            let mut config = StreamableHttpClientTransportConfig::with_uri(url).reinit_on_expired_session(true);
-            let mut custom = HashMap::new();
-            for (name, value) in &headers(spec)? {
-                // rmcp sets Authorization itself, from its own field.
-                match (name == AUTHORIZATION, value.to_str()) {
-                    (true, Ok(value)) => config = config.auth_header(value.strip_prefix("Bearer ").unwrap_or(value)),
-                    _ => drop(custom.insert(name.clone(), value.clone())),
-                }
-            }
+            let config = StreamableHttpClientTransportConfig::with_uri(url).reinit_on_expired_session(true);
+            // Every header as written, Authorization included (whatever its scheme).
+            let custom: HashMap<_, _> = headers(spec)?.into_iter().filter_map(|(k, v)| Some((k?, v))).collect();
             let transport = StreamableHttpClientTransport::with_client(pooled_client()?, config.custom_headers(custom));
             let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
                 .await

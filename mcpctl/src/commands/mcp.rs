@@ -108,13 +108,15 @@ pub fn test(ctx: &Ctx, args: &TestMcpArgs) -> Result<ExitStatus> {
     Ok(status)
 }
 
-/// `--token`, else the context's credential when `url` is on the context's gateway: an
-/// endpoint elsewhere never gets mcpd credentials it did not ask for.
+/// `--token` given on the command line, else the credential of the context (or of
+/// `MCPCTL_TOKEN`) when `url` is on the context's gateway (or `MCPCTL_GATEWAY`'s): an endpoint
+/// elsewhere never gets an mcpd credential it was not explicitly handed.
 fn bearer_for(ctx: &Ctx, url: &str) -> Result<Option<String>> {
-    if let Some(token) = &ctx.global.token {
-        return Ok(Some(token.clone()));
+    if ctx.global.on_command_line.token {
+        return Ok(ctx.global.token.clone());
     }
-    let Ok(gateway) = crate::config::gateway_url(&ctx.global, None) else { return Ok(None) };
+    let flag = std::env::var("MCPCTL_GATEWAY").ok().filter(|g| !g.is_empty());
+    let Ok(gateway) = crate::config::gateway_url(&ctx.global, flag.as_deref()) else { return Ok(None) };
     let on_gateway = url.strip_prefix(&gateway).is_some_and(|rest| rest.starts_with('/'));
     Ok(if on_gateway { crate::config::target(&ctx.global)?.token } else { None })
 }

@@ -82,8 +82,21 @@ async fn credentials_are_checked_on_every_request(backend: Backend) {
         .send()
         .await
         .unwrap();
+    assert_eq!(hijack.status(), 403);
     let text = hijack.text().await.unwrap();
     assert!(text.contains("another credential"), "{text}");
+    // Its event stream and its end as well.
+    for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+        let other = reqwest::Client::new()
+            .request(method.clone(), &url)
+            .bearer_auth(&one)
+            .header("Accept", "text/event-stream")
+            .header("Mcp-Session-Id", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 403, "{method}");
+    }
     assert!(!gateway.log().contains(&demo), "a client's token reached the log");
 
     // Hostile bodies get clear errors, and the gateway serves on.
