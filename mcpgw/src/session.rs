@@ -18,11 +18,14 @@ use rmcp::model::{
     GetPromptResponse, Implementation, InitializeRequestParams, InitializeResult, InputRequests, InputRequiredResult,
     InputResponses, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
     PaginatedRequestParams, Prompt, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse, Reference,
-    RequestMetaObject, Resource, ResourceTemplate, ResultType, ServerCapabilities, ServerConfig, ServerResult,
-    SetLevelRequest, SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, Tool, UnsubscribeRequest,
-    UnsubscribeRequestParams,
+    RequestMetaObject, Resource, ResourceTemplate, ResultType, ServerCapabilities, ServerConfig, ServerNotification,
+    ServerResult, SetLevelRequest, SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, SubscriptionFilter,
+    Tool, UnsubscribeRequest, UnsubscribeRequestParams,
 };
-use rmcp::service::{Peer, PeerRequestOptions, RequestContext, RoleServer, ServiceError};
+use rmcp::service::{
+    Peer, PeerRequestOptions, RequestContext, RoleServer, ServiceError, SubscriptionContext, SubscriptionSendError,
+    SubscriptionSink,
+};
 use rmcp::{ErrorData as McpError, ServerHandler};
 use shared::api::{CallEvent, CallKind, CallOutcome, ResolvedServer};
 use shared::name::ProjectName;
@@ -112,6 +115,8 @@ pub struct SessionState {
     wake: Arc<tokio::sync::Notify>,
     /// Requests suspended until a stateless client answers the server, by `requestState`.
     suspended: Mutex<HashMap<String, Pending>>,
+    /// A stateless client's open `subscriptions/listen` streams.
+    listeners: Mutex<Vec<SubscriptionSink>>,
 }
 
 /// A request sent to a server whose answer is awaited, across client requests when a
@@ -191,6 +196,7 @@ impl SessionState {
             stale: AtomicU8::new(0),
             wake: Arc::default(),
             suspended: Mutex::default(),
+            listeners: Mutex::default(),
         });
         gateway.metrics.sessions.inc();
         let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone(), state.wake.clone()));
@@ -628,16 +634,41 @@ impl SessionState {
     /// Lists again what may have changed, and tells the client about each list that did:
     /// exactly one notification per list that changes what it sees.
     async fn refresh(self: &Arc<Self>, lists: Lists) {
-        let Some(peer) = self.peer() else { return };
         let shown = self.catalog.lock().unwrap().shown;
         if lists.has(Lists::TOOLS) && shown[0].is_some() && shown[0] != Some(hash_of(&self.tools().await)) {
-            let _ = peer.notify_tool_list_changed().await;
+            self.announce(ServerNotification::ToolListChangedNotification(Default::default())).await;
         }
         if lists.has(Lists::PROMPTS) && shown[1].is_some() && shown[1] != Some(hash_of(&self.prompts().await)) {
-            let _ = peer.notify_prompt_list_changed().await;
+            self.announce(ServerNotification::PromptListChangedNotification(Default::default())).await;
         }
         if lists.has(Lists::RESOURCES) && shown[2].is_some() && shown[2] != Some(hash_of(&self.resources().await)) {
-            let _ = peer.notify_resource_list_changed().await;
+            self.announce(ServerNotification::ResourceListChangedNotification(Default::default())).await;
+        }
+    }
+
+    /// Tells the client: on the `subscriptions/listen` streams of a stateless client, else on
+    /// its session's stream.
+    async fn announce(&self, notification: ServerNotification) {
+        if self.listeners.lock().unwrap().is_empty() {
+            if let Some(peer) = self.peer() {
+                let _ = peer.send_notification(notification).await;
+            }
+            return;
+        }
+        self.announce_to_listeners(notification).await;
+    }
+
+    /// Sends to each open `subscriptions/listen` stream (each takes only what it asked for).
+    pub async fn announce_to_listeners(&self, notification: ServerNotification) {
+        let listeners = self.listeners.lock().unwrap().clone();
+        let mut closed = Vec::new();
+        for sink in &listeners {
+            if let Err(SubscriptionSendError::SubscriptionClosed) = sink.send(notification.clone()).await {
+                closed.push(sink.id().clone());
+            }
+        }
+        if !closed.is_empty() {
+            self.listeners.lock().unwrap().retain(|s| !closed.contains(s.id()));
         }
     }
 
@@ -934,6 +965,20 @@ impl ServerHandler for Session {
             ServerResult::CompleteResult(result) => Ok(result),
             _ => Err(unexpected(&server)),
         }
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        // Whatever is asked of what the gateway announces (rmcp keeps it to that).
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, subscription: SubscriptionContext) -> Result<(), McpError> {
+        let state = self.state(subscription.request_context(), false)?;
+        state.listeners.lock().unwrap().push(subscription.sink().clone());
+        subscription.cancelled().await;
+        let id = subscription.sink().id().clone();
+        state.listeners.lock().unwrap().retain(|s| *s.id() != id);
+        Ok(())
     }
 
     async fn set_level(

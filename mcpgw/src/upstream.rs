@@ -14,7 +14,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequest, ElicitRequestParams, ElicitResult, Implementation, InputRequest, ListRootsRequest, ListRootsResult,
-    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, ResourceUpdatedNotificationParam,
+    LoggingMessageNotificationParam, ProgressNotificationParam, ProgressToken, ResourceUpdatedNotification,
+    ResourceUpdatedNotificationParam, ServerNotification,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleServer, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -335,6 +336,12 @@ impl ClientHandler for Relay {
     async fn on_resource_updated(&self, params: ResourceUpdatedNotificationParam, _: NotificationContext<RoleClient>) {
         for peer in self.0.listeners() {
             let _ = peer.notify_resource_updated(params.clone()).await;
+        }
+        // A stateless client listening for this resource (its streams take only the URIs
+        // they asked for).
+        if let [session] = self.0.sessions().as_slice() {
+            let update = ServerNotification::ResourceUpdatedNotification(ResourceUpdatedNotification::new(params));
+            session.announce_to_listeners(update).await;
         }
     }
 

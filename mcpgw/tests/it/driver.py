@@ -10,7 +10,9 @@ prints one JSON answer per line on stdout:
   {"op": "call_progress", "name": N, "args": {...}} (the result and the progress reported)
   {"op": "get_prompt", "name": N, "args": {...}} | {"op": "list_resources"}
   {"op": "read", "uri": U} | {"op": "notifications"} (those received so far, then cleared)
-  {"op": "wait", "method": M, "timeout": S} (the first notification M within S seconds)
+  {"op": "wait", "method": M, "timeout": S} (the first notification starting with M within S s)
+  {"op": "listen"} (2026-07-28: subscriptions/listen to list changes; its events are
+  notifications named "listen:...")
 Errors are answered as {"error": "..."}; the process ends at end of input.
 Sampling requests are answered with the text "sampled by the python client".
 """
@@ -58,8 +60,22 @@ def say(value):
     sys.stdout.flush()
 
 
-async def answer(client, command):
+async def listen(client, ready):
+    async with client.listen(tools_list_changed=True, prompts_list_changed=True, resources_list_changed=True) as sub:
+        ready.set()
+        async for event in sub:
+            name = getattr(event, "method", None) or type(event).__name__
+            notifications.append({"method": "listen:" + str(name), "at": time.monotonic()})
+
+
+async def answer(client, command, tasks):
     op = command["op"]
+    if op == "listen":
+        ready = anyio.Event()
+        tasks.start_soon(listen, client, ready)
+        with anyio.fail_after(10):
+            await ready.wait()
+        return {"listening": True}
     if op == "list_tools":
         return {"tools": [dump(t) for t in (await client.list_tools()).tools]}
     if op == "call":
@@ -89,7 +105,7 @@ async def answer(client, command):
         deadline = started + command.get("timeout", 5)
         while time.monotonic() < deadline:
             for n in notifications:
-                if n["method"] == command["method"]:
+                if n["method"].startswith(command["method"]):
                     notifications.remove(n)
                     return {"received": n["method"], "after": n["at"] - started}
             await anyio.sleep(0.02)
@@ -113,15 +129,17 @@ async def main():
     ) as client:
         say({"connected": {"protocol": client.protocol_version, "server": dump(client.server_info),
                            "instructions": client.instructions}})
-        lines = anyio.wrap_file(sys.stdin)
-        async for line in lines:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                say(await answer(client, json.loads(line)))
-            except Exception as e:  # every failure is an answer the test reads
-                say({"error": type(e).__name__ + ": " + str(e)})
+        async with anyio.create_task_group() as tasks:
+            lines = anyio.wrap_file(sys.stdin)
+            async for line in lines:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    say(await answer(client, json.loads(line), tasks))
+                except Exception as e:  # every failure is an answer the test reads
+                    say({"error": type(e).__name__ + ": " + str(e)})
+            tasks.cancel_scope.cancel()
 
 
 if __name__ == "__main__":

@@ -29,10 +29,18 @@ async fn an_added_server_and_a_rotated_secret_reach_connected_clients(backend: B
     let gateway = mcpd.gateway(&[]).await;
     let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
     assert!(client.tool_names().await.iter().all(|t| t.starts_with("every__")));
+    // A stateless client hears of it on its subscriptions/listen stream.
+    let other = mcpd.project_token("demo", "stateless").await;
+    let mut stateless = Driver::connect(&gateway.endpoint("demo"), &other, "2026-07-28").await;
+    stateless.tool_names().await;
+    assert_eq!(stateless.ask(json!({"op": "listen"})).await["listening"], true);
 
     mcpd.apply(vec![project("demo", &["every", "more"])]).await;
     let heard = client.ask(json!({"op": "wait", "method": "notifications/tools/list_changed", "timeout": 2})).await;
     assert!(heard.get("received").is_some(), "{heard}");
+    let heard = stateless.ask(json!({"op": "wait", "method": "listen:", "timeout": 2})).await;
+    assert!(heard.get("received").is_some(), "{heard}");
+    stateless.close().await;
     // Exactly one for this change.
     tokio::time::sleep(Duration::from_millis(700)).await;
     let more_heard = client.ask(json!({"op": "notifications"})).await;
