@@ -152,6 +152,12 @@ enum Relayed {
     Resumed(Pending),
 }
 
+/// A hard signal that the upstream session is gone: its process exited (a write to it fails,
+/// or its output ends) or its connection closed.
+fn lost(error: &ServiceError) -> bool {
+    matches!(error, ServiceError::TransportClosed | ServiceError::TransportSend(_))
+}
+
 /// Whether a request came from a stateless (2026-07-28) client, which cannot be sent requests.
 fn is_stateless(context: &RequestContext<RoleServer>) -> bool {
     context.protocol_version().is_some_and(|v| v.as_str() >= "2026-07-28")
@@ -265,6 +271,16 @@ impl SessionState {
         }
     }
 
+    /// Drops an upstream session found gone, so that the next use starts another (rmcp may
+    /// not have seen yet that its process exited).
+    async fn forget(&self, server: &str, gone: &Arc<Upstream>) {
+        let slot = self.slot(server);
+        let mut slot = slot.lock().await;
+        if slot.upstream.as_ref().is_some_and(|u| Arc::ptr_eq(u, gone)) {
+            slot.upstream = None;
+        }
+    }
+
     /// Sends `request` to `server` and waits for its answer, relaying progress and
     /// cancellation. A session found gone (its process exited, its connection closed) is
     /// started again and the request sent again, once.
@@ -282,8 +298,9 @@ impl SessionState {
             let options = PeerRequestOptions::with_timeout(timeout);
             let handle = match upstream.peer().send_request_with_option(request.clone(), options).await {
                 Ok(handle) => handle,
-                Err(ServiceError::TransportClosed) if !retried => {
+                Err(e) if lost(&e) && !retried => {
                     retried = true;
+                    self.forget(server, &upstream).await;
                     continue;
                 }
                 Err(e) => return Err((CallOutcome::Error, unavailable(server, &e.to_string()))),
@@ -295,6 +312,7 @@ impl SessionState {
                 }
                 false => (None, None),
             };
+            let used = upstream.clone();
             let pending = Pending {
                 token: handle.progress_token.clone(),
                 id: handle.id.clone(),
@@ -306,10 +324,11 @@ impl SessionState {
                 since: Instant::now(),
             };
             match self.wait(pending, context).await {
-                Waited::Answer(Err(ServiceError::TransportClosed)) if !retried => {
+                Waited::Answer(Err(e)) if lost(&e) && !retried => {
                     // The process exited or the connection is gone: a hard signal. Start the
                     // session again, once.
                     retried = true;
+                    self.forget(server, &used).await;
                     continue;
                 }
                 waited => return self.answered(server, waited),

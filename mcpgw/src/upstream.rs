@@ -403,6 +403,24 @@ fn headers(spec: &ResolvedServer) -> Result<HeaderMap, String> {
     Ok(headers)
 }
 
+/// The MCP handshake with an upstream on `transport`, within `timeout`; `what` names it in
+/// errors.
+async fn initialize<T, E, A>(
+    relay: &Arc<RelayState>,
+    transport: T,
+    what: &str,
+    timeout: std::time::Duration,
+) -> Result<RunningService<RoleClient, Relay>, String>
+where
+    T: rmcp::transport::IntoTransport<RoleClient, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
+        .await
+        .map_err(|_| format!("{what} did not initialize within {}s", timeout.as_secs()))?
+        .map_err(|e| format!("{what} did not initialize: {e}"))
+}
+
 /// Starts a session with `spec`: spawns its process, or connects to its URL, and initializes.
 pub async fn start(
     spec: &ResolvedServer,
@@ -442,11 +460,7 @@ pub async fn start(
                     }
                 });
             }
-            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
-                .await
-                .map_err(|_| format!("it did not initialize within {}s", timeout.as_secs()))?
-                .map_err(|e| format!("it did not initialize: {e}"))?;
-            (service, guard)
+            (initialize(&relay, transport, "it", timeout).await?, guard)
         }
         Transport::Http => {
             let url = spec.url.as_deref().ok_or("it has no url")?;
@@ -454,20 +468,12 @@ pub async fn start(
             // Every header as written, Authorization included (whatever its scheme).
             let custom: HashMap<_, _> = headers(spec)?.into_iter().filter_map(|(k, v)| Some((k?, v))).collect();
             let transport = StreamableHttpClientTransport::with_client(pooled_client()?, config.custom_headers(custom));
-            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve(transport))
-                .await
-                .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?
-                .map_err(|e| format!("{url} did not initialize: {e}"))?;
-            (service, None)
+            (initialize(&relay, transport, url, timeout).await?, None)
         }
         Transport::Sse => {
             let url = spec.url.as_deref().ok_or("it has no url")?;
             let (sink, stream) = crate::sse::connect(url, headers(spec)?, timeout).await?;
-            let service = tokio::time::timeout(timeout, Relay(relay.clone()).serve((sink, stream)))
-                .await
-                .map_err(|_| format!("{url} did not initialize within {}s", timeout.as_secs()))?
-                .map_err(|e| format!("{url} did not initialize: {e}"))?;
-            (service, None)
+            (initialize(&relay, (sink, stream), url, timeout).await?, None)
         }
     };
     metrics.upstream_sessions.inc();
