@@ -229,7 +229,7 @@ impl SessionState {
 
     /// The upstream session for `server`, started when there is none or its process is gone.
     async fn upstream(self: &Arc<Self>, server: &str) -> Result<Arc<Upstream>, McpError> {
-        let spec = self.servers().into_iter().find(|s| s.name == server).ok_or_else(|| {
+        let spec = self.config.borrow().servers.iter().find(|s| s.name == server).cloned().ok_or_else(|| {
             McpError::invalid_params(format!("project \"{}\" has no server \"{server}\"", self.project), None)
         })?;
         let slot = self.slot(server);
