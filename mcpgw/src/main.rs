@@ -25,7 +25,11 @@ use crate::settings::Settings;
 fn main() -> std::process::ExitCode {
     let settings = Settings::parse();
     init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the runtime starts");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(settings.worker_threads())
+        .enable_all()
+        .build()
+        .expect("the runtime starts");
     match runtime.block_on(run(settings)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

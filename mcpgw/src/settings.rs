@@ -46,10 +46,24 @@ pub struct Settings {
     #[arg(long, env = "MCPGW_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// Threads serving clients. Default: half the machine's cores, at least one; the other
+    /// half is left to the stdio servers the gateway starts, which run beside it.
+    #[arg(long, env = "MCPGW_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub worker_threads: Option<u16>,
+
     /// Host names the endpoint answers to, besides loopback ones (comma-separated; `*` for
     /// any). Guards local gateways against DNS rebinding.
     #[arg(long, env = "MCPGW_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
+}
+
+impl Settings {
+    pub fn worker_threads(&self) -> usize {
+        match self.worker_threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        }
+    }
 }
 
 /// `90s`, `30m`, `2h`, `1d`, or plain seconds.
@@ -119,6 +133,15 @@ fn default_token_file() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_threads_default_to_half_the_cores_and_never_to_none() {
+        let settings = |args: &[&str]| Settings::try_parse_from([&["mcpgw"], args].concat());
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(settings(&[]).unwrap().worker_threads(), (cores / 2).max(1));
+        assert_eq!(settings(&["--worker-threads", "3"]).unwrap().worker_threads(), 3);
+        assert!(settings(&["--worker-threads", "0"]).is_err());
+    }
 
     #[test]
     fn durations_read_like_the_docs_write_them() {
