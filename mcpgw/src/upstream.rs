@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use rmcp::model::{
@@ -370,17 +370,24 @@ impl Relay {
     }
 }
 
-/// The HTTP client of a Streamable HTTP upstream. rmcp's default opens a connection per
-/// request (against stalls on bodies left unread); rmcp reads each answer's stream to its end,
-/// so connections are kept and reused here, which saves a connection setup on every call.
-/// Redirects are not followed: a message is never replayed to another location.
+/// The HTTP client of every Streamable HTTP upstream session. rmcp's default opens a
+/// connection per request (against stalls on bodies left unread); rmcp reads each answer's
+/// stream to its end, so connections are kept and reused here, which saves a connection setup
+/// on every call. One client serves every session: root certificates load once, and sessions
+/// with the same server share its connections (each request carries its own session and
+/// headers). Redirects are not followed: a message is never replayed to another location.
 fn pooled_client() -> Result<reqwest13::Client, String> {
-    reqwest13::Client::builder()
+    static CLIENT: OnceLock<reqwest13::Client> = OnceLock::new();
+    if let Some(client) = CLIENT.get() {
+        return Ok(client.clone());
+    }
+    let client = reqwest13::Client::builder()
         .tcp_nodelay(true)
         .pool_idle_timeout(std::time::Duration::from_secs(30))
         .redirect(reqwest13::redirect::Policy::none())
         .build()
-        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    Ok(CLIENT.get_or_init(|| client).clone())
 }
 
 /// Whether two resolutions of a server start the same session: what takes effect, not the
