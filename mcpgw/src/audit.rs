@@ -1,6 +1,6 @@
 //! Calls the gateway relayed, sent to mcpd's audit trail in batches: at most one request a
-//! second, or sooner when a batch is full. Never arguments or results: a `CallEvent` has no
-//! field for them.
+//! second, or sooner when a batch is full, and again while mcpd cannot take them. Never
+//! arguments or results: a `CallEvent` has no field for them.
 
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use crate::metrics::Metrics;
 /// Events waiting to be sent; past this, new ones are dropped and counted.
 const QUEUE: usize = 10_000;
 const INTERVAL: Duration = Duration::from_secs(1);
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct AuditLog {
@@ -50,15 +52,41 @@ async fn send(mcpd: client::Client, mut events: mpsc::Receiver<CallEvent>, metri
             }
         }
         if !batch.is_empty() {
-            let count = batch.len();
-            let items = std::mem::take(&mut batch);
-            if let Err(e) = mcpd.record_calls(items).await {
-                metrics.audit_dropped.inc_by(count as u64);
-                tracing::warn!(events = count, error = %e, "calls could not be written to the audit trail");
-            }
+            deliver(&mcpd, std::mem::take(&mut batch), &metrics).await;
         }
         if !open {
             return;
         }
+    }
+}
+
+/// Sends one batch. One mcpd could not take for a passing reason (unreachable, or a 5xx: its
+/// database down, say) is sent again after 1 s, then 2 s, up to 30 s apart, while new calls
+/// wait in the queue. One it refuses (4xx) is dropped and counted: it would fail again.
+async fn deliver(mcpd: &client::Client, items: Vec<CallEvent>, metrics: &Metrics) {
+    let count = items.len();
+    let mut pause = RETRY_FIRST;
+    loop {
+        match mcpd.record_calls(items.clone()).await {
+            Ok(()) => return,
+            Err(e) if passing(&e) => {
+                tracing::warn!(events = count, error = %e, "calls not yet written to the audit trail; sending them again in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(RETRY_MAX);
+            }
+            Err(e) => {
+                metrics.audit_dropped.inc_by(count as u64);
+                tracing::warn!(events = count, error = %e, "calls refused by the audit trail");
+                return;
+            }
+        }
+    }
+}
+
+fn passing(error: &client::Error) -> bool {
+    match error {
+        client::Error::Server(status) => status.code >= 500 || status.code == 429,
+        client::Error::Unreachable { .. } => true,
+        client::Error::Invalid(_) => false,
     }
 }

@@ -51,6 +51,22 @@ impl Mcpd {
             }
             Backend::Sqlite => url.clone(),
         };
+        Mcpd::signed_in(dir, url, admin_url, stops).await
+    }
+
+    /// mcpd on a database of the test's own (a `PrivatePostgres` it may stop and start).
+    pub async fn start_on(database_url: String) -> Mcpd {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, stop) = testkit::start(&testkit::config(database_url, dir.path())).await;
+        Mcpd::signed_in(dir, url.clone(), url, vec![stop]).await
+    }
+
+    async fn signed_in(
+        dir: tempfile::TempDir,
+        url: String,
+        admin_url: String,
+        stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    ) -> Mcpd {
         let anonymous = Client::new(client::Config::new(admin_url.clone(), None));
         let login = anonymous.login(testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD).await.unwrap();
         let admin = Client::new(client::Config::new(admin_url, Some(login.token)));

@@ -157,6 +157,41 @@ async fn sixteen_client_sessions_run_at_once(backend: Backend) {
     assert!(ended.is_some(), "processes left after their sessions ended");
 }
 
+/// A batch of calls that meets mcpd with its database down is sent again until it is written.
+#[tokio::test]
+async fn calls_reach_the_audit_trail_after_a_database_outage() {
+    let pg = std::sync::Arc::new(testkit::PrivatePostgres::start());
+    let mcpd = Mcpd::start_on(pg.url()).await;
+    let m = marker("outage");
+    mcpd.apply(vec![everything_server("every", &m, json!([])), project("demo", &["every"])]).await;
+    let token = mcpd.project_token("demo", "survivor").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    let audited = |count: usize| {
+        let admin = &mcpd.admin;
+        async move {
+            let filter = [("principal", "mcptoken:demo/survivor".to_owned())];
+            admin.events(&filter).await.is_ok_and(|events| events.len() >= count)
+        }
+    };
+    client.call_text("every__echo", json!({"message": "before"})).await;
+    assert!(within(Duration::from_secs(10), || audited(1)).await.is_some(), "the first call was not audited");
+
+    // The next batch leaves a second after this call, and finds the database gone.
+    client.call_text("every__echo", json!({"message": "during"})).await;
+    let stopping = pg.clone();
+    tokio::task::spawn_blocking(move || stopping.stop()).await.unwrap();
+    let retried = within(Duration::from_secs(10), || async { gateway.log().contains("sending them again") }).await;
+    assert!(retried.is_some(), "the failed batch was not sent again:\n{}", gateway.log());
+    assert_eq!(gateway.metric("mcpgw_audit_dropped_events_total").await, 0.0);
+
+    let resuming = pg.clone();
+    tokio::task::spawn_blocking(move || resuming.resume()).await.unwrap();
+    let written = within(Duration::from_secs(45), || audited(2)).await;
+    assert!(written.is_some(), "the call made before the outage never reached the audit trail");
+    client.close().await;
+}
+
 async fn calls_are_audited_without_their_arguments(backend: Backend) {
     let mcpd = Mcpd::start(backend).await;
     let m = marker("audit");
