@@ -763,17 +763,26 @@ async fn follow(
     }
 }
 
-/// A name as the audit trail takes it (1 to 1024 printable characters): whatever a client
-/// sends as a URI, or a server as a tool name, one event is never refused for it, and with it
-/// the batch.
+/// A name as the audit trail takes it (1 to 1024 bytes, no control characters): whatever a
+/// client sends as a URI, or a server as a tool name, one event is never refused for it, and
+/// with it the batch.
 pub fn audit_name(name: &str) -> String {
-    let printable: String = name.chars().map(|c| if c.is_control() { '?' } else { c }).take(1024).collect();
+    let mut printable = String::new();
+    for c in name.chars().map(|c| if c.is_control() { '?' } else { c }) {
+        if printable.len() + c.len_utf8() > MAX_AUDIT_NAME {
+            break;
+        }
+        printable.push(c);
+    }
     if printable.is_empty() {
         "?".to_owned()
     } else {
         printable
     }
 }
+
+/// The longest name mcpd's intake takes, in bytes.
+const MAX_AUDIT_NAME: usize = 1024;
 
 fn unavailable(server: &str, why: &str) -> McpError {
     McpError::internal_error(format!("server \"{server}\" is unavailable: {why}"), None)
@@ -1019,4 +1028,21 @@ impl ServerHandler for Session {
 
 fn unexpected(server: &str) -> McpError {
     McpError::internal_error(format!("server \"{server}\" answered with something else than asked"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_names_fit_the_intake_in_bytes_and_keep_whole_characters() {
+        assert_eq!(audit_name("echo"), "echo");
+        assert_eq!(audit_name(""), "?");
+        assert_eq!(audit_name("a\nb\u{7}"), "a?b?");
+        // 600 three-byte characters: 1800 bytes, cut to 341 whole characters (1023 bytes).
+        let wide = audit_name(&"界".repeat(600));
+        assert!(wide.len() <= MAX_AUDIT_NAME && wide.len() > MAX_AUDIT_NAME - 3, "{}", wide.len());
+        assert!(wide.chars().all(|c| c == '界'));
+        assert_eq!(audit_name(&"x".repeat(5000)).len(), MAX_AUDIT_NAME);
+    }
 }

@@ -112,7 +112,7 @@ pub async fn intake(
         }
         for (field, value) in [("principal", &event.principal), ("name", &event.name)] {
             if value.is_empty() || value.len() > 1024 || value.chars().any(char::is_control) {
-                causes.push(Cause::invalid(at(field), "must be 1 to 1024 printable characters"));
+                causes.push(Cause::invalid(at(field), "must be 1 to 1024 bytes, without control characters"));
             }
         }
         rows.push(EventRow {
