@@ -83,10 +83,57 @@ async fn deliver(mcpd: &client::Client, items: Vec<CallEvent>, metrics: &Metrics
     }
 }
 
+/// Now, as the audit trail writes times (RFC 3339, whole seconds).
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("the time formats")
+}
+
+/// The longest name mcpd's intake takes, in bytes.
+const MAX_NAME: usize = 1024;
+
+/// A name as the audit trail takes it (1 to 1024 bytes, no control characters): whatever a
+/// client sends as a URI, or a server as a tool name, one event is never refused for it, and
+/// with it the batch.
+pub fn name(name: &str) -> String {
+    let mut printable = String::new();
+    for c in name.chars().map(|c| if c.is_control() { '?' } else { c }) {
+        if printable.len() + c.len_utf8() > MAX_NAME {
+            break;
+        }
+        printable.push(c);
+    }
+    if printable.is_empty() {
+        "?".to_owned()
+    } else {
+        printable
+    }
+}
+
 fn passing(error: &client::Error) -> bool {
     match error {
         client::Error::Server(status) => status.code >= 500 || status.code == 429,
         client::Error::Unreachable { .. } => true,
         client::Error::Invalid(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_the_intake_in_bytes_and_keep_whole_characters() {
+        assert_eq!(name("echo"), "echo");
+        assert_eq!(name(""), "?");
+        assert_eq!(name("a\nb\u{7}"), "a?b?");
+        // 600 three-byte characters: 1800 bytes, cut to 341 whole characters (1023 bytes).
+        let wide = name(&"界".repeat(600));
+        assert!(wide.len() <= MAX_NAME && wide.len() > MAX_NAME - 3, "{}", wide.len());
+        assert!(wide.chars().all(|c| c == '界'));
+        assert_eq!(name(&"x".repeat(5000)).len(), MAX_NAME);
     }
 }

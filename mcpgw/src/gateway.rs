@@ -1,28 +1,27 @@
-//! What every session shares: the link to mcpd, each project's live configuration, shared
-//! upstream sessions, child processes, tool fingerprints, the audit log and the metrics.
+//! What every session shares: the link to mcpd, the followed projects, starting upstream
+//! sessions (with a backoff per server for the whole gateway), `sharing: shared` upstreams,
+//! child processes, tool fingerprints, the audit log and the metrics.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use rmcp::model::{ClientCapabilities, Tool};
-use rmcp::ErrorData as McpError;
 use sha2::{Digest, Sha256};
-use shared::api::{CallEvent, CallKind, CallOutcome, Resolution, ResolvedServer, WatchEventType};
+use shared::api::{CallEvent, CallKind, CallOutcome, ResolvedServer};
 use shared::name::ProjectName;
-use shared::Kind;
-use tokio::sync::{watch, Notify};
 
-use crate::access::{Access, Caller};
-use crate::audit::AuditLog;
+use crate::access::Access;
+use crate::audit::{self, AuditLog};
 use crate::metrics::Metrics;
-use crate::session::SessionState;
+use crate::project::Projects;
 use crate::settings::Settings;
-use crate::upstream::{self, Processes, RelayState, Upstream};
+use crate::upstream::{self, Processes, RelayState, Upstream, UpstreamError};
 
-/// After a change is seen, wait this long for more before resolving again.
-const SETTLE: Duration = Duration::from_millis(50);
+/// A server that failed to start is not tried again for this long, doubling up to
+/// `MAX_BACKOFF` while it keeps failing.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 pub struct Gateway {
     pub settings: Settings,
@@ -31,29 +30,25 @@ pub struct Gateway {
     pub audit: AuditLog,
     pub metrics: Metrics,
     pub processes: Processes,
-    projects: Mutex<HashMap<ProjectName, watch::Sender<Arc<Resolution>>>>,
-    /// Stateless clients' sessions, by credential hash and project.
-    stateless: Mutex<HashMap<(Credential, ProjectName), Arc<SessionState>>>,
+    pub projects: Arc<Projects>,
     /// `sharing: shared` upstreams, by project and server: each its own lock, so one slow to
     /// start holds up no other.
     shared: Mutex<HashMap<(ProjectName, String), SharedSlot>>,
+    /// Each server's last failure to start, for every session of the gateway.
+    failures: Mutex<HashMap<(ProjectName, String), Failure>>,
     fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
-    changed: Notify,
     ids: std::sync::atomic::AtomicU64,
 }
-
-/// A credential's SHA-256.
-type Credential = [u8; 32];
 
 /// The upstream session of a shared server, once started.
 type SharedSlot = Arc<tokio::sync::Mutex<Option<Arc<Upstream>>>>;
 
-pub fn now() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("the time formats")
+struct Failure {
+    /// The settings that failed: other settings are tried at once.
+    spec: ResolvedServer,
+    error: UpstreamError,
+    until: Instant,
+    backoff: Duration,
 }
 
 impl Gateway {
@@ -61,15 +56,14 @@ impl Gateway {
         Gateway {
             processes: Processes::new(settings.max_processes, metrics.clone()),
             access: Access::new(mcpd.clone()),
+            projects: Arc::new(Projects::new(mcpd.clone())),
             settings,
             mcpd,
             audit,
             metrics,
-            projects: Mutex::default(),
-            stateless: Mutex::default(),
             shared: Mutex::default(),
+            failures: Mutex::default(),
             fingerprints: Mutex::default(),
-            changed: Notify::new(),
             ids: std::sync::atomic::AtomicU64::new(1),
         }
     }
@@ -79,44 +73,56 @@ impl Gateway {
         self.ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The live configuration of a project some session uses.
-    pub fn config(&self, project: &ProjectName) -> Option<watch::Receiver<Arc<Resolution>>> {
-        self.projects.lock().unwrap().get(project).map(watch::Sender::subscribe)
+    /// The failure that keeps `spec` from being started now, if any.
+    pub fn backing_off(&self, project: &ProjectName, spec: &ResolvedServer) -> Option<UpstreamError> {
+        let failures = self.failures.lock().unwrap();
+        let failure = failures.get(&(project.clone(), spec.name.clone()))?;
+        (Instant::now() < failure.until && upstream::same_settings(&failure.spec, spec)).then(|| failure.error.clone())
     }
 
-    /// Loads a project's configuration unless it is already followed; `Ok(false)` when mcpd
-    /// knows no such project.
-    pub async fn load(&self, project: &ProjectName) -> Result<bool, client::Error> {
-        if self.projects.lock().unwrap().contains_key(project) {
-            return Ok(true);
-        }
-        match self.mcpd.resolution(project).await {
-            Ok(resolution) => {
-                let mut projects = self.projects.lock().unwrap();
-                projects.entry(project.clone()).or_insert_with(|| watch::Sender::new(Arc::new(resolution)));
-                Ok(true)
-            }
-            Err(client::Error::Server(status)) if status.code == 404 => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The state a stateless client's requests share: one per credential and project.
-    pub fn stateless_session(
-        self: &Arc<Self>,
+    /// Starts an upstream session for `spec`, unless it failed moments ago: a failure backs
+    /// off that server for every session of the gateway, and is logged once per attempt.
+    pub async fn start(
+        &self,
         project: &ProjectName,
-        caller: Caller,
-    ) -> Result<Arc<SessionState>, McpError> {
-        let key = (caller.key, project.clone());
-        if let Some(state) = self.stateless.lock().unwrap().get(&key) {
-            return Ok(state.clone());
+        spec: &ResolvedServer,
+        relay: Arc<RelayState>,
+    ) -> Result<Upstream, UpstreamError> {
+        if let Some(error) = self.backing_off(project, spec) {
+            return Err(error);
         }
-        let state = SessionState::open(self.clone(), project.clone(), caller)?;
-        Ok(self.stateless.lock().unwrap().entry(key).or_insert(state).clone())
+        let start = upstream::Start {
+            processes: &self.processes,
+            metrics: &self.metrics,
+            timeout: self.settings.start_timeout,
+        };
+        let key = (project.clone(), spec.name.clone());
+        match upstream::start(spec, relay, start).await {
+            Ok(upstream) => {
+                self.failures.lock().unwrap().remove(&key);
+                Ok(upstream)
+            }
+            Err(error) => {
+                tracing::warn!(%project, server = %spec.name, "upstream unavailable: {}", error.cause);
+                let mut failures = self.failures.lock().unwrap();
+                let backoff = match failures.get(&key) {
+                    Some(last) if upstream::same_settings(&last.spec, spec) => (last.backoff * 2).min(MAX_BACKOFF),
+                    _ => FIRST_BACKOFF,
+                };
+                let failure =
+                    Failure { spec: spec.clone(), error: error.clone(), until: Instant::now() + backoff, backoff };
+                failures.insert(key, failure);
+                Err(error)
+            }
+        }
     }
 
     /// The one upstream session of a `sharing: shared` server.
-    pub async fn shared_upstream(&self, project: &ProjectName, spec: &ResolvedServer) -> Result<Arc<Upstream>, String> {
+    pub async fn shared_upstream(
+        &self,
+        project: &ProjectName,
+        spec: &ResolvedServer,
+    ) -> Result<Arc<Upstream>, UpstreamError> {
         let slot = self.shared.lock().unwrap().entry((project.clone(), spec.name.clone())).or_default().clone();
         let mut slot = slot.lock().await;
         if let Some(upstream) = slot.as_ref() {
@@ -127,9 +133,8 @@ impl Gateway {
         // What a shared server may ask clients for is what any client may answer.
         #[allow(deprecated)]
         let capabilities = ClientCapabilities::builder().enable_sampling().enable_elicitation().enable_roots().build();
-        let timeout = self.settings.call_timeout;
-        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities, timeout);
-        let upstream = Arc::new(upstream::start(spec, relay, &self.processes, &self.metrics, timeout).await?);
+        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities, self.settings.call_timeout);
+        let upstream = Arc::new(self.start(project, spec, relay).await?);
         *slot = Some(upstream.clone());
         Ok(upstream)
     }
@@ -149,122 +154,33 @@ impl Gateway {
         if before.is_some_and(|before| before != hash) {
             tracing::warn!(%project, server, tool = %tool.name, "an upstream server changed a tool's definition");
             self.audit.record(CallEvent {
-                time: now(),
+                time: audit::now(),
                 principal: "mcpgw".to_owned(),
                 project: project.clone(),
                 server: server.to_owned(),
                 kind: CallKind::ToolChanged,
-                name: crate::session::audit_name(&tool.name),
+                name: audit::name(&tool.name),
                 duration_ms: 0,
                 outcome: CallOutcome::Ok,
             });
         }
     }
 
-    /// Follows mcpd's change feed for servers, secrets and projects; each change makes every
-    /// followed project resolve again, and sessions hear of those whose answer differs.
-    pub fn follow_changes(self: &Arc<Self>) {
-        for kind in [Kind::Server, Kind::Secret, Kind::Project] {
-            let gateway = self.clone();
-            tokio::spawn(async move { gateway.watch(kind).await });
-        }
-        let gateway = self.clone();
-        tokio::spawn(async move {
-            loop {
-                gateway.changed.notified().await;
-                tokio::time::sleep(SETTLE).await;
-                if !gateway.resolve_all().await {
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    gateway.changed.notify_one();
+    /// Ends shared upstreams no session uses any more.
+    pub fn reap_shared(&self) {
+        self.shared.lock().unwrap().retain(|_, slot| match slot.try_lock() {
+            Ok(mut upstream) => {
+                if upstream.as_ref().is_some_and(|u| u.is_closed() || Arc::strong_count(u) == 1) {
+                    *upstream = None;
                 }
+                upstream.is_some()
             }
+            Err(_) => true,
         });
     }
 
-    async fn watch(&self, kind: Kind) {
-        let mut from: Option<String> = None;
-        loop {
-            match self.mcpd.watch(kind.info(), None, None, from.as_deref()).await {
-                Ok(mut events) => {
-                    while let Some(event) = events.next().await {
-                        let Ok(event) = event else { break };
-                        if let Some(rv) = &event.object.metadata.resource_version {
-                            from = Some(rv.clone());
-                        }
-                        if event.event_type != WatchEventType::Bookmark {
-                            self.changed.notify_one();
-                        }
-                    }
-                }
-                Err(client::Error::Server(status)) if status.code == 410 => {
-                    from = None;
-                    self.changed.notify_one();
-                }
-                Err(e) => tracing::warn!(kind = %kind, "cannot watch mcpd: {e}"),
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    }
-
-    /// Resolves every followed project again; `false` when mcpd could not answer for one
-    /// (tried again a second later).
-    async fn resolve_all(&self) -> bool {
-        let mut answered = true;
-        let projects: Vec<ProjectName> = self.projects.lock().unwrap().keys().cloned().collect();
-        for project in projects {
-            let resolution = match self.mcpd.resolution(&project).await {
-                Ok(resolution) => resolution,
-                Err(client::Error::Server(status)) if status.code == 404 => {
-                    Resolution { project: project.to_string(), resource_version: String::new(), servers: Vec::new() }
-                }
-                Err(e) => {
-                    tracing::warn!(%project, "cannot resolve the project: {e}");
-                    answered = false;
-                    continue;
-                }
-            };
-            if let Some(sender) = self.projects.lock().unwrap().get(&project) {
-                sender.send_if_modified(|current| {
-                    let differs = current.servers != resolution.servers;
-                    if differs {
-                        *current = Arc::new(resolution);
-                    }
-                    differs
-                });
-            }
-        }
-        answered
-    }
-
-    /// Ends stateless clients' upstream sessions once idle past `--session-idle-timeout`.
-    pub fn reap_idle(self: &Arc<Self>) {
-        let gateway = self.clone();
-        tokio::spawn(async move {
-            let idle = gateway.settings.session_idle_timeout;
-            let mut tick = tokio::time::interval((idle / 10).clamp(Duration::from_secs(1), Duration::from_secs(60)));
-            loop {
-                tick.tick().await;
-                gateway.stateless.lock().unwrap().retain(|_, s| {
-                    s.prune_suspended();
-                    s.last_used.lock().unwrap().elapsed() < idle
-                });
-                // A shared upstream no session uses any more ends.
-                gateway.shared.lock().unwrap().retain(|_, slot| match slot.try_lock() {
-                    Ok(mut upstream) => {
-                        if upstream.as_ref().is_some_and(|u| u.is_closed() || Arc::strong_count(u) == 1) {
-                            *upstream = None;
-                        }
-                        upstream.is_some()
-                    }
-                    Err(_) => true,
-                });
-            }
-        });
-    }
-
-    /// Ends every session and child process.
+    /// Ends every shared upstream and child process.
     pub async fn shut_down(&self) {
-        self.stateless.lock().unwrap().clear();
         self.shared.lock().unwrap().clear();
         self.processes.terminate_all(Duration::from_secs(3)).await;
     }

@@ -29,6 +29,7 @@ pub struct Metrics {
     pub call_seconds: Histogram,
     pub refused: Counter,
     pub audit_dropped: Counter,
+    pub notifications_dropped: Counter,
 }
 
 impl Metrics {
@@ -52,6 +53,12 @@ impl Metrics {
             "Call events that could not be written to mcpd",
             audit_dropped.clone(),
         );
+        let notifications_dropped = Counter::default();
+        registry.register(
+            "notifications_dropped",
+            "Notifications to clients dropped because the client was not reading",
+            notifications_dropped.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             sessions,
@@ -61,6 +68,7 @@ impl Metrics {
             call_seconds,
             refused,
             audit_dropped,
+            notifications_dropped,
         }
     }
 

@@ -38,6 +38,20 @@ pub struct Settings {
     #[arg(long, env = "MCPGW_SESSION_IDLE_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
     pub session_idle_timeout: Duration,
 
+    /// How long starting an upstream session may take: the process or connection and the MCP
+    /// handshake (`10s`). A server that fails to start is not tried again for a while, by any
+    /// session of the gateway.
+    #[arg(long, env = "MCPGW_START_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub start_timeout: Duration,
+
+    /// Client sessions one credential may hold at once; past it, 429.
+    #[arg(long, env = "MCPGW_MAX_SESSIONS_PER_CREDENTIAL", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions_per_credential: u32,
+
+    /// Client sessions the gateway holds at once; past it, 503.
+    #[arg(long, env = "MCPGW_MAX_SESSIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions: u32,
+
     /// How long a call to an upstream server may take (`60s`, `2m`).
     #[arg(long, env = "MCPGW_CALL_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub call_timeout: Duration,

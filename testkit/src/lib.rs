@@ -2,6 +2,8 @@
 //! PostgreSQL or SQLite, an in-process mcpd on port 0, and a PostgreSQL server of a test's own.
 //! A dev-dependency only: nothing here ships in mcpd.
 
+pub mod layering;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

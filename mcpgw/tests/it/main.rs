@@ -6,6 +6,7 @@
 mod access;
 mod clients;
 mod harness;
+mod layering;
 mod live;
 mod processes;
 mod relay;

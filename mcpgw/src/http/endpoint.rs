@@ -1,103 +1,62 @@
-//! The gateway's HTTP face: `/projects/{project}/mcp` behind the credential check, and
-//! `/healthz`, `/readyz`, `/metrics`.
+//! `/projects/{project}/mcp`: the credential check, then the project's rmcp
+//! `StreamableHttpService`, each session bound to the credential that opened it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
-use axum::{Json, Router};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
 use futures::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use serde_json::json;
 use shared::name::ProjectName;
-use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use super::refusal::refuse;
+use super::{bearer, App};
 use crate::access::Refusal;
-use crate::gateway::Gateway;
 use crate::session::Session;
 
 /// Requests over this are refused (413).
 pub const MAX_REQUEST: usize = 4 * 1024 * 1024;
 
-type Endpoint = StreamableHttpService<Session, LocalSessionManager>;
+pub type Endpoint = StreamableHttpService<Session, LocalSessionManager>;
 
-#[derive(Clone)]
-pub struct App {
-    gateway: Arc<Gateway>,
-    endpoints: Arc<Mutex<HashMap<ProjectName, Endpoint>>>,
-    /// The credential (its hash) that opened each session: every method on a session, its
-    /// GET stream and DELETE included, must come with the same one.
-    owners: Arc<Mutex<HashMap<String, [u8; 32]>>>,
-    shutdown: CancellationToken,
-}
+/// The credential (its hash) that opened each session: every method on a session, its GET
+/// stream and DELETE included, must come with the same one.
+pub type Owners = Mutex<HashMap<String, [u8; 32]>>;
 
 /// Sessions whose owner is kept; past it, the oldest knowledge is dropped (each handler still
 /// checks the credential of every request it serves).
 const MAX_OWNERS: usize = 100_000;
 
-pub fn router(gateway: Arc<Gateway>, shutdown: CancellationToken) -> Router {
-    let app = App { gateway, endpoints: Arc::default(), owners: Arc::default(), shutdown };
-    Router::new()
-        .route("/projects/{project}/mcp", any(mcp))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
-        .with_state(app)
-}
-
-fn refuse(status: StatusCode, reason: &str, message: &str) -> Response {
-    let challenge = match status {
-        StatusCode::UNAUTHORIZED => r#"Bearer realm="mcpgw", error="invalid_token""#,
-        StatusCode::FORBIDDEN => r#"Bearer realm="mcpgw", error="insufficient_scope""#,
-        _ => r#"Bearer realm="mcpgw""#,
-    };
-    let body = Json(
-        json!({"kind": "Status", "status": "Failure", "reason": reason, "message": message, "code": status.as_u16()}),
-    );
-    let mut response = (status, body).into_response();
-    if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
-    }
-    response
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
-}
-
-async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: Request) -> Response {
+pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: Request) -> Response {
     let Ok(project) = ProjectName::parse(&project) else {
         return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found"));
     };
     let Some(bearer) = bearer(request.headers()) else {
-        app.gateway.metrics.refused.inc();
+        app.sessions.gateway.metrics.refused.inc();
         return refuse(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "this endpoint needs Authorization: Bearer with an McpToken or session",
         );
     };
-    let caller = match app.gateway.access.check(bearer, &project).await {
+    let caller = match app.sessions.gateway.access.check(bearer, &project).await {
         Ok(caller) => caller,
         Err(Refusal::Unauthenticated(why)) => {
-            app.gateway.metrics.refused.inc();
+            app.sessions.gateway.metrics.refused.inc();
             return refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why);
         }
         Err(Refusal::Forbidden(why)) => {
-            app.gateway.metrics.refused.inc();
+            app.sessions.gateway.metrics.refused.inc();
             return refuse(StatusCode::FORBIDDEN, "Forbidden", &why);
         }
         Err(Refusal::Unavailable(why)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &why),
     };
-    match app.gateway.load(&project).await {
+    match app.sessions.gateway.projects.load(&project).await {
         Ok(true) => {}
         Ok(false) => return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found")),
         Err(e) => {
@@ -108,7 +67,7 @@ async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: R
     let session = request.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(id) = &session {
         if app.owners.lock().unwrap().get(id).is_some_and(|owner| *owner != caller.key) {
-            app.gateway.metrics.refused.inc();
+            app.sessions.gateway.metrics.refused.inc();
             return refuse(StatusCode::FORBIDDEN, "Forbidden", "this session belongs to another credential");
         }
     }
@@ -182,16 +141,17 @@ fn carries_message(event: &[u8]) -> bool {
 }
 
 impl App {
+    /// The project's rmcp service, made on first use.
     fn endpoint(&self, project: &ProjectName) -> Endpoint {
         let mut endpoints = self.endpoints.lock().unwrap();
         endpoints
             .entry(project.clone())
             .or_insert_with(|| {
-                let settings = &self.gateway.settings;
+                let settings = &self.sessions.gateway.settings;
                 let mut session_config = SessionConfig::default();
                 session_config.keep_alive = Some(settings.session_idle_timeout);
-                let mut sessions = LocalSessionManager::default();
-                sessions.session_config = session_config;
+                let mut manager = LocalSessionManager::default();
+                manager.session_config = session_config;
                 let mut config = StreamableHttpServerConfig::default()
                     .with_max_request_body_bytes(MAX_REQUEST)
                     .with_cancellation_token(self.shutdown.child_token());
@@ -202,11 +162,11 @@ impl App {
                     hosts.extend(settings.allowed_hosts.iter().cloned());
                     config.with_allowed_hosts(hosts)
                 };
-                let gateway = self.gateway.clone();
+                let sessions = self.sessions.clone();
                 let project = project.clone();
                 StreamableHttpService::new(
-                    move || Ok(Session::new(gateway.clone(), project.clone())),
-                    Arc::new(sessions),
+                    move || Ok(Session::new(sessions.clone(), project.clone())),
+                    Arc::new(manager),
                     config,
                 )
             })
@@ -214,40 +174,12 @@ impl App {
     }
 }
 
-/// mcpd reachable and the credential valid, holding `run serve`.
-async fn ready(State(app): State<App>) -> Response {
-    let question =
-        shared::api::CanIRequest { verb: "run".to_owned(), kind: "serve".to_owned(), name: None, project: None };
-    match app.gateway.mcpd.can_i(&question).await {
-        Ok(answer) if answer.allowed => (StatusCode::OK, "ready\n").into_response(),
-        Ok(_) => refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            "the gateway's credential does not hold run serve",
-        ),
-        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &format!("mcpd: {e}")),
-    }
-}
-
-async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Some(expected) = &app.gateway.settings.metrics_token {
-        if bearer(&headers) != Some(expected.as_str()) {
-            return refuse(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "/metrics needs its bearer token (--metrics-token)",
-            );
-        }
-    }
-    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([(header::CONTENT_TYPE, content_type)], app.gateway.metrics.render()).into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
 
     use axum::body::Bytes;
+    use axum::response::IntoResponse;
     use futures::StreamExt;
 
     use super::*;

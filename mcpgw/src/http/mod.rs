@@ -1,0 +1,98 @@
+//! The gateway's HTTP face. Every route declares who may use it (`ROUTES`, walked by a test):
+//! `/projects/{project}/mcp` for callers holding `run connect` on the project (`endpoint`),
+//! `/metrics` behind `--metrics-token` when set, and the probes.
+
+mod endpoint;
+mod refusal;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use shared::name::ProjectName;
+use tokio_util::sync::CancellationToken;
+
+use refusal::refuse;
+
+use crate::session::Sessions;
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the probes.
+    Public,
+    /// The bearer `--metrics-token` names, when it is set.
+    MetricsToken,
+    /// A credential holding `run connect` on the project in the path.
+    Connect,
+}
+
+/// Every route of the gateway and who may use it.
+pub const ROUTES: &[(&str, Access)] = &[
+    ("/projects/{project}/mcp", Access::Connect),
+    ("/healthz", Access::Public),
+    ("/readyz", Access::Public),
+    ("/metrics", Access::MetricsToken),
+];
+
+#[derive(Clone)]
+pub struct App {
+    sessions: Arc<Sessions>,
+    endpoints: Arc<Mutex<HashMap<ProjectName, endpoint::Endpoint>>>,
+    owners: Arc<endpoint::Owners>,
+    shutdown: CancellationToken,
+}
+
+pub fn router(sessions: Arc<Sessions>, shutdown: CancellationToken) -> Router {
+    let app = App { sessions, endpoints: Arc::default(), owners: Arc::default(), shutdown };
+    let mut router = Router::new();
+    for (path, access) in ROUTES {
+        router = match (*path, access) {
+            (path, Access::Connect) => router.route(path, any(endpoint::mcp)),
+            ("/healthz", Access::Public) => router.route("/healthz", get(|| async { "ok\n" })),
+            ("/readyz", Access::Public) => router.route("/readyz", get(ready)),
+            (path, Access::MetricsToken) => router.route(path, get(metrics)),
+            (path, access) => unreachable!("{path} has no handler for {access:?}"),
+        };
+    }
+    router.with_state(app)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+}
+
+/// mcpd reachable and the credential valid, holding `run serve`.
+async fn ready(State(app): State<App>) -> Response {
+    let question =
+        shared::api::CanIRequest { verb: "run".to_owned(), kind: "serve".to_owned(), name: None, project: None };
+    match app.sessions.gateway.mcpd.can_i(&question).await {
+        Ok(answer) if answer.allowed => (StatusCode::OK, "ready\n").into_response(),
+        Ok(_) => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "the gateway's credential does not hold run serve",
+        ),
+        Err(e) => refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &format!("mcpd: {e}")),
+    }
+}
+
+async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &app.sessions.gateway.settings.metrics_token {
+        if bearer(&headers) != Some(expected.as_str()) {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                "/metrics needs its bearer token (--metrics-token)",
+            );
+        }
+    }
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    ([(header::CONTENT_TYPE, content_type)], app.sessions.gateway.metrics.render()).into_response()
+}

@@ -1,0 +1,100 @@
+//! Upstream sessions: the gateway as an MCP client of one server, over one transport per
+//! module (`stdio`, `http`, `sse`), with `relay` as its handler and `processes` bounding the
+//! children of stdio servers. Every failure is an [`UpstreamError`] naming the server.
+
+mod error;
+mod http;
+mod processes;
+mod relay;
+mod sse;
+mod stdio;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::service::{Peer, RoleClient, RunningService};
+use rmcp::ServiceExt;
+use shared::api::ResolvedServer;
+use shared::spec::Transport;
+
+pub use error::{Cause, UpstreamError};
+pub use processes::Processes;
+pub use relay::{InputAsk, Relay, RelayState};
+
+use crate::metrics::Metrics;
+
+/// An open session with one upstream server.
+pub struct Upstream {
+    /// The settings it was started with: a different resolution means a restart.
+    pub spec: ResolvedServer,
+    pub relay: Arc<RelayState>,
+    service: RunningService<RoleClient, Relay>,
+    _process: Option<processes::ProcessGuard>,
+    metrics: Metrics,
+}
+
+impl Upstream {
+    pub fn peer(&self) -> &Peer<RoleClient> {
+        self.service.peer()
+    }
+
+    /// The process exited or the connection is gone: a hard signal to start again.
+    pub fn is_closed(&self) -> bool {
+        self.service.is_closed() || self.service.peer().is_transport_closed()
+    }
+
+    /// Why a request on this session failed, as the client and the log may see it.
+    pub fn failed(&self, error: &rmcp::service::ServiceError) -> UpstreamError {
+        UpstreamError::new(&self.spec.name, error::of_service(error))
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.metrics.upstream_sessions.dec();
+    }
+}
+
+/// Whether two resolutions of a server start the same session: what takes effect, not the
+/// versions (a label edited, or another key of a Secret changed, restarts nothing).
+pub fn same_settings(a: &ResolvedServer, b: &ResolvedServer) -> bool {
+    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env)
+        == (b.transport, b.sharing, &b.command, &b.args, &b.image, &b.url, &b.headers, &b.env)
+}
+
+/// What starting a session needs besides the server's settings.
+pub struct Start<'a> {
+    pub processes: &'a Processes,
+    pub metrics: &'a Metrics,
+    /// How long the connection and the MCP handshake may take (`--start-timeout`).
+    pub timeout: Duration,
+}
+
+/// Starts a session with `spec`: spawns its process, or connects to its URL, and initializes,
+/// all within `start.timeout`.
+pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'_>) -> Result<Upstream, UpstreamError> {
+    let fail = |cause| UpstreamError::new(&spec.name, cause);
+    let started = tokio::time::timeout(start.timeout, async {
+        match spec.transport {
+            Transport::Stdio => {
+                let (transport, guard) = stdio::spawn(spec, &relay.project, start.processes)?;
+                Ok((initialize(&relay, transport).await?, guard))
+            }
+            Transport::Http => Ok((initialize(&relay, http::transport(spec)?).await?, None)),
+            Transport::Sse => Ok((initialize(&relay, sse::connect(spec).await?).await?, None)),
+        }
+    })
+    .await;
+    let (service, process) = started.map_err(|_| fail(Cause::TimedOut))?.map_err(fail)?;
+    start.metrics.upstream_sessions.inc();
+    Ok(Upstream { spec: spec.clone(), relay, service, _process: process, metrics: start.metrics.clone() })
+}
+
+/// The MCP handshake with an upstream on `transport`.
+async fn initialize<T, E, A>(relay: &Arc<RelayState>, transport: T) -> Result<RunningService<RoleClient, Relay>, Cause>
+where
+    T: rmcp::transport::IntoTransport<RoleClient, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    Relay(relay.clone()).serve(transport).await.map_err(|e| error::of_initialize(&e))
+}
