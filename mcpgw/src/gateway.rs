@@ -80,6 +80,12 @@ impl Gateway {
         (Instant::now() < failure.until && upstream::same_settings(&failure.spec, spec)).then(|| failure.error.clone())
     }
 
+    /// Whether `spec` failed the last time it was started: a listing does not wait for it.
+    pub fn is_down(&self, project: &ProjectName, spec: &ResolvedServer) -> bool {
+        let failures = self.failures.lock().unwrap();
+        failures.get(&(project.clone(), spec.name.clone())).is_some_and(|f| upstream::same_settings(&f.spec, spec))
+    }
+
     /// Starts an upstream session for `spec`, unless it failed moments ago: a failure backs
     /// off that server for every session of the gateway, and is logged once per attempt.
     pub async fn start(

@@ -26,9 +26,13 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// Logs as `MCPGW_LOG` says (default `info`). rmcp's own log lines are always off: its errors
+/// quote what upstream servers send and the URLs they are reached at, which may carry
+/// credentials; the gateway logs each upstream failure itself, as a short reason.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCPGW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,rmcp=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+        .add_directive("rmcp=off".parse().expect("a valid directive"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     if std::env::var("MCPGW_LOG_FORMAT").is_ok_and(|f| f == "json") {

@@ -124,13 +124,23 @@ impl SessionState {
         }
     }
 
-    /// The upstream session for `server` if it is ready by `deadline`. A start still under
-    /// way then goes on; when it succeeds, the lists are read again and a change announced.
-    async fn ready_by(self: &Arc<Self>, server: &str, deadline: tokio::time::Instant) -> Option<Arc<Upstream>> {
+    /// The upstream session for `server` if it is ready by `deadline` (at once for a server
+    /// whose last start failed). A start still under way then goes on; when it succeeds, the
+    /// lists are read again and a change announced.
+    async fn ready_by(
+        self: &Arc<Self>,
+        spec: &ResolvedServer,
+        deadline: tokio::time::Instant,
+    ) -> Option<Arc<Upstream>> {
+        let server = spec.name.as_str();
         let running = self.slot(server).try_lock().ok().and_then(|slot| slot.clone()).filter(|u| !u.is_closed());
         if running.is_some() {
             return running;
         }
+        let deadline = match self.gateway.is_down(&self.project, spec) {
+            true => tokio::time::Instant::now(),
+            false => deadline,
+        };
         let (state, name) = (self.clone(), server.to_owned());
         let mut start = tokio::spawn(async move { state.upstream(&name).await });
         match tokio::time::timeout_at(deadline, &mut start).await {
@@ -160,7 +170,7 @@ impl SessionState {
         let answers = futures::future::join_all(servers.iter().map(|s| {
             let list = &list;
             async move {
-                let upstream = self.ready_by(&s.name, deadline).await?;
+                let upstream = self.ready_by(s, deadline).await?;
                 match tokio::time::timeout_at(deadline, list(upstream.clone())).await {
                     Ok(Ok(items)) => Some((s.name.clone(), items)),
                     Ok(Err(e)) => {

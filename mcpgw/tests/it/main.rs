@@ -6,6 +6,7 @@
 mod access;
 mod clients;
 mod harness;
+mod hostile;
 mod layering;
 mod live;
 mod processes;
