@@ -28,6 +28,19 @@ pub struct Caller {
     pub principal: String,
 }
 
+/// Something a session keeps for as long as it lives: its binding to the credential that
+/// opened it, put into the `initialize` request by the endpoint.
+#[derive(Clone)]
+pub struct Held {
+    _kept: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl Held {
+    pub fn new(kept: std::sync::Arc<dyn std::any::Any + Send + Sync>) -> Held {
+        Held { _kept: kept }
+    }
+}
+
 /// Why a request is refused.
 #[derive(Debug)]
 pub enum Refusal {
@@ -80,6 +93,24 @@ impl Access {
         match answer {
             Ok(_) => Ok(Caller { key, principal: self.identity(bearer, key).await? }),
             Err(why) => Err(Refusal::Forbidden(why)),
+        }
+    }
+
+    /// Asks mcpd again, whatever was kept: `Err` when the credential is no longer valid or no
+    /// longer holds `run connect` on the project.
+    pub async fn recheck(&self, bearer: &str, project: &ProjectName) -> Result<(), Refusal> {
+        let question = (Sha256::digest(bearer.as_bytes()).into(), project.clone());
+        let answer = self.ask(bearer, project).await;
+        let mut decisions = self.decisions.lock().unwrap();
+        match answer {
+            Ok(answer) => {
+                decisions.insert(question, (Instant::now(), answer.clone()));
+                answer.map(drop).map_err(Refusal::Forbidden)
+            }
+            Err(refusal) => {
+                decisions.remove(&question);
+                Err(refusal)
+            }
         }
     }
 

@@ -1,62 +1,60 @@
 //! `/projects/{project}/mcp`: the credential check, then the project's rmcp
 //! `StreamableHttpService`, each session bound to the credential that opened it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, StatusCode};
-use axum::response::Response;
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use shared::name::ProjectName;
 use tower::ServiceExt;
 
+use super::holders::{Full, Stream};
 use super::refusal::refuse;
 use super::{bearer, App};
-use crate::access::Refusal;
+use crate::access::{Held, Refusal};
 use crate::session::Session;
 
 /// Requests over this are refused (413).
 pub const MAX_REQUEST: usize = 4 * 1024 * 1024;
 
-pub type Endpoint = StreamableHttpService<Session, LocalSessionManager>;
-
-/// The credential (its hash) that opened each session: every method on a session, its GET
-/// stream and DELETE included, must come with the same one.
-pub type Owners = Mutex<HashMap<String, [u8; 32]>>;
-
-/// Sessions whose owner is kept; past it, the oldest knowledge is dropped (each handler still
-/// checks the credential of every request it serves).
-const MAX_OWNERS: usize = 100_000;
+/// A project's rmcp service and its session manager (to end sessions from outside).
+#[derive(Clone)]
+pub struct Endpoint {
+    service: StreamableHttpService<Session, LocalSessionManager>,
+    pub manager: Arc<LocalSessionManager>,
+}
 
 pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut request: Request) -> Response {
     let Ok(project) = ProjectName::parse(&project) else {
         return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found"));
     };
-    let Some(bearer) = bearer(request.headers()) else {
-        app.sessions.gateway.metrics.refused.inc();
+    let gateway = &app.sessions.gateway;
+    let Some(bearer) = bearer(request.headers()).map(str::to_owned) else {
+        gateway.metrics.refused.inc();
         return refuse(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
             "this endpoint needs Authorization: Bearer with an McpToken or session",
         );
     };
-    let caller = match app.sessions.gateway.access.check(bearer, &project).await {
+    let caller = match gateway.access.check(&bearer, &project).await {
         Ok(caller) => caller,
         Err(Refusal::Unauthenticated(why)) => {
-            app.sessions.gateway.metrics.refused.inc();
+            gateway.metrics.refused.inc();
             return refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why);
         }
         Err(Refusal::Forbidden(why)) => {
-            app.sessions.gateway.metrics.refused.inc();
+            gateway.metrics.refused.inc();
             return refuse(StatusCode::FORBIDDEN, "Forbidden", &why);
         }
         Err(Refusal::Unavailable(why)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &why),
     };
-    match app.sessions.gateway.projects.load(&project).await {
+    match gateway.projects.load(&project).await {
         Ok(true) => {}
         Ok(false) => return refuse(StatusCode::NOT_FOUND, "NotFound", &format!("projects \"{project}\" not found")),
         Err(e) => {
@@ -64,36 +62,110 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
             return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "the gateway cannot reach mcpd now");
         }
     }
+    let method = request.method().clone();
     let session = request.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    if let Some(id) = &session {
-        if app.owners.lock().unwrap().get(id).is_some_and(|owner| *owner != caller.key) {
-            app.sessions.gateway.metrics.refused.inc();
-            return refuse(StatusCode::FORBIDDEN, "Forbidden", "this session belongs to another credential");
+    let mut binding = None;
+    match &session {
+        Some(id) => match app.holders.owner(id) {
+            None => {
+                return refuse(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    "no such session: it ended or never existed; initialize a new one",
+                )
+            }
+            Some(owner) if owner != caller.key => {
+                gateway.metrics.refused.inc();
+                return refuse(StatusCode::FORBIDDEN, "Forbidden", "this session belongs to another credential");
+            }
+            Some(_) => {}
+        },
+        None if method == Method::POST => {
+            if let Err(full) = app.holders.room(&caller.key) {
+                // Only a new session counts against the caps: read what is asked.
+                let (parts, body) = request.into_parts();
+                let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
+                    return refuse(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "RequestEntityTooLarge",
+                        "requests are at most 4 MiB",
+                    );
+                };
+                if is_initialize(&body) {
+                    gateway.metrics.refused.inc();
+                    return match full {
+                        Full::Credential(max) => too_many(max),
+                        Full::Gateway(max) => refuse(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "ServiceUnavailable",
+                            &format!(
+                                "the gateway holds its maximum of {max} sessions (--max-sessions); try again later"
+                            ),
+                        ),
+                    };
+                }
+                request = Request::from_parts(parts, Body::from(body));
+            }
+            let bound = app.holders.bind(caller.key, &project, &bearer);
+            request.extensions_mut().insert(Held::new(bound.clone()));
+            binding = Some(bound);
         }
+        None => {}
     }
-    let (key, ending) = (caller.key, request.method() == axum::http::Method::DELETE);
-    let posted = request.method() == axum::http::Method::POST;
+    let key = caller.key;
     request.extensions_mut().insert(caller);
     let endpoint = app.endpoint(&project);
-    let mut response = match endpoint.oneshot(request).await {
+    let mut response = match endpoint.service.oneshot(request).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };
-    if posted && is_event_stream(&response) {
-        response = hold_head(response).await;
+    if let (Some(binding), Some(opened)) =
+        (&binding, response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()))
+    {
+        app.holders.opened(binding, opened);
     }
-    let mut owners = app.owners.lock().unwrap();
-    match (&session, response.headers().get("mcp-session-id").and_then(|v| v.to_str().ok())) {
-        (Some(id), _) if ending => drop(owners.remove(id)),
-        (None, Some(opened)) => {
-            if owners.len() >= MAX_OWNERS {
-                owners.clear();
-            }
-            owners.insert(opened.to_owned(), key);
+    if is_event_stream(&response) {
+        let (parts, body) = response.into_parts();
+        let kind = if method == Method::GET { Stream::Standing } else { Stream::Answer };
+        response = Response::from_parts(parts, app.holders.stream(key, &project, &bearer, body, kind));
+        if method == Method::POST {
+            response = hold_head(response).await;
         }
-        _ => {}
+    }
+    if let (Some(id), true) = (&session, method == Method::DELETE && response.status().is_success()) {
+        app.holders.ended(id);
+        return StatusCode::NO_CONTENT.into_response();
     }
     response
+}
+
+/// 429 for a credential at its cap, with when to try again.
+fn too_many(max: usize) -> Response {
+    let message = format!(
+        "this credential holds its maximum of {max} sessions (--max-sessions-per-credential); end one (DELETE) or wait for one to expire"
+    );
+    let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", &message);
+    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    response
+}
+
+/// Whether a request body is (or, as a batch, holds) an `initialize` request.
+fn is_initialize(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        method: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Body {
+        One(Message),
+        Batch(Vec<Message>),
+    }
+    match serde_json::from_slice::<Body>(body) {
+        Ok(Body::One(m)) => m.method.as_deref() == Some("initialize"),
+        Ok(Body::Batch(all)) => all.iter().any(|m| m.method.as_deref() == Some("initialize")),
+        Err(_) => false,
+    }
 }
 
 /// How long the head of an answer to a POST waits for the answer's first message.
@@ -142,7 +214,7 @@ fn carries_message(event: &[u8]) -> bool {
 
 impl App {
     /// The project's rmcp service, made on first use.
-    fn endpoint(&self, project: &ProjectName) -> Endpoint {
+    pub fn endpoint(&self, project: &ProjectName) -> Endpoint {
         let mut endpoints = self.endpoints.lock().unwrap();
         endpoints
             .entry(project.clone())
@@ -152,6 +224,7 @@ impl App {
                 session_config.keep_alive = Some(settings.session_idle_timeout);
                 let mut manager = LocalSessionManager::default();
                 manager.session_config = session_config;
+                let manager = Arc::new(manager);
                 let mut config = StreamableHttpServerConfig::default()
                     .with_max_request_body_bytes(MAX_REQUEST)
                     .with_cancellation_token(self.shutdown.child_token());
@@ -164,11 +237,12 @@ impl App {
                 };
                 let sessions = self.sessions.clone();
                 let project = project.clone();
-                StreamableHttpService::new(
+                let service = StreamableHttpService::new(
                     move || Ok(Session::new(sessions.clone(), project.clone())),
-                    Arc::new(manager),
+                    manager.clone(),
                     config,
-                )
+                );
+                Endpoint { service, manager }
             })
             .clone()
     }
@@ -179,7 +253,6 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use axum::body::Bytes;
-    use axum::response::IntoResponse;
     use futures::StreamExt;
 
     use super::*;
@@ -199,6 +272,14 @@ mod tests {
     async fn text(response: Response) -> String {
         let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
         String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn an_initialize_is_found_alone_or_in_a_batch() {
+        assert!(is_initialize(br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#));
+        assert!(is_initialize(br#"[{"jsonrpc":"2.0","method":"x"},{"jsonrpc":"2.0","id":1,"method":"initialize"}]"#));
+        assert!(!is_initialize(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#));
+        assert!(!is_initialize(b"not json"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `/metrics` behind `--metrics-token` when set, and the probes.
 
 mod endpoint;
+mod holders;
 mod refusal;
 
 use std::collections::HashMap;
@@ -13,11 +14,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use futures::StreamExt;
 use shared::name::ProjectName;
 use tokio_util::sync::CancellationToken;
 
+use holders::Holders;
 use refusal::refuse;
 
+use crate::access::Refusal;
 use crate::session::Sessions;
 
 /// Who may use a route.
@@ -43,12 +47,15 @@ pub const ROUTES: &[(&str, Access)] = &[
 pub struct App {
     sessions: Arc<Sessions>,
     endpoints: Arc<Mutex<HashMap<ProjectName, endpoint::Endpoint>>>,
-    owners: Arc<endpoint::Owners>,
+    holders: Arc<Holders>,
     shutdown: CancellationToken,
 }
 
 pub fn router(sessions: Arc<Sessions>, shutdown: CancellationToken) -> Router {
-    let app = App { sessions, endpoints: Arc::default(), owners: Arc::default(), shutdown };
+    let settings = &sessions.gateway.settings;
+    let holders = Holders::new(settings.max_sessions_per_credential as usize, settings.max_sessions as usize);
+    let app = App { sessions, endpoints: Arc::default(), holders, shutdown };
+    tokio::spawn(watch_revocations(app.clone()));
     let mut router = Router::new();
     for (path, access) in ROUTES {
         router = match (*path, access) {
@@ -95,4 +102,42 @@ async fn metrics(State(app): State<App>, headers: HeaderMap) -> Response {
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     ([(header::CONTENT_TYPE, content_type)], app.sessions.gateway.metrics.render()).into_response()
+}
+
+/// Asks mcpd again, every `holders::RECHECK`, about each credential holding a stream or a
+/// session; one revoked or no longer allowed to connect loses its standing streams at once,
+/// and its sessions (their upstream sessions and processes with them) once the answers
+/// already on their way are out.
+async fn watch_revocations(app: App) {
+    let mut tick = tokio::time::interval(holders::RECHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = app.shutdown.cancelled() => return,
+        }
+        let access = &app.sessions.gateway.access;
+        let answers: Vec<_> = futures::stream::iter(app.holders.held())
+            .map(|(key, project, bearer)| async move {
+                let answer = access.recheck(&bearer, &project).await;
+                (key, project, answer)
+            })
+            .buffer_unordered(holders::RECHECKS_AT_ONCE)
+            .collect()
+            .await;
+        for (key, project, answer) in answers {
+            if matches!(answer, Err(Refusal::Unauthenticated(_) | Refusal::Forbidden(_))) {
+                app.holders.revoke(&key, &project);
+                app.sessions.forget_credential(&key, &project);
+            }
+        }
+        for (project, sessions) in app.holders.closable() {
+            let manager = app.endpoint(&project).manager;
+            for id in &sessions {
+                use rmcp::transport::streamable_http_server::session::SessionManager;
+                let _ = manager.close_session(&id.as_str().into()).await;
+            }
+            tracing::info!(%project, sessions = sessions.len(), "a credential was revoked or lost connect: its streams and sessions ended");
+        }
+    }
 }

@@ -29,7 +29,7 @@ use shared::name::ProjectName;
 pub use registry::Sessions;
 pub use state::SessionState;
 
-use crate::access::Caller;
+use crate::access::{Caller, Held};
 use crate::catalog::Lists;
 use call::Relayed;
 
@@ -66,7 +66,10 @@ impl Session {
                     }
                     state
                 } else {
-                    SessionState::open(self.sessions.gateway.clone(), self.project.clone(), caller.clone())?
+                    let state =
+                        SessionState::open(self.sessions.gateway.clone(), self.project.clone(), caller.clone())?;
+                    *state.held.lock().unwrap() = parts.and_then(|p| p.extensions.get::<Held>()).cloned();
+                    state
                 };
                 self.state.get_or_init(|| state).clone()
             }
@@ -290,7 +293,10 @@ impl ServerHandler for Session {
     async fn listen(&self, subscription: SubscriptionContext) -> Result<(), McpError> {
         let state = self.state(subscription.request_context(), false)?;
         state.downstream.listen(subscription.sink().clone());
-        subscription.cancelled().await;
+        tokio::select! {
+            () = subscription.cancelled() => {}
+            () = state.ended.cancelled() => {}
+        }
         state.downstream.unlisten(subscription.sink());
         Ok(())
     }

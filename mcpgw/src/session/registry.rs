@@ -38,6 +38,13 @@ impl Sessions {
         Ok(self.stateless.lock().unwrap().entry(key).or_insert(state).clone())
     }
 
+    /// Ends a credential's stateless state in a project (revoked, or no longer allowed).
+    pub fn forget_credential(&self, key: &[u8; 32], project: &ProjectName) {
+        if let Some(state) = self.stateless.lock().unwrap().remove(&(*key, project.clone())) {
+            state.end();
+        }
+    }
+
     /// Ends every session and child process.
     pub async fn shut_down(&self) {
         self.stateless.lock().unwrap().clear();

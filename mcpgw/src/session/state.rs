@@ -15,7 +15,7 @@ use shared::spec::Sharing;
 use tokio::sync::watch;
 
 use super::call::Pending;
-use crate::access::Caller;
+use crate::access::{Caller, Held};
 use crate::catalog::{self, Catalog, Gathered, Lists};
 use crate::downstream::Downstream;
 use crate::gateway::Gateway;
@@ -40,6 +40,11 @@ pub struct SessionState {
     follower: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Requests suspended until a stateless client answers the server, by `requestState`.
     pub suspended: Mutex<HashMap<String, Pending>>,
+    /// Kept while the session lives: its binding to its credential.
+    pub held: Mutex<Option<Held>>,
+    /// Cancelled when its credential may no longer use it: ends its `subscriptions/listen`
+    /// streams.
+    pub ended: tokio_util::sync::CancellationToken,
 }
 
 /// One server's upstream session in this client session, once started.
@@ -61,6 +66,8 @@ impl SessionState {
             last_used: Mutex::new(Instant::now()),
             follower: Mutex::default(),
             suspended: Mutex::default(),
+            held: Mutex::default(),
+            ended: tokio_util::sync::CancellationToken::new(),
         });
         gateway.metrics.sessions.inc();
         let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone()));
@@ -237,10 +244,18 @@ impl SessionState {
         if let Some(found) = self.catalog.lock().unwrap().route(lists, shown) {
             return Ok(found);
         }
-        // A name whose server could not be listed: say why that server is unavailable.
+        // A name whose server was not listed: wait for that server's start (within
+        // `--start-timeout`), then list again; or say why it is unavailable.
         if let Some((server, _)) = shown.split_once("__").filter(|_| lists != Lists::RESOURCES) {
             if self.servers().iter().any(|s| s.name == server) {
                 self.upstream(server).await?;
+                match lists {
+                    Lists::TOOLS => drop(self.tools().await),
+                    _ => drop(self.prompts().await),
+                }
+                if let Some(found) = self.catalog.lock().unwrap().route(lists, shown) {
+                    return Ok(found);
+                }
             }
         }
         let (project, what) = (&self.project, lists.noun());
@@ -287,6 +302,12 @@ impl SessionState {
             }
         }
         self.slots.lock().unwrap().retain(|name, _| servers.iter().any(|s| &s.name == name));
+    }
+
+    /// Its credential may no longer use it: its listen streams and upstream sessions end.
+    pub fn end(&self) {
+        self.ended.cancel();
+        self.end_upstreams();
     }
 
     /// Ends every upstream session of this client session (their processes with them).

@@ -2,6 +2,7 @@
 //! module (`stdio`, `http`, `sse`), with `relay` as its handler and `processes` bounding the
 //! children of stdio servers. Every failure is an [`UpstreamError`] naming the server.
 
+mod bounded;
 mod error;
 mod http;
 mod processes;
@@ -78,10 +79,10 @@ pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'
         match spec.transport {
             Transport::Stdio => {
                 let (transport, guard) = stdio::spawn(spec, &relay.project, start.processes)?;
-                Ok((initialize(&relay, transport).await?, guard))
+                Ok((initialize(&relay, transport, start.metrics).await?, guard))
             }
-            Transport::Http => Ok((initialize(&relay, http::transport(spec)?).await?, None)),
-            Transport::Sse => Ok((initialize(&relay, sse::connect(spec).await?).await?, None)),
+            Transport::Http => Ok((initialize(&relay, http::transport(spec)?, start.metrics).await?, None)),
+            Transport::Sse => Ok((initialize(&relay, sse::connect(spec).await?, start.metrics).await?, None)),
         }
     })
     .await;
@@ -90,11 +91,19 @@ pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'
     Ok(Upstream { spec: spec.clone(), relay, service, _process: process, metrics: start.metrics.clone() })
 }
 
-/// The MCP handshake with an upstream on `transport`.
-async fn initialize<T, E, A>(relay: &Arc<RelayState>, transport: T) -> Result<RunningService<RoleClient, Relay>, Cause>
+/// The MCP handshake with an upstream on `transport`, whose notifications are bounded.
+async fn initialize<T, E, A>(
+    relay: &Arc<RelayState>,
+    transport: T,
+    metrics: &Metrics,
+) -> Result<RunningService<RoleClient, Relay>, Cause>
 where
     T: rmcp::transport::IntoTransport<RoleClient, E, A>,
     E: std::error::Error + Send + Sync + 'static,
 {
-    Relay(relay.clone()).serve(transport).await.map_err(|e| error::of_initialize(&e))
+    let bounded = bounded::Bounded::new(transport.into_transport(), relay.notifying.clone(), metrics.clone());
+    // Boxed, so that the handshake's future is proven Send here, where its types are known.
+    let serving: std::pin::Pin<Box<dyn std::future::Future<Output = _> + Send>> =
+        Box::pin(Relay(relay.clone()).serve(bounded));
+    serving.await.map_err(|e| error::of_initialize(&e))
 }

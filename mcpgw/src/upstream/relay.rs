@@ -20,6 +20,7 @@ use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleS
 use rmcp::{ClientHandler, ErrorData as McpError};
 use shared::name::ProjectName;
 
+use super::bounded::Notifying;
 use crate::catalog::Lists;
 use crate::downstream::Downstream;
 
@@ -35,6 +36,8 @@ pub struct RelayState {
     next_seq: std::sync::atomic::AtomicU64,
     /// How long a client's answer to the server is awaited (`--call-timeout`).
     timeout: std::time::Duration,
+    /// Notifications received and not yet handled (see `bounded`).
+    pub notifying: Notifying,
 }
 
 /// A request from a server that a stateless (2026-07-28) client answers on its next request
@@ -72,6 +75,7 @@ impl RelayState {
             inflight: Mutex::default(),
             next_seq: Default::default(),
             timeout,
+            notifying: Notifying::default(),
         })
     }
 
@@ -205,6 +209,7 @@ impl ClientHandler for Relay {
     }
 
     async fn on_progress(&self, params: ProgressNotificationParam, _: NotificationContext<RoleClient>) {
+        let _handled = Handled(&self.0.notifying);
         let target = {
             let inflight = self.0.inflight.lock().unwrap();
             inflight
@@ -221,6 +226,7 @@ impl ClientHandler for Relay {
     }
 
     async fn on_logging_message(&self, params: LoggingMessageNotificationParam, _: NotificationContext<RoleClient>) {
+        let _handled = Handled(&self.0.notifying);
         let mut params = params;
         params.logger = Some(match params.logger.take() {
             Some(logger) => format!("{}/{logger}", self.0.server),
@@ -234,6 +240,7 @@ impl ClientHandler for Relay {
     }
 
     async fn on_resource_updated(&self, params: ResourceUpdatedNotificationParam, _: NotificationContext<RoleClient>) {
+        let _handled = Handled(&self.0.notifying);
         for (peer, owner) in self.0.listeners() {
             let update =
                 ServerNotification::ResourceUpdatedNotification(ResourceUpdatedNotification::new(params.clone()));
@@ -261,6 +268,15 @@ impl ClientHandler for Relay {
 
     fn get_info(&self) -> ClientConfig {
         ClientConfig::new(self.0.capabilities.clone(), Implementation::new("mcpgw", env!("CARGO_PKG_VERSION")))
+    }
+}
+
+/// Marks an admitted notification handled when dropped.
+struct Handled<'a>(&'a Notifying);
+
+impl Drop for Handled<'_> {
+    fn drop(&mut self) {
+        self.0.done();
     }
 }
 

@@ -11,3 +11,4 @@ mod layering;
 mod live;
 mod processes;
 mod relay;
+mod sessions;
