@@ -291,23 +291,6 @@ async fn load(auth: &Auth, bearer: &str) -> Result<Principal, ApiError> {
     })))
 }
 
-/// Whether the caller's credential still works. A long-lived request (a watch) asks again
-/// while it lasts, so that revoking the token, logging out or deleting the user ends it.
-pub async fn still_valid(auth: &Auth, principal: &Principal) -> Result<bool, ApiError> {
-    match &principal.identity {
-        Identity::Token(t) => Ok(active_by_hash(auth, t.sha256.clone(), 0).await?.is_some()),
-        Identity::User { email, session } => {
-            if session.expires_at <= time::OffsetDateTime::now_utc().unix_timestamp() {
-                return Ok(false);
-            }
-            let pool = auth.store().pool();
-            let floor = store::auth::sessions_after(pool, email).await?;
-            let revoked = store::auth::session_revoked(pool, &session.jti).await?;
-            Ok(!revoked && floor.is_some_and(|after| session.issued_ms >= after))
-        }
-    }
-}
-
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
 pub async fn token_principal(auth: &Auth, raw: &str) -> Result<Principal, ApiError> {
     let info = active_token(auth, raw).await?.ok_or_else(|| unauthorized(INVALID))?;

@@ -107,7 +107,7 @@ impl FromRequestParts<AppState> for Principal {
 }
 
 /// The bearer of a request, or why there is none.
-fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
+pub fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
     let header = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)

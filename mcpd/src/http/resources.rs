@@ -108,8 +108,9 @@ pub async fn list(
     principal: Principal,
     Path(plural): Path<String>,
     Query(query): Query<ListQuery>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, ApiError> {
-    list_in(&state, &principal, &plural, None, query).await
+    list_in(&state, &principal, &parts, &plural, None, query).await
 }
 
 pub async fn list_project(
@@ -117,13 +118,15 @@ pub async fn list_project(
     principal: Principal,
     Path((project, plural)): Path<(String, String)>,
     Query(query): Query<ListQuery>,
+    parts: axum::http::request::Parts,
 ) -> Result<Response, ApiError> {
-    list_in(&state, &principal, &plural, Some(&url_project(&project)?), query).await
+    list_in(&state, &principal, &parts, &plural, Some(&url_project(&project)?), query).await
 }
 
 async fn list_in(
     state: &AppState,
     principal: &Principal,
+    parts: &axum::http::request::Parts,
     plural: &str,
     project: Option<&ProjectName>,
     query: ListQuery,
@@ -155,8 +158,10 @@ async fn list_in(
                 ))
             })?),
         };
-        let watch =
-            super::watch::Watch { principal: principal.clone(), info, project: project.cloned(), auth, selector, from };
+        // The principal was resolved from it: a watch asks again with it while it lasts.
+        let bearer =
+            super::extract::bearer_of(parts).map_err(|why| ApiError::from(Status::new(Reason::Unauthorized, why)))?;
+        let watch = super::watch::Watch { bearer, info, project: project.cloned(), auth, selector, from };
         return super::watch::stream(state.clone(), watch).await;
     }
     // Read before the list: a watch from it may repeat a change the list shows, never miss one.

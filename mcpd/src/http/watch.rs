@@ -19,8 +19,8 @@ use shared::selector::Selector;
 use shared::{KindInfo, Object, ObjectMeta, Reason, Status};
 
 use super::error::ApiError;
-use crate::auth::principal::{binding_name, still_valid};
-use crate::auth::{Authorized, Principal};
+use crate::auth::principal::{self, binding_name};
+use crate::auth::{authorize, Authorized, Verb};
 use crate::domain::{self, to_output};
 use crate::http::state::AppState;
 use crate::store::changes::{self, ChangeType};
@@ -31,8 +31,9 @@ const GAP_WAIT: Duration = Duration::from_secs(1);
 const KEEPALIVE: Duration = Duration::from_secs(30);
 
 pub struct Watch {
-    /// Asked again while the stream lasts: a revoked credential ends it.
-    pub principal: Principal,
+    /// Resolved again while the stream lasts (through the principal cache): a revoked
+    /// credential, or one that may no longer list what it watches, ends it.
+    pub bearer: String,
     pub info: &'static KindInfo,
     pub project: Option<ProjectName>,
     pub auth: Authorized,
@@ -119,13 +120,8 @@ impl Stream {
             if *stopping.borrow() {
                 return None;
             }
-            match still_valid(self.state.auth(), &self.watch.principal).await {
-                Ok(true) => {}
-                Ok(false) => return None,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "a watch stream ended: its credential could not be checked");
-                    return None;
-                }
+            if !self.still_allowed().await {
+                return None;
             }
             match self.poll().await {
                 Ok(lines) if !lines.is_empty() => self.pending = lines,
@@ -145,6 +141,23 @@ impl Stream {
                     return None;
                 }
             }
+        }
+    }
+
+    /// Whether the caller may still list what it watches, as a list request now would be
+    /// answered: the credential still valid and its rights (bindings, groups, definitions,
+    /// a token's creator's) still granting it. Names it may see are updated too.
+    async fn still_allowed(&mut self) -> bool {
+        let principal = match principal::resolve(self.state.auth(), &self.watch.bearer).await {
+            Ok(principal) => principal,
+            Err(_) => return false,
+        };
+        match authorize(&principal, Verb::List, self.watch.info, None, self.watch.project.as_ref()) {
+            Ok(auth) => {
+                self.watch.auth = auth;
+                true
+            }
+            Err(_) => false,
         }
     }
 

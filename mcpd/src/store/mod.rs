@@ -52,6 +52,9 @@ impl Store {
         } else {
             anyhow::bail!("unsupported database URL scheme: use postgres://... or sqlite://...");
         };
+        if backend == Backend::Sqlite {
+            create_private(url)?;
+        }
         let options: AnyConnectOptions = url.parse().context("invalid database URL")?;
         let pool = match backend {
             Backend::Postgres => AnyPoolOptions::new()
@@ -191,5 +194,25 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Creates the SQLite file of `url` readable by its owner only, unless it exists: it holds
+/// sealed secrets and credential hashes. SQLite gives its `-wal` and `-shm` files the same
+/// mode.
+fn create_private(url: &str) -> anyhow::Result<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot create the SQLite database {path}")),
     }
 }

@@ -263,7 +263,11 @@ async fn first_start_writes_the_gateways_credential() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        // The database beside it holds sealed secrets and every hash: as private.
+        for file in [path.clone(), data.join("mcpd.db"), data.join("mcpd.db-wal")] {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
     }
     let gateway = std::fs::read_to_string(&path).unwrap().trim().to_owned();
     assert!(gateway.starts_with("mcpctl_pat_"), "{gateway}");

@@ -159,7 +159,47 @@ async fn watches_are_authorized_masked_and_refuse_what_is_gone(backend: Backend)
     app.get("/api/v1/secrets?watch=true&resourceVersion=1").await.assert_status(410, "Gone");
 }
 
-backend_tests!(async: watches_stream_changes_as_kubernetes_does, watches_are_authorized_masked_and_refuse_what_is_gone);
+backend_tests!(async:
+    watches_stream_changes_as_kubernetes_does,
+    watches_are_authorized_masked_and_refuse_what_is_gone,
+    a_watch_ends_when_its_caller_may_no_longer_list,
+);
+
+/// Rights are asked again while a watch lasts: a user whose RBAC definition is deleted, or
+/// who leaves the group that granted the list, stops receiving at once, as a list would
+/// refuse them; a narrowed right narrows the stream.
+async fn a_watch_ends_when_its_caller_may_no_longer_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.create(stdio_server("first", json!([]))).await;
+    let session = app.user("v@example.com", "password-123").await;
+    app.grant("viewers", &["User:v@example.com"], json!([{"role": "view", "resource": "servers"}])).await;
+    let url = format!("{}/api/v1/servers?watch=true", app.url);
+    let mut events = Events::open(&app.http, &url, &session).await;
+    assert_eq!(events.change(WAIT).await, Some(("ADDED".into(), "first".into())));
+    assert_eq!(app.delete("/api/v1/rbacdefinitions/viewers").await.status, StatusCode::OK);
+    let literal = json!([{"name": "LEAK", "value": "literal-after-revocation"}]);
+    app.create(stdio_server("second", literal)).await;
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Some(event) = events.next(deadline - tokio::time::Instant::now()).await {
+        seen.push_str(&event.to_string());
+    }
+    assert!(!seen.contains("second") && !seen.contains("literal-after"), "a watch went on after its right: {seen}");
+    assert!(events.ends_within(Duration::from_secs(1)).await, "the watch stayed open");
+    app.call_as(Some(&session), reqwest::Method::GET, "/api/v1/servers", None).await.assert_status(403, "Forbidden");
+
+    // Through a group: leaving the group ends it the same way.
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"},
+        "spec": {"members": ["v@example.com"]}}))
+        .await;
+    app.grant("ops-view", &["Group:ops"], json!([{"role": "view", "resource": "servers"}])).await;
+    let mut events = Events::open(&app.http, &url, &session).await;
+    assert!(events.change(WAIT).await.is_some());
+    let emptied =
+        json!({"apiVersion": "mcpctl/v1", "kind": "Group", "metadata": {"name": "ops"}, "spec": {"members": []}});
+    assert_eq!(app.put("/api/v1/groups/ops", emptied).await.status, StatusCode::OK);
+    assert!(events.ends_within(Duration::from_secs(3)).await, "leaving the group did not end the watch");
+}
 
 /// Two replicas of one PostgreSQL database: a write on one reaches a watch on the other at
 /// once, through NOTIFY.
