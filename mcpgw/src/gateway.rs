@@ -13,7 +13,7 @@ use shared::name::ProjectName;
 
 use crate::access::Access;
 use crate::audit::{self, AuditLog};
-use crate::metrics::Metrics;
+use crate::metrics::{CallLabels, Metrics};
 use crate::project::Projects;
 use crate::settings::Settings;
 use crate::upstream::{self, Processes, RelayState, Upstream, UpstreamError};
@@ -38,6 +38,18 @@ pub struct Gateway {
     failures: Mutex<HashMap<(ProjectName, String), Failure>>,
     fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
     ids: std::sync::atomic::AtomicU64,
+}
+
+/// What a recorded call was: who asked what of which project and server.
+pub struct Call<'a> {
+    /// When it started (RFC 3339).
+    pub time: &'a str,
+    pub principal: &'a str,
+    pub project: &'a ProjectName,
+    /// `None` when the request was refused before it named a server.
+    pub server: Option<&'a str>,
+    pub kind: CallKind,
+    pub name: &'a str,
 }
 
 /// The upstream session of a shared server, once started.
@@ -163,13 +175,36 @@ impl Gateway {
                 time: audit::now(),
                 principal: "mcpgw".to_owned(),
                 project: project.clone(),
-                server: server.to_owned(),
+                server: Some(server.to_owned()),
                 kind: CallKind::ToolChanged,
                 name: audit::name(&tool.name),
                 duration_ms: 0,
                 outcome: CallOutcome::Ok,
             });
         }
+    }
+
+    /// Counts a call (or a refused request) and writes it to the audit trail: never its
+    /// arguments or results.
+    pub fn record_call(&self, call: Call<'_>, elapsed: Duration, outcome: CallOutcome) {
+        let labels = CallLabels {
+            project: call.project.to_string(),
+            server: call.server.unwrap_or_default().to_owned(),
+            kind: call.kind.as_str(),
+            outcome: outcome.as_str(),
+        };
+        self.metrics.calls.get_or_create(&labels).inc();
+        self.metrics.call_seconds.observe(elapsed.as_secs_f64());
+        self.audit.record(CallEvent {
+            time: call.time.to_owned(),
+            principal: call.principal.to_owned(),
+            project: call.project.clone(),
+            server: call.server.map(str::to_owned),
+            kind: call.kind,
+            name: audit::name(call.name),
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            outcome,
+        });
     }
 
     /// Ends shared upstreams no session uses any more.

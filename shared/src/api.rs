@@ -268,13 +268,16 @@ pub enum CallKind {
     /// schemas) since the gateway first listed it.
     #[serde(rename = "toolChanged")]
     ToolChanged,
+    /// A request to a project's endpoint refused before it named a tool, prompt or resource
+    /// (its credential, or a limit); the event's name is the project.
+    Connect,
 }
 
 impl CallKind {
     /// The plural the audit trail names it by (`--for-kind tools`).
     pub fn as_str(self) -> &'static str {
         match self {
-            CallKind::Tools | CallKind::ToolChanged => "tools",
+            CallKind::Tools | CallKind::ToolChanged | CallKind::Connect => "tools",
             CallKind::Prompts => "prompts",
             CallKind::Resources => "resources",
         }
@@ -287,6 +290,7 @@ impl CallKind {
             CallKind::Prompts => "get",
             CallKind::Resources => "read",
             CallKind::ToolChanged => "change",
+            CallKind::Connect => "connect",
         }
     }
 }
@@ -335,8 +339,9 @@ pub struct CallEvent {
     /// The caller as the gateway resolved it (user email, or token project/name and prefix).
     pub principal: String,
     pub project: crate::name::ProjectName,
-    /// The upstream server: a server's name.
-    pub server: String,
+    /// The upstream server, when the request got as far as naming one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
     pub kind: CallKind,
     /// The tool or prompt name as the server knows it, or the resource URI.
     pub name: String,

@@ -30,6 +30,18 @@ pub fn display_prefix(token: &str) -> String {
     token.chars().take(PREFIX.len() + 4).collect()
 }
 
+/// How an audit trail names a credential it refused: a token by its display prefix when it
+/// is well formed, a session as such; never the credential itself.
+pub fn refused_name(bearer: &str) -> String {
+    if is_well_formed(bearer) {
+        format!("mcptoken ({})", display_prefix(bearer))
+    } else if bearer.starts_with(PREFIX) {
+        "mcptoken (malformed)".to_owned()
+    } else {
+        "session".to_owned()
+    }
+}
+
 fn checksum(head: &str) -> String {
     let mut n = crc32fast::hash(head.as_bytes()) as u64;
     let mut out = [b'0'; CHECKSUM_LEN];

@@ -107,7 +107,7 @@ pub async fn intake(
             causes.push(Cause::invalid(at("time"), "must be an RFC 3339 time"));
             continue;
         };
-        if let Err(msg) = check_name(&event.server) {
+        if let Some(Err(msg)) = event.server.as_deref().map(check_name) {
             causes.push(Cause::invalid(at("server"), msg));
         }
         for (field, value) in [("principal", &event.principal), ("name", &event.name)] {
@@ -167,7 +167,7 @@ fn to_object(row: EventRow) -> Object {
             project: row.project,
             code: u16::try_from(row.code).unwrap_or(0),
             dry_run: row.dry_run,
-            server: row.call.as_ref().map(|c| c.server.clone()),
+            server: row.call.as_ref().and_then(|c| c.server.clone()),
             duration_ms: row.call.as_ref().map(|c| u64::try_from(c.duration_ms).unwrap_or(0)),
             outcome: row.call.map(|c| c.outcome),
         })

@@ -90,7 +90,7 @@ impl FromRequestParts<AppState> for Principal {
         };
         if let Err(ApiError::Status(status)) = &resolved {
             if status.code == 401 && state.may_record_refusal() {
-                let who = bearer.as_deref().map_or("anonymous".to_owned(), refused_name);
+                let who = bearer.as_deref().map_or("anonymous".to_owned(), shared::token::refused_name);
                 state.audit().record(Event {
                     principal: &who,
                     verb: "authenticate",
@@ -120,16 +120,4 @@ pub fn bearer_of(parts: &Parts) -> Result<String, &'static str> {
         .filter(|t| !t.is_empty())
         .map(str::to_owned)
         .ok_or("malformed Authorization header: expected Bearer <token>")
-}
-
-/// How the audit trail names a refused credential: a token by its display prefix when it is
-/// well formed, a session as such; never the credential itself.
-fn refused_name(bearer: &str) -> String {
-    if shared::token::is_well_formed(bearer) {
-        format!("mcptoken ({})", shared::token::display_prefix(bearer))
-    } else if bearer.starts_with(shared::token::PREFIX) {
-        "mcptoken (malformed)".to_owned()
-    } else {
-        "session".to_owned()
-    }
 }

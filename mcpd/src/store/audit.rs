@@ -22,7 +22,8 @@ pub struct EventRow {
 /// What the gateway reports of a call beside who, what and when.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallRow {
-    pub server: String,
+    /// `None` for a request refused before it named a server.
+    pub server: Option<String>,
     pub duration_ms: i64,
     pub outcome: String,
 }
@@ -42,7 +43,7 @@ pub async fn insert(pool: &AnyPool, events: &[EventRow]) -> sqlx::Result<()> {
         .bind(e.project.as_deref())
         .bind(e.code)
         .bind(i64::from(e.dry_run))
-        .bind(e.call.as_ref().map(|c| c.server.as_str()))
+        .bind(e.call.as_ref().and_then(|c| c.server.as_deref()))
         .bind(e.call.as_ref().map(|c| c.duration_ms))
         .bind(e.call.as_ref().map(|c| c.outcome.as_str()))
         .execute(&mut *tx)
@@ -135,11 +136,12 @@ fn event_from_row(row: &AnyRow) -> sqlx::Result<EventRow> {
         project: row.try_get("project")?,
         code: row.try_get("code")?,
         dry_run: row.try_get::<i64, _>("dry_run")? != 0,
-        call: match row.try_get::<Option<String>, _>("server")? {
-            Some(server) => Some(CallRow {
-                server,
+        // A gateway's event has an outcome; a server only when the request named one.
+        call: match row.try_get::<Option<String>, _>("outcome")? {
+            Some(outcome) => Some(CallRow {
+                server: row.try_get("server")?,
                 duration_ms: row.try_get::<Option<i64>, _>("duration_ms")?.unwrap_or(0),
-                outcome: row.try_get::<Option<String>, _>("outcome")?.unwrap_or_default(),
+                outcome,
             }),
             None => None,
         },

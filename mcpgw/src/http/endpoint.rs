@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use shared::api::{CallKind, CallOutcome};
 use shared::name::ProjectName;
 use tower::ServiceExt;
 
@@ -17,6 +18,7 @@ use super::holders::{Full, Stream};
 use super::refusal::refuse;
 use super::{bearer, App};
 use crate::access::{Held, Refusal};
+use crate::gateway::Call;
 use crate::session::Session;
 
 /// Requests over this are refused (413).
@@ -35,7 +37,7 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
     };
     let gateway = &app.sessions.gateway;
     let Some(bearer) = bearer(request.headers()).map(str::to_owned) else {
-        gateway.metrics.refused.inc();
+        record_refusal(&app, &project, "anonymous");
         return refuse(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
@@ -45,11 +47,11 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
     let caller = match gateway.access.check(&bearer, &project).await {
         Ok(caller) => caller,
         Err(Refusal::Unauthenticated(why)) => {
-            gateway.metrics.refused.inc();
+            record_refusal(&app, &project, &shared::token::refused_name(&bearer));
             return refuse(StatusCode::UNAUTHORIZED, "Unauthorized", &why);
         }
         Err(Refusal::Forbidden(why)) => {
-            gateway.metrics.refused.inc();
+            record_refusal(&app, &project, &shared::token::refused_name(&bearer));
             return refuse(StatusCode::FORBIDDEN, "Forbidden", &why);
         }
         Err(Refusal::Unavailable(why)) => return refuse(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", &why),
@@ -75,7 +77,7 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
                 )
             }
             Some(owner) if owner != caller.key => {
-                gateway.metrics.refused.inc();
+                record_refusal(&app, &project, &caller.principal);
                 return refuse(StatusCode::FORBIDDEN, "Forbidden", "this session belongs to another credential");
             }
             Some(_) => {}
@@ -92,7 +94,7 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
                     );
                 };
                 if is_initialize(&body) {
-                    gateway.metrics.refused.inc();
+                    record_refusal(&app, &project, &caller.principal);
                     return match full {
                         Full::Credential(max) => too_many(max),
                         Full::Gateway(max) => refuse(
@@ -137,6 +139,16 @@ pub async fn mcp(State(app): State<App>, Path(project): Path<String>, mut reques
         return StatusCode::NO_CONTENT.into_response();
     }
     response
+}
+
+/// A request refused before it named a tool: counted, and in the audit trail as a `connect`
+/// refused, under the project's name.
+fn record_refusal(app: &App, project: &ProjectName, principal: &str) {
+    let gateway = &app.sessions.gateway;
+    gateway.metrics.refused.inc();
+    let time = crate::audit::now();
+    let call = Call { time: &time, principal, project, server: None, kind: CallKind::Connect, name: project.as_str() };
+    gateway.record_call(call, std::time::Duration::ZERO, CallOutcome::Refused);
 }
 
 /// 429 for a credential at its cap, with when to try again.

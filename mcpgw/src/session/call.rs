@@ -12,11 +12,11 @@ use rmcp::model::{
 };
 use rmcp::service::{PeerRequestOptions, RequestContext, RoleServer, ServiceError};
 use rmcp::ErrorData as McpError;
-use shared::api::{CallEvent, CallKind, CallOutcome};
+use shared::api::{CallKind, CallOutcome};
 
 use super::state::SessionState;
 use crate::audit;
-use crate::metrics::CallLabels;
+use crate::gateway::Call;
 use crate::upstream::{InputAsk, Upstream};
 
 /// A request sent to a server whose answer is awaited, across client requests when a
@@ -262,24 +262,41 @@ impl SessionState {
             Ok(_) => CallOutcome::Ok,
             Err((outcome, _)) => *outcome,
         };
-        let labels = CallLabels {
-            project: self.project.to_string(),
-            server: server.to_owned(),
-            kind: kind.as_str(),
-            outcome: outcome.as_str(),
-        };
-        self.gateway.metrics.calls.get_or_create(&labels).inc();
-        self.gateway.metrics.call_seconds.observe(elapsed.as_secs_f64());
-        self.gateway.audit.record(CallEvent {
-            time: time.to_owned(),
-            principal: self.caller.principal.clone(),
-            project: self.project.clone(),
-            server: server.to_owned(),
-            kind,
-            name: audit::name(name),
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            outcome,
-        });
+        let call =
+            Call { time, principal: &self.caller.principal, project: &self.project, server: Some(server), kind, name };
+        self.gateway.record_call(call, elapsed, outcome);
         answer.map_err(|(_, e)| e)
+    }
+}
+
+impl SessionState {
+    /// Records a request refused or failed before it reached a server: an unknown name, or a
+    /// server that is unavailable. The client gets `error`.
+    pub fn refused(&self, kind: CallKind, name: &str, refusal: Refused) -> McpError {
+        let time = audit::now();
+        let call = Call {
+            time: &time,
+            principal: &self.caller.principal,
+            project: &self.project,
+            server: refusal.server.as_deref(),
+            kind,
+            name,
+        };
+        self.gateway.record_call(call, Duration::ZERO, refusal.outcome);
+        refusal.error
+    }
+}
+
+/// Why a name could not be relayed: the server when known, the outcome the audit trail
+/// records, and the client's error.
+pub struct Refused {
+    pub server: Option<String>,
+    pub outcome: CallOutcome,
+    pub error: McpError,
+}
+
+impl From<Refused> for McpError {
+    fn from(refused: Refused) -> McpError {
+        refused.error
     }
 }

@@ -145,7 +145,10 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let state = self.state(&context, false)?;
-        let (server, name) = state.route(Lists::TOOLS, &params.name).await?;
+        let (server, name) = match state.route(Lists::TOOLS, &params.name).await {
+            Ok(found) => found,
+            Err(refused) => return Err(state.refused(CallKind::Tools, &params.name, refused)),
+        };
         params.name = name.clone().into();
         plain_meta(&mut params, |p| &mut p.meta);
         let request = match state.resume(&params.request_state, &mut params.input_responses) {
@@ -177,7 +180,10 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
         let state = self.state(&context, false)?;
-        let (server, name) = state.route(Lists::PROMPTS, &params.name).await?;
+        let (server, name) = match state.route(Lists::PROMPTS, &params.name).await {
+            Ok(found) => found,
+            Err(refused) => return Err(state.refused(CallKind::Prompts, &params.name, refused)),
+        };
         params.name = name.clone();
         plain_meta(&mut params, |p| &mut p.meta);
         let request = match state.resume(&params.request_state, &mut params.input_responses) {
@@ -220,7 +226,10 @@ impl ServerHandler for Session {
         let state = self.state(&context, false)?;
         let server = match state.route(Lists::RESOURCES, &params.uri).await {
             Ok((server, _)) => server,
-            Err(e) => state.template_server(&params.uri).await.ok_or(e)?,
+            Err(refused) => match state.template_server(&params.uri).await {
+                Some(server) => server,
+                None => return Err(state.refused(CallKind::Resources, &params.uri, refused)),
+            },
         };
         plain_meta(&mut params, |p| &mut p.meta);
         let uri = params.uri.clone();
@@ -274,7 +283,7 @@ impl ServerHandler for Session {
             }
             Reference::Resource(resource) => match state.route(Lists::RESOURCES, &resource.uri).await {
                 Ok((server, _)) => server,
-                Err(e) => state.template_server(&resource.uri).await.ok_or(e)?,
+                Err(refused) => state.template_server(&resource.uri).await.ok_or(refused.error)?,
             },
             _ => return Err(McpError::invalid_params("completion for an unknown kind of reference", None)),
         };

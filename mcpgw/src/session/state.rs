@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use rmcp::model::{ClientCapabilities, Prompt, Resource, ResourceTemplate, ServerNotification, Tool};
 use rmcp::service::ServiceError;
 use rmcp::ErrorData as McpError;
-use shared::api::{Resolution, ResolvedServer};
+use shared::api::{CallOutcome, Resolution, ResolvedServer};
 use shared::name::ProjectName;
 use shared::spec::Sharing;
 use tokio::sync::watch;
 
-use super::call::Pending;
+use super::call::{Pending, Refused};
 use crate::access::{Caller, Held};
 use crate::catalog::{self, Catalog, Gathered, Lists};
 use crate::downstream::Downstream;
@@ -232,7 +232,7 @@ impl SessionState {
     }
 
     /// Where a shown name leads: the catalog, listing first when the client has not.
-    pub async fn route(self: &Arc<Self>, lists: Lists, shown: &str) -> Result<(String, String), McpError> {
+    pub async fn route(self: &Arc<Self>, lists: Lists, shown: &str) -> Result<(String, String), Refused> {
         if let Some(found) = self.catalog.lock().unwrap().route(lists, shown) {
             return Ok(found);
         }
@@ -248,7 +248,11 @@ impl SessionState {
         // `--start-timeout`), then list again; or say why it is unavailable.
         if let Some((server, _)) = shown.split_once("__").filter(|_| lists != Lists::RESOURCES) {
             if self.servers().iter().any(|s| s.name == server) {
-                self.upstream(server).await?;
+                self.upstream(server).await.map_err(|e| Refused {
+                    server: Some(server.to_owned()),
+                    outcome: CallOutcome::Error,
+                    error: e.to_mcp(),
+                })?;
                 match lists {
                     Lists::TOOLS => drop(self.tools().await),
                     _ => drop(self.prompts().await),
@@ -259,7 +263,8 @@ impl SessionState {
             }
         }
         let (project, what) = (&self.project, lists.noun());
-        Err(McpError::invalid_params(format!("project \"{project}\" has no {what} \"{shown}\""), None))
+        let error = McpError::invalid_params(format!("project \"{project}\" has no {what} \"{shown}\""), None);
+        Err(Refused { server: None, outcome: CallOutcome::Refused, error })
     }
 
     /// Lists again what may have changed, and tells the client about each list that did:

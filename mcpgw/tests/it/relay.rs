@@ -18,6 +18,7 @@ testkit::backend_tests!(async:
     sse_upstreams_are_relayed,
     sixteen_client_sessions_run_at_once,
     calls_are_audited_without_their_arguments,
+    refusals_and_failures_are_audited_and_counted,
 );
 
 async fn a_secret_reaches_the_child_and_never_the_client(backend: Backend) {
@@ -226,4 +227,73 @@ async fn calls_are_audited_without_their_arguments(backend: Backend) {
     let all = serde_json::to_string(&events).unwrap();
     assert!(!all.contains(canary), "an argument reached the audit trail: {all}");
     client.close().await;
+}
+
+/// What the gateway turns away or cannot relay is audited as a call would be: a credential
+/// refused at the door (`connect`, under the project's name), an unknown tool (`refused`), a
+/// server that is unavailable (`error`, naming it); and counted in `mcpgw_calls_total`.
+async fn refusals_and_failures_are_audited_and_counted(backend: Backend) {
+    let mcpd = Mcpd::start(backend).await;
+    let m = marker("refusals");
+    let missing = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "missing"},
+        "spec": {"transport": "stdio", "command": "/nonexistent/mcp-server"}});
+    mcpd.apply(vec![
+        missing,
+        everything_server("every", &m, json!([])),
+        project("demo", &["missing", "every"]),
+        project("other", &["every"]),
+    ])
+    .await;
+    let token = mcpd.project_token("demo", "caller").await;
+    let elsewhere = mcpd.project_token("other", "elsewhere").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let refused = reqwest::Client::new()
+        .post(gateway.endpoint("demo"))
+        .bearer_auth(&elsewhere)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    assert!(client.call("every__no-such-tool", json!({})).await.get("error").is_some());
+    assert!(client.call("missing__anything", json!({})).await.get("error").is_some());
+    client.close().await;
+
+    let asked = std::time::Instant::now();
+    let specs: Vec<Value> = loop {
+        let events = mcpd.admin.events(&[("kind", "tools".to_owned())]).await.unwrap();
+        let specs: Vec<Value> = events.into_iter().map(|e| e.spec).collect();
+        if specs.len() >= 3 {
+            break specs;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(10), "refusals not audited: {specs:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let find = |verb: &str, outcome: &str| {
+        specs
+            .iter()
+            .find(|s| s["verb"] == verb && s["outcome"] == outcome)
+            .unwrap_or_else(|| panic!("no {verb} {outcome}: {specs:?}"))
+            .clone()
+    };
+    let door = find("connect", "refused");
+    assert_eq!(door["project"], "demo");
+    assert!(door["principal"].as_str().unwrap().starts_with("mcptoken (mcpctl_pat_"), "{door}");
+    assert!(!door.to_string().contains(&elsewhere));
+    let unknown = find("call", "refused");
+    assert_eq!(unknown["name"], "every__no-such-tool");
+    assert_eq!(unknown["principal"], "mcptoken:demo/caller");
+    let unavailable = find("call", "error");
+    assert_eq!(unavailable["server"], "missing");
+    let metrics = reqwest::get(format!("{}/metrics", gateway.base)).await.unwrap().text().await.unwrap();
+    for outcome in ["refused", "error"] {
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with("mcpgw_calls_total{") && l.contains(&format!("outcome=\"{outcome}\""))),
+            "{metrics}"
+        );
+    }
 }
