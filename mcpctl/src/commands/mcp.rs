@@ -199,27 +199,172 @@ pub fn bridge(ctx: &Ctx, args: &GatewayArgs) -> Result<()> {
     let gateway = crate::config::gateway_url(&ctx.global, args.gateway.as_deref())?;
     let url = format!("{gateway}/projects/{}/mcp", project.as_str());
     let token = crate::config::target(&ctx.global).ok().and_then(|t| t.token).or_else(|| ctx.global.token.clone());
-    runtime()?.block_on(pump(&url, token)).map_err(|e| Error::Unreachable { url, detail: e })
+    runtime()?.block_on(pump(ctx, &url, token))
 }
 
-async fn pump(url: &str, token: Option<String>) -> Result<(), String> {
+/// How long, once stdin closed, answers still on their way are awaited.
+const DRAIN: Duration = Duration::from_secs(60);
+
+async fn pump(ctx: &Ctx, url: &str, token: Option<String>) -> Result<()> {
     let mut upstream = transport(url, token);
     let mut local = IntoTransport::<RoleServer, _, _>::into_transport(rmcp::transport::io::stdio());
+    // Requests sent to the gateway and not yet answered.
+    let mut pending = std::collections::HashSet::new();
+    let mut open = true;
+    // The gateway refused a message, and said so: its closing the session is no news.
+    let mut refused = false;
+    let drained = tokio::time::sleep(Duration::MAX);
+    tokio::pin!(drained);
     loop {
+        if !open && pending.is_empty() {
+            break;
+        }
         tokio::select! {
-            message = Transport::<RoleServer>::receive(&mut local) => {
-                let Some(message): Option<ClientJsonRpcMessage> = message else { break };
-                Transport::<RoleClient>::send(&mut upstream, message).await.map_err(|e| e.to_string())?;
+            message = Transport::<RoleServer>::receive(&mut local), if open => {
+                let Some(message): Option<ClientJsonRpcMessage> = message else {
+                    // stdin closed: the client is done once what it asked is answered.
+                    open = false;
+                    drained.as_mut().reset(tokio::time::Instant::now() + DRAIN);
+                    continue;
+                };
+                let id = match &message {
+                    ClientJsonRpcMessage::Request(request) => Some(request.id.clone()),
+                    _ => None,
+                };
+                if let Some(id) = &id {
+                    pending.insert(id.clone());
+                }
+                if let Err(e) = Transport::<RoleClient>::send(&mut upstream, message).await {
+                    let refusal = refusal(&e);
+                    ctx.printer.problem(&refusal.line(url));
+                    refused = true;
+                    let Some(id) = id else {
+                        if refusal.fatal {
+                            return Err(refusal.into_error(url));
+                        }
+                        continue;
+                    };
+                    pending.remove(&id);
+                    let error = rmcp::model::ErrorData::internal_error(refusal.message.clone(), None);
+                    let answer = ServerJsonRpcMessage::error(error, Some(id));
+                    let _ = Transport::<RoleServer>::send(&mut local, answer).await;
+                }
             }
             message = Transport::<RoleClient>::receive(&mut upstream) => {
                 let Some(message): Option<ServerJsonRpcMessage> = message else {
-                    return Err("the gateway closed the session".to_owned());
+                    if !refused {
+                        ctx.printer.problem("Error: the gateway closed the session");
+                    }
+                    break;
                 };
-                Transport::<RoleServer>::send(&mut local, message).await.map_err(|e| e.to_string())?;
+                match &message {
+                    ServerJsonRpcMessage::Response(response) => drop(pending.remove(&response.id)),
+                    ServerJsonRpcMessage::Error(error) => {
+                        if let Some(id) = &error.id {
+                            pending.remove(id);
+                        }
+                    }
+                    _ => {}
+                }
+                if Transport::<RoleServer>::send(&mut local, message).await.is_err() {
+                    break;
+                }
             }
+            () = &mut drained => break,
         }
     }
-    // stdin closed: the client is done; end the gateway session too.
+    // The client is done: end the gateway session too.
     let _ = tokio::time::timeout(Duration::from_secs(5), Transport::<RoleClient>::close(&mut upstream)).await;
     Ok(())
+}
+
+/// Why the gateway did not take a message, in its own words where it gave them.
+struct Refusal {
+    /// `Forbidden`, `NotFound`, ...; `None` when the gateway could not be reached.
+    reason: Option<String>,
+    message: String,
+    /// Nothing will get through: a client notification failing so ends the bridge.
+    fatal: bool,
+}
+
+impl Refusal {
+    fn line(&self, url: &str) -> String {
+        match &self.reason {
+            Some(reason) => format!("Error from gateway ({reason}): {}", self.message),
+            None => format!("Error: cannot reach the gateway at {url}: {}", self.message),
+        }
+    }
+
+    fn into_error(self, url: &str) -> Error {
+        match self.reason {
+            Some(_) => Error::Invalid(self.message),
+            None => Error::Unreachable { url: url.to_owned(), detail: self.message },
+        }
+    }
+}
+
+/// Reads a refusal out of rmcp's error: the gateway's Status message (from its
+/// `WWW-Authenticate` challenge's `error_description` on 401 and 403, from the body
+/// otherwise), or that it could not be reached.
+fn refusal(error: &(dyn std::error::Error + 'static)) -> Refusal {
+    use rmcp::transport::streamable_http_client::StreamableHttpError;
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(http) = error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+            let (reason, text) = match http {
+                StreamableHttpError::AuthRequired(e) => ("Unauthorized", description(&e.www_authenticate_header)),
+                StreamableHttpError::InsufficientScope(e) => ("Forbidden", description(&e.www_authenticate_header)),
+                StreamableHttpError::UnexpectedServerResponse(text) => {
+                    let status: Option<shared::Status> =
+                        text.split_once(": ").and_then(|(_, body)| serde_json::from_str(body).ok());
+                    match status {
+                        Some(status) => {
+                            return Refusal {
+                                reason: Some(status.reason.as_str().to_owned()),
+                                message: status.message,
+                                fatal: true,
+                            }
+                        }
+                        None => ("BadRequest", Some(text.to_string())),
+                    }
+                }
+                _ => {
+                    next = error.source();
+                    continue;
+                }
+            };
+            let message = text.unwrap_or_else(|| "the gateway refused the credential".to_owned());
+            return Refusal { reason: Some(reason.to_owned()), message, fatal: true };
+        }
+        next = error.source();
+    }
+    Refusal { reason: None, message: error.to_string(), fatal: true }
+}
+
+/// `error_description="..."` of a `WWW-Authenticate: Bearer` challenge.
+fn description(challenge: &str) -> Option<String> {
+    let (_, rest) = challenge.split_once("error_description=\"")?;
+    let mut text = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.extend(chars.next()),
+            '"' => return Some(text),
+            c => text.push(c),
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenges_description_is_read_with_its_escapes() {
+        let challenge =
+            r#"Bearer realm="mcpgw", error="insufficient_scope", error_description="may not connect to \"demo\"""#;
+        assert_eq!(description(challenge).as_deref(), Some(r#"may not connect to "demo""#));
+        assert_eq!(description(r#"Bearer realm="mcpgw""#), None);
+    }
 }

@@ -55,6 +55,11 @@ impl Printer {
         }
     }
 
+    /// An error line on stderr, as it is; shown even with `-q`.
+    pub fn problem(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
     /// A warning on stderr; shown even with `-q`.
     pub fn warn(&self, text: &str) {
         eprintln!("warning: {text}");

@@ -12,6 +12,7 @@ use crate::harness::{everything_server, marker, project, Driver, Mcpd};
 testkit::backend_tests!(async:
     test_mcp_exits_by_what_failed,
     the_stdio_bridge_serves_clients_that_start_stdio_servers,
+    the_bridge_answers_what_is_in_flight_and_says_why_it_is_refused,
 );
 
 /// mcpctl, built beside mcpgw by `cargo test --workspace` (scripts/test).
@@ -175,4 +176,87 @@ async fn config_client_writes_each_clients_format() {
     assert_eq!(set.status.code(), Some(0));
     let saved = print("claude-code", &[]).await;
     assert_eq!(saved["mcpServers"]["demo"]["url"], "http://gw.internal:3200/projects/demo/mcp");
+}
+
+/// Runs `mcpctl --config FILE mcp -p PROJECT` with `lines` on its stdin, closed right after
+/// the last one, as a client that sends its requests and quits does.
+async fn bridged(file: &Path, project: &str, lines: &[Value]) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(mcpctl())
+        .args(["--config", file.to_str().unwrap(), "mcp", "-p", project])
+        .env_remove("MCPCTL_TOKEN")
+        .env_remove("MCPCTL_GATEWAY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    stdin.write_all(text.as_bytes()).await.unwrap();
+    drop(stdin);
+    tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the bridge exits once its answers are out")
+        .unwrap()
+}
+
+fn answers(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+async fn the_bridge_answers_what_is_in_flight_and_says_why_it_is_refused(backend: Backend) {
+    let mcpd = Mcpd::start(backend).await;
+    let m = marker("bridge-drain");
+    mcpd.apply(vec![
+        everything_server("every", &m, json!([])),
+        project("demo", &["every"]),
+        project("other", &["every"]),
+    ])
+    .await;
+    let gateway = mcpd.gateway(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "quick", "version": "1"}}});
+    let lines = [
+        initialize.clone(),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "every__echo", "arguments": {"message": "last"}}}),
+    ];
+    let token = mcpd.project_token("demo", "quick").await;
+    let file = config(dir.path(), &mcpd.url, &token, Some(&gateway.base));
+    for run in 0..3 {
+        let output = bridged(&file, "demo", &lines).await;
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        let answers = answers(&output);
+        let ids: Vec<&Value> = answers.iter().map(|a| &a["id"]).collect();
+        assert_eq!(ids, [&json!(1), &json!(2), &json!(3)], "run {run}: {answers:?}");
+        assert_eq!(answers[2]["result"]["content"][0]["text"], "Echo: last");
+    }
+    // Each run ended its gateway session, and the process with it.
+    let ended = crate::harness::within(std::time::Duration::from_secs(5), || async {
+        gateway.metric("mcpgw_client_sessions").await == 0.0 && crate::harness::processes_with(&m).is_empty()
+    })
+    .await;
+    assert!(ended.is_some(), "bridge sessions outlived their clients");
+
+    // Refused: the gateway's own reason, on stderr and as the client's JSON-RPC error.
+    let elsewhere = mcpd.project_token("other", "elsewhere").await;
+    let file = config(dir.path(), &mcpd.url, &elsewhere, Some(&gateway.base));
+    for (project, reason, says) in [
+        ("demo", "Forbidden", "may not connect to project \"demo\""),
+        ("nope", "Forbidden", "may not connect to project \"nope\""),
+    ] {
+        let output = bridged(&file, project, &[initialize.clone()]).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("Error from gateway ({reason}): ")) && stderr.contains(says), "{stderr}");
+        assert!(!stderr.contains("is mcpd running"), "{stderr}");
+        let answers = answers(&output);
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0]["id"], 1);
+        let message = answers[0]["error"]["message"].as_str().unwrap_or_else(|| panic!("{answers:?}"));
+        assert!(message.contains(says), "{message}");
+    }
 }
