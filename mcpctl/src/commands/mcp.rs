@@ -39,6 +39,9 @@ struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     server: Option<String>,
     tools: Vec<String>,
+    /// How each server behind a gateway stood, when the endpoint says (mcpgw does).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    servers: Vec<Standing>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     missing_tools: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +50,18 @@ struct Report {
     error: Option<String>,
     elapsed_ms: u64,
 }
+
+/// A server behind a gateway: `ready`, `starting` or `unavailable`, with why.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Standing {
+    name: String,
+    state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// Where a gateway's tools listing says how its servers stand.
+const SERVERS_META: &str = "io.mcpctl/servers";
 
 enum Failure {
     Transport(String),
@@ -150,11 +165,35 @@ async fn probe(
         report.protocol_version = Some(info.protocol_version.to_string());
         report.server = info.server_info.as_ref().map(|s| format!("{} {}", s.name, s.version));
     }
-    let tools = client.list_all_tools().await?;
-    report.tools = tools.iter().map(|t| t.name.to_string()).collect();
+    let mut cursor = None;
+    loop {
+        let page = client
+            .list_tools(cursor.map(|c| rmcp::model::PaginatedRequestParams::default().with_cursor(Some(c))))
+            .await?;
+        if let Some(standings) = page.meta.as_ref().and_then(|m| m.0.get(SERVERS_META)) {
+            report.servers = serde_json::from_value(standings.clone()).unwrap_or_default();
+        }
+        report.tools.extend(page.tools.iter().map(|t| t.name.to_string()));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let down: Vec<String> = report
+        .servers
+        .iter()
+        .filter(|s| s.state != "ready")
+        .map(|s| match &s.reason {
+            Some(reason) => format!("{} ({}: {reason})", s.name, s.state),
+            None => format!("{} ({})", s.name, s.state),
+        })
+        .collect();
     report.missing_tools = args.expect_tools.iter().filter(|t| !report.tools.contains(t)).cloned().collect();
     if !report.missing_tools.is_empty() {
         return Err(Failure::Contract(format!("missing tools: {}", report.missing_tools.join(", "))));
+    }
+    if !down.is_empty() {
+        return Err(Failure::Contract(format!("servers not ready: {}", down.join(", "))));
     }
     if let Some(tool) = &args.tool {
         let mut params = CallToolRequestParams::new(tool.clone());
@@ -173,6 +212,12 @@ fn text(report: &Report) -> String {
     let mut lines = vec![format!("endpoint: {}", report.url)];
     if let Some(server) = &report.server {
         lines.push(format!("server: {server} (protocol {})", report.protocol_version.as_deref().unwrap_or("?")));
+    }
+    for server in &report.servers {
+        match &server.reason {
+            Some(reason) => lines.push(format!("server {}: {} ({reason})", server.name, server.state)),
+            None => lines.push(format!("server {}: {}", server.name, server.state)),
+        }
     }
     if !report.tools.is_empty() {
         lines.push(format!("tools ({}): {}", report.tools.len(), report.tools.join(", ")));

@@ -16,10 +16,10 @@ use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CallToolResponse, ClientRequest, CompleteRequest, CompleteRequestParams,
     CompleteResult, GetPromptRequest, GetPromptRequestParams, GetPromptResponse, Implementation,
     InitializeRequestParams, InitializeResult, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequest, ReadResourceRequestParams, ReadResourceResponse,
-    Reference, RequestMetaObject, ResultType, ServerCapabilities, ServerConfig, ServerResult, SetLevelRequest,
-    SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequest,
-    UnsubscribeRequestParams,
+    ListToolsResult, MetaObject, PaginatedRequestParams, ReadResourceRequest, ReadResourceRequestParams,
+    ReadResourceResponse, Reference, RequestMetaObject, ResultType, ServerCapabilities, ServerConfig, ServerResult,
+    SetLevelRequest, SetLevelRequestParams, SubscribeRequest, SubscribeRequestParams, SubscriptionFilter,
+    UnsubscribeRequest, UnsubscribeRequestParams,
 };
 use rmcp::service::{RequestContext, RoleServer, SubscriptionContext};
 use rmcp::{ErrorData as McpError, ServerHandler};
@@ -32,6 +32,9 @@ pub use state::SessionState;
 use crate::access::{Caller, Held};
 use crate::catalog::Lists;
 use call::Relayed;
+
+/// The `_meta` key of a tools listing that says how each server of the project stood.
+pub const SERVERS_META: &str = "io.mcpctl/servers";
 
 /// The handler rmcp makes per client session (or per request, for stateless clients); the
 /// state is found at its first request, when the caller is known.
@@ -136,7 +139,12 @@ impl ServerHandler for Session {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let state = self.state(&context, false)?;
-        Ok(ListToolsResult::with_all_items(state.tools().await))
+        let mut result = ListToolsResult::with_all_items(state.tools().await);
+        // How each server stood, for clients that check (mcpctl test mcp).
+        let mut meta = MetaObject::new();
+        meta.0.insert(SERVERS_META.to_owned(), serde_json::json!(state.standings()));
+        result.meta = Some(meta);
+        Ok(result)
     }
 
     async fn call_tool(

@@ -45,6 +45,24 @@ pub struct SessionState {
     /// Cancelled when its credential may no longer use it: ends its `subscriptions/listen`
     /// streams.
     pub ended: tokio_util::sync::CancellationToken,
+    standings: Mutex<Vec<Standing>>,
+}
+
+/// How a server stood when the session last listed: `ready`, `starting` (not ready within
+/// the listing's deadline), or `unavailable` with a short reason. Clients read it from a
+/// listing's `_meta` (`io.mcpctl/servers`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Standing {
+    pub name: String,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Standing {
+    fn unavailable(server: &str, reason: String) -> Standing {
+        Standing { name: server.to_owned(), state: "unavailable", reason: Some(reason) }
+    }
 }
 
 /// One server's upstream session in this client session, once started.
@@ -68,6 +86,7 @@ impl SessionState {
             suspended: Mutex::default(),
             held: Mutex::default(),
             ended: tokio_util::sync::CancellationToken::new(),
+            standings: Mutex::default(),
         });
         gateway.metrics.sessions.inc();
         let follower = tokio::spawn(follow(Arc::downgrade(&state), state.config.clone()));
@@ -138,11 +157,11 @@ impl SessionState {
         self: &Arc<Self>,
         spec: &ResolvedServer,
         deadline: tokio::time::Instant,
-    ) -> Option<Arc<Upstream>> {
+    ) -> Result<Arc<Upstream>, Standing> {
         let server = spec.name.as_str();
         let running = self.slot(server).try_lock().ok().and_then(|slot| slot.clone()).filter(|u| !u.is_closed());
-        if running.is_some() {
-            return running;
+        if let Some(running) = running {
+            return Ok(running);
         }
         let deadline = match self.gateway.is_down(&self.project, spec) {
             true => tokio::time::Instant::now(),
@@ -151,8 +170,8 @@ impl SessionState {
         let (state, name) = (self.clone(), server.to_owned());
         let mut start = tokio::spawn(async move { state.upstream(&name).await });
         match tokio::time::timeout_at(deadline, &mut start).await {
-            Ok(Ok(started)) => started.ok(),
-            Ok(Err(_)) => None,
+            Ok(Ok(started)) => started.map_err(|e| Standing::unavailable(server, e.cause.to_string())),
+            Ok(Err(_)) => Err(Standing::unavailable(server, "its start failed".to_owned())),
             Err(_) => {
                 let downstream = Arc::downgrade(&self.downstream);
                 tokio::spawn(async move {
@@ -160,7 +179,7 @@ impl SessionState {
                         downstream.stale(Lists::ALL);
                     }
                 });
-                None
+                Err(Standing { name: server.to_owned(), state: "starting", reason: None })
             }
         }
     }
@@ -179,20 +198,38 @@ impl SessionState {
             async move {
                 let upstream = self.ready_by(s, deadline).await?;
                 match tokio::time::timeout_at(deadline, list(upstream.clone())).await {
-                    Ok(Ok(items)) => Some((s.name.clone(), items)),
+                    Ok(Ok(items)) => Ok((s.name.clone(), items)),
                     Ok(Err(e)) => {
-                        tracing::warn!(project = %self.project, server = %s.name, "listing failed: {}", upstream.failed(&e).cause);
-                        None
+                        let cause = upstream.failed(&e).cause;
+                        tracing::warn!(project = %self.project, server = %s.name, "listing failed: {cause}");
+                        Err(Standing::unavailable(&s.name, format!("listing failed: {cause}")))
                     }
                     Err(_) => {
                         tracing::warn!(project = %self.project, server = %s.name, "listing timed out");
-                        None
+                        Err(Standing::unavailable(&s.name, "listing timed out".to_owned()))
                     }
                 }
             }
         }))
         .await;
-        answers.into_iter().flatten().collect()
+        let mut gathered = Vec::new();
+        let mut standings = Vec::new();
+        for answer in answers {
+            match answer {
+                Ok((server, items)) => {
+                    standings.push(Standing { name: server.clone(), state: "ready", reason: None });
+                    gathered.push((server, items));
+                }
+                Err(standing) => standings.push(standing),
+            }
+        }
+        *self.standings.lock().unwrap() = standings;
+        gathered
+    }
+
+    /// How each server stood at the last listing.
+    pub fn standings(&self) -> Vec<Standing> {
+        self.standings.lock().unwrap().clone()
     }
 
     pub async fn tools(self: &Arc<Self>) -> Vec<Tool> {

@@ -94,6 +94,27 @@ async fn test_mcp_exits_by_what_failed(backend: Backend) {
     let failing = run(&["test", "mcp", &url, "--token", &token, "--tool", "every__no-such-tool"]).await;
     assert_eq!(failing.status.code(), Some(2), "{}", String::from_utf8_lossy(&failing.stdout));
 
+    // A server of the project that cannot start: listed as unavailable, with why, and exit 2.
+    let missing = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "missing"},
+        "spec": {"transport": "stdio", "command": "/nonexistent/mcp-server"}});
+    mcpd.apply(vec![missing, project("partial", &["missing", "every"])]).await;
+    let partial_token = mcpd.project_token("partial", "checker").await;
+    let partial = run(&["test", "mcp", &gateway.endpoint("partial"), "--token", &partial_token]).await;
+    let stdout = String::from_utf8_lossy(&partial.stdout);
+    assert_eq!(partial.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("server every: ready"), "{stdout}");
+    assert!(stdout.contains("server missing: unavailable (cannot start: command not found)"), "{stdout}");
+    assert!(stdout.contains("FAIL (contract): servers not ready: missing"), "{stdout}");
+    let report = run(&["test", "mcp", &gateway.endpoint("partial"), "--token", &partial_token, "-o", "json"]).await;
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(
+        report["servers"],
+        json!([{"name": "missing", "state": "unavailable", "reason": "cannot start: command not found"}, {"name": "every", "state": "ready"}])
+    );
+    let whole = run(&["test", "mcp", &url, "--token", &token, "-o", "json"]).await;
+    let report: Value = serde_json::from_slice(&whole.stdout).unwrap();
+    assert_eq!(report["servers"], json!([{"name": "every", "state": "ready"}]));
+
     // On the context's gateway, the context's credential is used; elsewhere it never is.
     let dir = tempfile::tempdir().unwrap();
     let file = config(dir.path(), &mcpd.url, &token, Some(&gateway.base));
