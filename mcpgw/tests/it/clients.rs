@@ -270,7 +270,7 @@ async fn the_bridge_answers_what_is_in_flight_and_says_why_it_is_refused(backend
         ("demo", "Forbidden", "may not connect to project \"demo\""),
         ("nope", "Forbidden", "may not connect to project \"nope\""),
     ] {
-        let output = bridged(&file, project, &[initialize.clone()]).await;
+        let output = bridged(&file, project, std::slice::from_ref(&initialize)).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(&format!("Error from gateway ({reason}): ")) && stderr.contains(says), "{stderr}");
         assert!(!stderr.contains("is mcpd running"), "{stderr}");
