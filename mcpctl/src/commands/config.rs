@@ -54,7 +54,8 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
         ConfigCommand::Client { client, gateway, transport } => {
             let url = config::gateway_url(&ctx.global, gateway.gateway.as_deref())?;
             let context = file.selected(&ctx.global)?.map(|c| c.name.clone());
-            return super::clients::print(ctx, *client, *transport, &url, context.as_deref());
+            let given = gateway.gateway.is_some();
+            return super::clients::print(ctx, *client, *transport, &url, given, context.as_deref());
         }
         ConfigCommand::SetContext { name, gateway } => {
             // Only what was given here as flags: a token or server exported for one run (CI's

@@ -148,16 +148,20 @@ async fn the_stdio_bridge_serves_clients_that_start_stdio_servers(backend: Backe
 
 #[tokio::test]
 async fn config_client_writes_each_clients_format() {
+    let mcpd = Mcpd::start(Backend::Sqlite).await;
+    mcpd.apply(vec![project("demo", &[])]).await;
+    let connect_only = mcpd.project_token("demo", "desktop").await;
     let dir = tempfile::tempdir().unwrap();
-    let file = config(dir.path(), "http://127.0.0.1:3100", "mcpctl_pat_context", Some("https://gw.example.com"));
+    let file = config(dir.path(), &mcpd.url, &connect_only, Some("https://gw.example.com"));
     let file = file.to_str().unwrap();
+    let secret = connect_only.as_str();
     let print = |client: &'static str, extra: &'static [&'static str]| async move {
         let mut args = vec!["--config", file, "config", "client", client, "-p", "demo"];
         args.extend(extra);
         let out = run(&args).await;
         assert_eq!(out.status.code(), Some(0), "{client}: {}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(!text.contains("mcpctl_pat_context"), "a credential in {client}'s file: {text}");
+        assert!(!text.contains(secret), "a credential in {client}'s file: {text}");
         serde_json::from_str::<Value>(&text).unwrap()
     };
     let url = "https://gw.example.com/projects/demo/mcp";
@@ -189,14 +193,37 @@ async fn config_client_writes_each_clients_format() {
         .unwrap();
     let from_env: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(from_env["mcpServers"]["demo"]["url"], "http://10.0.0.6:3200/projects/demo/mcp");
-    // Without a project there is nothing to configure.
+    // Without a project there is nothing to configure; a project mcpd does not know is refused.
     let none = run(&["--config", file, "config", "client", "cursor"]).await;
     assert_eq!(none.status.code(), Some(2));
+    let nope = run(&["--config", file, "config", "client", "cursor", "-p", "nope"]).await;
+    assert_eq!(nope.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&nope.stderr).contains("projects \"nope\" not found"));
     // set-context saves a gateway.
     let set = run(&["--config", file, "config", "set-context", "test", "--gateway", "http://gw.internal:3200"]).await;
     assert_eq!(set.status.code(), Some(0));
     let saved = print("claude-code", &[]).await;
     assert_eq!(saved["mcpServers"]["demo"]["url"], "http://gw.internal:3200/projects/demo/mcp");
+
+    // A context that may do more than connect is never put in a client's configuration.
+    let admin = mcpd
+        .token("admin-like", None, json!([{"role": "edit", "resource": "*"}, {"role": "run", "action": "*"}]))
+        .await;
+    let powerful = config(dir.path(), &mcpd.url, &admin, Some("https://gw.example.com"));
+    let refused =
+        run(&["--config", powerful.to_str().unwrap(), "config", "client", "claude-desktop", "-p", "demo"]).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("holds more than connect (it may list secrets"), "{stderr}");
+    assert!(stderr.contains("mcpctl create mcptoken claude-desktop -p demo --bind action:connect"), "{stderr}");
+
+    // Over HTTP with --gateway, mcpd is not needed at all.
+    let offline = config(dir.path(), "http://127.0.0.1:9", &connect_only, None);
+    let offline = offline.to_str().unwrap();
+    let out =
+        run(&["--config", offline, "config", "client", "cursor", "-p", "demo", "--gateway", "http://gw:3200"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Runs `mcpctl --config FILE mcp -p PROJECT` with `lines` on its stdin, closed right after
