@@ -93,6 +93,10 @@ impl Client {
         self.runtime.block_on(self.inner.referrers(kind, project, name))
     }
 
+    pub fn gateway_status(&self, server: Option<&str>) -> Result<shared::api::GatewayStatusList> {
+        self.runtime.block_on(self.inner.gateway_status(server))
+    }
+
     pub fn openapi(&self) -> Result<Value> {
         self.runtime.block_on(self.inner.openapi())
     }

@@ -300,6 +300,21 @@ impl Client {
         self.send(self.request(Method::POST, "/api/v1/events/calls").json(&body)).await
     }
 
+    /// Reports how each server stands at this gateway replica (`run serve` only).
+    pub async fn report_gateway_status(&self, report: &shared::api::GatewayReport) -> Result<()> {
+        self.send(self.request(Method::POST, "/api/v1/gateway/status").json(report)).await
+    }
+
+    /// What gateway replicas reported lately, of one server or of every server the caller
+    /// may list.
+    pub async fn gateway_status(&self, server: Option<&str>) -> Result<shared::api::GatewayStatusList> {
+        let mut request = self.request(Method::GET, "/api/v1/gateway/status");
+        if let Some(server) = server {
+            request = request.query(&[("server", server)]);
+        }
+        self.send(request).await
+    }
+
     /// The OpenAPI document mcpd publishes, with the JSON Schema of every kind.
     pub async fn openapi(&self) -> Result<Value> {
         self.send(self.request(Method::GET, "/openapi.json")).await

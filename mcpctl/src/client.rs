@@ -113,6 +113,11 @@ impl Client {
         Ok(self.api.openapi()?)
     }
 
+    /// What gateway replicas reported lately of one server, or of every server.
+    pub fn gateway_status(&self, server: Option<&str>) -> Result<Vec<shared::api::GatewayStatus>> {
+        Ok(self.api.gateway_status(server)?.items)
+    }
+
     pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
         Ok(self.api.can_i(question)?)
     }

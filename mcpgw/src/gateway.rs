@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rmcp::model::{ClientCapabilities, Tool};
 use sha2::{Digest, Sha256};
-use shared::api::{CallEvent, CallKind, CallOutcome, ResolvedServer};
+use shared::api::{CallEvent, CallKind, CallOutcome, GatewayReport, ResolvedServer, ServerReport, ServerState};
 use shared::name::ProjectName;
 
 use crate::access::Access;
@@ -38,7 +38,22 @@ pub struct Gateway {
     failures: Mutex<HashMap<(ProjectName, String), Failure>>,
     fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
     ids: std::sync::atomic::AtomicU64,
+    /// How each server stands at this gateway, as reported to mcpd.
+    standings: Mutex<HashMap<(ProjectName, String), Standing>>,
+    /// Woken when a standing changes, to report it soon.
+    stood: tokio::sync::Notify,
 }
+
+/// How a server stands at this gateway, and since when.
+#[derive(Clone, Debug, PartialEq)]
+struct Standing {
+    state: ServerState,
+    reason: Option<String>,
+    since: String,
+}
+
+/// How often the gateway reports its servers' standings to mcpd (and sooner after a change).
+const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 /// What a recorded call was: who asked what of which project and server.
 pub struct Call<'a> {
@@ -77,6 +92,8 @@ impl Gateway {
             failures: Mutex::default(),
             fingerprints: Mutex::default(),
             ids: std::sync::atomic::AtomicU64::new(1),
+            standings: Mutex::default(),
+            stood: tokio::sync::Notify::new(),
         }
     }
 
@@ -115,12 +132,15 @@ impl Gateway {
             timeout: self.settings.start_timeout,
         };
         let key = (project.clone(), spec.name.clone());
+        self.stand(&key, ServerState::Starting, None);
         match upstream::start(spec, relay, start).await {
             Ok(upstream) => {
                 self.failures.lock().unwrap().remove(&key);
+                self.stand(&key, ServerState::Ready, None);
                 Ok(upstream)
             }
             Err(error) => {
+                self.stand(&key, ServerState::Unavailable, Some(error.cause.to_string()));
                 tracing::warn!(%project, server = %spec.name, "upstream unavailable: {}", error.cause);
                 let mut failures = self.failures.lock().unwrap();
                 let backoff = match failures.get(&key) {
@@ -182,6 +202,59 @@ impl Gateway {
                 outcome: CallOutcome::Ok,
             });
         }
+    }
+
+    /// Notes how a server stands. A start does not make a ready server `starting` (another
+    /// session has it running), and nothing changes `since` but a change of state.
+    fn stand(&self, key: &(ProjectName, String), state: ServerState, reason: Option<String>) {
+        let mut standings = self.standings.lock().unwrap();
+        let current = standings.get(key);
+        if state == ServerState::Starting && current.is_some_and(|c| c.state == ServerState::Ready) {
+            return;
+        }
+        if current.is_some_and(|c| c.state == state && c.reason == reason) {
+            return;
+        }
+        standings.insert(key.clone(), Standing { state, reason, since: audit::now() });
+        self.stood.notify_one();
+    }
+
+    /// Reports how each server of the followed projects stands at this gateway, every
+    /// `REPORT_EVERY` and soon after a change, as `name`, until the gateway stops.
+    pub fn report_standings(self: &Arc<Self>, name: String) {
+        let gateway = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let Some(woken) = gateway.upgrade().map(|g| async move { g.stood.notified().await }) else { return };
+                let _ = tokio::time::timeout(REPORT_EVERY, woken).await;
+                // Changes close together go in one report.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let Some(gateway) = gateway.upgrade() else { return };
+                let report = GatewayReport { gateway: name.clone(), servers: gateway.standings() };
+                if let Err(e) = gateway.mcpd.report_gateway_status(&report).await {
+                    tracing::debug!("cannot report the servers' standings to mcpd: {e}");
+                }
+            }
+        });
+    }
+
+    /// The standings of the servers the followed projects still have.
+    fn standings(&self) -> Vec<ServerReport> {
+        let standings = self.standings.lock().unwrap().clone();
+        let mut reports: Vec<ServerReport> = standings
+            .into_iter()
+            .filter(|((project, server), _)| self.projects.has_server(project, server))
+            .map(|((project, server), standing)| ServerReport {
+                project,
+                server,
+                state: standing.state,
+                reason: standing.reason,
+                since: standing.since,
+            })
+            .collect();
+        reports.sort_by(|a, b| (&a.project, &a.server).cmp(&(&b.project, &b.server)));
+        reports.truncate(shared::api::MAX_SERVER_REPORTS);
+        reports
     }
 
     /// Counts a call (or a refused request) and writes it to the audit trail: never its

@@ -85,6 +85,12 @@ impl Projects {
         self.followed.lock().unwrap().get(project).map(watch::Sender::subscribe)
     }
 
+    /// Whether a followed project has this server now.
+    pub fn has_server(&self, project: &ProjectName, server: &str) -> bool {
+        let followed = self.followed.lock().unwrap();
+        followed.get(project).is_some_and(|p| p.borrow().servers.iter().any(|s| s.name == server))
+    }
+
     /// Loads a project's configuration unless it is already followed; `Ok(false)` when mcpd
     /// knows no such project.
     pub async fn load(&self, project: &ProjectName) -> Result<bool, client::Error> {

@@ -14,6 +14,11 @@ use clap::Parser;
 #[derive(Parser, Debug, Clone)]
 #[command(name = "mcpgw", version)]
 pub struct Settings {
+    /// How this gateway replica names itself when it reports its servers' standings to mcpd
+    /// (default: its host name and port).
+    #[arg(long, env = "MCPGW_NAME")]
+    pub name: Option<String>,
+
     /// Address to listen on.
     #[arg(long, env = "MCPGW_LISTEN", default_value = "127.0.0.1:3200")]
     pub listen: SocketAddr,

@@ -43,8 +43,10 @@ pub async fn bind(settings: Settings) -> anyhow::Result<Bound> {
         max_processes = settings.max_processes,
         "mcpgw serving /projects/{{project}}/mcp"
     );
+    let name = settings.name.clone().unwrap_or_else(|| format!("{}:{}", host_name(), address.port()));
     let gateway = Arc::new(Gateway::new(settings, mcpd, audit, metrics));
     gateway.projects.follow();
+    gateway.report_standings(name);
     let sessions = Sessions::new(gateway);
     Ok(Bound { listener, address, sessions, audit_task })
 }
@@ -72,6 +74,16 @@ impl Bound {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.audit_task).await;
         Ok(())
     }
+}
+
+/// This machine's host name, or `mcpgw` when it cannot be read.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "mcpgw".to_owned())
 }
 
 /// Until SIGTERM or SIGINT.

@@ -358,3 +358,73 @@ pub struct CallEvents {
 
 /// The most calls one intake request may carry.
 pub const MAX_CALL_EVENTS: usize = 1000;
+
+/// How a server stands at one gateway replica.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerState {
+    /// Its last start succeeded.
+    Ready,
+    /// A start is under way.
+    Starting,
+    /// Its last start failed; `reason` says why in a few words.
+    Unavailable,
+}
+
+impl ServerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerState::Ready => "ready",
+            ServerState::Starting => "starting",
+            ServerState::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// `POST /api/v1/gateway/status`: how each server stands at one gateway replica (`run serve`
+/// only). It replaces what that replica reported before.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GatewayReport {
+    /// The replica, as it names itself (`--name`, by default its host and port).
+    pub gateway: String,
+    pub servers: Vec<ServerReport>,
+}
+
+/// The most servers one report may carry.
+pub const MAX_SERVER_REPORTS: usize = 10_000;
+
+/// One server of one project at a gateway replica.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerReport {
+    pub project: crate::name::ProjectName,
+    pub server: String,
+    pub state: ServerState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Since when it is in this state, RFC 3339.
+    pub since: String,
+}
+
+/// `GET /api/v1/gateway/status[?server=NAME]`: what the gateway replicas reported lately
+/// (within the last minute), for the servers the caller may see.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayStatusList {
+    pub items: Vec<GatewayStatus>,
+}
+
+/// One server of one project at one gateway replica, as last reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayStatus {
+    pub gateway: String,
+    pub project: String,
+    pub server: String,
+    pub state: ServerState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub since: String,
+    pub reported_at: String,
+}

@@ -152,6 +152,7 @@ pub static KINDS: &[KindInfo] = &[
             Column { header: "TRANSPORT", wide: false, value: |o| text(&o.spec["transport"]) },
             Column { header: "TARGET", wide: false, value: server_target },
             Column { header: "ENV", wide: true, value: |o| count(&o.spec["env"]) },
+            Column { header: "GATEWAYS", wide: true, value: gateway_standing },
             Column { header: "LABELS", wide: true, value: labels },
         ],
         sensitive: false,
@@ -364,6 +365,21 @@ fn event_object(o: &Object) -> String {
         Some(p) => format!("{kind}/{name} (project {p})"),
         None if name.is_empty() => kind,
         None => format!("{kind}/{name}"),
+    }
+}
+
+/// How a server stands at the gateways (which mcpctl adds to its status as `gateways` from
+/// `GET /api/v1/gateway/status`): `ready`, or the first state that is not, with why.
+fn gateway_standing(o: &Object) -> String {
+    let Some(gateways) = o.status.as_ref().and_then(|s| s["gateways"].as_array()) else { return "<none>".to_owned() };
+    let not_ready = gateways.iter().find(|g| g["state"] != "ready");
+    match (gateways.first(), not_ready) {
+        (None, _) => "<none>".to_owned(),
+        (Some(_), None) => "ready".to_owned(),
+        (Some(_), Some(g)) => match g["reason"].as_str() {
+            Some(reason) => format!("{}: {reason}", text(&g["state"])),
+            None => text(&g["state"]),
+        },
     }
 }
 

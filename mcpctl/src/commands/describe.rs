@@ -69,7 +69,12 @@ fn describe_one(client: &Client, kind: &KindInfo, project: Option<&ProjectName>,
         })
         .collect::<Vec<_>>();
     let events = recent_events(client, kind, &object)?;
-    Ok(print::describe(kind, &object, &referrers, lengths.as_deref(), &events))
+    // How a server stands at the gateways, when the caller may read it.
+    let gateways = match kind.kind {
+        shared::Kind::Server => Some(client.gateway_status(Some(name)).unwrap_or_default()),
+        _ => None,
+    };
+    Ok(print::describe(kind, &object, &referrers, lengths.as_deref(), &events, gateways.as_deref()))
 }
 
 /// The last few audit events about the object, when the caller may read events.

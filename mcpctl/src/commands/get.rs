@@ -39,6 +39,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         } else {
             client.list(kind, ctx.project_for(kind)?.as_ref(), args.selector.as_deref(), args.show_values)?
         };
+        let objects = with_gateways(client, kind, &view, objects);
         ctx.printer.objects(kind, objects, &view, false)?;
         return Ok(());
     }
@@ -59,6 +60,7 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
         }
     }
     if !found.is_empty() {
+        let found = with_gateways(client, kind, &view, found);
         ctx.printer.objects(kind, found, &view, names.len() == 1)?;
     }
     if failed {
@@ -66,6 +68,23 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// Servers in a wide table show how they stand at the gateways: what the gateways reported
+/// is added to each server's status as `gateways` (nothing when it cannot be read).
+fn with_gateways(client: &Client, kind: &KindInfo, view: &print::View, mut objects: Vec<Object>) -> Vec<Object> {
+    if kind.kind != Kind::Server || view.output != Some(crate::cli::Output::Wide) {
+        return objects;
+    }
+    let Ok(reports) = client.gateway_status(None) else { return objects };
+    for object in &mut objects {
+        let mine: Vec<_> = reports.iter().filter(|r| r.server == object.metadata.name).collect();
+        let status = object.status.get_or_insert_with(|| serde_json::json!({}));
+        if let Some(status) = status.as_object_mut() {
+            status.insert("gateways".to_owned(), serde_json::json!(mine));
+        }
+    }
+    objects
 }
 
 /// `get all`: every kind the caller may list, in the order `apply` writes them, so that

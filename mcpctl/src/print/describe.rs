@@ -1,5 +1,6 @@
 //! `describe`: an object as readable sections, with what refers to it.
 
+use shared::api::GatewayStatus;
 use shared::spec::McpTokenStatus;
 use shared::{Kind, KindInfo, Object};
 
@@ -10,6 +11,7 @@ pub fn describe(
     referrers: &[(String, String)],
     lengths: Option<&[(String, usize)]>,
     events: &[Object],
+    gateways: Option<&[GatewayStatus]>,
 ) -> String {
     let meta = &object.metadata;
     let mut s = String::new();
@@ -62,6 +64,24 @@ pub fn describe(
         }
         for b in status.bindings {
             s.push_str(&format!("  {b}\n"));
+        }
+    }
+    if let Some(gateways) = gateways {
+        s.push_str("Gateways:\n");
+        if gateways.is_empty() {
+            s.push_str("  <none reported>\n");
+        }
+        for g in gateways {
+            let state = match &g.reason {
+                Some(reason) => format!("{} ({})", g.state.as_str(), super::terminal::escaped(reason)),
+                None => g.state.as_str().to_owned(),
+            };
+            s.push_str(&format!(
+                "  {}\tproject {}\t{state} since {}\n",
+                super::terminal::escaped(&g.gateway),
+                super::terminal::escaped(&g.project),
+                g.since
+            ));
         }
     }
     s.push_str("Used By:\n");

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod gateway;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
@@ -102,6 +103,11 @@ pub fn routes() -> Vec<Route> {
         // The gateway's own credential (`run serve`) reports the calls it relayed.
         Route::new("/api/v1/events/calls", Protected).post(events::intake, doc::intake),
         Route::new("/api/v1/events/{id}", Protected).get(events::get, doc::event),
+        // The gateway's own credential (`run serve`) reports how its servers stand; whoever
+        // may list servers reads it.
+        Route::new("/api/v1/gateway/status", Protected)
+            .get(gateway::list, doc::gateway_status)
+            .post(gateway::report, doc::gateway_report),
         Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),
         Route::new("/api/v1/projects/{project}/servers", Protected)
             .get(resources::project_servers, doc::project_servers),

@@ -216,6 +216,15 @@ pub fn intake(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
     no_content(s, kind).taking(s.of::<CallEvents>())
 }
 
+pub fn gateway_report(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Operation {
+    no_content(s, kind).taking(s.of::<shared::api::GatewayReport>())
+}
+
+pub fn gateway_status(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<shared::api::GatewayStatusList>())
+        .with_query(vec![query("server", json!({"type": "string"}))])
+}
+
 pub fn event(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     Operation::answers("200", s.object_of(Kind::AuditEvent.info()))
 }

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod changes;
 pub mod crypto;
+pub(crate) mod gateway;
 pub(crate) mod objects;
 
 use std::sync::Arc;

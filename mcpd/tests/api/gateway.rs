@@ -1,5 +1,5 @@
 //! What mcpd offers the gateway: the resolution of a project's servers, secret values
-//! included, to `run serve` only.
+//! included, to `run serve` only; and what gateway replicas report of their servers.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -127,4 +127,70 @@ backend_tests!(
     async: a_project_resolves_for_serve_only,
     header_references_must_name_env_entries,
     calls_the_gateway_reports_join_the_audit_trail,
+    replicas_report_how_servers_stand_and_readers_see_what_they_may_list,
 );
+
+/// A replica's report replaces its last one; readers see only the servers they may list; a
+/// report that is not one is refused whole, with the field that is wrong.
+async fn replicas_report_how_servers_stand_and_readers_see_what_they_may_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (serve, _) =
+        app.token_as(&app.token, None, "gw", json!({"bindings": [{"role": "run", "action": "serve"}]})).await;
+    let report = |gateway: &str, servers: Value| json!({"gateway": gateway, "servers": servers});
+    let since = "2026-12-01T10:00:00Z";
+    let one = report(
+        "gw-1",
+        json!([
+            {"project": "demo", "server": "github", "state": "ready", "since": since},
+            {"project": "demo", "server": "search", "state": "unavailable", "reason": "HTTP 502", "since": since},
+        ]),
+    );
+    let reply = app.call_as(Some(&serve), Method::POST, "/api/v1/gateway/status", Some(one)).await;
+    assert_eq!(reply.status, 204, "{}", reply.text);
+    let two = report("gw-2", json!([{"project": "demo", "server": "github", "state": "starting", "since": since}]));
+    app.call_as(Some(&serve), Method::POST, "/api/v1/gateway/status", Some(two)).await;
+
+    let all = app.get("/api/v1/gateway/status").await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 3, "{}", all.text);
+    let search = app.get("/api/v1/gateway/status?server=search").await;
+    assert_eq!(search.body["items"][0]["reason"], "HTTP 502");
+    assert_eq!(search.body["items"][0]["gateway"], "gw-1");
+    assert!(search.body["items"][0]["reportedAt"].is_string());
+
+    // The next report of gw-1 replaces its last.
+    let again = report("gw-1", json!([{"project": "demo", "server": "github", "state": "ready", "since": since}]));
+    app.call_as(Some(&serve), Method::POST, "/api/v1/gateway/status", Some(again)).await;
+    assert_eq!(app.get("/api/v1/gateway/status?server=search").await.body["items"], json!([]));
+
+    // A reader sees the servers it may list, and nothing without list on servers.
+    let session = app.user("one@example.com", "password-123").await;
+    app.grant(
+        "github-only",
+        &["User:one@example.com"],
+        json!([{"role": "view", "resource": "servers", "name": "github"}]),
+    )
+    .await;
+    let seen = app.call_as(Some(&session), Method::GET, "/api/v1/gateway/status", None).await;
+    let servers: Vec<&str> =
+        seen.body["items"].as_array().unwrap().iter().map(|i| i["server"].as_str().unwrap()).collect();
+    assert_eq!(servers, ["github", "github"], "{}", seen.text);
+    let nobody = app.user("none@example.com", "password-123").await;
+    app.call_as(Some(&nobody), Method::GET, "/api/v1/gateway/status", None).await.assert_status(403, "Forbidden");
+
+    // Only `run serve` reports, and a report is checked whole.
+    let forged = report("gw-3", json!([]));
+    app.call_as(Some(&session), Method::POST, "/api/v1/gateway/status", Some(forged))
+        .await
+        .assert_status(403, "Forbidden");
+    let bad =
+        report("gw-1\n", json!([{"project": "demo", "server": "Not_A_Name", "state": "ready", "since": "yesterday"}]));
+    let refused = app.call_as(Some(&serve), Method::POST, "/api/v1/gateway/status", Some(bad)).await;
+    refused.assert_status(422, "Invalid");
+    assert_eq!(refused.cause_fields(), ["gateway", "servers[0].server", "servers[0].since"]);
+    let unknown = report("gw-1", json!([{"project": "demo", "server": "x", "state": "sleeping", "since": since}]));
+    app.call_as(Some(&serve), Method::POST, "/api/v1/gateway/status", Some(unknown))
+        .await
+        .assert_status(422, "Invalid");
+    assert_eq!(app.get("/api/v1/gateway/status?server=github").await.body["items"].as_array().unwrap().len(), 2);
+}

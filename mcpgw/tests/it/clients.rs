@@ -13,6 +13,7 @@ testkit::backend_tests!(async:
     test_mcp_exits_by_what_failed,
     the_stdio_bridge_serves_clients_that_start_stdio_servers,
     the_bridge_answers_what_is_in_flight_and_says_why_it_is_refused,
+    describe_and_wide_listings_show_how_each_server_stands_at_the_gateways,
 );
 
 /// mcpctl, built beside mcpgw by `cargo test --workspace` (scripts/test).
@@ -307,4 +308,44 @@ async fn the_bridge_answers_what_is_in_flight_and_says_why_it_is_refused(backend
         let message = answers[0]["error"]["message"].as_str().unwrap_or_else(|| panic!("{answers:?}"));
         assert!(message.contains(says), "{message}");
     }
+}
+
+async fn describe_and_wide_listings_show_how_each_server_stands_at_the_gateways(backend: Backend) {
+    let mcpd = Mcpd::start(backend).await;
+    let m = marker("standing");
+    let missing = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "missing"},
+        "spec": {"transport": "stdio", "command": "/nonexistent/mcp-server"}});
+    mcpd.apply(vec![missing, everything_server("every", &m, json!([])), project("demo", &["missing", "every"])]).await;
+    let gateway = mcpd.gateway(&["--name", "gw-one"]).await;
+    let mut client =
+        Driver::connect(&gateway.endpoint("demo"), &mcpd.project_token("demo", "lister").await, "legacy").await;
+    client.tool_names().await;
+    client.close().await;
+
+    let viewer = mcpd.token("viewer", None, json!([{"role": "view", "resource": "*"}])).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = config(dir.path(), &mcpd.url, &viewer, None);
+    let file = file.to_str().unwrap();
+    let described = crate::harness::within(std::time::Duration::from_secs(15), || async {
+        let out = run(&["--config", file, "describe", "server", "missing"]).await;
+        String::from_utf8_lossy(&out.stdout).contains("unavailable (cannot start: command not found)")
+    })
+    .await;
+    let out = run(&["--config", file, "describe", "server", "missing"]).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(described.is_some(), "{text}");
+    assert!(
+        text.contains("Gateways:\n  gw-one\tproject demo\tunavailable (cannot start: command not found) since "),
+        "{text}"
+    );
+    let wide = run(&["--config", file, "get", "servers", "-o", "wide"]).await;
+    let table = String::from_utf8_lossy(&wide.stdout);
+    assert!(table.lines().next().unwrap().contains("GATEWAYS"), "{table}");
+    let row = |name: &str| table.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(row("missing").contains("unavailable: cannot start: command not found"), "{table}");
+    assert!(row("every").contains("ready"), "{table}");
+    // A server no gateway has run says so.
+    mcpd.apply(vec![everything_server("idle", &m, json!([]))]).await;
+    let idle = run(&["--config", file, "describe", "server", "idle"]).await;
+    assert!(String::from_utf8_lossy(&idle.stdout).contains("Gateways:\n  <none reported>"));
 }
