@@ -171,7 +171,9 @@ impl Gateway {
         // What a shared server may ask clients for is what any client may answer.
         #[allow(deprecated)]
         let capabilities = ClientCapabilities::builder().enable_sampling().enable_elicitation().enable_roots().build();
-        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities, self.settings.call_timeout);
+        // Its clients' revisions differ: it speaks rmcp's newest.
+        let timeout = self.settings.call_timeout;
+        let relay = RelayState::new(project.clone(), spec.name.clone(), capabilities, None, timeout);
         let upstream = Arc::new(self.start(project, spec, relay).await?);
         *slot = Some(upstream.clone());
         Ok(upstream)

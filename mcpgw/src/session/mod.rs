@@ -130,7 +130,13 @@ impl ServerHandler for Session {
         let state = self.state(&context, true)?;
         *state.capabilities.lock().unwrap() = request.capabilities.clone();
         context.peer.set_peer_info(request.clone());
-        self.negotiate_initialize(&request)
+        let result = self.negotiate_initialize(&request)?;
+        // Upstream sessions open at the revision negotiated with the client, where a server
+        // may answer faster (no priming events before 2025-11-25), as to a direct client.
+        if result.protocol_version.has_initialize() {
+            *state.protocol.lock().unwrap() = Some(result.protocol_version.clone());
+        }
+        Ok(result)
     }
 
     async fn list_tools(

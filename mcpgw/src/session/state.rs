@@ -33,6 +33,9 @@ pub struct SessionState {
     pub caller: Caller,
     pub downstream: Arc<Downstream>,
     pub capabilities: Mutex<ClientCapabilities>,
+    /// The revision the client initialized at (session-based revisions only): upstream
+    /// sessions open at it.
+    pub protocol: Mutex<Option<rmcp::model::ProtocolVersion>>,
     config: watch::Receiver<Arc<Resolution>>,
     slots: Mutex<HashMap<String, Slot>>,
     catalog: Mutex<Catalog>,
@@ -78,6 +81,7 @@ impl SessionState {
             project,
             caller,
             capabilities: Mutex::default(),
+            protocol: Mutex::default(),
             config,
             slots: Mutex::default(),
             catalog: Mutex::default(),
@@ -130,8 +134,9 @@ impl SessionState {
             Sharing::Shared => self.gateway.shared_upstream(&self.project, &spec).await?,
             Sharing::PerSession => {
                 let capabilities = self.capabilities.lock().unwrap().clone();
+                let protocol = self.protocol.lock().unwrap().clone();
                 let timeout = self.gateway.settings.call_timeout;
-                let relay = RelayState::new(self.project.clone(), spec.name.clone(), capabilities, timeout);
+                let relay = RelayState::new(self.project.clone(), spec.name.clone(), capabilities, protocol, timeout);
                 Arc::new(self.gateway.start(&self.project, &spec, relay).await?)
             }
         };

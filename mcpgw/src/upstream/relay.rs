@@ -14,7 +14,7 @@ use rmcp::model::{
     ClientCapabilities, ClientConfig, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequest, ElicitRequestParams, ElicitResult, Implementation, InputRequest, ListRootsRequest, ListRootsResult,
     LoggingMessageNotification, LoggingMessageNotificationParam, ProgressNotification, ProgressNotificationParam,
-    ProgressToken, ResourceUpdatedNotification, ResourceUpdatedNotificationParam, ServerNotification,
+    ProgressToken, ProtocolVersion, ResourceUpdatedNotification, ResourceUpdatedNotificationParam, ServerNotification,
 };
 use rmcp::service::{NotificationContext, Peer, RequestContext, RoleClient, RoleServer};
 use rmcp::{ClientHandler, ErrorData as McpError};
@@ -29,6 +29,9 @@ pub struct RelayState {
     pub project: ProjectName,
     pub server: String,
     capabilities: ClientCapabilities,
+    /// The revision to open the session at: the client's own, so that a client gets what a
+    /// direct session at its revision would; `None` for rmcp's newest.
+    protocol: Option<ProtocolVersion>,
     /// The client sessions using this upstream: one, or every one for a shared server.
     sessions: Mutex<Vec<Weak<Downstream>>>,
     /// Calls in flight, by the progress token the upstream knows them by.
@@ -65,12 +68,14 @@ impl RelayState {
         project: ProjectName,
         server: String,
         capabilities: ClientCapabilities,
+        protocol: Option<ProtocolVersion>,
         timeout: std::time::Duration,
     ) -> Arc<RelayState> {
         Arc::new(RelayState {
             project,
             server,
             capabilities,
+            protocol,
             sessions: Mutex::default(),
             inflight: Mutex::default(),
             next_seq: Default::default(),
@@ -267,7 +272,12 @@ impl ClientHandler for Relay {
     }
 
     fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(self.0.capabilities.clone(), Implementation::new("mcpgw", env!("CARGO_PKG_VERSION")))
+        let mut config =
+            ClientConfig::new(self.0.capabilities.clone(), Implementation::new("mcpgw", env!("CARGO_PKG_VERSION")));
+        if let Some(protocol) = &self.0.protocol {
+            config.protocol_version = protocol.clone();
+        }
+        config
     }
 }
 

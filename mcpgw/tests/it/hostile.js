@@ -8,6 +8,8 @@
 //   node hostile.js sse-huge PORT        HTTP+SSE that answers initialize with one event of
 //                                        64 MiB and no newline
 //   node hostile.js hang PORT            accepts TCP connections and never answers
+//   node hostile.js stdio-protocol       stdio; its tool `protocol` says which revision the
+//                                        gateway initialized it at
 
 const http = require("http");
 const net = require("net");
@@ -49,6 +51,28 @@ function stdioFlood() {
       case "tools/call":
         send({ jsonrpc: "2.0", id: message.id, result: { content: [{ type: "text", text: "flooding" }] } });
         return setImmediate(flood);
+      default:
+        return send({ jsonrpc: "2.0", id: message.id, result: {} });
+    }
+  });
+}
+
+function stdioProtocol() {
+  const send = (message) => process.stdout.write(JSON.stringify(message) + "\n");
+  let revision = null;
+  readline.createInterface({ input: process.stdin }).on("line", (line) => {
+    const message = JSON.parse(line);
+    if (message.id === undefined) return;
+    switch (message.method) {
+      case "initialize":
+        revision = message.params.protocolVersion;
+        return send({ jsonrpc: "2.0", id: message.id, result: {
+          protocolVersion: revision, capabilities: { tools: {} }, serverInfo: { name: "protocol", version: "1" } } });
+      case "tools/list":
+        return send({ jsonrpc: "2.0", id: message.id, result: { tools: [
+          { name: "protocol", description: "the revision of this session", inputSchema: { type: "object" } }] } });
+      case "tools/call":
+        return send({ jsonrpc: "2.0", id: message.id, result: { content: [{ type: "text", text: revision }] } });
       default:
         return send({ jsonrpc: "2.0", id: message.id, result: {} });
     }
@@ -108,4 +132,4 @@ function hang() {
   }).listen(Number(port), "127.0.0.1");
 }
 
-({ "stdio-flood": stdioFlood, "http-echo": httpEcho, "sse-huge": sseHuge, hang })[mode]();
+({ "stdio-flood": stdioFlood, "stdio-protocol": stdioProtocol, "http-echo": httpEcho, "sse-huge": sseHuge, hang })[mode]();

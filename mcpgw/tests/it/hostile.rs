@@ -233,3 +233,45 @@ async fn a_hanging_upstream_delays_no_listing_past_its_deadline() {
 fn cmdline(pid: i32) -> String {
     std::fs::read(format!("/proc/{pid}/cmdline")).map(|c| String::from_utf8_lossy(&c).into_owned()).unwrap_or_default()
 }
+
+/// An upstream session opens at the revision the client negotiated, so a client of an older
+/// revision gets what a direct session at its revision would.
+#[tokio::test]
+async fn upstream_sessions_open_at_the_clients_revision() {
+    let mcpd = Mcpd::start(Backend::Sqlite).await;
+    mcpd.apply(vec![
+        server("proto", json!({"transport": "stdio", "command": "node", "args": [hostile_js(), "stdio-protocol"]})),
+        project("demo", &["proto"]),
+    ])
+    .await;
+    let token = mcpd.project_token("demo", "client").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let http = reqwest::Client::new();
+    for revision in ["2025-03-26", "2025-06-18", "2025-11-25"] {
+        let post = |session: Option<&str>, body: Value| {
+            let mut request = http
+                .post(gateway.endpoint("demo"))
+                .bearer_auth(&token)
+                .header("Accept", "application/json, text/event-stream")
+                .header("MCP-Protocol-Version", revision)
+                .json(&body);
+            if let Some(session) = session {
+                request = request.header("Mcp-Session-Id", session);
+            }
+            request.send()
+        };
+        let opened = post(
+            None,
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": revision, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
+        )
+        .await
+        .unwrap();
+        let session = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+        opened.text().await.unwrap();
+        post(Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await.unwrap();
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "proto__protocol", "arguments": {}}});
+        let answer = post(Some(&session), call).await.unwrap().text().await.unwrap();
+        assert!(answer.contains(&format!("\"text\":\"{revision}\"")), "{revision}: {answer}");
+    }
+}
