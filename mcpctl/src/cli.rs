@@ -420,9 +420,18 @@ mod examples {
   mcpctl version -o json"#;
 }
 
-/// Completes object names from the server of the current context (see `commands::completion`).
+/// What completes object names: `main` sets it (to `commands::completion::object_names`, which
+/// asks the server of the current context), so the clap tree imports no command.
+pub static NAME_COMPLETER: std::sync::OnceLock<NameCompleter> = std::sync::OnceLock::new();
+
+/// Candidates for the word being completed.
+pub type NameCompleter = fn(&std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate>;
+
+/// Completes object names with `NAME_COMPLETER`, when set.
 fn names() -> clap_complete::engine::ArgValueCompleter {
-    clap_complete::engine::ArgValueCompleter::new(crate::commands::completion::object_names)
+    clap_complete::engine::ArgValueCompleter::new(|current: &std::ffi::OsStr| {
+        NAME_COMPLETER.get().map(|complete| complete(current)).unwrap_or_default()
+    })
 }
 
 /// A kind as users type it: plural, singular, alias or Kind, optionally `KIND/NAME`.
@@ -846,7 +855,7 @@ mod tests {
 
     #[test]
     fn the_command_tree_is_consistent() {
-        super::Cli::command().debug_assert();
+        crate::cli::Cli::command().debug_assert();
     }
 
     /// `mcpctl.1` and `mcpctl-VERB.1` (`mcpctl-config-view.1` for nested verbs), rendered from
@@ -862,7 +871,7 @@ mod tests {
                 render(sub.clone(), format!("{name}-{}", sub.get_name()), pages);
             }
         }
-        let mut root = super::Cli::command();
+        let mut root = crate::cli::Cli::command();
         root.build();
         let mut pages = Vec::new();
         render(root, "mcpctl".to_owned(), &mut pages);
@@ -917,7 +926,7 @@ mod tests {
             }
         }
         let mut blanks = Vec::new();
-        walk(&super::Cli::command(), "mcpctl".to_owned(), 0, &mut blanks);
+        walk(&crate::cli::Cli::command(), "mcpctl".to_owned(), 0, &mut blanks);
         assert!(blanks.is_empty(), "{blanks:#?}");
     }
 
@@ -925,7 +934,7 @@ mod tests {
     /// named like a global one (`--server` is always the mcpd URL).
     #[test]
     fn no_command_flag_reuses_a_global_flag_name() {
-        let root = super::Cli::command();
+        let root = crate::cli::Cli::command();
         let globals: Vec<&clap::Arg> = root.get_arguments().filter(|a| a.is_global_set()).collect();
         fn walk(command: &clap::Command, path: String, globals: &[&clap::Arg], clashes: &mut Vec<String>) {
             for arg in command.get_arguments().filter(|a| !a.is_global_set()) {

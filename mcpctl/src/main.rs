@@ -15,6 +15,7 @@ use crate::commands::Ctx;
 
 fn main() -> ExitCode {
     // Asked by the shell for completions (the script `completion` prints): answer and exit.
+    let _ = cli::NAME_COMPLETER.set(commands::completion::object_names);
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
         .var(commands::completion::VAR)
         .complete();

@@ -55,10 +55,10 @@ pub fn object_names(current: &OsStr) -> Vec<CompletionCandidate> {
     args.push("version".to_owned());
     let Ok(cli) = Cli::try_parse_from(args) else { return Vec::new() };
     let ctx = Ctx::new(cli.global);
-    let (Ok(target), Ok(project)) = (crate::config::target(&ctx.global), ctx.project_for(info)) else {
+    let (Ok(target), Ok(project)) = (ctx.target(), ctx.project_for(info)) else {
         return Vec::new();
     };
-    let client = Client::new(target, false, Some(SERVER_WAIT));
+    let client = Client::new(target.clone(), false, Some(SERVER_WAIT));
     let Ok(objects) = client.list(info, project.as_ref(), None, false) else { return Vec::new() };
     objects
         .into_iter()

@@ -133,7 +133,7 @@ fn bearer_for(ctx: &Ctx, url: &str) -> Result<Option<String>> {
     let flag = std::env::var("MCPCTL_GATEWAY").ok().filter(|g| !g.is_empty());
     let Ok(gateway) = crate::config::gateway_url(&ctx.global, flag.as_deref()) else { return Ok(None) };
     let on_gateway = url.strip_prefix(&gateway).is_some_and(|rest| rest.starts_with('/'));
-    Ok(if on_gateway { crate::config::target(&ctx.global)?.token } else { None })
+    Ok(if on_gateway { ctx.target()?.token.clone() } else { None })
 }
 
 fn transport(url: &str, bearer: Option<String>) -> StreamableHttpClientTransport<reqwest13::Client> {
@@ -243,7 +243,7 @@ pub fn bridge(ctx: &Ctx, args: &GatewayArgs) -> Result<()> {
     })?;
     let gateway = crate::config::gateway_url(&ctx.global, args.gateway.as_deref())?;
     let url = format!("{gateway}/projects/{}/mcp", project.as_str());
-    let token = crate::config::target(&ctx.global).ok().and_then(|t| t.token).or_else(|| ctx.global.token.clone());
+    let token = ctx.target().ok().and_then(|t| t.token.clone()).or_else(|| ctx.global.token.clone());
     runtime()?.block_on(pump(ctx, &url, token))
 }
 

@@ -85,19 +85,31 @@ pub struct Ctx {
     pub global: Global,
     /// Where everything the command shows goes.
     pub printer: Printer,
+    /// The server and credential the flags, environment and config file name, resolved once.
+    target: OnceCell<crate::config::Target>,
     client: OnceCell<Client>,
 }
 
 impl Ctx {
     pub fn new(global: Global) -> Ctx {
-        Ctx { printer: Printer::new(global.quiet), global, client: OnceCell::new() }
+        Ctx { printer: Printer::new(global.quiet), global, target: OnceCell::new(), client: OnceCell::new() }
+    }
+
+    /// The server and credential to use: `--server`, `--token`, `--context` and `--config`
+    /// (and their variables) over the config file's current context.
+    pub fn target(&self) -> Result<&crate::config::Target> {
+        if let Some(target) = self.target.get() {
+            return Ok(target);
+        }
+        let target = crate::config::target(&self.global)?;
+        Ok(self.target.get_or_init(|| target))
     }
 
     pub fn client(&self) -> Result<&Client> {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let target = crate::config::target(&self.global)?;
+        let target = self.target()?.clone();
         Ok(self.client.get_or_init(|| Client::new(target, self.global.verbose(), self.request_timeout())))
     }
 

@@ -7,5 +7,6 @@ mod completion;
 mod errors;
 mod get;
 mod identity;
+mod layering;
 mod session;
 mod snapshots;
