@@ -57,6 +57,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_refused_credential_is_named_without_its_secret() {
+        let token = from_body("abcdefghijABCDEFGHIJ0123456789");
+        assert_eq!(refused_name(&token), "mcptoken (mcpctl_pat_abcd)");
+        let mut mistyped = token.clone();
+        mistyped.pop();
+        assert_eq!(refused_name(&mistyped), "mcptoken (malformed)");
+        assert_eq!(refused_name("eyJhbGciOi.session.jwt"), "session");
+    }
+
+    #[test]
     fn tokens_carry_a_checksum_that_catches_one_changed_character() {
         let token = from_body("abcdefghijABCDEFGHIJ0123456789");
         assert_eq!(token.len(), PREFIX.len() + 36);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use shared::name::ProjectName;
 use shared::spec::TokenState;
-use shared::{Reason, Status};
+use shared::{Kind, KindInfo, Reason, Status};
 
 use super::rbac::{ListScope, Permissions, Verb};
 use super::Auth;
@@ -120,12 +120,13 @@ impl Principal {
 
     fn confinement_allows(&self, verb: Verb, plural: &str, name: Option<&str>, project: Option<&ProjectName>) -> bool {
         let Some(c) = &self.confined else { return true };
-        match plural {
+        // Every kind is named, so that a new one is decided here, not let through.
+        match KindInfo::by_plural(plural).map(|k| k.kind) {
             // Reading only: changing the project would change what the token reaches.
-            "projects" => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
-            "servers" => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
-            "mcptokens" => project == Some(&c.project),
-            _ => false,
+            Some(Kind::Project) => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
+            Some(Kind::Server) => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
+            Some(Kind::McpToken) => project == Some(&c.project),
+            Some(Kind::Secret | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent) | None => false,
         }
     }
 
@@ -143,11 +144,14 @@ impl Principal {
             scope = scope.intersect(bound.list_scope(plural)?);
         }
         if let Some(c) = &self.confined {
-            scope = match plural {
-                "projects" => scope.intersect(ListScope::Only(vec![c.project.to_string()])),
-                "servers" => scope.intersect(ListScope::Only(c.servers.clone())),
-                "mcptokens" if project == Some(&c.project) => scope,
-                _ => return None,
+            scope = match KindInfo::by_plural(plural).map(|k| k.kind) {
+                Some(Kind::Project) => scope.intersect(ListScope::Only(vec![c.project.to_string()])),
+                Some(Kind::Server) => scope.intersect(ListScope::Only(c.servers.clone())),
+                Some(Kind::McpToken) if project == Some(&c.project) => scope,
+                Some(
+                    Kind::McpToken | Kind::Secret | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent,
+                )
+                | None => return None,
             };
         }
         Some(scope)
@@ -211,7 +215,7 @@ impl Principal {
 /// and `name: demo/ci` the token `ci` of project `demo`.
 pub fn binding_name<'a>(plural: &str, project: Option<&ProjectName>, name: &'a str) -> std::borrow::Cow<'a, str> {
     match project {
-        Some(project) if plural == "mcptokens" => std::borrow::Cow::Owned(format!("{project}/{name}")),
+        Some(project) if plural == Kind::McpToken.info().plural => std::borrow::Cow::Owned(format!("{project}/{name}")),
         _ => std::borrow::Cow::Borrowed(name),
     }
 }

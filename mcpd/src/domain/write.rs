@@ -97,7 +97,7 @@ async fn create(
         "" => String::new(),
         project => store::auth::project_uid(conn, store.backend(), project, true)
             .await?
-            .ok_or_else(|| Status::not_found("projects", project))?,
+            .ok_or_else(|| Status::not_found(Kind::Project.info().plural, project))?,
     };
     let keys = keys_of(&row.spec);
     objects::insert(conn, store, &mut row, &keys).await?;
@@ -235,7 +235,7 @@ fn issue_token(row: &mut ObjectRow, actor: &Principal) -> Result<String, ApiErro
         let field = if spec.ttl.is_some() { "spec.ttl" } else { "spec.expiresAt" };
         let cause = Cause::invalid(field, "the token would already be expired");
         return Err(Status::invalid(Kind::McpToken.as_str(), &row.name, vec![cause])
-            .for_object("mcptokens", &row.name)
+            .for_object(Kind::McpToken.info().plural, &row.name)
             .into());
     }
     let (raw, status) = new_token(actor.user(), &bindings, expires);
@@ -389,7 +389,7 @@ impl AdminGuard {
             Ok(()) => Ok(()),
             Err(why) => {
                 Err(Status::new(Reason::Conflict, format!("refused: {why}; nobody could administer mcpd afterwards"))
-                    .for_object("rbacdefinitions", ADMIN_DEFINITION)
+                    .for_object(Kind::RbacDefinition.info().plural, ADMIN_DEFINITION)
                     .into())
             }
         }

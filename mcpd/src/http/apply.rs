@@ -109,7 +109,7 @@ async fn write(
             None => false,
         };
         if let (true, Some(project)) = (missing, &desired.project) {
-            result.error = Some(Status::not_found("projects", project.as_str()));
+            result.error = Some(Status::not_found(shared::Kind::Project.info().plural, project.as_str()));
             failed_at.get_or_insert_with(|| failed(result));
             continue;
         }

@@ -133,7 +133,7 @@ pub async fn intake(
         });
     }
     if !causes.is_empty() {
-        return Err(Status::invalid("events", "", causes).into());
+        return Err(Status::invalid(Kind::AuditEvent.info().plural, "", causes).into());
     }
     audit::insert(state.store().pool(), &rows).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -150,7 +150,8 @@ pub async fn get(
         Ok(n) => audit::get(state.store().pool(), n).await?,
         Err(_) => None,
     };
-    row.map(|r| Json(to_object(r))).ok_or_else(|| Status::not_found("events", &shared::name::shown(&id)).into())
+    row.map(|r| Json(to_object(r)))
+        .ok_or_else(|| Status::not_found(Kind::AuditEvent.info().plural, &shared::name::shown(&id)).into())
 }
 
 fn to_object(row: EventRow) -> Object {

@@ -88,7 +88,7 @@ async fn existing_project(state: &AppState, project: Option<&ProjectName>) -> Re
     if store_project_exists(state, project).await? {
         Ok(())
     } else {
-        Err(Status::not_found("projects", project.as_str()).into())
+        Err(Status::not_found(Kind::Project.info().plural, project.as_str()).into())
     }
 }
 
@@ -100,7 +100,8 @@ async fn store_project_exists(state: &AppState, project: &ProjectName) -> Result
 /// The project a URL names. A name no project can have is simply not found, as object names
 /// are, before anything is asked of the store.
 fn url_project(project: &str) -> Result<ProjectName, ApiError> {
-    ProjectName::parse(project).map_err(|_| Status::not_found("projects", &shared::name::shown(project)).into())
+    ProjectName::parse(project)
+        .map_err(|_| Status::not_found(Kind::Project.info().plural, &shared::name::shown(project)).into())
 }
 
 pub async fn list(
@@ -566,7 +567,7 @@ pub async fn resolution(
     let project = url_project(&project)?;
     let mut conn = state.store().pool().acquire().await?;
     let resolved = domain::read::resolution(&mut conn, state.store(), &auth, &project).await?;
-    Ok(Json(resolved.ok_or_else(|| Status::not_found("projects", project.as_str()))?))
+    Ok(Json(resolved.ok_or_else(|| Status::not_found(Kind::Project.info().plural, project.as_str()))?))
 }
 
 #[derive(Debug, Deserialize)]
