@@ -61,8 +61,16 @@ impl Session {
                 // No session id and no initialize: a stateless (2026-07-28) client, whose
                 // upstream sessions belong to its credential.
                 let stateless = !initialize && parts.is_some_and(|p| !p.headers.contains_key("mcp-session-id"));
+                let held = parts.and_then(|p| p.extensions.get::<Held>()).cloned();
                 let state = if stateless {
                     let state = self.sessions.stateless(&self.project, caller.clone())?;
+                    // The first request's binding stands for the state: its credential is
+                    // checked again while it lives, and it ends when that is revoked.
+                    let mut kept = state.held.lock().unwrap();
+                    if kept.is_none() {
+                        *kept = held;
+                    }
+                    drop(kept);
                     // What it may be asked: what it declares with each request.
                     if let Some(capabilities) = context.client_capabilities() {
                         *state.capabilities.lock().unwrap() = capabilities;
@@ -71,7 +79,7 @@ impl Session {
                 } else {
                     let state =
                         SessionState::open(self.sessions.gateway.clone(), self.project.clone(), caller.clone())?;
-                    *state.held.lock().unwrap() = parts.and_then(|p| p.extensions.get::<Held>()).cloned();
+                    *state.held.lock().unwrap() = held;
                     state
                 };
                 self.state.get_or_init(|| state).clone()

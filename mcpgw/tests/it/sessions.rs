@@ -13,6 +13,24 @@ use crate::harness::{everything_server, marker, processes_with, project, within,
 
 testkit::backend_tests!(async: a_revoked_credential_loses_its_open_streams_and_sessions_within_a_second);
 
+/// A stateless (2026-07-28) client has no session to end: its state, and the upstream
+/// processes it holds, end when its credential is revoked.
+#[tokio::test]
+async fn a_stateless_clients_state_ends_with_its_credential() {
+    let mcpd = Mcpd::start(Backend::Sqlite).await;
+    let m = marker("stateless-revoked");
+    mcpd.apply(vec![everything_server("every", &m, json!([])), project("demo", &["every"])]).await;
+    let gateway = mcpd.gateway(&[]).await;
+    let token = mcpd.project_token("demo", "stateless").await;
+    let mut client = crate::harness::Driver::connect(&gateway.endpoint("demo"), &token, "2026-07-28").await;
+    assert_eq!(client.call_text("every__echo", json!({"message": "hi"})).await, "Echo: hi");
+    assert_eq!(processes_with(&m).len(), 1);
+    mcpd.revoke(Some("demo"), "stateless").await;
+    let reaped = within(Duration::from_secs(3), || async { processes_with(&m).is_empty() }).await;
+    assert!(reaped.is_some(), "a revoked stateless client's upstream process still runs");
+    client.close().await;
+}
+
 /// A raw Streamable HTTP client: what the official SDKs send, one request at a time.
 struct Raw {
     http: reqwest::Client,
