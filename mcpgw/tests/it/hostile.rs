@@ -193,7 +193,9 @@ async fn a_hanging_upstream_delays_no_listing_past_its_deadline() {
     mcpd.apply(vec![
         server("stuck-http", json!({"transport": "http", "url": format!("http://127.0.0.1:{}/mcp", hang.port)})),
         server("stuck-stdio", json!({"transport": "stdio", "command": "sleep", "args": ["300", &m]})),
-        everything_server("every", &m, json!([])),
+        // Shared, so the second session's listing starts no process of its own: what it
+        // measures is the stuck servers alone.
+        server("every", json!({"transport": "stdio", "command": "node", "args": [crate::harness::everything(), "stdio", &m], "sharing": "shared"})),
         project("demo", &["stuck-http", "stuck-stdio", "every"]),
     ])
     .await;
