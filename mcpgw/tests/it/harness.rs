@@ -371,3 +371,61 @@ impl HttpUpstream {
         HttpUpstream { _child: child, url }
     }
 }
+
+/// A raw Streamable HTTP client: what the official SDKs send, one request at a time.
+pub struct Raw {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    revision: &'static str,
+}
+
+impl Raw {
+    pub fn new(url: &str, token: &str) -> Raw {
+        Raw::at(url, token, "2025-06-18")
+    }
+
+    /// A client of protocol `revision`.
+    pub fn at(url: &str, token: &str, revision: &'static str) -> Raw {
+        Raw { http: reqwest::Client::new(), url: url.to_owned(), token: token.to_owned(), revision }
+    }
+
+    pub fn request(&self, method: reqwest::Method, session: Option<&str>) -> reqwest::RequestBuilder {
+        let mut request = self
+            .http
+            .request(method, &self.url)
+            .bearer_auth(&self.token)
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", self.revision);
+        if let Some(session) = session {
+            request = request.header("Mcp-Session-Id", session);
+        }
+        request
+    }
+
+    /// Opens a session: its id, or the refusal's status.
+    pub async fn initialize(&self) -> Result<String, reqwest::Response> {
+        let response = self
+            .request(reqwest::Method::POST, None)
+            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": self.revision, "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}))
+            .send()
+            .await
+            .unwrap();
+        let Some(id) = response.headers().get("mcp-session-id") else { return Err(response) };
+        let id = id.to_str().unwrap().to_owned();
+        response.bytes().await.unwrap();
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        self.request(reqwest::Method::POST, Some(&id)).json(&initialized).send().await.unwrap();
+        Ok(id)
+    }
+
+    /// Sends one message on a session; the answer's body.
+    pub async fn post(&self, session: &str, message: Value) -> String {
+        self.request(reqwest::Method::POST, Some(session)).json(&message).send().await.unwrap().text().await.unwrap()
+    }
+
+    pub async fn delete(&self, session: &str) -> u16 {
+        self.request(reqwest::Method::DELETE, Some(session)).send().await.unwrap().status().as_u16()
+    }
+}

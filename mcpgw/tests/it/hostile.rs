@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use testkit::Backend;
 use tokio::process::{Child, Command};
 
-use crate::harness::{everything_server, marker, processes_with, project, secret, within, Driver, Gateway, Mcpd};
+use crate::harness::{everything_server, marker, processes_with, project, secret, within, Driver, Gateway, Mcpd, Raw};
 
 /// `hostile.js` in `mode`, on a free port when it listens; killed when dropped.
 struct Hostile {
@@ -94,45 +94,13 @@ async fn a_client_that_stops_reading_holds_a_bounded_queue_of_notifications() {
     let token = mcpd.project_token("demo", "client").await;
     let gateway = mcpd.gateway(&[]).await;
     let url = gateway.endpoint("demo");
-    let http = reqwest::Client::new();
-    let post = |session: Option<String>, body: Value| {
-        let mut request = http
-            .post(&url)
-            .bearer_auth(&token)
-            .header("Accept", "application/json, text/event-stream")
-            .header("MCP-Protocol-Version", "2025-06-18")
-            .json(&body);
-        if let Some(session) = session {
-            request = request.header("Mcp-Session-Id", session);
-        }
-        request.send()
-    };
-    let opened = post(
-        None,
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
-    )
-    .await
-    .unwrap();
-    let session = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    opened.text().await.unwrap();
-    post(Some(session.clone()), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await.unwrap();
+    let client = Raw::new(&url, &token);
+    let session = client.initialize().await.expect("a session");
     // The session's stream, opened and never read.
-    let _stream = http
-        .get(&url)
-        .bearer_auth(&token)
-        .header("Accept", "text/event-stream")
-        .header("Mcp-Session-Id", &session)
-        .send()
-        .await
-        .unwrap();
-    let called = post(
-        Some(session.clone()),
-        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "flood__flood", "arguments": {}}}),
-    )
-    .await
-    .unwrap();
-    assert!(called.text().await.unwrap().contains("flooding"));
+    let _stream = client.request(reqwest::Method::GET, Some(&session)).send().await.unwrap();
+    let call =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "flood__flood", "arguments": {}}});
+    assert!(client.post(&session, call).await.contains("flooding"));
     // The server floods for 20 s; the gateway's memory stops growing once its queue is full.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let early = rss_mib(&gateway);
@@ -248,32 +216,11 @@ async fn upstream_sessions_open_at_the_clients_revision() {
     .await;
     let token = mcpd.project_token("demo", "client").await;
     let gateway = mcpd.gateway(&[]).await;
-    let http = reqwest::Client::new();
     for revision in ["2025-03-26", "2025-06-18", "2025-11-25"] {
-        let post = |session: Option<&str>, body: Value| {
-            let mut request = http
-                .post(gateway.endpoint("demo"))
-                .bearer_auth(&token)
-                .header("Accept", "application/json, text/event-stream")
-                .header("MCP-Protocol-Version", revision)
-                .json(&body);
-            if let Some(session) = session {
-                request = request.header("Mcp-Session-Id", session);
-            }
-            request.send()
-        };
-        let opened = post(
-            None,
-            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": revision, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}),
-        )
-        .await
-        .unwrap();
-        let session = opened.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-        opened.text().await.unwrap();
-        post(Some(&session), json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await.unwrap();
+        let client = Raw::at(&gateway.endpoint("demo"), &token, revision);
+        let session = client.initialize().await.expect("a session");
         let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "proto__protocol", "arguments": {}}});
-        let answer = post(Some(&session), call).await.unwrap().text().await.unwrap();
+        let answer = client.post(&session, call).await;
         assert!(answer.contains(&format!("\"text\":\"{revision}\"")), "{revision}: {answer}");
     }
 }

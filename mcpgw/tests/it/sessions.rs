@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::json;
 use testkit::Backend;
 
-use crate::harness::{everything_server, marker, processes_with, project, within, Mcpd};
+use crate::harness::{everything_server, marker, processes_with, project, within, Mcpd, Raw};
 
 testkit::backend_tests!(async: a_revoked_credential_loses_its_open_streams_and_sessions_within_a_second);
 
@@ -29,53 +29,6 @@ async fn a_stateless_clients_state_ends_with_its_credential() {
     let reaped = within(Duration::from_secs(3), || async { processes_with(&m).is_empty() }).await;
     assert!(reaped.is_some(), "a revoked stateless client's upstream process still runs");
     client.close().await;
-}
-
-/// A raw Streamable HTTP client: what the official SDKs send, one request at a time.
-struct Raw {
-    http: reqwest::Client,
-    url: String,
-    token: String,
-}
-
-impl Raw {
-    fn new(url: &str, token: &str) -> Raw {
-        Raw { http: reqwest::Client::new(), url: url.to_owned(), token: token.to_owned() }
-    }
-
-    fn request(&self, method: reqwest::Method, session: Option<&str>) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(method, &self.url)
-            .bearer_auth(&self.token)
-            .header("Accept", "application/json, text/event-stream")
-            .header("MCP-Protocol-Version", "2025-06-18");
-        if let Some(session) = session {
-            request = request.header("Mcp-Session-Id", session);
-        }
-        request
-    }
-
-    /// Opens a session: its id, or the refusal's status.
-    async fn initialize(&self) -> Result<String, reqwest::Response> {
-        let response = self
-            .request(reqwest::Method::POST, None)
-            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-                "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}))
-            .send()
-            .await
-            .unwrap();
-        let Some(id) = response.headers().get("mcp-session-id") else { return Err(response) };
-        let id = id.to_str().unwrap().to_owned();
-        response.bytes().await.unwrap();
-        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        self.request(reqwest::Method::POST, Some(&id)).json(&initialized).send().await.unwrap();
-        Ok(id)
-    }
-
-    async fn delete(&self, session: &str) -> u16 {
-        self.request(reqwest::Method::DELETE, Some(session)).send().await.unwrap().status().as_u16()
-    }
 }
 
 #[tokio::test]
