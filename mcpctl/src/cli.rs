@@ -561,6 +561,28 @@ pub struct CreateArgs {
     pub what: Option<CreateCommand>,
 }
 
+/// `create server`'s sandbox flags (stdio servers; `explain server.spec.sandbox`).
+#[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Sandbox (stdio)")]
+pub struct SandboxFlags {
+    /// Outbound network: open (the default) or none (loopback only)
+    #[arg(long, value_parser = ["open", "none"])]
+    pub network: Option<String>,
+    /// The only destination HOST[:PORT] the server may reach (port 443 when not given),
+    /// through the gateway's egress proxy; repeatable
+    #[arg(long = "egress", conflicts_with = "network")]
+    pub egress: Vec<String>,
+    /// Memory the server's process may use, e.g. 512Mi (default 1Gi)
+    #[arg(long)]
+    pub memory: Option<String>,
+    /// Processes and threads the server may run at once (default 256)
+    #[arg(long)]
+    pub processes: Option<u32>,
+    /// A host path the server may see, PATH (read-only) or PATH:rw; repeatable
+    #[arg(long = "mount")]
+    pub mounts: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CreateCommand {
     /// Create a project
@@ -616,6 +638,8 @@ pub enum CreateCommand {
         /// At the gateway: perSession (a session and process per client) or shared (one for all)
         #[arg(long, value_parser = ["perSession", "shared"], default_value = "perSession")]
         sharing: String,
+        #[command(flatten)]
+        sandbox: Box<SandboxFlags>,
         /// Label KEY=VALUE; repeatable
         #[arg(long = "label")]
         labels: Vec<String>,

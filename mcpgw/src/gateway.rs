@@ -15,6 +15,7 @@ use crate::access::Access;
 use crate::audit::{self, AuditLog};
 use crate::metrics::{CallLabels, Metrics};
 use crate::project::Projects;
+use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 use crate::upstream::{self, Processes, RelayState, Upstream, UpstreamError};
 
@@ -30,6 +31,7 @@ pub struct Gateway {
     pub audit: AuditLog,
     pub metrics: Metrics,
     pub processes: Processes,
+    pub sandbox: Sandbox,
     pub projects: Arc<Projects>,
     /// `sharing: shared` upstreams, by project and server: each its own lock, so one slow to
     /// start holds up no other.
@@ -79,9 +81,16 @@ struct Failure {
 }
 
 impl Gateway {
-    pub fn new(settings: Settings, mcpd: client::Client, audit: AuditLog, metrics: Metrics) -> Gateway {
+    pub fn new(
+        settings: Settings,
+        sandbox: Sandbox,
+        mcpd: client::Client,
+        audit: AuditLog,
+        metrics: Metrics,
+    ) -> Gateway {
         Gateway {
             processes: Processes::new(settings.max_processes, metrics.clone()),
+            sandbox,
             access: Access::new(mcpd.clone()),
             projects: Arc::new(Projects::new(mcpd.clone())),
             settings,
@@ -128,6 +137,7 @@ impl Gateway {
         }
         let start = upstream::Start {
             processes: &self.processes,
+            sandbox: &self.sandbox,
             metrics: &self.metrics,
             timeout: self.settings.start_timeout,
         };

@@ -10,7 +10,10 @@ mod http;
 mod metrics;
 mod names;
 mod project;
+mod sandbox;
 mod session;
 pub mod settings;
+/// The hidden `mcpgw egress-relay` that runs inside a sandbox.
+pub use sandbox::relay as egress_relay;
 pub mod startup;
 mod upstream;

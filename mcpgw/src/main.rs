@@ -5,6 +5,11 @@ use mcpgw::settings::Settings;
 use mcpgw::startup;
 
 fn main() -> std::process::ExitCode {
+    // Inside a sandbox with egress, mcpgw runs as the relay to its proxy, before the server.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "egress-relay") {
+        return mcpgw::egress_relay(&args[2..]);
+    }
     let settings = Settings::parse();
     init_logging();
     let runtime = tokio::runtime::Builder::new_multi_thread()

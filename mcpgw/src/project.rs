@@ -231,6 +231,7 @@ mod tests {
             command: Some("true".to_owned()),
             args: Vec::new(),
             image: None,
+            sandbox: Default::default(),
             url: None,
             headers: Default::default(),
             env: Default::default(),

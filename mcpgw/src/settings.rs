@@ -70,13 +70,56 @@ pub struct Settings {
     #[arg(long, env = "MCPGW_WORKER_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
     pub worker_threads: Option<u16>,
 
+    /// How stdio servers are confined: `auto` (bubblewrap and cgroups when they work on this
+    /// host; otherwise stdio servers are refused, naming what is missing), `bwrap` (the same,
+    /// and mcpgw does not start without them), or `off` (servers run as the gateway's own
+    /// user with the whole host: only when asked, and warned about).
+    #[arg(long, env = "MCPGW_SANDBOX", value_enum, default_value_t = SandboxMode::Auto)]
+    pub sandbox: SandboxMode,
+
+    /// Where the gateway keeps its state: each sandboxed server's private home
+    /// (`homes/PROJECT/SERVER`) and the sockets of egress proxies. Default:
+    /// $XDG_STATE_HOME/mcpgw, else ~/.local/state/mcpgw.
+    #[arg(long, env = "MCPGW_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+
     /// Host names the endpoint answers to, besides loopback ones (comma-separated; `*` for
     /// any). Guards local gateways against DNS rebinding.
     #[arg(long, env = "MCPGW_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxMode {
+    Auto,
+    Bwrap,
+    Off,
+}
+
 impl Settings {
+    /// `--state-dir`, else $XDG_STATE_HOME/mcpgw, else ~/.local/state/mcpgw.
+    pub fn state_dir(&self) -> anyhow::Result<PathBuf> {
+        if let Some(dir) = &self.state_dir {
+            return Ok(dir.clone());
+        }
+        match std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+            Some(state) => Ok(PathBuf::from(state).join("mcpgw")),
+            None => match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+                Some(home) => Ok(PathBuf::from(home).join(".local/state/mcpgw")),
+                None => anyhow::bail!("no state directory: set --state-dir (neither HOME nor XDG_STATE_HOME is set)"),
+            },
+        }
+    }
+
+    /// The files the gateway's sandboxes must never show a server: its credential, its state
+    /// and mcpd's default data directory.
+    pub fn protected_paths(&self) -> Vec<PathBuf> {
+        let mut paths: Vec<PathBuf> = self.state_dir().into_iter().collect();
+        paths.extend(self.token_file.clone());
+        paths.extend(default_data_dir());
+        paths
+    }
+
     pub fn worker_threads(&self) -> usize {
         match self.worker_threads {
             Some(n) => usize::from(n),
@@ -139,6 +182,10 @@ pub fn credential(settings: &Settings) -> anyhow::Result<Credential> {
 }
 
 fn default_token_file() -> Option<PathBuf> {
+    Some(default_data_dir()?.join("gateway.token"))
+}
+
+fn default_data_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("MCPD_DATA_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => match std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
@@ -146,7 +193,7 @@ fn default_token_file() -> Option<PathBuf> {
             None => PathBuf::from(std::env::var_os("HOME")?).join(".local/share/mcpd"),
         },
     };
-    Some(dir.join("gateway.token"))
+    Some(dir)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::audit::AuditLog;
 use crate::gateway::Gateway;
 use crate::metrics::Metrics;
+use crate::sandbox::Sandbox;
 use crate::session::Sessions;
 use crate::settings::{self, Settings};
 
@@ -28,6 +29,7 @@ pub async fn bind(settings: Settings) -> anyhow::Result<Bound> {
     // Upstream https:// servers are reached with rustls on ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let credential = settings::credential(&settings)?;
+    let sandbox = Sandbox::detect(&settings)?;
     let mcpd =
         client::Client::new(client::Config::new(settings.mcpd_url.trim_end_matches('/'), Some(credential.token)));
     let metrics = Metrics::new();
@@ -41,10 +43,14 @@ pub async fn bind(settings: Settings) -> anyhow::Result<Bound> {
         mcpd = %settings.mcpd_url,
         credential = %credential.source,
         max_processes = settings.max_processes,
+        sandbox = %sandbox.describe(),
         "mcpgw serving /projects/{{project}}/mcp"
     );
+    if let Some(warning) = sandbox.warning() {
+        tracing::warn!("{warning}");
+    }
     let name = settings.name.clone().unwrap_or_else(|| format!("{}:{}", host_name(), address.port()));
-    let gateway = Arc::new(Gateway::new(settings, mcpd, audit, metrics));
+    let gateway = Arc::new(Gateway::new(settings, sandbox, mcpd, audit, metrics));
     gateway.projects.follow();
     gateway.report_standings(name);
     let sessions = Sessions::new(gateway);

@@ -1,6 +1,7 @@
 # Installs, once, into target/ what the tests run that this project did not write, and exports
 # where it is: MCPD_TEST_PYTHON (a virtualenv with the Prometheus client and the official MCP
-# SDK) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm).
+# SDK) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm, and
+# MCPGW_TEST_EVERYTHING_PACKAGE, its package and version).
 # Sourced by scripts/test and scripts/bench.
 
 MCP_PY_VERSION='mcp>=2.3,<3'
@@ -25,4 +26,6 @@ install_test_deps() {
     npm install --silent --no-audit --no-fund --prefix "$npm_dir" "$EVERYTHING_VERSION" >/dev/null
   fi
   export MCPGW_TEST_EVERYTHING=$bin
+  # The same package, for a test that has npx fetch it into a sandboxed server's home.
+  export MCPGW_TEST_EVERYTHING_PACKAGE=$EVERYTHING_VERSION
 }

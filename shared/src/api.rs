@@ -240,6 +240,9 @@ pub struct ResolvedServer {
     pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// stdio: the sandbox the gateway runs it in.
+    #[serde(default, skip_serializing_if = "crate::spec::Sandbox::is_default")]
+    pub sandbox: crate::spec::Sandbox,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Request headers with every `${NAME}` replaced by that env entry's value.

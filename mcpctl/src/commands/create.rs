@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use shared::name::ProjectName;
 use shared::spec::{
-    EnvSource, EnvVar, GroupSpec, McpTokenSpec, ProjectSpec, RbacDefinitionSpec, RbacMode, SecretKeyRef, SecretSpec,
-    ServerSpec, Sharing, Transport, UserSpec,
+    EnvSource, EnvVar, GroupSpec, McpTokenSpec, Mount, Network, ProjectSpec, RbacDefinitionSpec, RbacMode, Sandbox,
+    SecretKeyRef, SecretSpec, ServerSpec, Sharing, Transport, UserSpec,
 };
 use shared::{Kind, KindInfo, Object, ObjectMeta};
 
@@ -133,6 +133,18 @@ fn variant<T: serde::de::DeserializeOwned>(text: &str) -> T {
     serde_json::from_value(Value::from(text)).expect("clap allows only known values")
 }
 
+/// `--mount PATH` (read-only) or `--mount PATH:rw`.
+fn mount(flag: &str) -> Result<Mount> {
+    match flag.rsplit_once(':') {
+        Some((path, "rw")) => Ok(Mount { path: path.to_owned(), read_only: false }),
+        Some((path, "ro")) => Ok(Mount { path: path.to_owned(), read_only: true }),
+        Some((_, other)) => {
+            Err(Error::usage(format!("--mount expects PATH or PATH:rw, got {flag:?} (what is {other:?}?)")))
+        }
+        None => Ok(Mount { path: flag.to_owned(), read_only: true }),
+    }
+}
+
 fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Value)> {
     let (kind, value) = match what {
         CreateCommand::Project { name, description, servers, add_server, labels } => {
@@ -154,6 +166,7 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             env,
             env_from_secret,
             sharing,
+            sandbox,
             labels,
         } => {
             let mut spec = ServerSpec {
@@ -166,6 +179,13 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                 headers: BTreeMap::new(),
                 env: Vec::new(),
                 sharing: variant::<Sharing>(sharing),
+                sandbox: Sandbox {
+                    network: sandbox.network.as_deref().map(variant::<Network>),
+                    egress: sandbox.egress.clone(),
+                    memory: sandbox.memory.clone(),
+                    processes: sandbox.processes,
+                    mounts: sandbox.mounts.iter().map(|m| mount(m)).collect::<Result<_>>()?,
+                },
             };
             for h in headers {
                 let (k, v) = key_value("--header", h)?;

@@ -1,7 +1,7 @@
 //! `describe`: an object as readable sections, with what refers to it.
 
 use shared::api::GatewayStatus;
-use shared::spec::McpTokenStatus;
+use shared::spec::{McpTokenStatus, Reach, Sandbox, SANDBOX_HOME};
 use shared::{Kind, KindInfo, Object};
 
 /// `lengths` gives each secret key's value length when the caller may know it.
@@ -66,6 +66,9 @@ pub fn describe(
             s.push_str(&format!("  {b}\n"));
         }
     }
+    if kind.kind == Kind::Server && object.spec["transport"] == "stdio" {
+        sandbox(&mut s, &object.spec["sandbox"]);
+    }
     if let Some(gateways) = gateways {
         s.push_str("Gateways:\n");
         if gateways.is_empty() {
@@ -107,6 +110,31 @@ pub fn describe(
     // Values were escaped where they could hold a newline; whatever else came from the server
     // cannot reach the terminal raw either.
     super::terminal::escaped_keeping_layout(&s).into_owned()
+}
+
+/// The sandbox that applies to a stdio server: what its spec sets, and the defaults for the rest.
+fn sandbox(s: &mut String, spec: &serde_json::Value) {
+    let sandbox: Sandbox = serde_json::from_value(spec.clone()).unwrap_or_default();
+    let network = match sandbox.reach() {
+        Reach::Open => "open".to_owned(),
+        Reach::None => "none (loopback only)".to_owned(),
+        Reach::Egress(allowed) => format!("only {} (through the gateway's egress proxy)", allowed.join(", ")),
+    };
+    let mounts: Vec<String> = sandbox
+        .mounts
+        .iter()
+        .map(|m| format!("{} ({})", m.path, if m.read_only { "read-only" } else { "read-write" }))
+        .collect();
+    s.push_str("Sandbox:\n");
+    for (label, value) in [
+        ("Network", network),
+        ("Memory", sandbox.memory_shown().to_owned()),
+        ("Processes", sandbox.processes().to_string()),
+        ("Home", format!("{SANDBOX_HOME}, private to this server in each project")),
+        ("Mounts", if mounts.is_empty() { "<none>".to_owned() } else { mounts.join(", ") }),
+    ] {
+        s.push_str(&format!("  {:<12}{}\n", format!("{label}:"), super::terminal::escaped(&value)));
+    }
 }
 
 fn field(s: &mut String, name: &str, value: &str) {

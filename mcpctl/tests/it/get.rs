@@ -395,7 +395,65 @@ fn get_watch_prints_changes_made_by_another_client(backend: Backend) {
     d.run(&["get", "events", "-w"]).code(2);
 }
 
+/// `create server`'s sandbox flags, what `describe` shows of the sandbox that applies, what
+/// `explain` says of it, and what mcpd refuses.
+fn a_servers_sandbox_is_created_described_and_explained(backend: Backend) {
+    let d = Daemon::start(backend);
+    let create = ["create", "server", "fs", "--transport", "stdio", "--command", "node"];
+    fn with<'a>(create: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+        [create, more].concat()
+    }
+    d.run(&with(
+        &create,
+        &["--memory", "512Mi", "--processes", "64", "--egress", "api.github.com", "--egress", "*.npmjs.org"],
+    ))
+    .ok();
+    let yaml = d.run(&["get", "server", "fs", "-o", "yaml"]).ok().stdout.clone();
+    assert!(
+        yaml.contains("sandbox:\n    egress:\n    - api.github.com\n    - '*.npmjs.org'\n    memory: 512Mi"),
+        "{yaml}"
+    );
+    d.run(&["describe", "server", "fs"])
+        .ok()
+        .stdout_has("Sandbox:\n")
+        .stdout_has("Network:    only api.github.com, *.npmjs.org (through the gateway's egress proxy)")
+        .stdout_has("Memory:     512Mi")
+        .stdout_has("Processes:  64")
+        .stdout_has("Mounts:     <none>");
+    d.run(&["create", "server", "data", "--transport", "stdio", "--command", "node", "--network", "none"]).ok();
+    let mounts = ["--mount", "/srv/data:rw", "--mount", "/opt/tools"];
+    d.run(&[&["create", "server", "tools", "--transport", "stdio", "--command", "node"][..], &mounts[..]].concat())
+        .ok();
+    d.run(&["describe", "server", "tools"])
+        .ok()
+        .stdout_has("Network:    open")
+        .stdout_has("Memory:     1Gi")
+        .stdout_has("Mounts:     /srv/data (read-write), /opt/tools (read-only)");
+    d.run(&["describe", "server", "data"]).ok().stdout_has("Network:    none (loopback only)");
+    // What the sandbox cannot be: each refused with its field, nothing stored.
+    d.run(&with(&create, &["--network", "none", "--egress", "x.example"])).code(2).stderr_has("--egress");
+    d.run(&["create", "server", "bad", "--transport", "stdio", "--command", "node", "--memory", "8Mi"])
+        .code(1)
+        .stderr_has("spec.sandbox.memory")
+        .stderr_has("at least 16Mi");
+    d.run(&["create", "server", "bad", "--transport", "stdio", "--command", "node", "--mount", "/proc/1"])
+        .code(1)
+        .stderr_has("spec.sandbox.mounts[0].path");
+    d.run(&["create", "server", "bad", "--transport", "http", "--url", "https://x.example/mcp", "--network", "none"])
+        .code(1)
+        .stderr_has("spec.sandbox")
+        .stderr_has("stdio");
+    d.run(&["get", "server", "bad"]).code(1);
+    d.run(&["explain", "server.spec.sandbox"])
+        .ok()
+        .stdout_has("egress\t<[]string>")
+        .stdout_has("memory\t<string>")
+        .stdout_has("mounts\t<[]Mount>");
+    d.run(&["explain", "server.spec.sandbox.mounts.readOnly"]).ok().stdout_has("may only read it");
+}
+
 backend_tests!(
+    a_servers_sandbox_is_created_described_and_explained,
     get_watch_prints_changes_made_by_another_client,
     edit_applies_saves_reopens_on_errors_and_cancels,
     label_and_annotate_work_as_in_kubectl,

@@ -153,6 +153,7 @@ pub async fn resolution(
             command: server.command,
             args: server.args,
             image: server.image,
+            sandbox: server.sandbox,
             url: server.url,
             headers,
             env,

@@ -75,12 +75,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
 }
 
-/// mcpd reachable and the credential valid, holding `run serve`.
+/// mcpd reachable and the credential valid, holding `run serve`; the body warns when stdio
+/// servers run unconfined or cannot run.
 async fn ready(State(app): State<App>) -> Response {
     let question =
         shared::api::CanIRequest { verb: "run".to_owned(), kind: "serve".to_owned(), name: None, project: None };
     match app.sessions.gateway.mcpd.can_i(&question).await {
-        Ok(answer) if answer.allowed => (StatusCode::OK, "ready\n").into_response(),
+        Ok(answer) if answer.allowed => match app.sessions.gateway.sandbox.warning() {
+            Some(warning) => (StatusCode::OK, format!("ready\nwarning: {warning}\n")).into_response(),
+            None => (StatusCode::OK, "ready\n").into_response(),
+        },
         Ok(_) => refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailable",

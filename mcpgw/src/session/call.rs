@@ -81,7 +81,7 @@ impl SessionState {
             let options = PeerRequestOptions::with_timeout(timeout);
             let handle = match upstream.peer().send_request_with_option(request.clone(), options).await {
                 Ok(handle) => handle,
-                Err(e) if lost(&e) && !retried => {
+                Err(e) if lost(&e) && !retried && upstream.over_limit().is_none() => {
                     retried = true;
                     self.forget(server, &upstream).await;
                     continue;
@@ -108,9 +108,10 @@ impl SessionState {
                 since: Instant::now(),
             };
             match self.wait(pending, context).await {
-                Waited::Answer(Err(e)) if lost(&e) && !retried => {
+                Waited::Answer(Err(e)) if lost(&e) && !retried && used.over_limit().is_none() => {
                     // The process exited or the connection is gone: a hard signal. Start the
-                    // session again, once.
+                    // session again, once (not when its sandbox ended it at a limit, which
+                    // the same request would only reach again).
                     retried = true;
                     self.forget(server, &used).await;
                     continue;

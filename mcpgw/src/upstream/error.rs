@@ -34,6 +34,10 @@ pub enum Cause {
     Unsupported(&'static str),
     /// Its settings cannot be used as they are.
     Misconfigured(&'static str),
+    /// It cannot be run in a sandbox as its spec asks, on this gateway's host.
+    Sandbox(String),
+    /// Its sandbox ended it at a limit (the text names the limit).
+    OverLimit(String),
 }
 
 impl fmt::Display for Cause {
@@ -56,6 +60,8 @@ impl fmt::Display for Cause {
                 "the gateway already runs its maximum of {max} server processes (--max-processes); try again when other sessions end"
             ),
             Cause::Unsupported(what) | Cause::Misconfigured(what) => f.write_str(what),
+            Cause::Sandbox(why) => write!(f, "cannot be sandboxed: {why}"),
+            Cause::OverLimit(limit) => f.write_str(limit),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Upstream sessions: the gateway as an MCP client of one server, over one transport per
 //! module (`stdio`, `http`, `sse`), with `relay` as its handler and `processes` bounding the
-//! children of stdio servers. Every failure is an [`UpstreamError`] naming the server.
+//! children of stdio servers (each in the gateway's `sandbox`). Every failure is an [`UpstreamError`] naming the server.
 
 mod bounded;
 mod error;
@@ -23,6 +23,7 @@ pub use processes::Processes;
 pub use relay::{InputAsk, Relay, RelayState};
 
 use crate::metrics::Metrics;
+use crate::sandbox::{Confinement, Sandbox};
 
 /// An open session with one upstream server.
 pub struct Upstream {
@@ -31,6 +32,7 @@ pub struct Upstream {
     pub relay: Arc<RelayState>,
     service: RunningService<RoleClient, Relay>,
     _process: Option<processes::ProcessGuard>,
+    confinement: Confinement,
     metrics: Metrics,
 }
 
@@ -46,7 +48,17 @@ impl Upstream {
 
     /// Why a request on this session failed, as the client and the log may see it.
     pub fn failed(&self, error: &rmcp::service::ServiceError) -> UpstreamError {
-        UpstreamError::new(&self.spec.name, error::of_service(error))
+        let cause = match (error::of_service(error), self.over_limit()) {
+            (Cause::Closed, Some(limit)) => Cause::OverLimit(limit),
+            (cause, _) => cause,
+        };
+        UpstreamError::new(&self.spec.name, cause)
+    }
+
+    /// The sandbox limit that ended this server's process, if one did: such a server is not
+    /// simply started again for the same request.
+    pub fn over_limit(&self) -> Option<String> {
+        self.confinement.over_limit()
     }
 }
 
@@ -59,13 +71,14 @@ impl Drop for Upstream {
 /// Whether two resolutions of a server start the same session: what takes effect, not the
 /// versions (a label edited, or another key of a Secret changed, restarts nothing).
 pub fn same_settings(a: &ResolvedServer, b: &ResolvedServer) -> bool {
-    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env)
-        == (b.transport, b.sharing, &b.command, &b.args, &b.image, &b.url, &b.headers, &b.env)
+    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env, &a.sandbox)
+        == (b.transport, b.sharing, &b.command, &b.args, &b.image, &b.url, &b.headers, &b.env, &b.sandbox)
 }
 
 /// What starting a session needs besides the server's settings.
 pub struct Start<'a> {
     pub processes: &'a Processes,
+    pub sandbox: &'a Sandbox,
     pub metrics: &'a Metrics,
     /// How long the connection and the MCP handshake may take (`--start-timeout`).
     pub timeout: Duration,
@@ -78,17 +91,25 @@ pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'
     let started = tokio::time::timeout(start.timeout, async {
         match spec.transport {
             Transport::Stdio => {
-                let (transport, guard) = stdio::spawn(spec, &relay.project, start.processes)?;
-                Ok((initialize(&relay, transport, start.metrics).await?, guard))
+                let child = stdio::spawn(spec, &relay.project, start.processes, start.sandbox)?;
+                match initialize(&relay, child.transport, start.metrics).await {
+                    Ok(service) => Ok((service, child.guard, child.confinement)),
+                    Err(Cause::Closed) => Err(child.confinement.over_limit().map_or(Cause::Closed, Cause::OverLimit)),
+                    Err(cause) => Err(cause),
+                }
             }
-            Transport::Http => Ok((initialize(&relay, http::transport(spec)?, start.metrics).await?, None)),
-            Transport::Sse => Ok((initialize(&relay, sse::connect(spec).await?, start.metrics).await?, None)),
+            Transport::Http => {
+                Ok((initialize(&relay, http::transport(spec)?, start.metrics).await?, None, Confinement::default()))
+            }
+            Transport::Sse => {
+                Ok((initialize(&relay, sse::connect(spec).await?, start.metrics).await?, None, Confinement::default()))
+            }
         }
     })
     .await;
-    let (service, process) = started.map_err(|_| fail(Cause::TimedOut))?.map_err(fail)?;
+    let (service, process, confinement) = started.map_err(|_| fail(Cause::TimedOut))?.map_err(fail)?;
     start.metrics.upstream_sessions.inc();
-    Ok(Upstream { spec: spec.clone(), relay, service, _process: process, metrics: start.metrics.clone() })
+    Ok(Upstream { spec: spec.clone(), relay, service, _process: process, confinement, metrics: start.metrics.clone() })
 }
 
 /// The MCP handshake with an upstream on `transport`, whose notifications are bounded.

@@ -1,5 +1,6 @@
-//! `transport: stdio`: a child process with exactly the environment its spec declares, in a
-//! process group of its own, its stderr in the gateway's log under project and server.
+//! `transport: stdio`: a child process in its sandbox, with exactly the environment its spec
+//! declares, in a process group of its own, its stderr in the gateway's log under project and
+//! server.
 
 use std::process::Stdio;
 
@@ -10,28 +11,31 @@ use tokio::io::AsyncBufReadExt;
 
 use super::error::Cause;
 use super::processes::{ProcessGuard, Processes};
+use crate::sandbox::{Confinement, Refusal, Sandbox};
 
-/// Spawns the server's process.
+/// A started process, and what bounds and confines it while it runs.
+pub(super) struct Child {
+    pub transport: TokioChildProcess,
+    pub guard: Option<ProcessGuard>,
+    pub confinement: Confinement,
+}
+
+/// Spawns the server's process in its sandbox.
 pub(super) fn spawn(
     spec: &ResolvedServer,
     project: &ProjectName,
     processes: &Processes,
-) -> Result<(TokioChildProcess, Option<ProcessGuard>), Cause> {
+    sandbox: &Sandbox,
+) -> Result<Child, Cause> {
     if spec.image.is_some() {
         return Err(Cause::Unsupported("it runs in a container image, and this gateway runs no containers"));
     }
-    let command = spec.command.as_deref().ok_or(Cause::Misconfigured("it has no command"))?;
     let permit = processes.admit()?;
-    let mut cmd = tokio::process::Command::new(command);
-    cmd.args(&spec.args).env_clear();
-    // Exactly the declared environment, plus PATH and HOME: nothing else of the gateway's own
-    // (its credential least of all).
-    for name in ["PATH", "HOME"] {
-        if let Some(value) = std::env::var_os(name) {
-            cmd.env(name, value);
-        }
-    }
-    cmd.envs(&spec.env).process_group(0).kill_on_drop(true);
+    let (mut cmd, confinement) = sandbox.command(spec, project).map_err(|refusal| match refusal {
+        Refusal::NotFound => Cause::CannotStart(std::io::ErrorKind::NotFound),
+        Refusal::Cannot(why) => Cause::Sandbox(why),
+    })?;
+    cmd.process_group(0).kill_on_drop(true);
     let (transport, stderr) =
         TokioChildProcess::builder(cmd).stderr(Stdio::piped()).spawn().map_err(|e| Cause::CannotStart(e.kind()))?;
     let guard = transport.id().map(|pid| processes.track(pid as i32, permit));
@@ -44,5 +48,5 @@ pub(super) fn spawn(
             }
         });
     }
-    Ok((transport, guard))
+    Ok(Child { transport, guard, confinement })
 }

@@ -23,13 +23,28 @@ pub fn everything() -> String {
     std::env::var("MCPGW_TEST_EVERYTHING").expect("MCPGW_TEST_EVERYTHING is not set: run the suite with scripts/test")
 }
 
-fn fixture(name: &str) -> String {
+pub fn fixture(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it").join(name).display().to_string()
+}
+
+/// The sandbox mount that shows a server the test fixtures (its script among them).
+pub fn fixtures_mount() -> Value {
+    json!({"path": PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it").display().to_string()})
+}
+
+/// The sandbox mount that shows a server the npm packages the tests installed (the reference
+/// server among them).
+pub fn npm_mount() -> Value {
+    let everything = everything();
+    let dir = everything.split("/node_modules/").next().expect("the reference server is under node_modules");
+    json!({"path": dir})
 }
 
 /// mcpd for one test, and an admin client writing to it.
 pub struct Mcpd {
     pub dir: tempfile::TempDir,
+    /// Its data directory: `dir` itself, or the default under `dir` as a test `HOME`.
+    pub data: PathBuf,
     /// The replica the gateway follows.
     pub url: String,
     /// The admin's client, on the other replica when there are two.
@@ -40,7 +55,22 @@ pub struct Mcpd {
 impl Mcpd {
     pub async fn start(backend: Backend) -> Mcpd {
         let dir = tempfile::tempdir().unwrap();
-        let config = testkit::config(testkit::database_url(backend, dir.path()).await, dir.path());
+        let data = dir.path().to_path_buf();
+        Mcpd::start_in(backend, dir, data).await
+    }
+
+    /// mcpd with its data where the README's quickstart keeps it, under `dir` as a test
+    /// `HOME` (`HOME/.local/share/mcpd`): a gateway started with [`Gateway::at_home`] finds
+    /// its credential there, as one started by hand would.
+    pub async fn start_at_home(backend: Backend) -> Mcpd {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join(".local/share/mcpd");
+        std::fs::create_dir_all(&data).unwrap();
+        Mcpd::start_in(backend, dir, data).await
+    }
+
+    async fn start_in(backend: Backend, dir: tempfile::TempDir, data: PathBuf) -> Mcpd {
+        let config = testkit::config(testkit::database_url(backend, &data).await, &data);
         let (url, stop) = testkit::start(&config).await;
         let mut stops = vec![stop];
         let admin_url = match backend {
@@ -51,18 +81,20 @@ impl Mcpd {
             }
             Backend::Sqlite => url.clone(),
         };
-        Mcpd::signed_in(dir, url, admin_url, stops).await
+        Mcpd::signed_in(dir, data, url, admin_url, stops).await
     }
 
     /// mcpd on a database of the test's own (a `PrivatePostgres` it may stop and start).
     pub async fn start_on(database_url: String) -> Mcpd {
         let dir = tempfile::tempdir().unwrap();
-        let (url, stop) = testkit::start(&testkit::config(database_url, dir.path())).await;
-        Mcpd::signed_in(dir, url.clone(), url, vec![stop]).await
+        let data = dir.path().to_path_buf();
+        let (url, stop) = testkit::start(&testkit::config(database_url, &data)).await;
+        Mcpd::signed_in(dir, data, url.clone(), url, vec![stop]).await
     }
 
     async fn signed_in(
         dir: tempfile::TempDir,
+        data: PathBuf,
         url: String,
         admin_url: String,
         stops: Vec<tokio::sync::oneshot::Sender<()>>,
@@ -70,7 +102,7 @@ impl Mcpd {
         let anonymous = Client::new(client::Config::new(admin_url.clone(), None));
         let login = anonymous.login(testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD).await.unwrap();
         let admin = Client::new(client::Config::new(admin_url, Some(login.token)));
-        Mcpd { dir, url, admin, _stops: stops }
+        Mcpd { dir, data, url, admin, _stops: stops }
     }
 
     /// Applies manifests as the admin; each must succeed.
@@ -102,7 +134,7 @@ impl Mcpd {
     }
 
     pub fn gateway_token(&self) -> PathBuf {
-        self.dir.path().join("gateway.token")
+        self.data.join("gateway.token")
     }
 
     /// Starts mcpgw following this mcpd with its first-start credential.
@@ -115,7 +147,8 @@ impl Mcpd {
 /// (it ignores them) so the test can find its process.
 pub fn everything_server(name: &str, marker: &str, env: Value) -> Value {
     json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
-        "spec": {"transport": "stdio", "command": "node", "args": [everything(), "stdio", marker], "env": env}})
+        "spec": {"transport": "stdio", "command": "node", "args": [everything(), "stdio", marker], "env": env,
+                 "sandbox": {"mounts": [npm_mount()]}}})
 }
 
 /// A stdio server on the Python SDK whose one tool, `probe`, takes its description from
@@ -123,7 +156,8 @@ pub fn everything_server(name: &str, marker: &str, env: Value) -> Value {
 pub fn changing_server(name: &str, description: &str) -> Value {
     json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
         "spec": {"transport": "stdio", "command": python(), "args": [fixture("changing_server.py")],
-                 "env": [{"name": "TOOL_DESCRIPTION", "value": description}]}})
+                 "env": [{"name": "TOOL_DESCRIPTION", "value": description}],
+                 "sandbox": {"mounts": [fixtures_mount()]}}})
 }
 
 pub fn project(name: &str, servers: &[&str]) -> Value {
@@ -137,17 +171,36 @@ pub fn secret(name: &str, value: &str) -> Value {
 /// The mcpgw binary, its log kept.
 pub struct Gateway {
     child: Child,
+    /// Its `--state-dir` (the homes of its sandboxed servers), unless it runs at a test home.
+    _state: Option<tempfile::TempDir>,
     pub base: String,
     log: Arc<Mutex<String>>,
 }
 
 impl Gateway {
     pub async fn start(mcpd: &str, token_file: &std::path::Path, args: &[&str]) -> Gateway {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mcpgw"))
+        let state = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mcpgw"));
+        command.env("MCPGW_STATE_DIR", state.path()).env("MCPGW_TOKEN_FILE", token_file);
+        Gateway::launch(command, mcpd, args, Some(state)).await
+    }
+
+    /// mcpgw as the README starts it, with `home` as its `HOME`: its credential and state in
+    /// their default places (`mcpd` started with [`Mcpd::start_at_home`]).
+    pub async fn at_home(mcpd: &Mcpd, env: &[(&str, &str)], args: &[&str]) -> Gateway {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mcpgw"));
+        command.env("HOME", mcpd.dir.path()).envs(env.iter().copied());
+        for name in ["MCPGW_STATE_DIR", "MCPGW_TOKEN_FILE", "XDG_STATE_HOME", "XDG_DATA_HOME", "MCPD_DATA_DIR"] {
+            command.env_remove(name);
+        }
+        Gateway::launch(command, &mcpd.url, args, None).await
+    }
+
+    async fn launch(mut command: Command, mcpd: &str, args: &[&str], state: Option<tempfile::TempDir>) -> Gateway {
+        let mut child = command
             .args(["--listen", "127.0.0.1:0", "--mcpd-url", mcpd])
             .args(args)
             .env_remove("MCPGW_TOKEN")
-            .env("MCPGW_TOKEN_FILE", token_file)
             .env("MCPGW_LOG", "info,mcpgw=debug")
             // What the gateway's own environment holds that no child may see.
             .env("MCPGW_CANARY", "gateway-only-canary")
@@ -177,7 +230,7 @@ impl Gateway {
             .await
             .unwrap_or_else(|_| panic!("mcpgw did not start: {}", log.lock().unwrap()))
             .unwrap_or_else(|_| panic!("mcpgw exited: {}", log.lock().unwrap()));
-        Gateway { child, base: format!("http://{address}"), log }
+        Gateway { child, _state: state, base: format!("http://{address}"), log }
     }
 
     pub fn endpoint(&self, project: &str) -> String {
@@ -295,13 +348,16 @@ impl Driver {
     }
 }
 
-/// Processes whose command line holds `marker`.
+/// Server processes whose command line holds `marker` (not the sandbox's own bubblewrap
+/// processes, whose command lines hold the server's).
 pub fn processes_with(marker: &str) -> Vec<i32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        if String::from_utf8_lossy(&cmdline).contains(marker) && !is_zombie(pid) {
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        let sandbox = cmdline.split('\0').next().is_some_and(|program| program.ends_with("bwrap"));
+        if cmdline.contains(marker) && !sandbox && !is_zombie(pid) {
             found.push(pid);
         }
     }

@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use testkit::Backend;
 use tokio::process::{Child, Command};
 
-use crate::harness::{everything_server, marker, processes_with, project, secret, within, Driver, Gateway, Mcpd, Raw};
+use crate::harness::{
+    everything_server, fixtures_mount, marker, processes_with, project, secret, within, Driver, Gateway, Mcpd, Raw,
+};
 
 /// `hostile.js` in `mode`, on a free port when it listens; killed when dropped.
 struct Hostile {
@@ -87,7 +89,11 @@ async fn an_sse_event_past_4_mib_ends_that_upstream_and_not_the_gateways_memory(
 async fn a_client_that_stops_reading_holds_a_bounded_queue_of_notifications() {
     let mcpd = Mcpd::start(Backend::Sqlite).await;
     mcpd.apply(vec![
-        server("flood", json!({"transport": "stdio", "command": "node", "args": [hostile_js(), "stdio-flood"]})),
+        server(
+            "flood",
+            json!({"transport": "stdio", "command": "node", "args": [hostile_js(), "stdio-flood"],
+            "sandbox": {"mounts": [fixtures_mount()]}}),
+        ),
         project("demo", &["flood"]),
     ])
     .await;
@@ -163,7 +169,8 @@ async fn a_hanging_upstream_delays_no_listing_past_its_deadline() {
         server("stuck-stdio", json!({"transport": "stdio", "command": "sleep", "args": ["300", &m]})),
         // Shared, so the second session's listing starts no process of its own: what it
         // measures is the stuck servers alone.
-        server("every", json!({"transport": "stdio", "command": "node", "args": [crate::harness::everything(), "stdio", &m], "sharing": "shared"})),
+        server("every", json!({"transport": "stdio", "command": "node", "args": [crate::harness::everything(), "stdio", &m], "sharing": "shared",
+            "sandbox": {"mounts": [crate::harness::npm_mount()]}})),
         project("demo", &["stuck-http", "stuck-stdio", "every"]),
     ])
     .await;
@@ -194,7 +201,7 @@ async fn a_hanging_upstream_delays_no_listing_past_its_deadline() {
     assert!(gateway.log().contains("upstream unavailable: timed out"), "{}", gateway.log());
     // The stuck process was ended with its start.
     let sleeping = within(Duration::from_secs(5), || async {
-        processes_with(&m).iter().all(|pid| !cmdline(*pid).starts_with("sleep"))
+        processes_with(&m).iter().all(|pid| !cmdline(*pid).split('\0').next().is_some_and(|p| p.ends_with("sleep")))
     })
     .await;
     assert!(sleeping.is_some(), "a stuck stdio server still runs");
@@ -210,7 +217,11 @@ fn cmdline(pid: i32) -> String {
 async fn upstream_sessions_open_at_the_clients_revision() {
     let mcpd = Mcpd::start(Backend::Sqlite).await;
     mcpd.apply(vec![
-        server("proto", json!({"transport": "stdio", "command": "node", "args": [hostile_js(), "stdio-protocol"]})),
+        server(
+            "proto",
+            json!({"transport": "stdio", "command": "node", "args": [hostile_js(), "stdio-protocol"],
+            "sandbox": {"mounts": [fixtures_mount()]}}),
+        ),
         project("demo", &["proto"]),
     ])
     .await;

@@ -8,7 +8,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["settings", "metrics", "names"],
     &["catalog"],
-    &["downstream", "audit", "access"],
+    &["downstream", "audit", "access", "sandbox"],
     &["upstream", "project"],
     &["gateway"],
     &["session"],

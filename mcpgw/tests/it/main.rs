@@ -11,4 +11,5 @@ mod layering;
 mod live;
 mod processes;
 mod relay;
+mod sandbox;
 mod sessions;

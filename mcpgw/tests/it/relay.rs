@@ -36,10 +36,11 @@ async fn a_secret_reaches_the_child_and_never_the_client(backend: Backend) {
     let printed = client.call_text("every__get-env", json!({})).await;
     let env: serde_json::Map<String, Value> = serde_json::from_str(&printed).unwrap();
     let names: BTreeSet<&str> = env.keys().map(String::as_str).collect();
-    // Exactly what the spec declares, plus PATH and HOME: none of the gateway's own
-    // environment (its credential file, its canary).
-    assert_eq!(names, BTreeSet::from(["API_TOKEN", "HOME", "LITERAL", "PATH"]), "{printed}");
+    // Exactly what the spec declares, plus PATH, HOME and PWD (the sandbox's private home):
+    // none of the gateway's own environment (its credential file, its canary).
+    assert_eq!(names, BTreeSet::from(["API_TOKEN", "HOME", "LITERAL", "PATH", "PWD"]), "{printed}");
     assert_eq!(env["API_TOKEN"], SECRET);
+    assert_eq!(env["HOME"], "/home/mcp");
 
     // Nothing the gateway itself says carries the value.
     let mut seen = client.connected.to_string();

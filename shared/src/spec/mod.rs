@@ -2,6 +2,7 @@
 
 mod identity;
 mod project;
+mod sandbox;
 mod secret;
 mod server;
 mod token;
@@ -12,6 +13,9 @@ use serde_json::Value;
 
 pub use identity::{check_password, GroupSpec, RbacDefinitionSpec, UserSpec, MAX_PASSWORD, MIN_PASSWORD};
 pub use project::ProjectSpec;
+pub use sandbox::{
+    parse_destination, parse_memory, Mount, Network, Reach, Sandbox, DEFAULT_MEMORY, DEFAULT_PROCESSES, SANDBOX_HOME,
+};
 pub use secret::SecretSpec;
 pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Sharing, Transport};
 pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, TokenState};

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::sandbox::Sandbox;
 use super::{check_name_at, Reference, Spec};
 use crate::status::Cause;
 
@@ -62,6 +63,9 @@ pub struct ServerSpec {
     /// `shared`, one for every client.
     #[serde(default, skip_serializing_if = "Sharing::is_per_session")]
     pub sharing: Sharing,
+    /// stdio: what of the host the server may see and reach, and how much it may use.
+    #[serde(default, skip_serializing_if = "Sandbox::is_default")]
+    pub sandbox: Sandbox,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -167,6 +171,7 @@ impl Spec for ServerSpec {
                     ("spec.command", self.command.is_some()),
                     ("spec.args", !self.args.is_empty()),
                     ("spec.image", self.image.is_some()),
+                    ("spec.sandbox", !self.sandbox.is_default()),
                 ] {
                     if present {
                         causes.push(Cause::invalid(field, "only allowed when transport is stdio"));
@@ -192,6 +197,7 @@ impl Spec for ServerSpec {
                 }
             }
         }
+        self.sandbox.validate(causes);
         let mut seen = BTreeSet::new();
         for (i, var) in self.env.iter().enumerate() {
             let at = format!("spec.env[{i}]");

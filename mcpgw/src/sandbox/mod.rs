@@ -1,0 +1,358 @@
+//! The sandbox of every stdio server the gateway starts: bubblewrap namespaces over a
+//! read-only system, a private home per server, the network its spec grants (`egress` through
+//! the gateway's proxy), and memory and process limits through cgroups. What the host cannot
+//! enforce is refused, never run with less. See `docs/security.md`.
+
+mod bwrap;
+mod cgroup;
+mod egress;
+
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use shared::api::ResolvedServer;
+use shared::name::ProjectName;
+use shared::spec::{Reach, SANDBOX_HOME};
+
+pub use egress::relay;
+
+use crate::settings::{SandboxMode, Settings};
+
+/// What `PATH` is inside a sandbox (with the command's own `bin` first, when it has one).
+const SANDBOX_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// Processes of the sandbox itself besides the server's (bubblewrap's two, and the egress
+/// relay's process and listener thread), added to its process limit.
+const OWN_PROCESSES: u32 = 4;
+
+/// How this gateway confines the servers it starts.
+pub struct Sandbox {
+    kind: Kind,
+    state_dir: PathBuf,
+    /// What no sandbox may show: the gateway's credential and state, mcpd's data directory.
+    protected: Vec<PathBuf>,
+}
+
+enum Kind {
+    Bwrap {
+        bwrap: PathBuf,
+        cgroups: cgroup::Cgroups,
+        relay: PathBuf,
+    },
+    /// No usable sandbox on this host: stdio servers are refused, saying why.
+    Missing(String),
+    /// `--sandbox off`: servers run as the gateway's own user, with the whole host.
+    Off,
+}
+
+/// Why a server's process cannot be started in its sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its command is not on the gateway's `PATH`, or not executable.
+    NotFound,
+    /// It cannot be sandboxed as its spec asks: a few words that name what to change.
+    Cannot(String),
+}
+
+/// What confines one running server: its cgroups and egress proxy, ended when dropped.
+#[derive(Debug, Default)]
+pub struct Confinement {
+    group: Option<cgroup::Group>,
+    _proxy: Option<egress::Proxy>,
+    memory: String,
+    processes: u32,
+}
+
+impl Confinement {
+    /// The limit that ended the server, if one did, as the client is told.
+    pub fn over_limit(&self) -> Option<String> {
+        let group = self.group.as_ref()?;
+        if group.oom_killed() {
+            return Some(format!("it was killed at its memory limit ({}, sandbox.memory)", self.memory));
+        }
+        group.pids_refused().then(|| format!("it reached its process limit ({}, sandbox.processes)", self.processes))
+    }
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl Sandbox {
+    /// Finds what confines servers on this host, as `--sandbox` asks. With `bwrap`, a host
+    /// that cannot is an error; with `auto`, stdio servers are then refused, naming what is
+    /// missing.
+    pub fn detect(settings: &Settings) -> anyhow::Result<Sandbox> {
+        let state_dir = settings.state_dir()?;
+        let protected = settings.protected_paths();
+        let kind = match settings.sandbox {
+            SandboxMode::Off => Kind::Off,
+            SandboxMode::Auto | SandboxMode::Bwrap => match bubblewrap(&state_dir) {
+                Ok(kind) => kind,
+                Err(missing) if settings.sandbox == SandboxMode::Bwrap => {
+                    anyhow::bail!("--sandbox bwrap: {missing}")
+                }
+                Err(missing) => Kind::Missing(missing),
+            },
+        };
+        Ok(Sandbox { kind, state_dir, protected })
+    }
+
+    /// What the log and `/readyz` warn about: servers run unconfined, or none can run.
+    pub fn warning(&self) -> Option<String> {
+        match &self.kind {
+            Kind::Bwrap { .. } => None,
+            Kind::Missing(why) => Some(format!("no sandbox: stdio servers are refused ({why})")),
+            Kind::Off => Some(
+                "--sandbox off: stdio servers run unconfined, as the gateway's own user, and can read its credential"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// How servers are confined, for the start-up log line.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Bwrap { bwrap, cgroups, .. } => format!("bubblewrap ({}), {}", bwrap.display(), cgroups.describe()),
+            Kind::Missing(_) => "none (stdio servers refused)".to_owned(),
+            Kind::Off => "off".to_owned(),
+        }
+    }
+
+    /// The command that runs `spec`'s process confined as its spec says, with exactly its
+    /// declared environment; and what confines it, to keep while it runs.
+    pub fn command(
+        &self,
+        spec: &ResolvedServer,
+        project: &ProjectName,
+    ) -> Result<(tokio::process::Command, Confinement), Refusal> {
+        let command = spec.command.as_deref().ok_or_else(|| Refusal::Cannot("it has no command".to_owned()))?;
+        let (bwrap, cgroups, relay) = match &self.kind {
+            // Unconfined, a server sees every path its mounts name; it cannot be held to less.
+            Kind::Off if !limits(&spec.sandbox) => return Ok((unconfined(command, spec), Confinement::default())),
+            Kind::Off => {
+                return Err(Refusal::Cannot(
+                    "its spec limits its sandbox (network, egress, memory or processes), and this gateway runs with --sandbox off".to_owned(),
+                ))
+            }
+            Kind::Missing(why) => return Err(Refusal::Cannot(why.clone())),
+            Kind::Bwrap { bwrap, cgroups, relay } => (bwrap, cgroups, relay),
+        };
+        let program = find(command).ok_or(Refusal::NotFound)?;
+        let mut plan = bwrap::Plan { home: self.home(project, &spec.name)?, ..bwrap::Plan::default() };
+        let mut path = SANDBOX_PATH.to_owned();
+        // The command is run at the path it was found at (a virtualenv's python is a symlink
+        // that must stay one); its installation is shown, and so is the one its symlinks lead
+        // to. An installation that would show something protected is not: the command alone is.
+        let real =
+            std::fs::canonicalize(&program).map_err(|e| Refusal::Cannot(format!("cannot read {command:?}: {e}")))?;
+        for binary in [&program, &real] {
+            match installation(binary) {
+                Some(install) if !self.overlaps(&install) => {
+                    if binary == &program && install.join("bin").is_dir() {
+                        path = format!("{}:{path}", install.join("bin").display());
+                    }
+                    plan.read_only.push(install);
+                }
+                Some(_) => plan.read_only.push(binary.clone()),
+                None => {}
+            }
+        }
+        plan.read_only.dedup();
+        for mount in &spec.sandbox.mounts {
+            let host = std::fs::canonicalize(&mount.path)
+                .map_err(|_| Refusal::Cannot(format!("mount {} does not exist on the gateway's host", mount.path)))?;
+            if self.overlaps(&host) {
+                return Err(Refusal::Cannot(format!(
+                    "mount {} would show the gateway's credential or state, or mcpd's data",
+                    mount.path
+                )));
+            }
+            match mount.read_only {
+                true => plan.read_only.push(host),
+                false => plan.writable.push(host),
+            }
+        }
+        let owner = egress::Owner { project: project.to_string(), server: spec.name.clone() };
+        let proxy = match spec.sandbox.reach() {
+            Reach::Open => None,
+            Reach::None => {
+                plan.no_network = true;
+                None
+            }
+            Reach::Egress(allowed) => {
+                let run = self.state_dir.join("run");
+                std::fs::create_dir_all(&run)
+                    .map_err(|e| Refusal::Cannot(format!("cannot create {}: {e}", run.display())))?;
+                let socket = run.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+                let proxy = egress::Proxy::listen(socket.clone(), allowed.to_vec(), owner).map_err(|e| {
+                    Refusal::Cannot(format!("cannot open its egress proxy at {}: {e}", socket.display()))
+                })?;
+                plan.egress = Some((socket, relay.clone()));
+                Some(proxy)
+            }
+        };
+        let limits =
+            cgroup::Limits { memory: spec.sandbox.memory_bytes(), processes: spec.sandbox.processes() + OWN_PROCESSES };
+        let group = cgroups.create(limits).map_err(|e| Refusal::Cannot(format!("cannot create its cgroup: {e}")))?;
+
+        let mut cmd = tokio::process::Command::new(bwrap);
+        cmd.args(bwrap::arguments(&plan, symlink_target));
+        if proxy.is_some() {
+            cmd.arg(bwrap::RELAY_IN_SANDBOX).args(["egress-relay", bwrap::SOCKET_IN_SANDBOX, "--"]);
+        }
+        cmd.arg(&program).args(&spec.args).env_clear();
+        cmd.env("PATH", path).env("HOME", SANDBOX_HOME);
+        if proxy.is_some() {
+            let proxy_url = format!("http://127.0.0.1:{}", egress::RELAY_PORT);
+            for name in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] {
+                cmd.env(name, &proxy_url);
+            }
+            cmd.env("NO_PROXY", "localhost,127.0.0.1,::1").env("no_proxy", "localhost,127.0.0.1,::1");
+        }
+        cmd.envs(&spec.env);
+        let fds = group.procs_fds();
+        // SAFETY: the closure only calls write(2) on descriptors the parent keeps open (the
+        // Group outlives the spawn), which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || cgroup::enter(&fds));
+        }
+        let confinement = Confinement {
+            group: Some(group),
+            _proxy: proxy,
+            memory: spec.sandbox.memory_shown().to_owned(),
+            processes: spec.sandbox.processes(),
+        };
+        Ok((cmd, confinement))
+    }
+
+    /// The server's private home, `STATE/homes/PROJECT/SERVER`, created owner-only.
+    fn home(&self, project: &ProjectName, server: &str) -> Result<PathBuf, Refusal> {
+        let home = self.state_dir.join("homes").join(project.as_str()).join(server);
+        let made = std::fs::create_dir_all(&home)
+            .and_then(|()| std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)));
+        made.map_err(|e| Refusal::Cannot(format!("cannot create its home {}: {e}", home.display())))?;
+        Ok(home)
+    }
+
+    /// Whether showing `path` would show something protected (or all of it).
+    fn overlaps(&self, path: &Path) -> bool {
+        self.protected.iter().any(|protected| {
+            let protected = std::fs::canonicalize(protected).unwrap_or_else(|_| protected.clone());
+            protected.starts_with(path) || path.starts_with(&protected)
+        })
+    }
+}
+
+/// Whether a sandbox spec holds a server to less than the host: only a sandbox can enforce it.
+fn limits(sandbox: &shared::spec::Sandbox) -> bool {
+    sandbox.reach() != Reach::Open || sandbox.memory.is_some() || sandbox.processes.is_some()
+}
+
+/// `--sandbox off`: the command as it is, with only PATH and HOME of the gateway's own
+/// environment (its credential least of all).
+fn unconfined(command: &str, spec: &ResolvedServer) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(command);
+    cmd.args(&spec.args).env_clear();
+    for name in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    cmd.envs(&spec.env);
+    cmd
+}
+
+/// bubblewrap, if it is installed and can build a sandbox on this host, with cgroups to limit
+/// it; else what is missing.
+fn bubblewrap(state_dir: &Path) -> Result<Kind, String> {
+    let bwrap =
+        find("bwrap").ok_or("bubblewrap is not installed (apt-get install bubblewrap, or dnf install bubblewrap)")?;
+    let cgroups = cgroup::Cgroups::detect()?;
+    let relay = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| format!("cannot find mcpgw's own binary: {e}"))?;
+    // A trial run with the namespaces every sandbox uses (a network one too) proves that this
+    // host lets bubblewrap make them.
+    let home = state_dir.join("homes");
+    std::fs::create_dir_all(&home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
+    let plan = bwrap::Plan { home, no_network: true, ..bwrap::Plan::default() };
+    let tried = std::process::Command::new(&bwrap)
+        .args(bwrap::arguments(&plan, symlink_target))
+        .arg(find("true").unwrap_or_else(|| PathBuf::from("/bin/true")))
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bwrap.display()))?;
+    if !tried.status.success() {
+        let said = String::from_utf8_lossy(&tried.stderr);
+        return Err(format!(
+            "bubblewrap cannot create namespaces on this host ({}); run mcpgw as root or allow unprivileged user namespaces",
+            said.trim()
+        ));
+    }
+    Ok(Kind::Bwrap { bwrap, cgroups, relay })
+}
+
+/// A command as the gateway's `PATH` finds it, as an absolute path.
+fn find(command: &str) -> Option<PathBuf> {
+    let found = if command.contains('/') {
+        std::path::absolute(command).ok()?
+    } else {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from(SANDBOX_PATH));
+        std::env::split_paths(&path).map(|dir| dir.join(command)).find(|candidate| is_executable(candidate))?
+    };
+    is_executable(&found).then_some(found)
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn is_system(path: &Path) -> bool {
+    ["/usr", "/bin", "/sbin", "/lib", "/lib64"].iter().any(|dir| path.starts_with(dir))
+}
+
+/// Where a command outside the system directories is installed, to be shown whole: its
+/// directory, or the one above it when that is a `bin` (a prefix with its libraries).
+fn installation(program: &Path) -> Option<PathBuf> {
+    if is_system(program) {
+        return None;
+    }
+    let dir = program.parent()?;
+    let install = match dir.file_name() {
+        Some(name) if name == "bin" => dir.parent()?,
+        _ => dir,
+    };
+    (install != Path::new("/")).then(|| install.to_path_buf())
+}
+
+fn symlink_target(path: &Path) -> Option<PathBuf> {
+    std::fs::read_link(path).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_is_shown_with_its_installation_unless_it_is_the_systems() {
+        assert_eq!(installation(Path::new("/usr/bin/node")), None);
+        assert_eq!(installation(Path::new("/opt/node20/bin/node")), Some(PathBuf::from("/opt/node20")));
+        assert_eq!(installation(Path::new("/srv/tools/server.py")), Some(PathBuf::from("/srv/tools")));
+        assert_eq!(installation(Path::new("/bin/true")), None);
+        assert_eq!(installation(Path::new("/server")), None);
+    }
+
+    #[test]
+    fn protected_paths_overlap_their_ancestors_and_descendants() {
+        let sandbox = Sandbox {
+            kind: Kind::Off,
+            state_dir: "/nonexistent/state".into(),
+            protected: vec!["/nonexistent/home/.local/share/mcpd".into()],
+        };
+        assert!(sandbox.overlaps(Path::new("/nonexistent/home")));
+        assert!(sandbox.overlaps(Path::new("/nonexistent/home/.local/share/mcpd/db")));
+        assert!(!sandbox.overlaps(Path::new("/nonexistent/home/.local/lib")));
+        assert!(!sandbox.overlaps(Path::new("/opt")));
+    }
+}
