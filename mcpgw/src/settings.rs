@@ -77,6 +77,12 @@ pub struct Settings {
     #[arg(long, env = "MCPGW_SANDBOX", value_enum, default_value_t = SandboxMode::Auto)]
     pub sandbox: SandboxMode,
 
+    /// The container engine that runs servers with an `image` (podman or docker); without
+    /// it, such servers are refused. The engine runs with the gateway's environment, so its
+    /// own configuration (CONTAINERS_CONF, DOCKER_HOST) applies.
+    #[arg(long, env = "MCPGW_CONTAINER_ENGINE", value_enum)]
+    pub container_engine: Option<ContainerEngine>,
+
     /// Where the gateway keeps its state: each sandboxed server's private home
     /// (`homes/PROJECT/SERVER`) and the sockets of egress proxies. Default:
     /// $XDG_STATE_HOME/mcpgw, else ~/.local/state/mcpgw.
@@ -87,6 +93,29 @@ pub struct Settings {
     /// any). Guards local gateways against DNS rebinding.
     #[arg(long, env = "MCPGW_ALLOWED_HOSTS", value_delimiter = ',')]
     pub allowed_hosts: Vec<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerEngine {
+    Podman,
+    Docker,
+}
+
+impl ContainerEngine {
+    pub fn command(self) -> &'static str {
+        match self {
+            ContainerEngine::Podman => "podman",
+            ContainerEngine::Docker => "docker",
+        }
+    }
+
+    /// The Debian package that installs it.
+    pub fn package(self) -> &'static str {
+        match self {
+            ContainerEngine::Podman => "podman",
+            ContainerEngine::Docker => "docker.io",
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -49,6 +49,9 @@ pub async fn bind(settings: Settings) -> anyhow::Result<Bound> {
     if let Some(warning) = sandbox.warning() {
         tracing::warn!("{warning}");
     }
+    if let Some(missing) = sandbox.engine_missing() {
+        tracing::warn!("servers with an image are refused: {missing}");
+    }
     let name = settings.name.clone().unwrap_or_else(|| format!("{}:{}", host_name(), address.port()));
     let gateway = Arc::new(Gateway::new(settings, sandbox, mcpd, audit, metrics));
     gateway.projects.follow();

@@ -5,6 +5,7 @@
 
 mod bwrap;
 mod cgroup;
+mod container;
 mod egress;
 
 use std::ffi::OsString;
@@ -32,6 +33,8 @@ pub struct Sandbox {
     state_dir: PathBuf,
     /// What no sandbox may show: the gateway's credential and state, mcpd's data directory.
     protected: Vec<PathBuf>,
+    /// `--container-engine`, for servers with an `image`: the engine, or why it cannot run.
+    engine: Option<Result<container::Engine, String>>,
 }
 
 enum Kind {
@@ -59,17 +62,30 @@ pub enum Refusal {
 #[derive(Debug, Default)]
 pub struct Confinement {
     group: Option<cgroup::Group>,
+    container: Option<container::Container>,
     _proxy: Option<egress::Proxy>,
     memory: String,
     processes: u32,
+    /// What `over_limit` found, once the server has ended.
+    ended: std::sync::OnceLock<Option<String>>,
 }
 
 impl Confinement {
-    /// The limit that ended the server, if one did, as the client is told.
+    /// The limit that ended the server, if one did, as the client is told. Asked once the
+    /// server's process has ended.
     pub fn over_limit(&self) -> Option<String> {
+        self.ended.get_or_init(|| self.find_limit()).clone()
+    }
+
+    fn find_limit(&self) -> Option<String> {
+        let memory = || format!("it was killed at its memory limit ({}, sandbox.memory)", self.memory);
+        if let Some(container) = &self.container {
+            // Asks the engine, which takes a moment, once per lost container.
+            return container.oom_killed().then(memory);
+        }
         let group = self.group.as_ref()?;
         if group.oom_killed() {
-            return Some(format!("it was killed at its memory limit ({}, sandbox.memory)", self.memory));
+            return Some(memory());
         }
         group.pids_refused().then(|| format!("it reached its process limit ({}, sandbox.processes)", self.processes))
     }
@@ -94,7 +110,9 @@ impl Sandbox {
                 Err(missing) => Kind::Missing(missing),
             },
         };
-        Ok(Sandbox { kind, state_dir, protected })
+        let engine =
+            settings.container_engine.map(|kind| container::Engine::detect(kind, std::env::var_os("PATH").as_ref()));
+        Ok(Sandbox { kind, state_dir, protected, engine })
     }
 
     /// What the log and `/readyz` warn about: servers run unconfined, or none can run.
@@ -111,11 +129,21 @@ impl Sandbox {
 
     /// How servers are confined, for the start-up log line.
     pub fn describe(&self) -> String {
-        match &self.kind {
+        let sandbox = match &self.kind {
             Kind::Bwrap { bwrap, cgroups, .. } => format!("bubblewrap ({}), {}", bwrap.display(), cgroups.describe()),
             Kind::Missing(_) => "none (stdio servers refused)".to_owned(),
             Kind::Off => "off".to_owned(),
+        };
+        match &self.engine {
+            Some(Ok(engine)) => format!("{sandbox}; images: {}", engine.describe()),
+            Some(Err(_)) => format!("{sandbox}; images: refused"),
+            None => sandbox,
         }
+    }
+
+    /// Why servers with an `image` cannot run, when the container engine asked for cannot.
+    pub fn engine_missing(&self) -> Option<&str> {
+        self.engine.as_ref()?.as_ref().err().map(String::as_str)
     }
 
     /// The command that runs `spec`'s process confined as its spec says, with exactly its
@@ -126,6 +154,9 @@ impl Sandbox {
         project: &ProjectName,
     ) -> Result<(tokio::process::Command, Confinement), Refusal> {
         let command = spec.command.as_deref().ok_or_else(|| Refusal::Cannot("it has no command".to_owned()))?;
+        if let Some(image) = &spec.image {
+            return self.container(spec, project, image);
+        }
         let (bwrap, cgroups, relay) = match &self.kind {
             // Unconfined, a server sees every path its mounts name; it cannot be held to less.
             Kind::Off if !limits(&spec.sandbox) => return Ok((unconfined(command, spec), Confinement::default())),
@@ -221,8 +252,68 @@ impl Sandbox {
             _proxy: proxy,
             memory: spec.sandbox.memory_shown().to_owned(),
             processes: spec.sandbox.processes(),
+            ..Confinement::default()
         };
         Ok((cmd, confinement))
+    }
+
+    /// The engine's command for a server with an `image`.
+    fn container(
+        &self,
+        spec: &ResolvedServer,
+        project: &ProjectName,
+        image: &str,
+    ) -> Result<(tokio::process::Command, Confinement), Refusal> {
+        let engine = match &self.engine {
+            Some(Ok(engine)) => engine,
+            Some(Err(missing)) => return Err(Refusal::Cannot(missing.clone())),
+            None => {
+                return Err(Refusal::Cannot(
+                    "it runs in a container image, and this gateway has no --container-engine (podman or docker)"
+                        .to_owned(),
+                ))
+            }
+        };
+        for mount in &spec.sandbox.mounts {
+            let host = std::fs::canonicalize(&mount.path).unwrap_or_else(|_| PathBuf::from(&mount.path));
+            if self.overlaps(&host) {
+                return Err(Refusal::Cannot(format!(
+                    "mount {} would show the gateway's credential or state, or mcpd's data",
+                    mount.path
+                )));
+            }
+        }
+        let proxy = self.egress_proxy(spec, project)?;
+        let relay = std::env::current_exe()
+            .and_then(std::fs::canonicalize)
+            .map_err(|e| Refusal::Cannot(format!("cannot find mcpgw's own binary for its egress relay: {e}")))?;
+        let name = format!("mcpgw-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let egress = proxy.as_ref().map(|(socket, _)| (socket.as_path(), relay.as_path()));
+        let (cmd, container) = engine.command(spec, image, name, egress).map_err(Refusal::Cannot)?;
+        let confinement = Confinement {
+            container: Some(container),
+            _proxy: proxy.map(|(_, proxy)| proxy),
+            memory: spec.sandbox.memory_shown().to_owned(),
+            processes: spec.sandbox.processes(),
+            ..Confinement::default()
+        };
+        Ok((cmd, confinement))
+    }
+
+    /// The egress proxy of a sandbox that lists destinations, and its socket.
+    fn egress_proxy(
+        &self,
+        spec: &ResolvedServer,
+        project: &ProjectName,
+    ) -> Result<Option<(PathBuf, egress::Proxy)>, Refusal> {
+        let Reach::Egress(allowed) = spec.sandbox.reach() else { return Ok(None) };
+        let owner = egress::Owner { project: project.to_string(), server: spec.name.clone() };
+        let run = self.state_dir.join("run");
+        std::fs::create_dir_all(&run).map_err(|e| Refusal::Cannot(format!("cannot create {}: {e}", run.display())))?;
+        let socket = run.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let proxy = egress::Proxy::listen(socket.clone(), allowed.to_vec(), owner)
+            .map_err(|e| Refusal::Cannot(format!("cannot open its egress proxy at {}: {e}", socket.display())))?;
+        Ok(Some((socket, proxy)))
     }
 
     /// The server's private home, `STATE/homes/PROJECT/SERVER`, created owner-only.
@@ -295,11 +386,17 @@ fn bubblewrap(state_dir: &Path) -> Result<Kind, String> {
 
 /// A command as the gateway's `PATH` finds it, as an absolute path.
 fn find(command: &str) -> Option<PathBuf> {
+    find_on(command, std::env::var_os("PATH").as_ref())
+}
+
+/// A command as `path` finds it, as an absolute path.
+fn find_on(command: &str, path: Option<&OsString>) -> Option<PathBuf> {
     let found = if command.contains('/') {
         std::path::absolute(command).ok()?
     } else {
-        let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from(SANDBOX_PATH));
-        std::env::split_paths(&path).map(|dir| dir.join(command)).find(|candidate| is_executable(candidate))?
+        let default = OsString::from(SANDBOX_PATH);
+        let path = path.unwrap_or(&default);
+        std::env::split_paths(path).map(|dir| dir.join(command)).find(|candidate| is_executable(candidate))?
     };
     is_executable(&found).then_some(found)
 }
@@ -349,6 +446,7 @@ mod tests {
             kind: Kind::Off,
             state_dir: "/nonexistent/state".into(),
             protected: vec!["/nonexistent/home/.local/share/mcpd".into()],
+            engine: None,
         };
         assert!(sandbox.overlaps(Path::new("/nonexistent/home")));
         assert!(sandbox.overlaps(Path::new("/nonexistent/home/.local/share/mcpd/db")));

@@ -9,6 +9,7 @@ use testkit::Backend;
 use crate::harness::{fixture, fixtures_mount, project, Driver, Gateway, Mcpd, SECRET};
 
 testkit::backend_tests!(async:
+    an_image_server_runs_through_podman_with_its_secret_and_its_limits,
     a_hostile_server_reaches_nothing_its_spec_does_not_grant,
     what_the_host_cannot_enforce_is_refused_never_run_with_less,
 );
@@ -36,6 +37,143 @@ async fn the_reference_server_runs_through_npx_and_keeps_its_cache_in_its_home()
     assert_eq!(client.call_text("every__echo", json!({"message": "sandboxed"})).await, "Echo: sandboxed");
     let cache = mcpd.dir.path().join(".local/state/mcpgw/homes/demo/every/.npm/_npx");
     assert!(cache.is_dir(), "npx kept no cache in the server's home");
+    client.close().await;
+}
+
+/// A local image, built `FROM scratch` once per run from files the tests already have: node
+/// and the libraries it links, the reference server and `hostile.js`. No registry is needed.
+const IMAGE: &str = "localhost/mcpgw-test-servers:2";
+
+/// `CONTAINERS_CONF` for podman here: the runc runtime (crun fails on hosts with hybrid
+/// cgroups), as an operator of such a host would configure it.
+fn containers_conf() -> &'static str {
+    static CONF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CONF.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("mcpgw-test-containers-{}.conf", std::process::id()));
+        std::fs::write(&path, "[engine]\nruntime = \"runc\"\n").unwrap();
+        path.display().to_string()
+    })
+}
+
+fn build_image() {
+    static BUILT: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut built = BUILT.lock().unwrap();
+    if *built {
+        return;
+    }
+    let podman = |args: &[&str]| {
+        std::process::Command::new("podman")
+            .args(args)
+            .env("CONTAINERS_CONF", containers_conf())
+            .output()
+            .expect("podman runs (scripts/test installs it)")
+    };
+    if !podman(&["image", "exists", IMAGE]).status.success() {
+        let context = tempfile::tempdir().unwrap();
+        let root = context.path();
+        let node = String::from_utf8(
+            std::process::Command::new("sh").args(["-c", "command -v node"]).output().unwrap().stdout,
+        )
+        .unwrap();
+        let node = std::fs::canonicalize(node.trim()).unwrap();
+        let ldd = String::from_utf8(std::process::Command::new("ldd").arg(&node).output().unwrap().stdout).unwrap();
+        let mut files = vec![node.clone()];
+        files.extend(ldd.split_whitespace().filter(|word| word.starts_with('/')).map(std::path::PathBuf::from));
+        for file in files {
+            let to = root.join(file.strip_prefix("/").unwrap());
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&file, &to).unwrap();
+        }
+        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+        if node != std::path::Path::new("/usr/bin/node") {
+            std::fs::copy(&node, root.join("usr/bin/node")).unwrap();
+        }
+        let npm = crate::harness::npm_mount()["path"].as_str().unwrap().to_owned();
+        std::fs::create_dir_all(root.join("app")).unwrap();
+        let copied = std::process::Command::new("cp")
+            .args(["-r", &format!("{npm}/node_modules"), &root.join("app").display().to_string()])
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        std::fs::copy(fixture("hostile.js"), root.join("app/hostile.js")).unwrap();
+        std::fs::write(root.join("Containerfile"), "FROM scratch\nCOPY . /\nENV PATH=/usr/bin\n").unwrap();
+        let built = podman(&["build", "-q", "-t", IMAGE, &root.display().to_string()]);
+        assert!(built.status.success(), "podman build: {}", String::from_utf8_lossy(&built.stderr));
+    }
+    *built = true;
+}
+
+/// A server with `image` [`IMAGE`], running node with `args`.
+fn image_server(name: &str, args: &[&str], env: Value, sandbox: Value) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
+        "spec": {"transport": "stdio", "image": IMAGE, "command": "/usr/bin/node", "args": args, "env": env,
+                 "sandbox": sandbox}})
+}
+
+async fn an_image_server_runs_through_podman_with_its_secret_and_its_limits(backend: Backend) {
+    build_image();
+    let mcpd = Mcpd::start_at_home(backend).await;
+    let mcpd_port = port_of(&mcpd.url);
+    let allowed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let allowed_port = allowed.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = allowed.accept().await {
+            drop(socket);
+        }
+    });
+    let env = json!([{"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}]);
+    let everything = "/app/node_modules/@modelcontextprotocol/server-everything/dist/index.js";
+    let egress = json!({"egress": [format!("127.0.0.1:{allowed_port}")]});
+    mcpd.apply(vec![
+        crate::harness::secret("creds", SECRET),
+        image_server("every", &[everything, "stdio"], env, json!({"network": "none"})),
+        image_server(
+            "hog",
+            &["/app/hostile.js", "stdio-escape"],
+            json!([]),
+            json!({"memory": "96Mi", "network": "none"}),
+        ),
+        image_server("reach", &["/app/hostile.js", "stdio-escape"], json!([]), egress),
+        project("demo", &["every", "hog", "reach"]),
+    ])
+    .await;
+    let token = mcpd.project_token("demo", "client").await;
+
+    // Without a container engine, an image server is refused, never run on the host.
+    let gateway = Gateway::at_home(&mcpd, &[], &[]).await;
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    let refused = attempt(&mut client, "every__get-env", json!({})).await.unwrap_err();
+    assert!(refused.contains("has no --container-engine (podman or docker)"), "{refused}");
+    client.close().await;
+    drop(gateway);
+
+    let gateway =
+        Gateway::at_home(&mcpd, &[("CONTAINERS_CONF", containers_conf())], &["--container-engine", "podman"]).await;
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    let printed = attempt(&mut client, "every__get-env", json!({})).await;
+    let printed = printed.unwrap_or_else(|e| panic!("{e}\n{}", gateway.log()));
+    let env: serde_json::Map<String, Value> = serde_json::from_str(&printed).unwrap();
+    assert_eq!(env["API_TOKEN"], SECRET);
+    assert!(!printed.contains("gateway-only-canary") && !printed.contains("MCPGW_"), "{printed}");
+    // The value went through the engine's environment: no command line holds it.
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        assert!(!String::from_utf8_lossy(&cmdline).contains(SECRET), "a command line holds the secret");
+    }
+    // Its network is none: mcpd, on the host's loopback, is out of reach.
+    let to_mcpd = json!({"host": "127.0.0.1", "port": mcpd_port});
+    assert_eq!(attempt(&mut client, "hog__connect", to_mcpd).await, Err("ECONNREFUSED".to_owned()));
+    assert_eq!(attempt(&mut client, "hog__env", json!({})).await.map(|names| names.contains("API_TOKEN")), Ok(false));
+    // Egress from a container goes through the gateway's proxy, as from bubblewrap.
+    let through = attempt(&mut client, "reach__proxy", json!({"host": "127.0.0.1", "port": allowed_port})).await;
+    assert_eq!(through, Ok("HTTP/1.1 200 Connection established".to_owned()));
+    let to_mcpd = json!({"host": "127.0.0.1", "port": mcpd_port});
+    assert_eq!(attempt(&mut client, "reach__proxy", to_mcpd.clone()).await, Err("HTTP/1.1 403 Forbidden".to_owned()));
+    assert_eq!(attempt(&mut client, "reach__connect", to_mcpd).await, Err("ECONNREFUSED".to_owned()));
+    // A memory hog is killed at its limit, named in the error; the other server goes on.
+    let hogged = attempt(&mut client, "hog__alloc", json!({"mb": 512})).await.unwrap_err();
+    assert!(hogged.contains("server \"hog\"") && hogged.contains("memory limit (96Mi"), "{hogged}");
+    assert!(attempt(&mut client, "every__get-env", json!({})).await.is_ok());
     client.close().await;
 }
 

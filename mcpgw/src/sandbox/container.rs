@@ -1,0 +1,212 @@
+//! Servers with an `image`: their command runs in a container started with the gateway's
+//! container engine (`--container-engine podman|docker`), with the same environment, network
+//! rules and limits as a bubblewrap sandbox. Secret values reach the container through the
+//! engine's own environment (`-e NAME`, without a value), never on its command line.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use shared::api::ResolvedServer;
+use shared::spec::Reach;
+
+use super::bwrap::{RELAY_IN_SANDBOX, SOCKET_IN_SANDBOX};
+use super::egress::RELAY_PORT;
+use crate::settings::ContainerEngine;
+
+/// Names the engine reads from its own environment: a server's env entry cannot be passed
+/// through it under one of them.
+const ENGINE_OWN: [&str; 8] = ["PATH", "HOME", "TMPDIR", "XDG_", "CONTAINER", "DOCKER_", "PODMAN_", "LD_"];
+
+/// The label of the gateway's containers, named `mcpgw-PID-N` after the gateway's process.
+const LABEL: &str = "io.mcpctl.gateway=mcpgw";
+
+/// A container engine this host can run containers with.
+#[derive(Debug)]
+pub struct Engine {
+    program: PathBuf,
+    kind: ContainerEngine,
+}
+
+/// A running container: removed, with whatever still runs in it, when dropped.
+#[derive(Debug)]
+pub struct Container {
+    engine: PathBuf,
+    kind: ContainerEngine,
+    name: String,
+}
+
+impl Engine {
+    /// The engine, if it is installed and answers; else what is missing.
+    pub fn detect(kind: ContainerEngine, path: Option<&OsString>) -> Result<Engine, String> {
+        let name = kind.command();
+        let program = super::find_on(name, path).ok_or_else(|| {
+            format!("--container-engine {name}: {name} is not installed (apt-get install {})", kind.package())
+        })?;
+        let answered = std::process::Command::new(&program)
+            .args(["version", "--format", "{{.Client.Version}}"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("--container-engine {name}: cannot run {}: {e}", program.display()))?;
+        if !answered.status.success() {
+            let said = String::from_utf8_lossy(&answered.stderr);
+            return Err(format!("--container-engine {name}: {name} does not answer ({})", said.trim()));
+        }
+        let engine = Engine { program, kind };
+        engine.remove_stale();
+        Ok(engine)
+    }
+
+    /// Containers a gateway that ended without cleaning up left behind.
+    fn remove_stale(&self) {
+        let listed = std::process::Command::new(&self.program)
+            .args(["ps", "-a", "--filter", &format!("label={LABEL}"), "--format", "{{.Names}}"])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output();
+        let Ok(listed) = listed else { return };
+        for name in String::from_utf8_lossy(&listed.stdout).lines() {
+            let pid = name.split('-').nth(1).and_then(|pid| pid.parse::<i32>().ok());
+            // SAFETY: signal 0 only asks whether the process exists.
+            if pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0) {
+                drop(Container { engine: self.program.clone(), kind: self.kind, name: name.to_owned() });
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!("{} ({})", self.kind.command(), self.program.display())
+    }
+
+    /// `ENGINE run` for `spec`'s image, confined as its sandbox says, and the container to
+    /// remove when it ends. `egress` is the proxy's socket and the relay binary, when the
+    /// sandbox lists destinations.
+    pub fn command(
+        &self,
+        spec: &ResolvedServer,
+        image: &str,
+        name: String,
+        egress: Option<(&Path, &Path)>,
+    ) -> Result<(tokio::process::Command, Container), String> {
+        let command = spec.command.as_deref().ok_or("it has no command")?;
+        if let Some(env) = spec.env.keys().find(|name| ENGINE_OWN.iter().any(|own| name.starts_with(own))) {
+            return Err(format!(
+                "its env {env} would be read by the container engine itself; rename it for an image server"
+            ));
+        }
+        let sandbox = &spec.sandbox;
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(["run", "-i", "--name", &name, "--label", LABEL, "--cap-drop", "ALL"]);
+        cmd.args(["--security-opt", "no-new-privileges"]);
+        cmd.args(["--memory", &sandbox.memory_bytes().to_string()]);
+        cmd.args(["--memory-swap", &sandbox.memory_bytes().to_string()]);
+        cmd.args(["--pids-limit", &sandbox.processes().to_string()]);
+        // The engine's own default limits may exceed what this host lets it set: explicit
+        // ones always fit (the gateway's own open files; the spec's processes).
+        let (soft, hard) = rlimit(libc::RLIMIT_NOFILE);
+        cmd.args(["--ulimit", &format!("nofile={soft}:{hard}")]);
+        let processes = sandbox.processes();
+        cmd.args(["--ulimit", &format!("nproc={processes}:{processes}")]);
+        cmd.args(["--tmpfs", "/tmp"]);
+        for mount in &sandbox.mounts {
+            let host = std::fs::canonicalize(&mount.path)
+                .map_err(|_| format!("mount {} does not exist on the gateway's host", mount.path))?;
+            let mode = if mount.read_only { "ro" } else { "rw" };
+            cmd.args(["-v", &format!("{}:{}:{mode}", host.display(), mount.path)]);
+        }
+        match (sandbox.reach(), egress) {
+            (Reach::Open, _) => cmd.args(["--network", "host"]),
+            (Reach::None, _) => cmd.args(["--network", "none"]),
+            (Reach::Egress(_), None) => return Err("its egress proxy is missing".to_owned()),
+            (Reach::Egress(_), Some((socket, relay))) => {
+                let proxy = format!("http://127.0.0.1:{RELAY_PORT}");
+                cmd.args(["--network", "none"]);
+                cmd.args(["-v", &format!("{}:{SOCKET_IN_SANDBOX}", socket.display())]);
+                cmd.args(["-v", &format!("{}:{RELAY_IN_SANDBOX}:ro", relay.display())]);
+                for variable in ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"] {
+                    cmd.args(["-e", &format!("{variable}={proxy}")]);
+                }
+                cmd.args(["-e", "NO_PROXY=localhost,127.0.0.1,::1"])
+            }
+        };
+        // Values through the engine's environment: `-e NAME` takes NAME's value from there.
+        for name in spec.env.keys() {
+            cmd.args(["-e", name]);
+        }
+        match egress {
+            Some(_) => cmd.args(["--entrypoint", RELAY_IN_SANDBOX, image, "egress-relay", SOCKET_IN_SANDBOX, "--"]),
+            None => cmd.args(["--entrypoint", command, image]),
+        };
+        if egress.is_some() {
+            cmd.arg(command);
+        }
+        cmd.args(&spec.args);
+        // The engine runs with the gateway's environment (it needs its own configuration),
+        // less the gateway's credential, plus the server's values.
+        cmd.env_remove("MCPGW_TOKEN").env_remove("MCPGW_TOKEN_FILE").envs(&spec.env);
+        // The engine's client ends with the gateway (its container is then removed by the
+        // next gateway to start).
+        // SAFETY: prctl only sets this process's parent-death signal; it is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            });
+        }
+        Ok((cmd, Container { engine: self.program.clone(), kind: self.kind, name }))
+    }
+}
+
+fn rlimit(resource: libc::__rlimit_resource_t) -> (String, String) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct it is given.
+    unsafe { libc::getrlimit(resource, &mut limit) };
+    let shown = |value: libc::rlim_t| if value == libc::RLIM_INFINITY { "-1".to_owned() } else { value.to_string() };
+    (shown(limit.rlim_cur), shown(limit.rlim_max))
+}
+
+impl Container {
+    /// Whether the kernel killed the container at its memory limit, as the engine says once
+    /// it has seen the container end (asked for up to half a second).
+    pub fn oom_killed(&self) -> bool {
+        for _ in 0..5 {
+            let inspected = std::process::Command::new(&self.engine)
+                .args(["inspect", "--format", "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}}", &self.name])
+                .stdin(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .output();
+            let Ok(inspected) = inspected else { return false };
+            let text = String::from_utf8_lossy(&inspected.stdout);
+            let fields: Vec<&str> = text.split_whitespace().collect();
+            match fields[..] {
+                // Where the engine cannot read the kernel's OOM event (cgroup v1), a SIGKILL
+                // it did not send is the limit's.
+                [status, oom, code] if status != "running" => return oom == "true" || code == "137",
+                _ => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+        false
+    }
+}
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let (engine, name) = (self.engine.clone(), self.name.clone());
+        // podman waits for a stop timeout unless told none; docker kills at once.
+        let remove: &[&str] = match self.kind {
+            ContainerEngine::Podman => &["rm", "-f", "-t", "0"],
+            ContainerEngine::Docker => &["rm", "-f"],
+        };
+        // Not waited for here: the removal goes on if the gateway exits meanwhile.
+        let removing = std::process::Command::new(engine)
+            .args(remove)
+            .arg(&name)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut removing) = removing {
+            std::thread::spawn(move || removing.wait());
+        }
+    }
+}
