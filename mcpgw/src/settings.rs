@@ -89,6 +89,12 @@ pub struct Settings {
     #[arg(long, env = "MCPGW_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// More host paths no sandbox may show, besides the gateway's credential and state and
+    /// mcpd's default data directory (comma-separated): mcpd's data directory, encryption key
+    /// or SQLite file where they are not at their defaults.
+    #[arg(long, env = "MCPGW_PROTECT", value_delimiter = ',')]
+    pub protect: Vec<PathBuf>,
+
     /// Host names the endpoint answers to, besides loopback ones (comma-separated; `*` for
     /// any). Guards local gateways against DNS rebinding.
     #[arg(long, env = "MCPGW_ALLOWED_HOSTS", value_delimiter = ',')]
@@ -140,12 +146,13 @@ impl Settings {
         }
     }
 
-    /// The files the gateway's sandboxes must never show a server: its credential, its state
-    /// and mcpd's default data directory.
+    /// The files the gateway's sandboxes must never show a server: its credential, its state,
+    /// mcpd's default data directory, and what `--protect` adds.
     pub fn protected_paths(&self) -> Vec<PathBuf> {
         let mut paths: Vec<PathBuf> = self.state_dir().into_iter().collect();
         paths.extend(self.token_file.clone());
         paths.extend(default_data_dir());
+        paths.extend(self.protect.iter().cloned());
         paths
     }
 

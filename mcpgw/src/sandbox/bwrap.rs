@@ -17,7 +17,8 @@ pub const SOCKET_IN_SANDBOX: &str = "/run/mcpgw/egress.sock";
 const SYSTEM: [&str; 7] = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
 
 /// What of `/etc` a program needs to run, resolve names and check TLS certificates.
-const ETC: [&str; 16] = [
+/// (`/etc/ssl/private`, the host's TLS keys, is not among them.)
+const ETC: [&str; 17] = [
     "/etc/alternatives",
     "/etc/ca-certificates",
     "/etc/ca-certificates.conf",
@@ -33,17 +34,34 @@ const ETC: [&str; 16] = [
     "/etc/nsswitch.conf",
     "/etc/passwd",
     "/etc/resolv.conf",
-    "/etc/ssl",
+    "/etc/ssl/certs",
+    "/etc/ssl/openssl.cnf",
 ];
+
+/// A host path shown in the sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bind {
+    /// Where it is on the host (resolved).
+    pub source: PathBuf,
+    /// Where the server sees it.
+    pub target: PathBuf,
+    pub writable: bool,
+}
+
+impl Bind {
+    /// `path`, read-only, where it is.
+    pub fn read_only(path: PathBuf) -> Bind {
+        Bind { source: path.clone(), target: path, writable: false }
+    }
+}
 
 /// One sandbox, as the gateway plans it.
 #[derive(Debug, Default)]
 pub struct Plan {
     /// The server's private home on the host, seen as [`SANDBOX_HOME`].
     pub home: PathBuf,
-    /// Host paths seen at the same path: the command's installation and the spec's mounts.
-    pub read_only: Vec<PathBuf>,
-    pub writable: Vec<PathBuf>,
+    /// The command's installation and the spec's mounts.
+    pub binds: Vec<Bind>,
     /// No network but loopback.
     pub no_network: bool,
     /// The egress proxy's socket and the relay binary, for a sandbox that reaches out only
@@ -71,13 +89,16 @@ pub fn arguments(plan: &Plan, is_symlink: impl Fn(&Path) -> Option<PathBuf>) -> 
         push(&[&"--ro-bind-try", &file, &file]);
     }
     push(&[&"--proc", &"/proc", &"--dev", &"/dev", &"--tmpfs", &"/tmp"]);
+    // A bind covers what is already mounted below its target: parents go first, so a
+    // read-only path inside a writable one stays read-only.
+    let mut binds: Vec<&Bind> = plan.binds.iter().collect();
+    binds.sort_by_key(|bind| bind.target.components().count());
+    for bind in binds {
+        let how = if bind.writable { "--bind" } else { "--ro-bind" };
+        push(&[&how, &bind.source, &bind.target]);
+    }
+    // The sandbox's own paths come last, so that no mount covers them.
     push(&[&"--bind", &plan.home, &SANDBOX_HOME]);
-    for path in &plan.read_only {
-        push(&[&"--ro-bind", path, path]);
-    }
-    for path in &plan.writable {
-        push(&[&"--bind", path, path]);
-    }
     if let Some((socket, relay)) = &plan.egress {
         push(&[&"--dir", &RUN_DIR, &"--ro-bind", relay, &RELAY_IN_SANDBOX]);
         push(&[&"--bind", socket, &SOCKET_IN_SANDBOX]);
@@ -106,6 +127,7 @@ mod tests {
         assert!(args.contains("--ro-bind-try /usr /usr --symlink usr/bin /bin"), "{args}");
         assert!(args.contains("--ro-bind-try /etc/resolv.conf /etc/resolv.conf"), "{args}");
         assert!(args.contains("--proc /proc --dev /dev --tmpfs /tmp --bind /state/homes/demo/fs /home/mcp"), "{args}");
+        assert!(args.contains("/etc/ssl/certs") && !args.contains("/etc/ssl "), "{args}");
         assert!(args.ends_with("--chdir /home/mcp --"), "{args}");
         assert!(!args.contains("--unshare-net"), "{args}");
         // Nothing of the host is bound whole.
@@ -117,13 +139,20 @@ mod tests {
     fn mounts_keep_their_mode_and_egress_brings_the_proxy_in() {
         let plan = Plan {
             home: "/h".into(),
-            read_only: vec!["/opt/server".into()],
-            writable: vec!["/srv/data".into()],
+            binds: vec![
+                Bind::read_only("/srv/data/conf".into()),
+                Bind { source: "/var/srv/data".into(), target: "/srv/data".into(), writable: true },
+                Bind::read_only("/opt/server".into()),
+            ],
             no_network: false,
             egress: Some(("/state/run/e1.sock".into(), "/usr/local/bin/mcpgw".into())),
         };
         let args = joined(&plan);
-        assert!(args.contains("--ro-bind /opt/server /opt/server --bind /srv/data /srv/data"), "{args}");
+        // Parents first: the read-only path inside the writable one stays read-only.
+        assert!(
+            args.contains("--bind /var/srv/data /srv/data --ro-bind /opt/server /opt/server --ro-bind /srv/data/conf /srv/data/conf --bind /h /home/mcp"),
+            "{args}"
+        );
         assert!(args.contains("--unshare-net"), "{args}");
         assert!(args.contains("--ro-bind /usr/local/bin/mcpgw /run/mcpgw/mcpgw"), "{args}");
         assert!(args.contains("--bind /state/run/e1.sock /run/mcpgw/egress.sock"), "{args}");

@@ -136,8 +136,10 @@ impl Default for Events {
 /// Whether a group name's gateway (`mcpgw.PID.N`) still runs.
 fn is_live(name: &str) -> bool {
     let pid = name.split('.').nth(1).and_then(|p| p.parse::<i32>().ok());
-    // SAFETY: signal 0 only asks whether the process exists.
-    pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) == 0 })
+    // SAFETY: signal 0 only asks whether the process exists (EPERM: it does, and is not ours).
+    pid.is_some_and(
+        |pid| unsafe { libc::kill(pid, 0) == 0 } || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM),
+    )
 }
 
 fn write(path: &Path, value: impl std::fmt::Display) -> std::io::Result<()> {

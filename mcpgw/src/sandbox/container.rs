@@ -10,7 +10,7 @@ use std::time::Duration;
 use shared::api::ResolvedServer;
 use shared::spec::Reach;
 
-use super::bwrap::{RELAY_IN_SANDBOX, SOCKET_IN_SANDBOX};
+use super::bwrap::{Bind, RELAY_IN_SANDBOX, SOCKET_IN_SANDBOX};
 use super::egress::RELAY_PORT;
 use crate::settings::ContainerEngine;
 
@@ -18,7 +18,7 @@ use crate::settings::ContainerEngine;
 /// through it under one of them.
 const ENGINE_OWN: [&str; 8] = ["PATH", "HOME", "TMPDIR", "XDG_", "CONTAINER", "DOCKER_", "PODMAN_", "LD_"];
 
-/// The label of the gateway's containers, named `mcpgw-PID-N` after the gateway's process.
+/// The label of the gateway's containers, named `mcpgw-INSTANCE-N`.
 const LABEL: &str = "io.mcpctl.gateway=mcpgw";
 
 /// A container engine this host can run containers with.
@@ -53,24 +53,50 @@ impl Engine {
             return Err(format!("--container-engine {name}: {name} does not answer ({})", said.trim()));
         }
         let engine = Engine { program, kind };
+        engine.can_limit()?;
         engine.remove_stale();
         Ok(engine)
     }
 
-    /// Containers a gateway that ended without cleaning up left behind.
+    /// Whether the engine enforces memory and process limits here: an engine without the
+    /// cgroup controllers (rootless podman on cgroup v1, docker without them) would run a
+    /// container with none, and say so only in a warning.
+    fn can_limit(&self) -> Result<(), String> {
+        let (query, expected) = match self.kind {
+            ContainerEngine::Podman => ("{{.Host.CgroupControllers}}", &["memory", "pids"]),
+            ContainerEngine::Docker => {
+                ("{{if .MemoryLimit}}memory{{end}} {{if .PidsLimit}}pids{{end}}", &["memory", "pids"])
+            }
+        };
+        let name = self.kind.command();
+        let info = std::process::Command::new(&self.program)
+            .args(["info", "--format", query])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("--container-engine {name}: cannot run {name} info: {e}"))?;
+        let text = String::from_utf8_lossy(&info.stdout);
+        let has = |controller: &str| text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == controller);
+        match expected.iter().find(|controller| !has(controller)) {
+            None => Ok(()),
+            Some(missing) => Err(format!(
+                "--container-engine {name}: {name} cannot limit containers' {missing} here (it reports: {}), and a server's sandbox limits would be dropped",
+                text.trim()
+            )),
+        }
+    }
+
+    /// Containers that ended and were left behind (by a gateway that ended without cleaning
+    /// up); running ones may be another gateway's.
     fn remove_stale(&self) {
         let listed = std::process::Command::new(&self.program)
-            .args(["ps", "-a", "--filter", &format!("label={LABEL}"), "--format", "{{.Names}}"])
+            .args(["ps", "-a", "--filter", &format!("label={LABEL}"), "--filter", "status=exited"])
+            .args(["--format", "{{.Names}}"])
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .output();
         let Ok(listed) = listed else { return };
         for name in String::from_utf8_lossy(&listed.stdout).lines() {
-            let pid = name.split('-').nth(1).and_then(|pid| pid.parse::<i32>().ok());
-            // SAFETY: signal 0 only asks whether the process exists.
-            if pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0) {
-                drop(Container { engine: self.program.clone(), kind: self.kind, name: name.to_owned() });
-            }
+            drop(Container { engine: self.program.clone(), kind: self.kind, name: name.to_owned() });
         }
     }
 
@@ -85,6 +111,7 @@ impl Engine {
         &self,
         spec: &ResolvedServer,
         image: &str,
+        mounts: &[Bind],
         name: String,
         egress: Option<(&Path, &Path)>,
     ) -> Result<(tokio::process::Command, Container), String> {
@@ -108,11 +135,9 @@ impl Engine {
         let processes = sandbox.processes();
         cmd.args(["--ulimit", &format!("nproc={processes}:{processes}")]);
         cmd.args(["--tmpfs", "/tmp"]);
-        for mount in &sandbox.mounts {
-            let host = std::fs::canonicalize(&mount.path)
-                .map_err(|_| format!("mount {} does not exist on the gateway's host", mount.path))?;
-            let mode = if mount.read_only { "ro" } else { "rw" };
-            cmd.args(["-v", &format!("{}:{}:{mode}", host.display(), mount.path)]);
+        for mount in mounts {
+            let mode = if mount.writable { "rw" } else { "ro" };
+            cmd.args(["-v", &format!("{}:{}:{mode}", mount.source.display(), mount.target.display())]);
         }
         match (sandbox.reach(), egress) {
             (Reach::Open, _) => cmd.args(["--network", "host"]),
@@ -168,13 +193,14 @@ fn rlimit(resource: libc::__rlimit_resource_t) -> (String, String) {
 impl Container {
     /// Whether the kernel killed the container at its memory limit, as the engine says once
     /// it has seen the container end (asked for up to half a second).
-    pub fn oom_killed(&self) -> bool {
+    pub async fn oom_killed(&self) -> bool {
         for _ in 0..5 {
-            let inspected = std::process::Command::new(&self.engine)
+            let inspected = tokio::process::Command::new(&self.engine)
                 .args(["inspect", "--format", "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}}", &self.name])
                 .stdin(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
-                .output();
+                .output()
+                .await;
             let Ok(inspected) = inspected else { return false };
             let text = String::from_utf8_lossy(&inspected.stdout);
             let fields: Vec<&str> = text.split_whitespace().collect();
@@ -182,7 +208,7 @@ impl Container {
                 // Where the engine cannot read the kernel's OOM event (cgroup v1), a SIGKILL
                 // it did not send is the limit's.
                 [status, oom, code] if status != "running" => return oom == "true" || code == "137",
-                _ => std::thread::sleep(Duration::from_millis(100)),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
         false

@@ -15,7 +15,10 @@ use tokio::net::{TcpStream, UnixListener, UnixStream};
 pub const RELAY_PORT: u16 = 3128;
 /// The longest request head the proxy reads.
 const MAX_HEAD: usize = 16 * 1024;
+/// How long a client has to send its whole request head, and the proxy to connect onwards.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections one sandbox may hold through its proxy at once; past it, new ones wait.
+const MAX_CONNECTIONS: usize = 64;
 
 /// One sandbox's proxy: stops listening, and removes its socket, when dropped.
 #[derive(Debug)]
@@ -43,10 +46,22 @@ impl Proxy {
     pub fn listen(path: PathBuf, allowed: Vec<String>, owner: Owner) -> std::io::Result<Proxy> {
         let _ = std::fs::remove_file(&path);
         let listener = UnixListener::bind(&path)?;
+        // The socket is inside the sandbox: the server may open connections to it directly,
+        // so they are bounded, and a failed accept (out of descriptors) stops nothing.
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (allowed, owner) = (allowed.clone(), owner.clone());
-                tokio::spawn(async move { serve(stream, &allowed, &owner).await });
+            loop {
+                let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                match listener.accept().await {
+                    Ok((stream, _)) => {
+                        let (allowed, owner) = (allowed.clone(), owner.clone());
+                        tokio::spawn(async move {
+                            serve(stream, &allowed, &owner).await;
+                            drop(permit);
+                        });
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
             }
         });
         Ok(Proxy { path, task })
@@ -68,25 +83,49 @@ pub fn is_allowed(allowed: &[String], host: &str, port: u16) -> bool {
     })
 }
 
-/// Where a request head asks to go: `(host, port, is_connect)`.
-fn destination(head: &[u8]) -> Result<Option<(String, u16, bool)>, ()> {
+/// Where a request head asks to go.
+#[derive(Debug, PartialEq, Eq)]
+struct Destination {
+    host: String,
+    port: u16,
+    /// `CONNECT`: a tunnel, whose bytes after the head are the client's.
+    connect: bool,
+    /// The length of the request head.
+    head: usize,
+}
+
+fn destination(head: &[u8]) -> Result<Option<Destination>, ()> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut request = httparse::Request::new(&mut headers);
-    match request.parse(head) {
-        Ok(httparse::Status::Complete(_)) => {}
+    let length = match request.parse(head) {
+        Ok(httparse::Status::Complete(length)) => length,
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(_) => return Err(()),
-    }
+    };
     let (method, target) = (request.method.ok_or(())?, request.path.ok_or(())?);
     if method.eq_ignore_ascii_case("CONNECT") {
         let (host, port) = split_authority(target, 443).ok_or(())?;
-        return Ok(Some((host, port, true)));
+        return Ok(Some(Destination { host, port, connect: true, head: length }));
     }
     let rest = target.strip_prefix("http://").ok_or(())?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
     let (host, port) = split_authority(authority, 80).ok_or(())?;
-    Ok(Some((host, port, false)))
+    Ok(Some(Destination { host, port, connect: false, head: length }))
+}
+
+/// Addresses a name may not lead a sandbox to: the gateway host's own services (loopback)
+/// and link-local ones such as cloud metadata endpoints. An entry that is itself an address
+/// is taken as meant.
+fn is_local(address: std::net::IpAddr) -> bool {
+    let address = match address {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+        v4 => v4,
+    };
+    match address {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_link_local() || v4.is_unspecified(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
 }
 
 fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> {
@@ -108,8 +147,9 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(String, u16)> 
 async fn serve(mut client: UnixStream, allowed: &[String], owner: &Owner) {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 4096];
-    let (host, port, connect) = loop {
-        let read = match tokio::time::timeout(CONNECT_TIMEOUT, client.read(&mut buf)).await {
+    let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
+    let wanted = loop {
+        let read = match tokio::time::timeout_at(deadline, client.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => n,
             _ => return,
         };
@@ -123,26 +163,47 @@ async fn serve(mut client: UnixStream, allowed: &[String], owner: &Owner) {
             }
         }
     };
-    let shown = format!("{host}:{port}");
-    if !is_allowed(allowed, &host, port) {
+    let shown = format!("{}:{}", wanted.host, wanted.port);
+    let refuse = |why: &str| {
         tracing::warn!(
             target: "mcpgw::egress",
             project = %owner.project, server = %owner.server, destination = %shown,
-            "egress refused: not in the server's sandbox.egress"
+            "egress refused: {why}"
         );
+    };
+    if !is_allowed(allowed, &wanted.host, wanted.port) {
+        refuse("not in the server's sandbox.egress");
         let text = format!("mcpgw: egress to {shown} is not allowed for server {} (sandbox.egress)\n", owner.server);
         let _ = client.write_all(answer(403, &text).as_bytes()).await;
         return;
     }
-    let upstream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port))).await;
+    let literal = wanted.host.parse::<std::net::IpAddr>().is_ok();
+    let resolved =
+        tokio::time::timeout_at(deadline, tokio::net::lookup_host((wanted.host.as_str(), wanted.port))).await;
+    let found: Vec<std::net::SocketAddr> = match resolved {
+        Ok(Ok(addresses)) => addresses.collect(),
+        _ => Vec::new(),
+    };
+    let addresses: Vec<std::net::SocketAddr> = found.iter().copied().filter(|a| literal || !is_local(a.ip())).collect();
+    if addresses.is_empty() && !found.is_empty() {
+        refuse("the name leads only to loopback or link-local addresses");
+        let text = format!("mcpgw: {shown} leads only to loopback or link-local addresses\n");
+        let _ = client.write_all(answer(403, &text).as_bytes()).await;
+        return;
+    }
+    let upstream = tokio::time::timeout_at(deadline, TcpStream::connect(&addresses[..])).await;
     let Ok(Ok(mut upstream)) = upstream else {
         tracing::info!(target: "mcpgw::egress", project = %owner.project, server = %owner.server, destination = %shown, "egress destination unreachable");
         let _ = client.write_all(answer(502, &format!("mcpgw: {shown} is unreachable\n")).as_bytes()).await;
         return;
     };
     tracing::debug!(target: "mcpgw::egress", project = %owner.project, server = %owner.server, destination = %shown, "egress");
-    let sent = if connect {
-        client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await
+    // A tunnel passes on what the client sent after its head; a plain request, all of it.
+    let sent = if wanted.connect {
+        match client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await {
+            Ok(()) => upstream.write_all(&head[wanted.head..]).await,
+            Err(e) => Err(e),
+        }
     } else {
         upstream.write_all(&head).await
     };
@@ -229,12 +290,23 @@ mod tests {
     }
 
     #[test]
+    fn names_may_not_lead_to_the_hosts_own_services() {
+        for local in ["127.0.0.1", "127.8.0.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1", "::ffff:127.0.0.1"] {
+            assert!(is_local(local.parse().unwrap()), "{local}");
+        }
+        for remote in ["140.82.112.5", "10.0.0.5", "2606:4700::1111", "fd00::1"] {
+            assert!(!is_local(remote.parse().unwrap()), "{remote}");
+        }
+    }
+
+    #[test]
     fn a_request_head_names_its_destination() {
-        let connect = b"CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\n\r\n";
-        assert_eq!(destination(connect), Ok(Some(("api.github.com".to_owned(), 443, true))));
+        let found = |head: &[u8]| destination(head).map(|d| d.map(|d| (d.host, d.port, d.connect, d.head)));
+        let connect = b"CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\n\r\n\x16\x03";
+        assert_eq!(found(connect), Ok(Some(("api.github.com".to_owned(), 443, true, connect.len() - 2))));
         let plain = b"GET http://user@10.0.0.1:8080/x?y HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n";
-        assert_eq!(destination(plain), Ok(Some(("10.0.0.1".to_owned(), 8080, false))));
-        assert_eq!(destination(b"GET http://[::1]/ HTTP/1.1\r\n\r\n"), Ok(Some(("::1".to_owned(), 80, false))));
+        assert_eq!(found(plain), Ok(Some(("10.0.0.1".to_owned(), 8080, false, plain.len()))));
+        assert_eq!(found(b"GET http://[::1]/ HTTP/1.1\r\n\r\n").unwrap().unwrap().0, "::1");
         assert_eq!(destination(b"CONNECT api.github"), Ok(None));
         // Origin form is not a proxy request: it names no destination.
         assert_eq!(destination(b"GET /x HTTP/1.1\r\n\r\n"), Err(()));

@@ -71,27 +71,55 @@ pub struct Confinement {
 }
 
 impl Confinement {
-    /// The limit that ended the server, if one did, as the client is told. Asked once the
-    /// server's process has ended.
-    pub fn over_limit(&self) -> Option<String> {
-        self.ended.get_or_init(|| self.find_limit()).clone()
+    /// The limit that ended the server, if one did, as the client is told: asked once its
+    /// process has ended (a container's engine is asked, which takes a moment).
+    pub async fn over_limit(&self) -> Option<String> {
+        if let Some(found) = self.ended.get() {
+            return found.clone();
+        }
+        let found = match &self.container {
+            Some(container) => container.oom_killed().await.then(|| self.memory_limit()),
+            None => self.group_limit(),
+        };
+        let _ = self.ended.set(found.clone());
+        found
     }
 
-    fn find_limit(&self) -> Option<String> {
-        let memory = || format!("it was killed at its memory limit ({}, sandbox.memory)", self.memory);
-        if let Some(container) = &self.container {
-            // Asks the engine, which takes a moment, once per lost container.
-            return container.oom_killed().then(memory);
+    /// What [`Confinement::over_limit`] would say, without waiting: for a container, only what
+    /// it found already.
+    pub fn known_limit(&self) -> Option<String> {
+        match (self.ended.get(), &self.container) {
+            (Some(found), _) => found.clone(),
+            (None, Some(_)) => None,
+            (None, None) => self.group_limit(),
         }
+    }
+
+    fn memory_limit(&self) -> String {
+        format!("it was killed at its memory limit ({}, sandbox.memory)", self.memory)
+    }
+
+    fn group_limit(&self) -> Option<String> {
         let group = self.group.as_ref()?;
         if group.oom_killed() {
-            return Some(memory());
+            return Some(self.memory_limit());
         }
         group.pids_refused().then(|| format!("it reached its process limit ({}, sandbox.processes)", self.processes))
     }
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A name for this gateway process no other has, also in another PID namespace (as two
+/// gateways sharing a container engine or a state directory may be): its process ID and
+/// random bits from the kernel.
+fn instance() -> &'static str {
+    static INSTANCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    INSTANCE.get_or_init(|| {
+        let uuid = std::fs::read_to_string("/proc/sys/kernel/random/uuid").unwrap_or_default();
+        format!("{}{}", std::process::id(), uuid.get(..8).map(|r| format!("x{r}")).unwrap_or_default())
+    })
+}
 
 impl Sandbox {
     /// Finds what confines servers on this host, as `--sandbox` asks. With `bwrap`, a host
@@ -182,48 +210,28 @@ impl Sandbox {
                     if binary == &program && install.join("bin").is_dir() {
                         path = format!("{}:{path}", install.join("bin").display());
                     }
-                    plan.read_only.push(install);
+                    plan.binds.push(bwrap::Bind::read_only(install));
                 }
-                Some(_) => plan.read_only.push(binary.clone()),
+                Some(_) => plan.binds.push(bwrap::Bind::read_only(binary.clone())),
                 None => {}
             }
         }
-        plan.read_only.dedup();
+        plan.binds.dedup();
         for mount in &spec.sandbox.mounts {
-            let host = std::fs::canonicalize(&mount.path)
-                .map_err(|_| Refusal::Cannot(format!("mount {} does not exist on the gateway's host", mount.path)))?;
-            if self.overlaps(&host) {
-                return Err(Refusal::Cannot(format!(
-                    "mount {} would show the gateway's credential or state, or mcpd's data",
-                    mount.path
-                )));
-            }
-            match mount.read_only {
-                true => plan.read_only.push(host),
-                false => plan.writable.push(host),
-            }
+            plan.binds.push(self.mount(mount)?);
         }
-        let owner = egress::Owner { project: project.to_string(), server: spec.name.clone() };
-        let proxy = match spec.sandbox.reach() {
-            Reach::Open => None,
-            Reach::None => {
-                plan.no_network = true;
-                None
-            }
-            Reach::Egress(allowed) => {
-                let run = self.state_dir.join("run");
-                std::fs::create_dir_all(&run)
-                    .map_err(|e| Refusal::Cannot(format!("cannot create {}: {e}", run.display())))?;
-                let socket = run.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
-                let proxy = egress::Proxy::listen(socket.clone(), allowed.to_vec(), owner).map_err(|e| {
-                    Refusal::Cannot(format!("cannot open its egress proxy at {}: {e}", socket.display()))
-                })?;
-                plan.egress = Some((socket, relay.clone()));
-                Some(proxy)
-            }
+        if spec.sandbox.reach() == Reach::None {
+            plan.no_network = true;
+        }
+        let proxy = self.egress_proxy(spec, project)?;
+        if let Some((socket, _)) = &proxy {
+            plan.egress = Some((socket.clone(), relay.clone()));
+        }
+        let proxy = proxy.map(|(_, proxy)| proxy);
+        let limits = cgroup::Limits {
+            memory: spec.sandbox.memory_bytes(),
+            processes: spec.sandbox.processes().saturating_add(OWN_PROCESSES),
         };
-        let limits =
-            cgroup::Limits { memory: spec.sandbox.memory_bytes(), processes: spec.sandbox.processes() + OWN_PROCESSES };
         let group = cgroups.create(limits).map_err(|e| Refusal::Cannot(format!("cannot create its cgroup: {e}")))?;
 
         let mut cmd = tokio::process::Command::new(bwrap);
@@ -274,22 +282,17 @@ impl Sandbox {
                 ))
             }
         };
-        for mount in &spec.sandbox.mounts {
-            let host = std::fs::canonicalize(&mount.path).unwrap_or_else(|_| PathBuf::from(&mount.path));
-            if self.overlaps(&host) {
-                return Err(Refusal::Cannot(format!(
-                    "mount {} would show the gateway's credential or state, or mcpd's data",
-                    mount.path
-                )));
-            }
-        }
+        let mounts = spec.sandbox.mounts.iter().map(|mount| self.mount(mount)).collect::<Result<Vec<_>, _>>()?;
         let proxy = self.egress_proxy(spec, project)?;
         let relay = std::env::current_exe()
             .and_then(std::fs::canonicalize)
             .map_err(|e| Refusal::Cannot(format!("cannot find mcpgw's own binary for its egress relay: {e}")))?;
-        let name = format!("mcpgw-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let name = format!("mcpgw-{}-{}", instance(), NEXT.fetch_add(1, Ordering::Relaxed));
         let egress = proxy.as_ref().map(|(socket, _)| (socket.as_path(), relay.as_path()));
-        let (cmd, container) = engine.command(spec, image, name, egress).map_err(Refusal::Cannot)?;
+        let (mut cmd, container) = engine.command(spec, image, &mounts, name, egress).map_err(Refusal::Cannot)?;
+        // The engine's monitor (conmon) writes an `oom` file where it runs: in the state
+        // directory, not wherever the gateway was started.
+        cmd.current_dir(&self.state_dir);
         let confinement = Confinement {
             container: Some(container),
             _proxy: proxy.map(|(_, proxy)| proxy),
@@ -310,7 +313,7 @@ impl Sandbox {
         let owner = egress::Owner { project: project.to_string(), server: spec.name.clone() };
         let run = self.state_dir.join("run");
         std::fs::create_dir_all(&run).map_err(|e| Refusal::Cannot(format!("cannot create {}: {e}", run.display())))?;
-        let socket = run.join(format!("{}-{}.sock", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+        let socket = run.join(format!("{}-{}.sock", instance(), NEXT.fetch_add(1, Ordering::Relaxed)));
         let proxy = egress::Proxy::listen(socket.clone(), allowed.to_vec(), owner)
             .map_err(|e| Refusal::Cannot(format!("cannot open its egress proxy at {}: {e}", socket.display())))?;
         Ok(Some((socket, proxy)))
@@ -325,18 +328,57 @@ impl Sandbox {
         Ok(home)
     }
 
-    /// Whether showing `path` would show something protected (or all of it).
+    /// Whether showing `path` would show something protected (or all of it), once the
+    /// symlinks of both are resolved.
     fn overlaps(&self, path: &Path) -> bool {
+        let path = resolved(path);
         self.protected.iter().any(|protected| {
-            let protected = std::fs::canonicalize(protected).unwrap_or_else(|_| protected.clone());
-            protected.starts_with(path) || path.starts_with(&protected)
+            let protected = resolved(protected);
+            protected.starts_with(&path) || path.starts_with(&protected)
         })
+    }
+
+    /// One of the spec's mounts, from where it really is on the host to the path it names:
+    /// refused when it does not exist, or would show something protected or the host's own
+    /// `/proc` or `/dev`.
+    fn mount(&self, mount: &shared::spec::Mount) -> Result<bwrap::Bind, Refusal> {
+        let source = std::fs::canonicalize(&mount.path)
+            .map_err(|_| Refusal::Cannot(format!("mount {} does not exist on the gateway's host", mount.path)))?;
+        if self.overlaps(&source) {
+            return Err(Refusal::Cannot(format!(
+                "mount {} would show the gateway's credential or state, or mcpd's data",
+                mount.path
+            )));
+        }
+        if let Err(why) = shared::spec::check_mount_path(&source.to_string_lossy()) {
+            return Err(Refusal::Cannot(format!("mount {} leads to {}: {why}", mount.path, source.display())));
+        }
+        Ok(bwrap::Bind { source, target: PathBuf::from(&mount.path), writable: !mount.read_only })
     }
 }
 
 /// Whether a sandbox spec holds a server to less than the host: only a sandbox can enforce it.
 fn limits(sandbox: &shared::spec::Sandbox) -> bool {
     sandbox.reach() != Reach::Open || sandbox.memory.is_some() || sandbox.processes.is_some()
+}
+
+/// `path` with the symlinks of its longest existing ancestor resolved (a protected path may
+/// not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |real, name| real.join(name));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
 }
 
 /// `--sandbox off`: the command as it is, with only PATH and HOME of the gateway's own

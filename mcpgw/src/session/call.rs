@@ -81,12 +81,14 @@ impl SessionState {
             let options = PeerRequestOptions::with_timeout(timeout);
             let handle = match upstream.peer().send_request_with_option(request.clone(), options).await {
                 Ok(handle) => handle,
-                Err(e) if lost(&e) && !retried && upstream.over_limit().is_none() => {
-                    retried = true;
-                    self.forget(server, &upstream).await;
-                    continue;
+                Err(e) => {
+                    if lost(&e) && upstream.over_limit().await.is_none() && !retried {
+                        retried = true;
+                        self.forget(server, &upstream).await;
+                        continue;
+                    }
+                    return Err((CallOutcome::Error, upstream.failed(&e).to_mcp()));
                 }
-                Err(e) => return Err((CallOutcome::Error, upstream.failed(&e).to_mcp())),
             };
             let (inputs, asked) = match stateless {
                 true => {
@@ -107,17 +109,18 @@ impl SessionState {
                 waiting: HashMap::new(),
                 since: Instant::now(),
             };
-            match self.wait(pending, context).await {
-                Waited::Answer(Err(e)) if lost(&e) && !retried && used.over_limit().is_none() => {
-                    // The process exited or the connection is gone: a hard signal. Start the
-                    // session again, once (not when its sandbox ended it at a limit, which
-                    // the same request would only reach again).
+            let waited = self.wait(pending, context).await;
+            if let Waited::Answer(Err(e)) = &waited {
+                // The process exited or the connection is gone: a hard signal. Start the
+                // session again, once (not when its sandbox ended it at a limit, which the
+                // same request would only reach again).
+                if lost(e) && used.over_limit().await.is_none() && !retried {
                     retried = true;
                     self.forget(server, &used).await;
                     continue;
                 }
-                waited => return self.answered(server, waited, failed),
             }
+            return self.answered(server, waited, failed);
         }
     }
 
@@ -236,6 +239,11 @@ impl SessionState {
                 let since = pending.since;
                 let used = pending.upstream.clone();
                 let waited = self.wait(pending, context).await;
+                if let Waited::Answer(Err(e)) = &waited {
+                    if lost(e) {
+                        used.over_limit().await;
+                    }
+                }
                 let answer = self.answered(server, waited, |e| used.failed(e).to_mcp());
                 // The call's duration runs from its first request.
                 return self.record(kind, server, name, &time, since.elapsed(), answer);

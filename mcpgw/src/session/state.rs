@@ -205,6 +205,9 @@ impl SessionState {
                 match tokio::time::timeout_at(deadline, list(upstream.clone())).await {
                     Ok(Ok(items)) => Ok((s.name.clone(), items)),
                     Ok(Err(e)) => {
+                        if upstream.is_closed() {
+                            upstream.over_limit().await;
+                        }
                         let cause = upstream.failed(&e).cause;
                         tracing::warn!(project = %self.project, server = %s.name, "listing failed: {cause}");
                         Err(Standing::unavailable(&s.name, format!("listing failed: {cause}")))

@@ -48,7 +48,7 @@ impl Upstream {
 
     /// Why a request on this session failed, as the client and the log may see it.
     pub fn failed(&self, error: &rmcp::service::ServiceError) -> UpstreamError {
-        let cause = match (error::of_service(error), self.over_limit()) {
+        let cause = match (error::of_service(error), self.confinement.known_limit()) {
             (Cause::Closed, Some(limit)) => Cause::OverLimit(limit),
             (cause, _) => cause,
         };
@@ -56,9 +56,10 @@ impl Upstream {
     }
 
     /// The sandbox limit that ended this server's process, if one did: such a server is not
-    /// simply started again for the same request.
-    pub fn over_limit(&self) -> Option<String> {
-        self.confinement.over_limit()
+    /// simply started again for the same request. Asked once the session is lost; after it,
+    /// [`Upstream::failed`] names the limit.
+    pub async fn over_limit(&self) -> Option<String> {
+        self.confinement.over_limit().await
     }
 }
 
@@ -94,7 +95,9 @@ pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'
                 let child = stdio::spawn(spec, &relay.project, start.processes, start.sandbox)?;
                 match initialize(&relay, child.transport, start.metrics).await {
                     Ok(service) => Ok((service, child.guard, child.confinement)),
-                    Err(Cause::Closed) => Err(child.confinement.over_limit().map_or(Cause::Closed, Cause::OverLimit)),
+                    Err(Cause::Closed) => {
+                        Err(child.confinement.over_limit().await.map_or(Cause::Closed, Cause::OverLimit))
+                    }
                     Err(cause) => Err(cause),
                 }
             }

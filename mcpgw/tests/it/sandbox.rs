@@ -218,7 +218,7 @@ async fn a_hostile_server_reaches_nothing_its_spec_does_not_grant(backend: Backe
         escape("probe", json!({})),
         escape("other", json!({})),
         escape("closed", json!({"network": "none"})),
-        escape("egress", json!({"egress": [format!("127.0.0.1:{allowed_port}")]})),
+        escape("egress", json!({"egress": [format!("127.0.0.1:{allowed_port}"), format!("localhost:{allowed_port}")]})),
         escape("forker", json!({"processes": 24})),
         escape("hog", json!({"memory": "96Mi"})),
         project("demo", &["probe", "other", "closed", "egress", "forker", "hog"]),
@@ -250,6 +250,12 @@ async fn a_hostile_server_reaches_nothing_its_spec_does_not_grant(backend: Backe
         assert_eq!(read, Err("ENOENT".to_owned()), "{}", path.display());
     }
 
+    // The host's TLS keys are not among the system files it sees.
+    if std::path::Path::new("/etc/ssl/private").exists() {
+        let keys = attempt(&mut client, "probe__list", json!({"path": "/etc/ssl/private"})).await;
+        assert_eq!(keys, Err("ENOENT".to_owned()));
+    }
+
     // Only its own processes: not the gateway's, not another server's.
     let seen = attempt(&mut client, "probe__processes", json!({})).await.unwrap();
     let lines: Vec<&str> = seen.lines().collect();
@@ -271,6 +277,9 @@ async fn a_hostile_server_reaches_nothing_its_spec_does_not_grant(backend: Backe
     assert_eq!(through, Ok("HTTP/1.1 200 Connection established".to_owned()));
     let refused = attempt(&mut client, "egress__proxy", to_mcpd.clone()).await;
     assert_eq!(refused, Err("HTTP/1.1 403 Forbidden".to_owned()));
+    // A listed name that leads to the gateway host's own loopback is refused too.
+    let local = attempt(&mut client, "egress__proxy", json!({"host": "localhost", "port": allowed_port})).await;
+    assert_eq!(local, Err("HTTP/1.1 403 Forbidden".to_owned()));
     let log = gateway.log();
     let logged = log.lines().find(|l| l.contains("egress refused")).unwrap_or_else(|| panic!("{log}"));
     assert!(
@@ -310,12 +319,19 @@ async fn what_the_host_cannot_enforce_is_refused_never_run_with_less(backend: Ba
     let exposing = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "exposing"},
         "spec": {"transport": "stdio", "command": "node", "args": ["-e", "1"],
                  "sandbox": {"mounts": [{"path": data}]}}});
+    let links = tempfile::tempdir().unwrap();
+    let to_proc = links.path().join("proc");
+    std::os::unix::fs::symlink("/proc", &to_proc).unwrap();
+    let proc_link = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "proclink"},
+        "spec": {"transport": "stdio", "command": "node", "args": ["-e", "1"],
+                 "sandbox": {"mounts": [{"path": to_proc.display().to_string()}]}}});
     mcpd.apply(vec![
         missing_mount,
         exposing,
+        proc_link,
         escape("plain", json!({})),
         escape("closed", json!({"network": "none"})),
-        project("demo", &["unmounted", "exposing", "plain", "closed"]),
+        project("demo", &["unmounted", "exposing", "proclink", "plain", "closed"]),
     ])
     .await;
     let token = mcpd.project_token("demo", "client").await;
@@ -327,6 +343,8 @@ async fn what_the_host_cannot_enforce_is_refused_never_run_with_less(backend: Ba
     assert!(unmounted.contains("cannot be sandboxed: mount /nonexistent/data does not exist"), "{unmounted}");
     let exposing = attempt(&mut client, "exposing__x", json!({})).await.unwrap_err();
     assert!(exposing.contains("would show the gateway's credential or state, or mcpd's data"), "{exposing}");
+    let linked = attempt(&mut client, "proclink__x", json!({})).await.unwrap_err();
+    assert!(linked.contains("leads to /proc: /proc is the sandbox's own"), "{linked}");
     assert_eq!(attempt(&mut client, "plain__env", json!({})).await, Ok("HOME,PATH,PWD".to_owned()));
     client.close().await;
     drop(gateway);

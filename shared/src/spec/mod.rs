@@ -14,7 +14,8 @@ use serde_json::Value;
 pub use identity::{check_password, GroupSpec, RbacDefinitionSpec, UserSpec, MAX_PASSWORD, MIN_PASSWORD};
 pub use project::ProjectSpec;
 pub use sandbox::{
-    parse_destination, parse_memory, Mount, Network, Reach, Sandbox, DEFAULT_MEMORY, DEFAULT_PROCESSES, SANDBOX_HOME,
+    check_mount_path, parse_destination, parse_memory, Mount, Network, Reach, Sandbox, DEFAULT_MEMORY,
+    DEFAULT_PROCESSES, SANDBOX_HOME,
 };
 pub use secret::SecretSpec;
 pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Sharing, Transport};

@@ -10,6 +10,9 @@ use crate::status::Cause;
 pub const DEFAULT_MEMORY: &str = "1Gi";
 /// Processes and threads a server's process may run when its spec says nothing.
 pub const DEFAULT_PROCESSES: u32 = 256;
+/// The most processes a limit may grant (the kernel's own default `pid_max` is 32768 per
+/// namespace).
+const MAX_PROCESSES: u32 = 1 << 16;
 /// The least memory a limit may grant: below it no runtime starts.
 const MIN_MEMORY: u64 = 16 << 20;
 /// Where a server's private home is, inside its sandbox.
@@ -126,8 +129,12 @@ impl Sandbox {
                 Ok(_) => {}
             }
         }
-        if self.processes == Some(0) {
-            causes.push(Cause::invalid("spec.sandbox.processes", "must be at least 1"));
+        match self.processes {
+            Some(0) => causes.push(Cause::invalid("spec.sandbox.processes", "must be at least 1")),
+            Some(n) if n > MAX_PROCESSES => {
+                causes.push(Cause::invalid("spec.sandbox.processes", format!("must be at most {MAX_PROCESSES}")))
+            }
+            _ => {}
         }
         for (i, mount) in self.mounts.iter().enumerate() {
             if let Err(msg) = check_mount_path(&mount.path) {
@@ -191,7 +198,9 @@ pub fn parse_destination(text: &str) -> Result<(&str, u16), String> {
     Ok((host, port))
 }
 
-fn check_mount_path(path: &str) -> Result<(), String> {
+/// Why a mount's path cannot be one, if it cannot: relative, `/`, `/tmp`, or a path of the
+/// sandbox's own.
+pub fn check_mount_path(path: &str) -> Result<(), String> {
     let shown = crate::name::shown(path);
     if !path.starts_with('/') {
         return Err(format!("{shown:?} must be an absolute path"));
