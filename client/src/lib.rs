@@ -109,9 +109,6 @@ impl Client {
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let url = format!("{}{path}", self.config.server);
-        if self.config.verbose {
-            eprintln!("{method} {url}");
-        }
         let mut builder = self.http.request(method, url);
         if let Some(timeout) = self.config.timeout {
             builder = builder.timeout(timeout);
@@ -136,7 +133,20 @@ impl Client {
 
     /// Sends a request and returns a successful answer, or the Status it carried.
     async fn answer(&self, builder: RequestBuilder) -> Result<Response> {
-        let response = builder.send().await.map_err(|e| self.unreachable(&e))?;
+        let request = builder.build().map_err(|e| self.unreachable(&e))?;
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let started = std::time::Instant::now();
+        let sent = self.http.execute(request).await;
+        // `-v`: each request with its status and how long the answer took to start, as
+        // kubectl's `-v=6` shows them (never a header: the credential is one).
+        if self.config.verbose {
+            let took = started.elapsed().as_millis();
+            match &sent {
+                Ok(response) => eprintln!("{method} {url} {} in {took} ms", response.status()),
+                Err(_) => eprintln!("{method} {url} failed in {took} ms"),
+            }
+        }
+        let response = sent.map_err(|e| self.unreachable(&e))?;
         let code = response.status();
         if code.is_success() {
             return Ok(response);
@@ -260,9 +270,6 @@ impl Client {
             query.push(("resourceVersion", rv.to_owned()));
         }
         let url = format!("{}{}", self.config.server, collection_path(kind, project));
-        if self.config.verbose {
-            eprintln!("GET {url} (watch)");
-        }
         // A watch lasts as long as its user wants: no request timeout.
         let mut builder = self.http.get(url).query(&query);
         if let Some(token) = &self.config.token {

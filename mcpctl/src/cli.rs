@@ -28,7 +28,7 @@ pub struct Global {
     #[arg(long, env = "MCPCTL_TOKEN", global = true, hide_env_values = true)]
     pub token: Option<String>,
     /// Context of the config file to use
-    #[arg(long, env = "MCPCTL_CONTEXT", global = true)]
+    #[arg(long, env = "MCPCTL_CONTEXT", global = true, add = contexts())]
     pub context: Option<String>,
     /// Config file [default: $XDG_CONFIG_HOME/mcpctl/config.yaml]
     #[arg(long, env = "MCPCTL_CONFIG", global = true)]
@@ -38,7 +38,7 @@ pub struct Global {
     #[arg(short, long, global = true, value_parser = OutputParser)]
     pub output: Option<Output>,
     /// Project, for project-scoped objects (McpTokens) [default: the context's]
-    #[arg(short, long, env = "MCPCTL_PROJECT", global = true)]
+    #[arg(short, long, env = "MCPCTL_PROJECT", global = true, add = projects())]
     pub project: Option<String>,
     /// Print no notes on stderr (data and errors still print)
     #[arg(short, long, global = true)]
@@ -66,6 +66,32 @@ pub struct Global {
 
 /// clap suggests the nearest flag for a mistyped one; a typo must never be one keystroke away
 /// from revealing secrets, so a suggestion of `--show-values` is dropped.
+/// A mistyped verb gets the nearest verb as kubectl suggests it, counting a swap of two
+/// neighbouring letters as one edit (`gte` → `get`, where clap's own measure finds `test`).
+fn with_nearest_verb(error: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::CommandFactory;
+    if error.kind() != ErrorKind::InvalidSubcommand {
+        return error;
+    }
+    let Some(ContextValue::String(typed)) = error.get(ContextKind::InvalidSubcommand) else { return error };
+    let command = Cli::command();
+    let nearest = command
+        .get_subcommands()
+        .filter(|verb| !verb.is_hide_set())
+        .flat_map(|verb| std::iter::once(verb.get_name()).chain(verb.get_visible_aliases()))
+        .map(|name| (strsim::osa_distance(typed, name), name))
+        .filter(|(distance, name)| *distance <= 2 && *distance < name.len())
+        .min();
+    match nearest {
+        Some((_, name)) => Cli::command().error(
+            ErrorKind::InvalidSubcommand,
+            format!("unrecognized subcommand '{typed}'\n\n  tip: a similar subcommand exists: '{name}'"),
+        ),
+        None => error,
+    }
+}
+
 fn without_revealing_suggestion(error: clap::Error) -> clap::Error {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let suggests_reveal = matches!(
@@ -97,7 +123,9 @@ impl Cli {
     /// Parses the command line, noting which global values came from flags.
     pub fn parse_noting_sources() -> Cli {
         use clap::{CommandFactory, FromArgMatches};
-        let matches = Cli::command().try_get_matches().unwrap_or_else(|e| without_revealing_suggestion(e).exit());
+        let matches = Cli::command()
+            .try_get_matches()
+            .unwrap_or_else(|e| with_nearest_verb(without_revealing_suggestion(e)).exit());
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         // Global flags may stand after the subcommand: their source is in the innermost matches.
         let mut innermost = &matches;
@@ -420,18 +448,42 @@ mod examples {
   mcpctl version -o json"#;
 }
 
-/// What completes object names: `main` sets it (to `commands::completion::object_names`, which
-/// asks the server of the current context), so the clap tree imports no command.
+/// What completes names: `main` sets it (to `commands::completion::names`, which asks the
+/// server of the current context, or reads the config file), so the clap tree imports no
+/// command.
 pub static NAME_COMPLETER: std::sync::OnceLock<NameCompleter> = std::sync::OnceLock::new();
 
+/// The names a word is completed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completing {
+    /// Objects of the kind on the command line.
+    Objects,
+    /// Projects (for `-p`).
+    Projects,
+    /// Contexts of the config file.
+    Contexts,
+}
+
 /// Candidates for the word being completed.
-pub type NameCompleter = fn(&std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate>;
+pub type NameCompleter = fn(Completing, &std::ffi::OsStr) -> Vec<clap_complete::engine::CompletionCandidate>;
+
+fn completer(what: Completing) -> clap_complete::engine::ArgValueCompleter {
+    clap_complete::engine::ArgValueCompleter::new(move |current: &std::ffi::OsStr| {
+        NAME_COMPLETER.get().map(|complete| complete(what, current)).unwrap_or_default()
+    })
+}
 
 /// Completes object names with `NAME_COMPLETER`, when set.
 fn names() -> clap_complete::engine::ArgValueCompleter {
-    clap_complete::engine::ArgValueCompleter::new(|current: &std::ffi::OsStr| {
-        NAME_COMPLETER.get().map(|complete| complete(current)).unwrap_or_default()
-    })
+    completer(Completing::Objects)
+}
+
+fn projects() -> clap_complete::engine::ArgValueCompleter {
+    completer(Completing::Projects)
+}
+
+fn contexts() -> clap_complete::engine::ArgValueCompleter {
+    completer(Completing::Contexts)
 }
 
 /// A kind as users type it: plural, singular, alias or Kind, optionally `KIND/NAME`.
@@ -458,9 +510,9 @@ impl TypedValueParser for KindParser {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// Kind (e.g. servers), or KIND/NAME
+    /// Kind (e.g. servers), several (servers,projects), or KIND/NAME (several, of any kinds)
     #[arg(value_parser = KindParser)]
-    pub kind: String,
+    pub kind: Option<String>,
     /// Names (all objects when none)
     #[arg(add = names())]
     pub names: Vec<String>,
@@ -494,6 +546,10 @@ pub struct GetArgs {
     /// Print only the changes, not the list first
     #[arg(long)]
     pub watch_only: bool,
+    /// With --watch: say what each change was (ADDED, MODIFIED, DELETED), as an EVENT column,
+    /// or as `{type, object}` with -o json|yaml
+    #[arg(long)]
+    pub output_watch_events: bool,
     /// Sort by the value of a JSONPath, e.g. .metadata.name or {.metadata.createdAt}
     #[arg(long)]
     pub sort_by: Option<String>,
@@ -529,16 +585,18 @@ pub struct FileArgs {
 pub struct ApplyArgs {
     #[command(flatten)]
     pub files: FileArgs,
-    /// Validate and authorize on the server, write nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    /// server (what a bare --dry-run means): mcpd validates and authorizes every object and
+    /// writes nothing; client: only say what each object would become, sending nothing
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "server")]
+    pub dry_run: DryRun,
     /// Apply everything in one transaction, or nothing
     #[arg(long)]
     pub atomic: bool,
 }
 
-/// `--dry-run`: `none` (the default), `client` (only print what would be sent) or `server`
-/// (validated and authorized by mcpd, nothing stored).
+/// `--dry-run[=server|client]`, one grammar for every verb that writes: `none` (the default),
+/// `server` (validated and authorized by mcpd, nothing stored; what a bare `--dry-run` means)
+/// or `client` (only print what would be sent).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum DryRun {
     #[default]
@@ -555,7 +613,7 @@ pub struct CreateArgs {
     pub files: Vec<String>,
     /// client: print the object (with -o yaml|json) and send nothing; server: mcpd validates
     /// and authorizes it, and stores nothing
-    #[arg(long, value_enum, default_value_t = DryRun::None, global = true)]
+    #[arg(long, value_enum, default_value_t = DryRun::None, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "server")]
     pub dry_run: DryRun,
     #[command(subcommand)]
     pub what: Option<CreateCommand>,
@@ -743,7 +801,7 @@ pub struct DeleteArgs {
     pub ignore_not_found: bool,
     /// client: only print what would be deleted; server: mcpd checks each delete (rights,
     /// referrers) and deletes nothing
-    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "server")]
     pub dry_run: DryRun,
 }
 
@@ -766,7 +824,7 @@ pub struct MetaArgs {
     #[arg(long)]
     pub all: bool,
     /// client: only print what would change; server: mcpd checks each change, stores nothing
-    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    #[arg(long, value_enum, default_value_t = DryRun::None, num_args = 0..=1, require_equals = true, default_missing_value = "server")]
     pub dry_run: DryRun,
 }
 
@@ -790,13 +848,21 @@ pub struct WhoamiArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
-    /// Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no
+    /// Check whether an action is allowed: prints yes or no; exit 0 yes, 1 no, 2 for a question
+    /// that cannot be asked
     CanI {
         /// get, list, create, update, delete, or run (then KIND is an action such as introspect, or connect/PROJECT)
-        verb: String,
+        #[arg(required_unless_present = "list")]
+        verb: Option<String>,
         /// KIND or KIND/NAME
-        #[arg(value_parser = KindParser)]
-        kind: String,
+        #[arg(value_parser = KindParser, required_unless_present = "list")]
+        kind: Option<String>,
+        /// List what may be done: each kind with the verbs allowed on it, and each action
+        #[arg(long, conflicts_with_all = ["verb", "kind"])]
+        list: bool,
+        /// Ask on behalf of this user, with their rights (needs edit on users)
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
     },
     /// Change your own password (current, then new, on two lines with --password-stdin)
     Password {
@@ -819,10 +885,18 @@ pub enum ConfigCommand {
     /// Make a context the current one
     UseContext {
         /// The context to use from now on
+        #[arg(add = contexts())]
         name: String,
     },
     /// Print the current context's name
     CurrentContext,
+    /// Remove a context from the config file (its credential is not revoked: `logout` does
+    /// that)
+    DeleteContext {
+        /// The context to remove
+        #[arg(add = contexts())]
+        name: String,
+    },
     /// Create or change a context: saves the --server, --token, -p/--project and --gateway
     /// given as flags here (never values from the environment)
     SetContext {

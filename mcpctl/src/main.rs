@@ -14,8 +14,15 @@ use crate::cli::{Cli, Command};
 use crate::commands::Ctx;
 
 fn main() -> ExitCode {
+    // An exported but empty MCPCTL_* variable (`export MCPCTL_CONFIG=`) means unset, as in
+    // kubectl, not a flag given without its value.
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_str().is_some_and(|n| n.starts_with("MCPCTL_")) {
+            std::env::remove_var(name);
+        }
+    }
     // Asked by the shell for completions (the script `completion` prints): answer and exit.
-    let _ = cli::NAME_COMPLETER.set(commands::completion::object_names);
+    let _ = cli::NAME_COMPLETER.set(commands::completion::names);
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
         .var(commands::completion::VAR)
         .complete();

@@ -121,6 +121,7 @@ impl Access {
             kind: "connect".to_owned(),
             name: Some(project.to_string()),
             project: None,
+            as_user: None,
         };
         match self.mcpd.with_token(bearer).can_i(&question).await {
             Ok(answer) if answer.allowed => Ok(Ok(answer.reason)),

@@ -114,6 +114,9 @@ pub struct CanIRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub project: Option<String>,
+    /// Ask on behalf of this user (an email), with their rights: needs edit on users.
+    #[serde(default, rename = "as", skip_serializing_if = "Option::is_none")]
+    pub as_user: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

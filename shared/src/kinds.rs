@@ -281,6 +281,10 @@ pub static KINDS: &[KindInfo] = &[
             Column { header: "VERB", wide: false, value: |o| text(&o.spec["verb"]) },
             Column { header: "OBJECT", wide: false, value: event_object },
             Column { header: "CODE", wide: false, value: |o| o.spec["code"].to_string() },
+            // A call the gateway relayed: how it ended and how long it took.
+            Column { header: "OUTCOME", wide: false, value: |o| text(&o.spec["outcome"]) },
+            Column { header: "DURATION", wide: false, value: duration },
+            Column { header: "SERVER", wide: true, value: |o| text(&o.spec["server"]) },
             Column { header: "DRY RUN", wide: true, value: |o| o.spec["dryRun"].to_string() },
         ],
         sensitive: false,
@@ -317,6 +321,15 @@ impl KindInfo {
     /// Every word [`KindInfo::find`] accepts, for completion and suggestions.
     pub fn all_words() -> impl Iterator<Item = &'static str> {
         KINDS.iter().flat_map(|k| [k.plural, k.singular].into_iter().chain(k.aliases.iter().copied()))
+    }
+}
+
+/// A call's duration as people read it: `12ms`, `1.5s`.
+fn duration(o: &Object) -> String {
+    match o.spec["durationMs"].as_u64() {
+        None => String::new(),
+        Some(ms) if ms < 1000 => format!("{ms}ms"),
+        Some(ms) => format!("{:.1}s", ms as f64 / 1000.0),
     }
 }
 

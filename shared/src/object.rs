@@ -108,8 +108,12 @@ pub fn from_value_at<T: DeserializeOwned + Serialize>(prefix: &str, value: Value
         (false, _) => format!("{prefix}.{inner}"),
     };
     let parsed: T = serde_path_to_error::deserialize(value.clone()).map_err(|err| {
-        let field = join(&err.path().to_string());
+        let mut field = join(&err.path().to_string());
         let message = without_values(err.into_inner().to_string());
+        // A missing field is named in the path, as kubectl names it.
+        if let Some(missing) = message.strip_prefix("missing field `").and_then(|rest| rest.strip_suffix('`')) {
+            field = if field.is_empty() { missing.to_owned() } else { format!("{field}.{missing}") };
+        }
         let reason = if message.starts_with("unknown field") { "FieldValueNotSupported" } else { "FieldValueInvalid" };
         Cause::new(field, reason, message)
     })?;
@@ -141,8 +145,9 @@ fn array_for_object(input: &Value, parsed: &Value, at: String) -> Option<String>
 
 /// serde quotes the offending value in its messages (``invalid type: string "hunter2", expected
 /// a map``, ``unknown variant `x` ``); a value may be a secret or a password, so only its
-/// category is kept. What follows the last `, expected` comes from the type, never from input.
-/// Field names stay: they are part of the path anyway.
+/// category is kept, except an unknown variant that reads as a word (a mistyped `stdoi`), which
+/// is repeated beside what is allowed. What follows the last `, expected` comes from the type,
+/// never from input. Field names stay: they are part of the path anyway.
 pub fn without_values(message: String) -> String {
     let Some(head) =
         ["invalid type: ", "invalid value: ", "unknown variant "].into_iter().find(|h| message.starts_with(h))
@@ -153,13 +158,20 @@ pub fn without_values(message: String) -> String {
         Some(at) => (&message[head.len()..at], Some(&message[at + ", expected ".len()..])),
         None => (&message[head.len()..], None),
     };
+    let word = |text: &str| {
+        let text = text.trim_matches('`');
+        let plain = text.len() <= 32 && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        (!text.is_empty() && plain).then(|| format!("\"{text}\""))
+    };
     let category = match head {
-        "unknown variant " => "",
-        _ => unexpected.split(['`', '"', '\'']).next().unwrap_or("").trim(),
+        "unknown variant " => word(unexpected).unwrap_or_default(),
+        _ => unexpected.split(['`', '"', '\'']).next().unwrap_or("").trim().to_owned(),
     };
     let mut out = head.trim_end().trim_end_matches(':').to_owned();
-    if !category.is_empty() {
-        out = format!("{out}: {category}");
+    match (head, category.is_empty()) {
+        (_, true) => {}
+        ("unknown variant ", false) => out = format!("{out} {category}"),
+        _ => out = format!("{out}: {category}"),
     }
     if let Some(expected) = expected {
         out = format!("{out}, expected {expected}");
@@ -184,6 +196,12 @@ mod tests {
         let err =
             Object::from_value(serde_json::json!({"apiVersion": "v", "kind": "k", "metadata": ["x"]})).unwrap_err();
         assert_eq!(err.field, "metadata");
+    }
+
+    #[test]
+    fn a_missing_field_is_named_in_its_path() {
+        let top = from_value_at::<crate::spec::ServerSpec>("spec", serde_json::json!({"command": "x"})).unwrap_err();
+        assert_eq!((top.field.as_str(), top.message.as_str()), ("spec.transport", "missing field `transport`"));
     }
 
     #[test]
@@ -221,6 +239,10 @@ mod tests {
         );
         assert_eq!(
             without_values("unknown variant `zz`, expected one of `a`, `b`".to_owned()),
+            "unknown variant \"zz\", expected one of `a`, `b`"
+        );
+        assert_eq!(
+            without_values("unknown variant `s3cret value!`, expected one of `a`, `b`".to_owned()),
             "unknown variant, expected one of `a`, `b`"
         );
     }

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use shared::KindInfo;
 
-use crate::cli::ApplyArgs;
+use crate::cli::{ApplyArgs, DryRun};
 use crate::client::PAGE;
 use crate::commands::{kind, Ctx};
 use crate::error::{Error, Result};
@@ -20,11 +20,25 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     }
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
+    if args.dry_run == DryRun::Client {
+        // Nothing is sent: each object is looked up, to say what it would become.
+        for (info, doc) in &docs {
+            let project = doc.value["metadata"]["project"].as_str().and_then(shared::name::ProjectName::from_text);
+            let what = match client.get(info, project.as_ref(), doc.name(), false) {
+                Ok(_) => "configured (dry run)",
+                Err(Error::Server(status)) if status.code == 404 => "created (dry run)",
+                Err(e) => return Err(e),
+            };
+            ctx.printer.done(info, doc.name(), what);
+        }
+        return if failed { Err(Error::Reported) } else { Ok(()) };
+    }
+    let server_dry_run = args.dry_run == DryRun::Server;
     let batch = if args.atomic { docs.len().max(1) } else { PAGE };
-    let suffix = if args.dry_run { " (server dry run)" } else { "" };
+    let suffix = if server_dry_run { " (server dry run)" } else { "" };
     for chunk in docs.chunks(batch) {
         let items: Vec<Value> = chunk.iter().map(|(_, d)| d.value.clone()).collect();
-        let response = client.apply(items, args.dry_run, args.atomic)?;
+        let response = client.apply(items, server_dry_run, args.atomic)?;
         for ((info, doc), result) in chunk.iter().zip(response.items) {
             let name = if result.name.is_empty() { doc.name() } else { &result.name };
             match (result.action, result.error) {

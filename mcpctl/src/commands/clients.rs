@@ -71,6 +71,7 @@ fn known_project(ctx: &Ctx, project: &str) -> Result<()> {
                 kind: "connect".to_owned(),
                 name: Some(project.to_owned()),
                 project: None,
+                as_user: None,
             };
             if mcpd.can_i(&question)?.allowed {
                 return Ok(());
@@ -87,8 +88,13 @@ fn known_project(ctx: &Ctx, project: &str) -> Result<()> {
 fn connect_only(ctx: &Ctx, client: McpClient, project: &str, gateway: &str, context: Option<&str>) -> Result<()> {
     let mcpd = ctx.client()?;
     let ask = |verb: &str, kind: &str| {
-        let question =
-            shared::api::CanIRequest { verb: verb.to_owned(), kind: kind.to_owned(), name: None, project: None };
+        let question = shared::api::CanIRequest {
+            verb: verb.to_owned(),
+            kind: kind.to_owned(),
+            name: None,
+            project: None,
+            as_user: None,
+        };
         mcpd.can_i(&question).map(|answer| answer.allowed)
     };
     let mut more = Vec::new();

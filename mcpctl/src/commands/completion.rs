@@ -12,7 +12,7 @@ use clap_complete::engine::CompletionCandidate;
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::cli::{Cli, Completing};
 use crate::client::Client;
 use crate::commands::{kind, Ctx};
 
@@ -40,32 +40,68 @@ pub fn script(shell: Shell) -> String {
 /// Global flags that take a value and decide which server and credentials to ask.
 const TARGET_FLAGS: [&str; 6] = ["--server", "--token", "--context", "--config", "--project", "-p"];
 
-/// Names of objects of the kind on the command line, from the current context's server.
-pub fn object_names(current: &OsStr) -> Vec<CompletionCandidate> {
+/// Candidates for the word being completed: object names and projects from the current
+/// context's server, contexts from the config file.
+pub fn names(what: Completing, current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(prefix) = current.to_str() else { return Vec::new() };
     // While completing, mcpctl runs as `mcpctl -- mcpctl VERB KIND ... CURRENT`.
     let words: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(2).collect();
-    let Some((kind_word, target)) = kind_and_target(&words) else { return Vec::new() };
+    let found = match what {
+        Completing::Objects => object_names(&words),
+        Completing::Projects => within_target(&target_flags(&words), |ctx| {
+            let client = Client::new(ctx.target().ok()?.clone(), false, Some(SERVER_WAIT));
+            let projects = client.list(shared::Kind::Project.info(), None, None, false).ok()?;
+            Some(projects.into_iter().map(|o| o.metadata.name).collect())
+        }),
+        Completing::Contexts => within_target(&target_flags(&words), |ctx| {
+            let file = crate::config::ConfigFile::load(&crate::config::path(&ctx.global)).ok()?;
+            Some(file.contexts.into_iter().map(|c| c.name).collect())
+        }),
+    };
+    found.into_iter().filter(|n| n.starts_with(prefix)).map(CompletionCandidate::new).collect()
+}
+
+/// Runs `ask` with the context the typed global flags pick.
+fn within_target(target: &[String], ask: impl FnOnce(&Ctx) -> Option<Vec<String>>) -> Vec<String> {
+    let mut args = vec!["mcpctl".to_owned()];
+    args.extend(target.iter().cloned());
+    args.push("version".to_owned());
+    let Ok(cli) = Cli::try_parse_from(args) else { return Vec::new() };
+    ask(&Ctx::new(cli.global)).unwrap_or_default()
+}
+
+/// Names of objects of the kind on the command line, from the current context's server.
+fn object_names(words: &[String]) -> Vec<String> {
+    let Some((kind_word, target)) = kind_and_target(words) else { return Vec::new() };
     if kind_word.contains('/') {
         return Vec::new();
     }
     let Ok(info) = kind(&kind_word) else { return Vec::new() };
-    let mut args = vec!["mcpctl".to_owned()];
-    args.extend(target);
-    args.push("version".to_owned());
-    let Ok(cli) = Cli::try_parse_from(args) else { return Vec::new() };
-    let ctx = Ctx::new(cli.global);
-    let (Ok(target), Ok(project)) = (ctx.target(), ctx.project_for(info)) else {
-        return Vec::new();
-    };
-    let client = Client::new(target.clone(), false, Some(SERVER_WAIT));
-    let Ok(objects) = client.list(info, project.as_ref(), None, false) else { return Vec::new() };
-    objects
-        .into_iter()
-        .map(|o| o.metadata.name)
-        .filter(|n| n.starts_with(prefix))
-        .map(CompletionCandidate::new)
-        .collect()
+    within_target(&target, |ctx| {
+        let (target, project) = (ctx.target().ok()?, ctx.project_for(info).ok()?);
+        let client = Client::new(target.clone(), false, Some(SERVER_WAIT));
+        let objects = client.list(info, project.as_ref(), None, false).ok()?;
+        Some(objects.into_iter().map(|o| o.metadata.name).collect())
+    })
+}
+
+/// The global flags that pick the server among the words typed before the one being
+/// completed (a flag whose value is being completed is not among them).
+fn target_flags(words: &[String]) -> Vec<String> {
+    let typed = &words[..words.len().saturating_sub(1)];
+    let mut target = Vec::new();
+    let mut iter = typed.iter();
+    while let Some(word) = iter.next() {
+        if word.split_once('=').is_some_and(|(flag, _)| TARGET_FLAGS.contains(&flag)) {
+            target.push(word.clone());
+        } else if TARGET_FLAGS.contains(&word.as_str()) {
+            match iter.next() {
+                Some(value) => target.extend([word.clone(), value.clone()]),
+                None => break,
+            }
+        }
+    }
+    target
 }
 
 /// The kind word (the first word after the verb that is not a flag), and the global flags

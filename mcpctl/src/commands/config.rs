@@ -1,4 +1,4 @@
-//! `config view|get-contexts|use-context|current-context|set-context|client`.
+//! `config view|get-contexts|use-context|current-context|delete-context|set-context|client`.
 
 use crate::cli::{ConfigCommand, Output};
 use crate::commands::Ctx;
@@ -46,6 +46,21 @@ pub fn run(ctx: &Ctx, command: &ConfigCommand) -> Result<()> {
             file.current_context = Some(name.clone());
             file.save(&path)?;
             ctx.printer.out(&format!("switched to context {name:?}"));
+        }
+        ConfigCommand::DeleteContext { name } => {
+            if file.context(name).is_none() {
+                return Err(Error::usage(format!("no context named {name:?}")));
+            }
+            file.contexts.retain(|c| &c.name != name);
+            let was_current = file.current_context.as_deref() == Some(name.as_str());
+            if was_current {
+                file.current_context = None;
+            }
+            file.save(&path)?;
+            ctx.printer.out(&format!("deleted context {name:?} from {}", path.display()));
+            if was_current {
+                ctx.printer.warn("that was the current context: choose another with mcpctl config use-context NAME");
+            }
         }
         ConfigCommand::CurrentContext => match &file.current_context {
             Some(name) => ctx.printer.out(name),

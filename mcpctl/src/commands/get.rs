@@ -6,15 +6,79 @@ use shared::{Kind, KindInfo, Object, Scope};
 
 use crate::cli::GetArgs;
 use crate::client::Client;
-use crate::commands::{targets, Ctx};
+use crate::commands::{kind, targets, Ctx};
 use crate::error::{Error, Result};
 use crate::print;
 
 pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
-    if args.kind == "all" {
+    let Some(first) = args.kind.as_deref() else {
+        let plurals: Vec<&str> = shared::KINDS.iter().map(|k| k.plural).collect();
+        return Err(Error::Usage {
+            message: "say which kind to get".to_owned(),
+            hint: Some(format!("one of {}, or all (mcpctl api-resources describes them)", plurals.join(", "))),
+        });
+    };
+    if first == "all" {
         return all(ctx, args);
     }
-    let (kind, names) = targets(&args.kind, &args.names)?;
+    let mut groups = groups(first, &args.names)?;
+    if groups.len() == 1 {
+        let (kind, names) = groups.remove(0);
+        return one(ctx, args, kind, names);
+    }
+    if args.watch || args.watch_only {
+        return Err(Error::usage("--watch follows one kind"));
+    }
+    // Several kinds: each printed as its own list, as `get all` does.
+    let mut failed = false;
+    for (i, (kind, names)) in groups.into_iter().enumerate() {
+        if i > 0 && ctx.global.output.as_ref().is_none_or(|o| matches!(o, crate::cli::Output::Wide)) {
+            ctx.printer.out("");
+        }
+        match one(ctx, args, kind, names) {
+            Ok(()) => {}
+            Err(Error::Reported) => failed = true,
+            Err(e) => return Err(e),
+        }
+    }
+    if failed {
+        Err(Error::Reported)
+    } else {
+        Ok(())
+    }
+}
+
+/// What `get` was asked for, kind by kind: `servers,projects` (each whole), `server/a
+/// project/b` (names grouped by kind, in the order given), or a kind and its names.
+fn groups(first: &str, rest: &[String]) -> Result<Vec<(&'static KindInfo, Vec<String>)>> {
+    if first.contains(',') {
+        if !rest.is_empty() {
+            return Err(Error::usage("names cannot follow several kinds: name objects as KIND/NAME"));
+        }
+        return first.split(',').filter(|k| !k.is_empty()).map(|k| Ok((kind(k)?, Vec::new()))).collect();
+    }
+    if !first.contains('/') {
+        let (kind, names) = targets(first, rest)?;
+        return Ok(vec![(kind, names)]);
+    }
+    let mut groups: Vec<(&'static KindInfo, Vec<String>)> = Vec::new();
+    for item in std::iter::once(first).chain(rest.iter().map(String::as_str)) {
+        let Some((kind_word, name)) = item.split_once('/') else {
+            return Err(Error::usage(format!(
+                "there is no need to give a name separately when using KIND/NAME: {item:?}"
+            )));
+        };
+        let info = kind(kind_word)?;
+        match groups.iter_mut().find(|(k, _)| *k == info) {
+            Some((_, names)) => names.push(name.to_owned()),
+            None => groups.push((info, vec![name.to_owned()])),
+        }
+    }
+    Ok(groups)
+}
+
+/// `get` of one kind: its list, or the named objects.
+fn one(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, names: Vec<String>) -> Result<()> {
     let filtered =
         [&args.principal, &args.for_kind, &args.for_name, &args.since, &args.until].iter().any(|f| f.is_some());
     if filtered && kind.kind != Kind::AuditEvent {
@@ -22,8 +86,11 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     }
     let view = view(ctx, args);
     if args.watch || args.watch_only {
-        if !names.is_empty() || args.all_projects || kind.kind == Kind::AuditEvent {
-            return Err(Error::usage("--watch follows one kind in one project: no names, -A or events"));
+        if !names.is_empty() || args.all_projects {
+            return Err(Error::usage("--watch follows one kind in one project: no names or -A"));
+        }
+        if kind.kind == Kind::AuditEvent {
+            return watch_events(ctx, args, kind, &view);
         }
         return watch(ctx, args, kind, &view);
     }
@@ -89,7 +156,8 @@ fn with_gateways(client: &Client, kind: &KindInfo, view: &print::View, mut objec
 
 /// `get all`: every kind the caller may list, in the order `apply` writes them, so that
 /// `get all -o yaml --show-values` is a backup `apply -f` restores. Tokens are those of the
-/// context's project (or the global ones). Kinds the caller may not list are left out.
+/// context's project (or the global ones), or with `-A` those of every project too. Kinds the
+/// caller may not list are left out.
 fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if !args.names.is_empty() {
         return Err(Error::usage("get all takes no names"));
@@ -104,7 +172,12 @@ fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     for kind in kinds {
         let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { None };
         let show_values = args.show_values && kind.sensitive;
-        let objects = match client.list(kind, project.as_ref(), args.selector.as_deref(), show_values) {
+        let listed = if args.all_projects && kind.scope == Scope::Project && !show_values {
+            all_projects(client, kind, args)
+        } else {
+            client.list(kind, project.as_ref(), args.selector.as_deref(), show_values)
+        };
+        let objects = match listed {
             Ok(objects) => objects,
             Err(Error::Server(s)) if s.code == 403 && !show_values => continue,
             Err(e) => return Err(e),
@@ -135,17 +208,35 @@ fn watch(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View)
     let project = ctx.project_for(kind)?;
     let selector = args.selector.as_deref();
     let (objects, revision) = client.list_at(kind, project.as_ref(), selector, false)?;
+    let events = args.output_watch_events;
+    // The last state of each object seen: a DELETED event carries only the name, and is
+    // printed as the object was.
+    let mut last: std::collections::HashMap<String, Object> =
+        objects.iter().map(|o| (o.metadata.name.clone(), o.clone())).collect();
     let mut headers = !view.no_headers;
     if !args.watch_only {
-        headers &= objects.is_empty();
-        ctx.printer.objects(kind, objects, view, false)?;
+        if events {
+            for object in objects {
+                ctx.printer.watch_event(kind, object, view, headers, Some("ADDED"))?;
+                headers = false;
+            }
+        } else {
+            headers &= objects.is_empty();
+            ctx.printer.objects(kind, objects, view, false)?;
+        }
     }
     for event in client.watch(kind, project.as_ref(), selector, revision.as_deref())? {
         let event = event?;
-        if event.event_type == WatchEventType::Bookmark {
-            continue;
-        }
-        ctx.printer.watch_event(kind, event.object, view, headers)?;
+        let object = match event.event_type {
+            WatchEventType::Bookmark => continue,
+            WatchEventType::Deleted => last.remove(&event.object.metadata.name).unwrap_or(event.object),
+            WatchEventType::Added | WatchEventType::Modified => {
+                last.insert(event.object.metadata.name.clone(), event.object.clone());
+                event.object
+            }
+        };
+        let said = events.then(|| event_name(event.event_type));
+        ctx.printer.watch_event(kind, object, view, headers, said)?;
         headers = false;
     }
     Err(Error::Unreachable { url: client.target().server.clone(), detail: "the server ended the watch".to_owned() })
@@ -174,6 +265,56 @@ fn all_projects(client: &Client, kind: &KindInfo, args: &GetArgs) -> Result<Vec<
         }
     }
     Ok(objects)
+}
+
+fn event_name(event: WatchEventType) -> &'static str {
+    match event {
+        WatchEventType::Added => "ADDED",
+        WatchEventType::Modified => "MODIFIED",
+        WatchEventType::Deleted => "DELETED",
+        WatchEventType::Bookmark => "BOOKMARK",
+    }
+}
+
+/// How often `get events -w` asks for new events (the audit trail has no change feed).
+const EVENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `get events -w`: the events (unless `--watch-only`), then each new one as it is written,
+/// oldest first, until Ctrl-C. Asks every second for what came since the newest one seen.
+fn watch_events(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View) -> Result<()> {
+    let client = ctx.client()?;
+    let filters = event_filters(args)?;
+    let mut newest: Option<String> = None;
+    // The events at `newest`'s time already printed: `since` includes that time.
+    let mut at_newest: Vec<String> = Vec::new();
+    let mut header = !view.no_headers;
+    let mut first = true;
+    loop {
+        let mut asked = filters.clone();
+        if let Some(time) = &newest {
+            asked.retain(|(key, _)| *key != "since");
+            asked.push(("since", time.clone()));
+        }
+        let mut events = client.events(&asked)?;
+        events.sort_by(|a, b| a.spec["time"].as_str().cmp(&b.spec["time"].as_str()));
+        for event in events {
+            let time = event.spec["time"].as_str().unwrap_or_default().to_owned();
+            if newest.as_deref() == Some(time.as_str()) && at_newest.contains(&event.metadata.name) {
+                continue;
+            }
+            if newest.as_deref() != Some(time.as_str()) {
+                newest = Some(time);
+                at_newest.clear();
+            }
+            at_newest.push(event.metadata.name.clone());
+            if !(first && args.watch_only) {
+                ctx.printer.watch_event(kind, event, view, header, None)?;
+                header = false;
+            }
+        }
+        first = false;
+        std::thread::sleep(EVENT_POLL);
+    }
 }
 
 fn event_filters(args: &GetArgs) -> Result<Vec<(&'static str, String)>> {

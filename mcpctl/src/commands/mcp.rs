@@ -114,7 +114,7 @@ pub fn test(ctx: &Ctx, args: &TestMcpArgs) -> Result<ExitStatus> {
         }
     };
     match &ctx.global.output {
-        None => ctx.printer.out(&text(&report)),
+        None => ctx.printer.out_escaped(&text(&report)),
         Some(output @ (Output::Json | Output::Yaml | Output::JsonPath(_) | Output::JsonPathFile(_))) => {
             ctx.printer.structured(&serde_json::to_value(&report).expect("reports serialize"), output)?
         }
@@ -223,8 +223,7 @@ fn text(report: &Report) -> String {
         lines.push(format!("tools ({}): {}", report.tools.len(), report.tools.join(", ")));
     }
     if let Some(call) = &report.call {
-        let first = call["content"][0]["text"].as_str().unwrap_or_default();
-        lines.push(format!("call: {}", first.lines().next().unwrap_or_default()));
+        lines.extend(call_lines(call));
     }
     let verdict = match report.result {
         "pass" => "PASS".to_owned(),
@@ -233,6 +232,25 @@ fn text(report: &Report) -> String {
     };
     lines.push(format!("{verdict} in {} ms", report.elapsed_ms));
     lines.join("\n")
+}
+
+/// A tool's result, whole: one line when it is one line of text, else each content item's
+/// lines indented under `call:` (what is not text is named by its type).
+fn call_lines(call: &Value) -> Vec<String> {
+    let items = call["content"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let texts: Vec<String> = items
+        .iter()
+        .map(|item| match item["text"].as_str() {
+            Some(text) => text.to_owned(),
+            None => format!("<{}>", item["type"].as_str().unwrap_or("content")),
+        })
+        .collect();
+    match texts.as_slice() {
+        [one] if !one.contains('\n') => vec![format!("call: {one}")],
+        _ => std::iter::once("call:".to_owned())
+            .chain(texts.iter().flat_map(|text| text.lines().map(|line| format!("  {line}"))))
+            .collect(),
+    }
 }
 
 /// `mcp -p PROJECT`: the project's gateway endpoint on stdin/stdout.

@@ -66,7 +66,10 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Logout => success(session::logout(ctx)),
         Command::Whoami(args) => success(session::whoami(ctx, args)),
         Command::Config(command) => success(config::run(ctx, command)),
-        Command::Auth(AuthCommand::CanI { verb, kind }) => auth::can_i(ctx, verb, kind),
+        Command::Auth(AuthCommand::CanI { verb: Some(verb), kind: Some(kind), as_user, .. }) => {
+            auth::can_i(ctx, verb, kind, as_user.as_deref())
+        }
+        Command::Auth(AuthCommand::CanI { as_user, .. }) => success(auth::list(ctx, as_user.as_deref())),
         Command::Auth(AuthCommand::Password { password_stdin }) => success(auth::password(ctx, *password_stdin)),
         Command::ApiResources => success(api_resources::run(ctx)),
         Command::Explain(args) => success(explain::run(ctx, args)),

@@ -41,6 +41,12 @@ impl Printer {
         let _ = stdout.flush();
     }
 
+    /// Writes a block of text that holds what a server sent to stdout, its control characters
+    /// escaped (its newlines and tabs kept).
+    pub fn out_escaped(&self, text: &str) {
+        self.out(&terminal::escaped_keeping_layout(text));
+    }
+
     /// Writes data to stdout exactly as given (a template decides its own newlines).
     fn out_raw(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
@@ -138,8 +144,24 @@ impl Printer {
 
     /// One object of a watch, as it changes: a table row (with the header first when asked), a
     /// name, or a YAML document / JSON object of its own.
-    pub fn watch_event(&self, kind: &KindInfo, object: Object, view: &View, header: bool) -> Result<(), Error> {
+    /// One change of a watch; with `event` (`--output-watch-events`), what it was: an EVENT
+    /// column first in a table, `{type, object}` in JSON or YAML.
+    pub fn watch_event(
+        &self,
+        kind: &KindInfo,
+        object: Object,
+        view: &View,
+        header: bool,
+        event: Option<&str>,
+    ) -> Result<(), Error> {
         let output = view.output.clone().unwrap_or(Output::Table);
+        let value = |object: &Object| {
+            let object = serde_json::to_value(object).expect("objects serialize");
+            match event {
+                Some(event) => serde_json::json!({"type": event, "object": object}),
+                None => object,
+            }
+        };
         match &output {
             Output::Table | Output::Wide => {
                 let options = table::Options {
@@ -148,15 +170,29 @@ impl Printer {
                     show_labels: view.show_labels,
                     label_columns: &view.label_columns,
                 };
-                self.out(&table::render(kind, &[object], &options));
+                let rendered = table::render(kind, &[object], &options);
+                match event {
+                    None => self.out(&rendered),
+                    Some(event) => {
+                        let mut lines = rendered.lines();
+                        let mut text = String::new();
+                        if header {
+                            text.push_str(&format!("{:<10}{}\n", "EVENT", lines.next().unwrap_or_default()));
+                        }
+                        for line in lines {
+                            text.push_str(&format!("{event:<10}{line}\n"));
+                        }
+                        self.out(&text);
+                    }
+                }
                 Ok(())
             }
             Output::Yaml => {
-                self.out(&format!("---\n{}", to_yaml(&serde_json::to_value(&object).expect("objects serialize"))));
+                self.out(&format!("---\n{}", to_yaml(&value(&object))));
                 Ok(())
             }
             Output::Json => {
-                self.out(&serde_json::to_string(&object).expect("objects serialize"));
+                self.out(&serde_json::to_string(&value(&object)).expect("values serialize"));
                 Ok(())
             }
             _ => {

@@ -85,8 +85,18 @@ fn real_shells_complete_verbs_kinds_flags_and_names(backend: Backend) {
     for name in ["github", "gitlab", "search"] {
         d.run(&["create", "server", name, "--transport", "http", "--url", "https://x.example/mcp"]).ok();
     }
+    d.run(&["create", "project", "demo"]).ok();
+    d.run(&["create", "project", "docs"]).ok();
     let config = d.admin_config();
+    // A second context in the same file, for the context completions.
+    d.run(&["config", "set-context", "staging", "--server", "http://127.0.0.1:9"]).ok();
+    assert!(d.run(&["config", "get-contexts", "-o", "name"]).ok().lines().contains(&"staging"));
     for shell in ["bash", "zsh", "fish"] {
+        assert_eq!(complete(shell, "mcpctl get mcptokens -p d", &config), ["demo", "docs"], "{shell}: projects");
+        let contexts = complete(shell, "mcpctl config use-context ", &config);
+        let names: Vec<&String> = contexts.iter().filter(|c| !c.starts_with('-')).collect();
+        assert_eq!(names, ["admin", "staging"], "{shell}: {contexts:?}");
+        assert_eq!(complete(shell, "mcpctl get servers --context st", &config), ["staging"], "{shell}: --context");
         assert!(complete(shell, "mcpctl ge", &config).contains(&"get".to_owned()), "{shell}: verbs");
         assert!(complete(shell, "mcpctl get serv", &config).contains(&"servers".to_owned()), "{shell}: kinds");
         let names = complete(shell, "mcpctl get servers gi", &config);

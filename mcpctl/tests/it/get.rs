@@ -388,11 +388,36 @@ fn get_watch_prints_changes_made_by_another_client(backend: Backend) {
     wait_for(&lines, "added-later");
     let changes = wait_for(&only_lines, "added-later");
     assert_eq!(changes, ["server/added-later"], "--watch-only prints no list");
-    for child in [&mut listing, &mut only] {
+    // A deletion prints the object as it last was; --output-watch-events says what happened.
+    let (mut typed, typed_lines) = watch(&["get", "servers", "--watch-only", "--output-watch-events", "-o", "json"]);
+    let (mut table, table_lines) = watch(&["get", "servers", "--watch-only", "--output-watch-events"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    d.run(&["delete", "server", "added-later"]).ok();
+    let deleted = wait_for(&typed_lines, "added-later");
+    let event: serde_json::Value = serde_json::from_str(deleted.last().unwrap()).unwrap();
+    assert_eq!(event["type"], "DELETED");
+    assert_eq!(event["object"]["spec"]["url"], "https://x.example/mcp", "{event}");
+    let rows = wait_for(&table_lines, "added-later");
+    assert!(rows[0].starts_with("EVENT") && rows[1].starts_with("DELETED"), "{rows:?}");
+    assert!(rows[1].contains("https://x.example/mcp") && !rows[1].contains("<unknown>"), "{rows:?}");
+    let deleted = wait_for(&lines, "added-later");
+    assert!(deleted.last().unwrap().contains("https://x.example/mcp"), "{deleted:?}");
+    for child in [&mut typed, &mut table] {
         child.kill().unwrap();
         child.wait().unwrap();
     }
-    d.run(&["get", "events", "-w"]).code(2);
+    // Events too: each new one as it is written.
+    let (mut events, event_lines) = watch(&["get", "events", "--watch-only"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    d.run(&["create", "server", "audited-later", "--transport", "http", "--url", "https://x.example/mcp"]).ok();
+    let seen = wait_for(&event_lines, "audited-later");
+    assert!(seen[0].starts_with("NAME") && seen[0].contains("OUTCOME"), "{seen:?}");
+    assert!(seen.last().unwrap().contains("create"), "{seen:?}");
+    for child in [&mut listing, &mut only, &mut events] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    d.run(&["get", "events", "-w", "-A"]).code(2);
 }
 
 /// `create server`'s sandbox flags, what `describe` shows of the sandbox that applies, what

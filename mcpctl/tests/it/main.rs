@@ -6,6 +6,7 @@ mod apply;
 mod completion;
 mod errors;
 mod get;
+mod habits;
 mod identity;
 mod layering;
 mod session;

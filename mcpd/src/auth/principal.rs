@@ -295,6 +295,21 @@ async fn load(auth: &Auth, bearer: &str) -> Result<Principal, ApiError> {
     })))
 }
 
+/// A user as `can-i --as` asks about them: their rights now, without a session of theirs.
+pub async fn user_principal(auth: &Auth, email: &str) -> Result<Principal, ApiError> {
+    let own = user_permissions(auth, email).await?;
+    Ok(Principal(Arc::new(Resolved {
+        identity: Identity::User {
+            email: email.to_owned(),
+            session: Session { jti: String::new(), expires_at: 0, issued_ms: 0 },
+        },
+        own,
+        bounds: Vec::new(),
+        confined: None,
+        audit: auth.audit().clone(),
+    })))
+}
+
 /// Resolves a raw token: checksum first (no lookup for a mistyped token), then its hash.
 pub async fn token_principal(auth: &Auth, raw: &str) -> Result<Principal, ApiError> {
     let info = active_token(auth, raw).await?.ok_or_else(|| unauthorized(INVALID))?;

@@ -9,15 +9,28 @@ use shared::{KindInfo, Reason, Status};
 
 use super::error::ApiError;
 use super::extract::JsonBody;
-use crate::auth::principal::{active_token, principal_of, Identity};
+use crate::auth::principal::{active_token, principal_of, user_principal, Identity};
 use crate::auth::{authorize_action, check, Principal, Verb};
 use crate::http::state::AppState;
 use crate::util::sha256_hex;
 
 pub async fn can_i(
+    State(state): State<AppState>,
     principal: Principal,
     JsonBody(body): JsonBody<CanIRequest>,
 ) -> Result<Json<CanIResponse>, ApiError> {
+    // On another user's behalf (kubectl's `--as`): for whoever may change users, as they may
+    // hand a user rights anyway.
+    let principal = match body.as_user.as_deref() {
+        None => principal,
+        Some(email) => {
+            let users = shared::Kind::User.info();
+            if let Err(why) = check(&principal, Verb::Update, users, Some(email), None) {
+                return Err(principal.forbidden("impersonate", users.plural, Some(email), None, &why));
+            }
+            user_principal(state.auth(), email).await?
+        }
+    };
     let project = match body.project.as_deref().filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => Some(ProjectName::parse(p).map_err(|msg| {

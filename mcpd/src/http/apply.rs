@@ -61,8 +61,16 @@ async fn prepare(state: &AppState, principal: &Principal, manifests: Vec<serde_j
         let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
         let ready = async {
             let mut desired = Desired::from_manifest(value, None)?;
-            // apply creates or updates, so it needs both.
-            let auth = authorize_write(state, principal, &[Verb::Create, Verb::Update], &desired).await?;
+            // apply creates or updates, so it needs both. A refusal names the verb this apply
+            // would have used: update, for an object that exists.
+            let auth = match authorize_write(state, principal, &[Verb::Create, Verb::Update], &desired).await {
+                Ok(auth) => auth,
+                Err(refused) if exists(state, principal, &desired).await? => {
+                    let update_first = authorize_write(state, principal, &[Verb::Update, Verb::Create], &desired);
+                    return Err(update_first.await.err().unwrap_or(refused));
+                }
+                Err(refused) => return Err(refused),
+            };
             desired.hash_password(state.passwords()).await?;
             Ok::<_, ApiError>((desired, auth))
         };
@@ -78,6 +86,21 @@ async fn prepare(state: &AppState, principal: &Principal, manifests: Vec<serde_j
         }
     }
     items
+}
+
+/// Whether the object a manifest names exists, asked only to word a refusal, and only when the
+/// caller may see it (otherwise the answer would tell what they may not know).
+async fn exists(state: &AppState, principal: &Principal, desired: &Desired) -> Result<bool, ApiError> {
+    let project = desired.project.as_ref();
+    // Checked first, so that a caller who may not see it leaves no refusal in the audit trail.
+    if crate::auth::check(principal, Verb::Get, desired.info, Some(&desired.name), project).is_err() {
+        return Ok(false);
+    }
+    let seeing = crate::auth::authorize(principal, Verb::Get, desired.info, Some(&desired.name), project)?;
+    let mut conn = state.store().pool().acquire().await?;
+    let found =
+        crate::domain::read::fetch(&mut conn, state.store(), &seeing, desired.info.kind, project, &desired.name);
+    Ok(found.await?.is_some())
 }
 
 /// Writes every ready item in one transaction, referenced kinds first whatever order the

@@ -33,7 +33,8 @@ async fn the_typed_client_reads_every_answer(backend: Backend) {
 
     assert_eq!(api.whoami().await.unwrap().name, testkit::ADMIN_EMAIL);
     assert!(!api.version().await.unwrap().version.is_empty());
-    let question = CanIRequest { verb: "delete".into(), kind: "servers".into(), name: None, project: None };
+    let question =
+        CanIRequest { verb: "delete".into(), kind: "servers".into(), name: None, project: None, as_user: None };
     assert!(api.can_i(&question).await.unwrap().allowed);
 
     let mut manifest = secret("gh", json!({"token": "t0"}));

@@ -66,7 +66,25 @@ pub fn router(sessions: Arc<Sessions>, shutdown: CancellationToken) -> Router {
             (path, access) => unreachable!("{path} has no handler for {access:?}"),
         };
     }
-    router.with_state(app)
+    router.fallback(not_found).with_state(app)
+}
+
+/// Any other path: 404 with a Status body that says where the endpoint is.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let endpoint = path
+        .trim_end_matches('/')
+        .strip_prefix("/projects/")
+        .and_then(|rest| rest.strip_suffix("/mcp"))
+        .filter(|project| !project.is_empty() && !project.contains('/'));
+    let message = match endpoint {
+        Some(project) => format!(
+            "no such path; a project's endpoint has no trailing slash: /projects/{}/mcp",
+            shared::name::shown(project)
+        ),
+        None => "no such path; the gateway serves /projects/{project}/mcp, /healthz, /readyz and /metrics".to_owned(),
+    };
+    refuse(StatusCode::NOT_FOUND, "NotFound", &message)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -78,8 +96,13 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// mcpd reachable and the credential valid, holding `run serve`; the body warns when stdio
 /// servers run unconfined or cannot run.
 async fn ready(State(app): State<App>) -> Response {
-    let question =
-        shared::api::CanIRequest { verb: "run".to_owned(), kind: "serve".to_owned(), name: None, project: None };
+    let question = shared::api::CanIRequest {
+        verb: "run".to_owned(),
+        kind: "serve".to_owned(),
+        name: None,
+        project: None,
+        as_user: None,
+    };
     match app.sessions.gateway.mcpd.can_i(&question).await {
         Ok(answer) if answer.allowed => match app.sessions.gateway.sandbox.warning() {
             Some(warning) => (StatusCode::OK, format!("ready\nwarning: {warning}\n")).into_response(),

@@ -54,6 +54,17 @@ async fn credentials_are_checked_on_every_request(backend: Backend) {
 
     let missing = refused(&url, None, 401).await;
     assert!(missing.contains("Bearer"), "{missing}");
+    // A path that is not the endpoint: 404 with a Status body that says where it is.
+    for (path, hint) in [
+        ("/projects/demo/mcp/", "no trailing slash: /projects/demo/mcp"),
+        ("/projects/demo", "the gateway serves /projects/{project}/mcp"),
+    ] {
+        let answer = post(&format!("{}{path}", gateway.base), Some(&demo)).await;
+        assert_eq!(answer.status().as_u16(), 404, "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["reason"], "NotFound", "{path}");
+        assert!(body["message"].as_str().unwrap().contains(hint), "{path}: {body}");
+    }
     refused(&url, Some("mcpctl_pat_not-a-real-token"), 401).await;
     refused(&url, Some(&revoked), 401).await;
     let elsewhere = refused(&url, Some(&other), 403).await;

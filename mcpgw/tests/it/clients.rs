@@ -81,6 +81,40 @@ async fn test_mcp_exits_by_what_failed(backend: Backend) {
     assert_eq!(report["call"]["content"][0]["text"], "Echo: hi");
     assert!(report["tools"].as_array().unwrap().contains(&json!("every__get-env")));
 
+    // The call is in the audit trail, its outcome and duration in the table, its server in
+    // the wide one.
+    let admin = mcpd.data.join("admin.yaml").display().to_string();
+    let events = ["get", "events", "--for-kind", "tools", "--config", &admin];
+    let listed = crate::harness::within(std::time::Duration::from_secs(10), || async {
+        String::from_utf8_lossy(&run(&events).await.stdout).contains("tools/every/echo")
+    });
+    if listed.await.is_none() {
+        let out = run(&events).await;
+        panic!(
+            "the call never reached the audit trail: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let table = String::from_utf8_lossy(&run(&events).await.stdout).into_owned();
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    assert!(header.contains(&"OUTCOME") && header.contains(&"DURATION") && !header.contains(&"SERVER"), "{table}");
+    let call = table.lines().find(|l| l.contains("tools/every/echo")).unwrap();
+    assert!(call.contains(" ok ") && call.contains("ms"), "{table}");
+    let wide = String::from_utf8_lossy(&run(&[&events[..], &["-o", "wide"]].concat()).await.stdout).into_owned();
+    assert!(wide.lines().next().unwrap().contains("SERVER"), "{wide}");
+    assert!(wide.lines().any(|l| l.contains("tools/every/echo") && l.contains(" every ")), "{wide}");
+
+    // A result of many lines is shown whole.
+    let env = run(&["test", "mcp", &url, "--token", &token, "--tool", "every__get-env"]).await;
+    assert_eq!(env.status.code(), Some(0), "{}", String::from_utf8_lossy(&env.stderr));
+    let shown = String::from_utf8_lossy(&env.stdout);
+    let call: Vec<&str> = shown.lines().skip_while(|l| *l != "call:").take_while(|l| !l.starts_with("PASS")).collect();
+    assert!(call.len() > 3 && call.iter().any(|l| l.contains("\"PATH\"")), "{shown}");
+    let echo =
+        run(&["test", "mcp", &url, "--token", &token, "--tool", "every__echo", "--args", r#"{"message":"hi"}"#]).await;
+    assert!(String::from_utf8_lossy(&echo.stdout).contains("\ncall: Echo: hi\n"));
+
     let refused = run(&["test", "mcp", &url, "--token", "mcpctl_pat_wrong", "-o", "json"]).await;
     assert_eq!(refused.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&refused.stdout).unwrap();

@@ -14,9 +14,9 @@ testkit::backend_tests!(async:
     what_the_host_cannot_enforce_is_refused_never_run_with_less,
 );
 
-/// The reference server as a README user runs it, `npx -y` fetching it from npm into the
-/// sandbox's private home, with a secret in its environment. One database: the sandbox does
-/// not touch mcpd's.
+/// The reference server as a README user runs it: installed with `npm install --prefix`, and
+/// through `npx -y` fetching it from npm into the sandbox's private home, with a secret in its
+/// environment. One database: the sandbox does not touch mcpd's.
 #[tokio::test]
 async fn the_reference_server_runs_through_npx_and_keeps_its_cache_in_its_home() {
     let mcpd = Mcpd::start_at_home(Backend::Sqlite).await;
@@ -25,7 +25,14 @@ async fn the_reference_server_runs_through_npx_and_keeps_its_cache_in_its_home()
     let env = json!([{"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}]);
     let server = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "every"},
         "spec": {"transport": "stdio", "command": "npx", "args": ["-y", package, "stdio"], "env": env}});
-    mcpd.apply(vec![crate::harness::secret("creds", SECRET), server, project("demo", &["every"])]).await;
+    // As the README's quickstart installs it, with `npm install --prefix`: its command is the
+    // package's bin, and the sandbox shows the prefix (with the package's dependencies).
+    let npm = crate::harness::npm_mount()["path"].as_str().unwrap().to_owned();
+    let bin = format!("{npm}/node_modules/.bin/mcp-server-everything");
+    let local = json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": "local"},
+        "spec": {"transport": "stdio", "command": bin, "args": ["stdio"]}});
+    mcpd.apply(vec![crate::harness::secret("creds", SECRET), server, local, project("demo", &["every", "local"])])
+        .await;
     let token = mcpd.project_token("demo", "client").await;
     // npx downloads the package on the first start.
     let gateway = Gateway::at_home(&mcpd, &[], &["--start-timeout", "55s"]).await;
@@ -35,6 +42,7 @@ async fn the_reference_server_runs_through_npx_and_keeps_its_cache_in_its_home()
     assert_eq!(env["API_TOKEN"], SECRET);
     assert_eq!(env["HOME"], "/home/mcp");
     assert_eq!(client.call_text("every__echo", json!({"message": "sandboxed"})).await, "Echo: sandboxed");
+    assert_eq!(client.call_text("local__echo", json!({"message": "offline"})).await, "Echo: offline");
     let cache = mcpd.dir.path().join(".local/state/mcpgw/homes/demo/every/.npm/_npx");
     assert!(cache.is_dir(), "npx kept no cache in the server's home");
     client.close().await;
@@ -49,7 +57,7 @@ const IMAGE: &str = "localhost/mcpgw-test-servers:2";
 fn containers_conf() -> &'static str {
     static CONF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     CONF.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("mcpgw-test-containers-{}.conf", std::process::id()));
+        let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("containers.conf");
         std::fs::write(&path, "[engine]\nruntime = \"runc\"\n").unwrap();
         path.display().to_string()
     })
