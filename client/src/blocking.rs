@@ -121,6 +121,14 @@ impl Client {
         self.runtime.block_on(self.inner.recent_events(plural, name, count))
     }
 
+    pub fn events_after(&self, filters: &[(&str, String)], after: Option<i64>) -> Result<Vec<Object>> {
+        self.runtime.block_on(self.inner.events_after(filters, after))
+    }
+
+    pub fn newest_event(&self, filters: &[(&str, String)]) -> Result<Option<i64>> {
+        self.runtime.block_on(self.inner.newest_event(filters))
+    }
+
     pub fn apply(&self, items: Vec<Value>, dry_run: bool, atomic: bool) -> Result<ApplyResponse> {
         self.runtime.block_on(self.inner.apply(items, dry_run, atomic))
     }

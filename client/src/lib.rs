@@ -343,8 +343,14 @@ impl Client {
 
     /// Audit events matching `filters` (query parameters), following pages.
     pub async fn events(&self, filters: &[(&str, String)]) -> Result<Vec<Object>> {
+        self.events_after(filters, None).await
+    }
+
+    /// Audit events matching `filters` written after the event numbered `after` (events are
+    /// numbered in the order mcpd wrote them), oldest first, following pages.
+    pub async fn events_after(&self, filters: &[(&str, String)], after: Option<i64>) -> Result<Vec<Object>> {
         let mut items = Vec::new();
-        let mut next: Option<String> = None;
+        let mut next: Option<String> = after.map(|id| id.to_string());
         loop {
             let mut query = filters.to_vec();
             if let Some(token) = next.take() {
@@ -357,6 +363,16 @@ impl Client {
                 None => return Ok(items),
             }
         }
+    }
+
+    /// The number of the newest event matching `filters`, if any: one page of one event.
+    pub async fn newest_event(&self, filters: &[(&str, String)]) -> Result<Option<i64>> {
+        let request = self
+            .request(Method::GET, "/api/v1/events")
+            .query(filters)
+            .query(&[("newestFirst", "true"), ("limit", "1")]);
+        let page: List = self.send(request).await?;
+        Ok(page.items.first().and_then(|event| event.metadata.name.parse().ok()))
     }
 
     /// The newest `count` events about one object, oldest of them first: one small page.

@@ -75,6 +75,10 @@ fn with_nearest_verb(error: clap::Error) -> clap::Error {
         return error;
     }
     let Some(ContextValue::String(typed)) = error.get(ContextKind::InvalidSubcommand) else { return error };
+    // Only the verb itself: a mistyped word after it is clap's to place (`config vew`).
+    if std::env::args().skip(1).find(|word| !word.starts_with('-')).as_ref() != Some(typed) {
+        return error;
+    }
     let command = Cli::command();
     let nearest = command
         .get_subcommands()

@@ -130,6 +130,14 @@ impl Client {
         Ok(self.api.events(filters)?)
     }
 
+    pub fn events_after(&self, filters: &[(&str, String)], after: Option<i64>) -> Result<Vec<Object>> {
+        Ok(self.api.events_after(filters, after)?)
+    }
+
+    pub fn newest_event(&self, filters: &[(&str, String)]) -> Result<Option<i64>> {
+        Ok(self.api.newest_event(filters)?)
+    }
+
     pub fn recent_events(&self, plural: &str, name: &str, count: usize) -> Result<Vec<Object>> {
         Ok(self.api.recent_events(plural, name, count)?)
     }

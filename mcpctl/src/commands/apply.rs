@@ -24,12 +24,18 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
         // Nothing is sent: each object is looked up, to say what it would become.
         for (info, doc) in &docs {
             let project = doc.value["metadata"]["project"].as_str().and_then(shared::name::ProjectName::from_text);
-            let what = match client.get(info, project.as_ref(), doc.name(), false) {
-                Ok(_) => "configured (dry run)",
-                Err(Error::Server(status)) if status.code == 404 => "created (dry run)",
+            match client.get(info, project.as_ref(), doc.name(), false) {
+                Ok(_) => ctx.printer.done(info, doc.name(), "configured (dry run)"),
+                Err(Error::Server(status)) if status.code == 404 => {
+                    ctx.printer.done(info, doc.name(), "created (dry run)")
+                }
+                Err(Error::Server(status)) => {
+                    let what = format!("error when applying {}/{} from {}", info.singular, doc.name(), doc.source);
+                    ctx.printer.status(&status, Some(&what));
+                    failed = true;
+                }
                 Err(e) => return Err(e),
-            };
-            ctx.printer.done(info, doc.name(), what);
+            }
         }
         return if failed { Err(Error::Reported) } else { Ok(()) };
     }

@@ -49,7 +49,7 @@ fn malformed(error: Error, verb: &str, target: &str) -> Error {
 }
 
 /// The actions `run` asks about.
-const ACTIONS: [&str; 3] = ["connect", "introspect", "serve"];
+const ACTIONS: [&str; 4] = ["audit", "connect", "introspect", "serve"];
 
 /// `auth can-i --list`: each kind with the verbs allowed on every object of it (in the
 /// context's project for kinds that live in projects), then each action allowed.
@@ -74,7 +74,9 @@ pub fn list(ctx: &Ctx, as_user: Option<&str>) -> Result<()> {
         }
     }
     for action in ACTIONS {
-        if ask("run", action.to_owned(), None)? {
+        // connect, in the context's project when it has one.
+        let project = (action == "connect").then(|| ctx.global.project.clone()).flatten();
+        if ask("run", action.to_owned(), project)? {
             rows.push(vec![format!("action:{action}"), "run".to_owned()]);
         }
     }

@@ -29,23 +29,63 @@ pub fn run(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     if args.watch || args.watch_only {
         return Err(Error::usage("--watch follows one kind"));
     }
-    // Several kinds: each printed as its own list, as `get all` does.
+    // Several kinds: each printed as its own list, as `get all` does, or all of them as one
+    // List in a structured output; -p applies to the kinds that live in projects.
+    let view = view(ctx, args);
+    let structured = !matches!(view.output, None | Some(crate::cli::Output::Table | crate::cli::Output::Wide));
+    let mut everything = Vec::new();
     let mut failed = false;
     for (i, (kind, names)) in groups.into_iter().enumerate() {
-        if i > 0 && ctx.global.output.as_ref().is_none_or(|o| matches!(o, crate::cli::Output::Wide)) {
+        let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { None };
+        let (objects, missing) = fetch(ctx, args, kind, &names, project.as_ref())?;
+        failed |= missing;
+        if structured {
+            everything.extend(objects);
+            continue;
+        }
+        if i > 0 {
             ctx.printer.out("");
         }
-        match one(ctx, args, kind, names) {
-            Ok(()) => {}
-            Err(Error::Reported) => failed = true,
-            Err(e) => return Err(e),
+        if !objects.is_empty() || names.is_empty() {
+            ctx.printer.objects(kind, objects, &view, false)?;
         }
+    }
+    if structured {
+        ctx.printer.all_objects(everything, &view)?;
     }
     if failed {
         Err(Error::Reported)
     } else {
         Ok(())
     }
+}
+
+/// The objects of one kind: its list, or the named ones (those not found are reported, and
+/// the second value says so).
+fn fetch(
+    ctx: &Ctx,
+    args: &GetArgs,
+    kind: &'static KindInfo,
+    names: &[String],
+    project: Option<&ProjectName>,
+) -> Result<(Vec<Object>, bool)> {
+    let client = ctx.client()?;
+    if names.is_empty() {
+        return Ok((client.list(kind, project, args.selector.as_deref(), args.show_values)?, false));
+    }
+    let mut found = Vec::new();
+    let mut missing = false;
+    for name in names {
+        match client.get(kind, project, name, args.show_values) {
+            Ok(object) => found.push(object),
+            Err(Error::Server(status)) => {
+                ctx.printer.status(&status, None);
+                missing = true;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((found, missing))
 }
 
 /// What `get` was asked for, kind by kind: `servers,projects` (each whole), `server/a
@@ -55,7 +95,12 @@ fn groups(first: &str, rest: &[String]) -> Result<Vec<(&'static KindInfo, Vec<St
         if !rest.is_empty() {
             return Err(Error::usage("names cannot follow several kinds: name objects as KIND/NAME"));
         }
-        return first.split(',').filter(|k| !k.is_empty()).map(|k| Ok((kind(k)?, Vec::new()))).collect();
+        let kinds: Vec<_> =
+            first.split(',').filter(|k| !k.is_empty()).map(|k| Ok((kind(k)?, Vec::new()))).collect::<Result<_>>()?;
+        if kinds.is_empty() {
+            return Err(Error::usage("say which kinds to get, e.g. servers,projects"));
+        }
+        return Ok(kinds);
     }
     if !first.contains('/') {
         let (kind, names) = targets(first, rest)?;
@@ -279,40 +324,26 @@ fn event_name(event: WatchEventType) -> &'static str {
 /// How often `get events -w` asks for new events (the audit trail has no change feed).
 const EVENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// `get events -w`: the events (unless `--watch-only`), then each new one as it is written,
-/// oldest first, until Ctrl-C. Asks every second for what came since the newest one seen.
+/// `get events -w`: the events (unless `--watch-only`), then each new one as mcpd writes it,
+/// until Ctrl-C. Events are numbered in the order they are written, so each poll asks for
+/// those after the last one seen (not by time: a gateway's calls arrive later than they
+/// happened).
 fn watch_events(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print::View) -> Result<()> {
     let client = ctx.client()?;
     let filters = event_filters(args)?;
-    let mut newest: Option<String> = None;
-    // The events at `newest`'s time already printed: `since` includes that time.
-    let mut at_newest: Vec<String> = Vec::new();
+    let mut last = match args.watch_only {
+        true => client.newest_event(&filters)?,
+        false => None,
+    };
     let mut header = !view.no_headers;
-    let mut first = true;
     loop {
-        let mut asked = filters.clone();
-        if let Some(time) = &newest {
-            asked.retain(|(key, _)| *key != "since");
-            asked.push(("since", time.clone()));
+        for event in client.events_after(&filters, last)? {
+            if let Ok(id) = event.metadata.name.parse::<i64>() {
+                last = Some(last.map_or(id, |last| last.max(id)));
+            }
+            ctx.printer.watch_event(kind, event, view, header, None)?;
+            header = false;
         }
-        let mut events = client.events(&asked)?;
-        events.sort_by(|a, b| a.spec["time"].as_str().cmp(&b.spec["time"].as_str()));
-        for event in events {
-            let time = event.spec["time"].as_str().unwrap_or_default().to_owned();
-            if newest.as_deref() == Some(time.as_str()) && at_newest.contains(&event.metadata.name) {
-                continue;
-            }
-            if newest.as_deref() != Some(time.as_str()) {
-                newest = Some(time);
-                at_newest.clear();
-            }
-            at_newest.push(event.metadata.name.clone());
-            if !(first && args.watch_only) {
-                ctx.printer.watch_event(kind, event, view, header, None)?;
-                header = false;
-            }
-        }
-        first = false;
         std::thread::sleep(EVENT_POLL);
     }
 }

@@ -49,6 +49,16 @@ fn auth_can_i_answers_lists_and_asks_for_others(backend: Backend) {
     d.run_with(&["auth", "can-i", "get", "servers", "--as", "admin@localhost"], None, &as_viewer(&ro))
         .code(1)
         .stderr_has("Forbidden");
+    // Who may edit users but not hold another user's rights learns nothing of them.
+    d.run_stdin(&["create", "user", "ua@example.com", "--password-stdin"], "a-long-password-3").ok();
+    d.run(&["create", "rbac", "ua", "--subject", "User:ua@example.com", "--roleBindings", "role:edit,resource:users"])
+        .ok();
+    let ua = d.dir.path().join("ua.yaml").display().to_string();
+    let login = ["login", "--server", d.url.as_str(), "--email", "ua@example.com", "--password-stdin"];
+    d.run_with(&login, Some("a-long-password-3"), &[("MCPCTL_CONFIG", &ua)]).ok();
+    d.run_with(&["auth", "can-i", "get", "servers", "--as", "ro@example.com"], None, &[("MCPCTL_CONFIG", &ua)])
+        .code(1)
+        .stderr_has("cannot grant permissions it does not hold");
 }
 
 fn refusals_and_dry_runs_speak_as_kubectl_does(backend: Backend) {
@@ -103,6 +113,12 @@ fn get_takes_several_kinds_and_names_of_any_kind(backend: Backend) {
     assert_eq!(several.ok().lines(), ["server/github", "server/search", "project/demo"]);
     let table = d.run(&["get", "servers,projects"]);
     table.ok().stdout_has("TRANSPORT").stdout_has("SERVERS");
+    // In YAML or JSON, several kinds are one List; -p applies to the kinds in projects.
+    let yaml = d.run(&["get", "servers,projects", "-o", "yaml"]);
+    assert_eq!(yaml.ok().stdout.matches("kind: List").count(), 1, "{}", yaml.stdout);
+    let mixed = d.run(&["get", "servers,mcptokens", "-p", "demo", "-o", "name"]);
+    assert_eq!(mixed.ok().lines(), ["server/github", "server/search", "mcptoken/ci"]);
+    d.run(&["get", ","]).code(2);
     let named = d.run(&["get", "server/search", "project/demo", "server/github", "-o", "name"]);
     assert_eq!(named.ok().lines(), ["server/search", "server/github", "project/demo"]);
     d.run(&["get", "server/search", "project/nope"])
@@ -122,6 +138,8 @@ fn typos_contexts_and_empty_variables() {
     let home = tempfile::tempdir().unwrap();
     mcpctl(home.path(), &["gte", "servers"], None, &[]).code(2).stderr_has("a similar subcommand exists: 'get'");
     mcpctl(home.path(), &["aplly", "-f", "x"], None, &[]).code(2).stderr_has("'apply'");
+    // A mistyped word after the verb is clap's to place.
+    mcpctl(home.path(), &["config", "vew"], None, &[]).code(2).stderr_has("'view'");
     let config = home.path().join("config.yaml").display().to_string();
     let env = [("MCPCTL_CONFIG", config.as_str())];
     for name in ["prod", "staging"] {

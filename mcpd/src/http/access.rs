@@ -19,8 +19,9 @@ pub async fn can_i(
     principal: Principal,
     JsonBody(body): JsonBody<CanIRequest>,
 ) -> Result<Json<CanIResponse>, ApiError> {
-    // On another user's behalf (kubectl's `--as`): for whoever may change users, as they may
-    // hand a user rights anyway.
+    // On another user's behalf (kubectl's `--as`): for whoever may change that user and holds
+    // every right the user has, as setting their password would need; nothing more is learnt
+    // than what the caller could do themselves.
     let principal = match body.as_user.as_deref() {
         None => principal,
         Some(email) => {
@@ -28,7 +29,9 @@ pub async fn can_i(
             if let Err(why) = check(&principal, Verb::Update, users, Some(email), None) {
                 return Err(principal.forbidden("impersonate", users.plural, Some(email), None, &why));
             }
-            user_principal(state.auth(), email).await?
+            let theirs = user_principal(state.auth(), email).await?;
+            crate::auth::authorize_grants(&principal, users, email, theirs.own.bindings())?;
+            theirs
         }
     };
     let project = match body.project.as_deref().filter(|p| !p.is_empty()) {

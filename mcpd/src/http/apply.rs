@@ -62,15 +62,17 @@ async fn prepare(state: &AppState, principal: &Principal, manifests: Vec<serde_j
         let ready = async {
             let mut desired = Desired::from_manifest(value, None)?;
             // apply creates or updates, so it needs both. A refusal names the verb this apply
-            // would have used: update, for an object that exists.
-            let auth = match authorize_write(state, principal, &[Verb::Create, Verb::Update], &desired).await {
-                Ok(auth) => auth,
-                Err(refused) if exists(state, principal, &desired).await? => {
-                    let update_first = authorize_write(state, principal, &[Verb::Update, Verb::Create], &desired);
-                    return Err(update_first.await.err().unwrap_or(refused));
-                }
-                Err(refused) => return Err(refused),
-            };
+            // would have used: update, for an object that exists (asked silently first, so
+            // that the one refusal is the one audited).
+            let project = desired.project.as_ref();
+            let refused =
+                |verb| crate::auth::check(principal, verb, desired.info, Some(&desired.name), project).is_err();
+            let verbs =
+                match (refused(Verb::Create) || refused(Verb::Update)) && exists(state, principal, &desired).await? {
+                    true => [Verb::Update, Verb::Create],
+                    false => [Verb::Create, Verb::Update],
+                };
+            let auth = authorize_write(state, principal, &verbs, &desired).await?;
             desired.hash_password(state.passwords()).await?;
             Ok::<_, ApiError>((desired, auth))
         };

@@ -451,17 +451,17 @@ fn is_system(path: &Path) -> bool {
     ["/usr", "/bin", "/sbin", "/lib", "/lib64"].iter().any(|dir| path.starts_with(dir))
 }
 
-/// Where a command outside the system directories is installed, to be shown whole: the
-/// directory holding its outermost `node_modules` (an npm prefix, with the package's
-/// dependencies), else its directory, or the one above it when that is a `bin` (a prefix with
-/// its libraries, such as a virtualenv).
+/// Where a command outside the system directories is installed, to be shown whole: its
+/// outermost `node_modules` (an npm prefix's packages, the command's dependencies among them;
+/// not the directory holding it, which may be a home), else its directory, or the one above it
+/// when that is a `bin` (a prefix with its libraries, such as a virtualenv).
 fn installation(program: &Path) -> Option<PathBuf> {
     if is_system(program) {
         return None;
     }
-    if let Some(modules) = program.ancestors().filter(|dir| dir.file_name().is_some_and(|n| n == "node_modules")).last()
-    {
-        return modules.parent().filter(|prefix| *prefix != Path::new("/")).map(Path::to_path_buf);
+    let modules = program.ancestors().filter(|dir| dir.file_name().is_some_and(|n| n == "node_modules"));
+    if let Some(outermost) = modules.last() {
+        return Some(outermost.to_path_buf());
     }
     let dir = program.parent()?;
     let install = match dir.file_name() {
@@ -486,10 +486,10 @@ mod tests {
         assert_eq!(installation(Path::new("/srv/tools/server.py")), Some(PathBuf::from("/srv/tools")));
         assert_eq!(installation(Path::new("/bin/true")), None);
         assert_eq!(installation(Path::new("/server")), None);
-        let npm = Path::new("/srv/mcp/node_modules/@scope/server/dist/index.js");
-        assert_eq!(installation(npm), Some(PathBuf::from("/srv/mcp")));
-        let bin = Path::new("/srv/mcp/node_modules/.bin/server");
-        assert_eq!(installation(bin), Some(PathBuf::from("/srv/mcp")));
+        let npm = Path::new("/home/ann/node_modules/@scope/server/dist/index.js");
+        assert_eq!(installation(npm), Some(PathBuf::from("/home/ann/node_modules")));
+        let bin = Path::new("/home/ann/node_modules/.bin/server");
+        assert_eq!(installation(bin), Some(PathBuf::from("/home/ann/node_modules")));
     }
 
     #[test]
