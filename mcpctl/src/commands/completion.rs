@@ -108,21 +108,18 @@ fn target_flags(words: &[String]) -> Vec<String> {
 /// that pick the server, among the words typed before the one being completed.
 fn kind_and_target(words: &[String]) -> Option<(String, Vec<String>)> {
     let typed = &words[..words.len().saturating_sub(1)];
-    let mut target = Vec::new();
     let mut positional = Vec::new();
     let mut iter = typed.iter();
     while let Some(word) = iter.next() {
-        if word.split_once('=').is_some_and(|(flag, _)| TARGET_FLAGS.contains(&flag)) {
-            target.push(word.clone());
-        } else if TARGET_FLAGS.contains(&word.as_str()) {
-            target.push(word.clone());
-            target.extend(iter.next().cloned());
+        if TARGET_FLAGS.contains(&word.as_str()) {
+            // Its value is not a positional word.
+            iter.next();
         } else if !word.starts_with('-') {
-            positional.push(word.clone());
+            positional.push(word);
         }
     }
     // positional[0] is the verb, positional[1] the kind.
-    positional.get(1).cloned().map(|k| (k, target))
+    positional.get(1).map(|kind| ((*kind).clone(), target_flags(words)))
 }
 
 #[cfg(test)]
