@@ -48,9 +48,6 @@ fn malformed(error: Error, verb: &str, target: &str) -> Error {
     }
 }
 
-/// The actions `run` asks about.
-const ACTIONS: [&str; 4] = ["audit", "connect", "introspect", "serve"];
-
 /// `auth can-i --list`: each kind with the verbs allowed on every object of it (in the
 /// context's project for kinds that live in projects), then each action allowed.
 pub fn list(ctx: &Ctx, as_user: Option<&str>) -> Result<()> {
@@ -73,7 +70,7 @@ pub fn list(ctx: &Ctx, as_user: Option<&str>) -> Result<()> {
             rows.push(vec![info.plural.to_owned(), verbs.join(" ")]);
         }
     }
-    for action in ACTIONS {
+    for action in shared::rbac::ACTIONS.iter().copied().filter(|a| *a != "*") {
         // connect, in the context's project when it has one.
         let project = (action == "connect").then(|| ctx.global.project.clone()).flatten();
         if ask("run", action.to_owned(), project)? {

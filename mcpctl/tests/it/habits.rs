@@ -33,6 +33,7 @@ fn auth_can_i_answers_lists_and_asks_for_others(backend: Backend) {
         .stderr_has("unknown verb \"connect\"")
         .stderr_has("mcpctl auth can-i run connect/demo");
     d.run(&["auth", "can-i", "run", "connect/demo"]).ok().stdout_has("yes");
+    d.run(&["auth", "can-i", "run", "bogus"]).code(2).stderr_has("unknown action \"bogus\"");
     // --list: each kind with its verbs, then the actions.
     let all = d.run(&["auth", "can-i", "--list"]);
     all.ok().stdout_has("RESOURCE").stdout_has("action:connect");

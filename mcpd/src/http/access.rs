@@ -41,6 +41,12 @@ pub async fn can_i(
         })?),
     };
     let project = project.as_ref();
+    if body.verb == "run" && (body.kind == "*" || !shared::rbac::ACTIONS.contains(&body.kind.as_str())) {
+        let known: Vec<&str> = shared::rbac::ACTIONS.iter().copied().filter(|a| *a != "*").collect();
+        let message =
+            format!("unknown action {:?}: known actions are {}", shared::name::shown(&body.kind), known.join(", "));
+        return Err(Status::new(Reason::BadRequest, message).into());
+    }
     let answer = if body.verb == "run" {
         // `connect` names the project it is for: `connect/demo`, or `-p demo`.
         let connect_to = match (body.kind.as_str(), body.name.as_deref(), project) {
