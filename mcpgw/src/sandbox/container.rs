@@ -21,6 +21,30 @@ const ENGINE_OWN: [&str; 8] = ["PATH", "HOME", "TMPDIR", "XDG_", "CONTAINER", "D
 /// The label of the gateway's containers, named `mcpgw-INSTANCE-N`.
 const LABEL: &str = "io.mcpctl.gateway=mcpgw";
 
+/// How long one question to the engine (`version`, `info`, `ps`, `inspect`) may take.
+const ASK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs one of the engine's commands at start-up and returns its output, or says that it did
+/// not answer within [`ASK_TIMEOUT`] (it is then killed).
+fn ask(program: &Path, args: &[&str]) -> std::io::Result<std::process::Output> {
+    let mut child = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    let deadline = std::time::Instant::now() + ASK_TIMEOUT;
+    while child.try_wait()?.is_none() {
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 10 s"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output()
+}
+
 /// A container engine this host can run containers with.
 #[derive(Debug)]
 pub struct Engine {
@@ -43,10 +67,7 @@ impl Engine {
         let program = super::find_on(name, path).ok_or_else(|| {
             format!("--container-engine {name}: {name} is not installed (apt-get install {})", kind.package())
         })?;
-        let answered = std::process::Command::new(&program)
-            .args(["version", "--format", "{{.Client.Version}}"])
-            .stdin(std::process::Stdio::null())
-            .output()
+        let answered = ask(&program, &["version", "--format", "{{.Client.Version}}"])
             .map_err(|e| format!("--container-engine {name}: cannot run {}: {e}", program.display()))?;
         if !answered.status.success() {
             let said = String::from_utf8_lossy(&answered.stderr);
@@ -69,10 +90,7 @@ impl Engine {
             }
         };
         let name = self.kind.command();
-        let info = std::process::Command::new(&self.program)
-            .args(["info", "--format", query])
-            .stdin(std::process::Stdio::null())
-            .output()
+        let info = ask(&self.program, &["info", "--format", query])
             .map_err(|e| format!("--container-engine {name}: cannot run {name} info: {e}"))?;
         let text = String::from_utf8_lossy(&info.stdout);
         let has = |controller: &str| text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == controller);
@@ -88,12 +106,11 @@ impl Engine {
     /// Containers that ended and were left behind (by a gateway that ended without cleaning
     /// up); running ones may be another gateway's.
     fn remove_stale(&self) {
-        let listed = std::process::Command::new(&self.program)
-            .args(["ps", "-a", "--filter", &format!("label={LABEL}"), "--filter", "status=exited"])
-            .args(["--format", "{{.Names}}"])
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output();
+        let label = format!("label={LABEL}");
+        let listed = ask(
+            &self.program,
+            &["ps", "-a", "--filter", &label, "--filter", "status=exited", "--format", "{{.Names}}"],
+        );
         let Ok(listed) = listed else { return };
         for name in String::from_utf8_lossy(&listed.stdout).lines() {
             drop(Container { engine: self.program.clone(), kind: self.kind, name: name.to_owned() });
@@ -199,9 +216,9 @@ impl Container {
                 .args(["inspect", "--format", "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}}", &self.name])
                 .stdin(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
-                .output()
-                .await;
-            let Ok(inspected) = inspected else { return false };
+                .kill_on_drop(true)
+                .output();
+            let Ok(Ok(inspected)) = tokio::time::timeout(ASK_TIMEOUT, inspected).await else { return false };
             let text = String::from_utf8_lossy(&inspected.stdout);
             let fields: Vec<&str> = text.split_whitespace().collect();
             match fields[..] {
