@@ -3,7 +3,7 @@
 use serde_json::Value;
 use shared::KindInfo;
 
-use crate::cli::{ApplyArgs, DryRun};
+use crate::cli::{ApplyArgs, DryRun, Output};
 use crate::client::PAGE;
 use crate::commands::{kind, Ctx};
 use crate::error::{Error, Result};
@@ -21,6 +21,16 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     docs.sort_by_key(|(info, _)| info.apply_order);
     let client = ctx.client()?;
     if args.dry_run == DryRun::Client {
+        // With -o yaml|json: the objects that would be sent, as kubectl prints them.
+        if let Some(output) = ctx.global.output.as_ref().filter(|o| **o != Output::Name) {
+            let items: Vec<Value> = docs.iter().map(|(_, doc)| doc.value.clone()).collect();
+            let value = match <[Value; 1]>::try_from(items) {
+                Ok([one]) => one,
+                Err(items) => serde_json::json!({"apiVersion": shared::API_VERSION, "kind": "List", "items": items}),
+            };
+            ctx.printer.structured(&value, output)?;
+            return if failed { Err(Error::Reported) } else { Ok(()) };
+        }
         // Nothing is sent: each object is looked up, to say what it would become.
         for (info, doc) in &docs {
             let project = doc.value["metadata"]["project"].as_str().and_then(shared::name::ProjectName::from_text);

@@ -56,6 +56,8 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Get(args) => success(get::run(ctx, args)),
         Command::Describe(args) => success(ctx.no_output_flag("describe").and_then(|()| describe::run(ctx, args))),
         Command::Create(args) => success(create::run(ctx, args)),
+        // -o prints what a client dry run would send; an apply itself prints its lines only.
+        Command::Apply(args) if args.dry_run == crate::cli::DryRun::Client => success(apply::run(ctx, args)),
         Command::Apply(args) => success(ctx.no_output_flag("apply").and_then(|()| apply::run(ctx, args))),
         Command::Diff(args) => diff::run(ctx, args),
         Command::Delete(args) => success(delete::run(ctx, args)),

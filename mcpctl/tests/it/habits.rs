@@ -86,6 +86,11 @@ fn refusals_and_dry_runs_speak_as_kubectl_does(backend: Backend) {
     d.run(&["apply", "-f", &file, "--dry-run"]).ok().stdout_has("project/demo configured (server dry run)");
     d.run(&["apply", "-f", &new, "--dry-run=client"]).ok().stdout_has("project/fresh created (dry run)");
     d.run(&["apply", "-f", &file, "--dry-run=client"]).ok().stdout_has("project/demo configured (dry run)");
+    // With -o, the objects that would be sent.
+    d.run(&["apply", "-f", &new, "--dry-run=client", "-o", "yaml"])
+        .ok()
+        .stdout_has("kind: Project")
+        .stdout_has("name: fresh");
     d.run(&["create", "project", "other", "--dry-run"]).ok().stdout_has("project/other created (server dry run)");
     d.run(&["delete", "project", "demo", "--dry-run"]).ok().stdout_has("(server dry run)");
     d.run(&["label", "project", "demo", "a=b", "--dry-run"]).ok().stdout_has("(server dry run)");
