@@ -35,13 +35,14 @@ pub struct Sandbox {
     protected: Vec<PathBuf>,
     /// `--container-engine`, for servers with an `image`: the engine, or why it cannot run.
     engine: Option<Result<container::Engine, String>>,
+    /// This binary, which runs inside a sandbox with egress as its relay (found once).
+    relay: Result<PathBuf, String>,
 }
 
 enum Kind {
     Bwrap {
         bwrap: PathBuf,
         cgroups: cgroup::Cgroups,
-        relay: PathBuf,
     },
     /// No usable sandbox on this host: stdio servers are refused, saying why.
     Missing(String),
@@ -71,6 +72,16 @@ pub struct Confinement {
 }
 
 impl Confinement {
+    /// Nothing that confines yet, with the limits of `spec`'s sandbox to name.
+    fn limited(spec: &ResolvedServer) -> Confinement {
+        let sandbox = &spec.sandbox;
+        Confinement {
+            memory: sandbox.memory_shown().to_owned(),
+            processes: sandbox.processes(),
+            ..Confinement::default()
+        }
+    }
+
     /// The limit that ended the server, if one did, as the client is told: asked once its
     /// process has ended (a container's engine is asked, which takes a moment).
     pub async fn over_limit(&self) -> Option<String> {
@@ -128,9 +139,12 @@ impl Sandbox {
     pub fn detect(settings: &Settings) -> anyhow::Result<Sandbox> {
         let state_dir = settings.state_dir()?;
         let protected = settings.protected_paths();
+        let relay = std::env::current_exe()
+            .and_then(std::fs::canonicalize)
+            .map_err(|e| format!("cannot find mcpgw's own binary: {e}"));
         let kind = match settings.sandbox {
             SandboxMode::Off => Kind::Off,
-            SandboxMode::Auto | SandboxMode::Bwrap => match bubblewrap(&state_dir) {
+            SandboxMode::Auto | SandboxMode::Bwrap => match relay.clone().and_then(|_| bubblewrap(&state_dir)) {
                 Ok(kind) => kind,
                 Err(missing) if settings.sandbox == SandboxMode::Bwrap => {
                     anyhow::bail!("--sandbox bwrap: {missing}")
@@ -140,7 +154,7 @@ impl Sandbox {
         };
         let engine =
             settings.container_engine.map(|kind| container::Engine::detect(kind, std::env::var_os("PATH").as_ref()));
-        Ok(Sandbox { kind, state_dir, protected, engine })
+        Ok(Sandbox { kind, state_dir, protected, engine, relay })
     }
 
     /// What the log and `/readyz` warn about: servers run unconfined, or none can run.
@@ -185,7 +199,7 @@ impl Sandbox {
         if let Some(image) = &spec.image {
             return self.container(spec, project, image);
         }
-        let (bwrap, cgroups, relay) = match &self.kind {
+        let (bwrap, cgroups) = match &self.kind {
             // Unconfined, a server sees every path its mounts name; it cannot be held to less.
             Kind::Off if !limits(&spec.sandbox) => return Ok((unconfined(command, spec), Confinement::default())),
             Kind::Off => {
@@ -194,7 +208,7 @@ impl Sandbox {
                 ))
             }
             Kind::Missing(why) => return Err(Refusal::Cannot(why.clone())),
-            Kind::Bwrap { bwrap, cgroups, relay } => (bwrap, cgroups, relay),
+            Kind::Bwrap { bwrap, cgroups } => (bwrap, cgroups),
         };
         let program = find(command).ok_or(Refusal::NotFound)?;
         let mut plan = bwrap::Plan { home: self.home(project, &spec.name)?, ..bwrap::Plan::default() };
@@ -225,7 +239,7 @@ impl Sandbox {
         }
         let proxy = self.egress_proxy(spec, project)?;
         if let Some((socket, _)) = &proxy {
-            plan.egress = Some((socket.clone(), relay.clone()));
+            plan.egress = Some((socket.clone(), self.relay()?.to_path_buf()));
         }
         let proxy = proxy.map(|(_, proxy)| proxy);
         let limits = cgroup::Limits {
@@ -255,13 +269,7 @@ impl Sandbox {
         unsafe {
             cmd.pre_exec(move || cgroup::enter(&fds));
         }
-        let confinement = Confinement {
-            group: Some(group),
-            _proxy: proxy,
-            memory: spec.sandbox.memory_shown().to_owned(),
-            processes: spec.sandbox.processes(),
-            ..Confinement::default()
-        };
+        let confinement = Confinement { group: Some(group), _proxy: proxy, ..Confinement::limited(spec) };
         Ok((cmd, confinement))
     }
 
@@ -284,11 +292,9 @@ impl Sandbox {
         };
         let mounts = spec.sandbox.mounts.iter().map(|mount| self.mount(mount)).collect::<Result<Vec<_>, _>>()?;
         let proxy = self.egress_proxy(spec, project)?;
-        let relay = std::env::current_exe()
-            .and_then(std::fs::canonicalize)
-            .map_err(|e| Refusal::Cannot(format!("cannot find mcpgw's own binary for its egress relay: {e}")))?;
+        let relay = self.relay()?;
         let name = format!("mcpgw-{}-{}", instance(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let egress = proxy.as_ref().map(|(socket, _)| (socket.as_path(), relay.as_path()));
+        let egress = proxy.as_ref().map(|(socket, _)| (socket.as_path(), relay));
         let (mut cmd, container) = engine.command(spec, image, &mounts, name, egress).map_err(Refusal::Cannot)?;
         // The engine's monitor (conmon) writes an `oom` file where it runs: in the state
         // directory, not wherever the gateway was started.
@@ -296,11 +302,14 @@ impl Sandbox {
         let confinement = Confinement {
             container: Some(container),
             _proxy: proxy.map(|(_, proxy)| proxy),
-            memory: spec.sandbox.memory_shown().to_owned(),
-            processes: spec.sandbox.processes(),
-            ..Confinement::default()
+            ..Confinement::limited(spec)
         };
         Ok((cmd, confinement))
+    }
+
+    /// This binary, for the egress relay.
+    fn relay(&self) -> Result<&Path, Refusal> {
+        self.relay.as_deref().map_err(|why| Refusal::Cannot(why.clone()))
     }
 
     /// The egress proxy of a sandbox that lists destinations, and its socket.
@@ -401,9 +410,6 @@ fn bubblewrap(state_dir: &Path) -> Result<Kind, String> {
     let bwrap =
         find("bwrap").ok_or("bubblewrap is not installed (apt-get install bubblewrap, or dnf install bubblewrap)")?;
     let cgroups = cgroup::Cgroups::detect()?;
-    let relay = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| format!("cannot find mcpgw's own binary: {e}"))?;
     // A trial run with the namespaces every sandbox uses (a network one too) proves that this
     // host lets bubblewrap make them.
     let home = state_dir.join("homes");
@@ -423,7 +429,7 @@ fn bubblewrap(state_dir: &Path) -> Result<Kind, String> {
             said.trim()
         ));
     }
-    Ok(Kind::Bwrap { bwrap, cgroups, relay })
+    Ok(Kind::Bwrap { bwrap, cgroups })
 }
 
 /// A command as the gateway's `PATH` finds it, as an absolute path.
@@ -499,6 +505,7 @@ mod tests {
             state_dir: "/nonexistent/state".into(),
             protected: vec!["/nonexistent/home/.local/share/mcpd".into()],
             engine: None,
+            relay: Err("not needed".to_owned()),
         };
         assert!(sandbox.overlaps(Path::new("/nonexistent/home")));
         assert!(sandbox.overlaps(Path::new("/nonexistent/home/.local/share/mcpd/db")));
