@@ -4,8 +4,8 @@
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use shared::api::{
-    ApplyResponse, CanIRequest, CanIResponse, IntrospectResponse, LoginResponse, PasswordChange, ReferrerList, Version,
-    WatchEvent, WhoAmI,
+    ApplyResponse, CanIRequest, CanIResponse, IntrospectResponse, LoginResponse, MigrateRequest, MigrateResult,
+    PasswordChange, ReferrerList, Version, WatchEvent, WhoAmI,
 };
 use shared::name::ProjectName;
 use shared::{KindInfo, Object};
@@ -103,6 +103,10 @@ impl Client {
 
     pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
         self.runtime.block_on(self.inner.can_i(question))
+    }
+
+    pub fn migrate_secret(&self, name: &str, request: &MigrateRequest) -> Result<MigrateResult> {
+        self.runtime.block_on(self.inner.migrate_secret(name, request))
     }
 
     pub fn introspect(&self, token: &str) -> Result<IntrospectResponse> {

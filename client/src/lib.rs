@@ -13,11 +13,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::api::{
     ApplyRequest, ApplyResponse, CallEvent, CallEvents, CanIRequest, CanIResponse, IntrospectRequest,
-    IntrospectResponse, LoginRequest, LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WatchEvent,
-    WhoAmI,
+    IntrospectResponse, LoginRequest, LoginResponse, MigrateRequest, MigrateResult, PasswordChange, ReferrerList,
+    Resolution, Version, WatchEvent, WhoAmI,
 };
 use shared::name::ProjectName;
-use shared::{KindInfo, List, Object, Reason, Scope, Status};
+use shared::{Kind, KindInfo, List, Object, Reason, Scope, Status};
 
 /// Objects per list page.
 pub const PAGE: usize = 500;
@@ -329,6 +329,12 @@ impl Client {
 
     pub async fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {
         self.send(self.request(Method::POST, "/api/v1/auth/can-i").json(question)).await
+    }
+
+    /// Moves one secret's values between backends (`run migrate-secrets`, edit on it).
+    pub async fn migrate_secret(&self, name: &str, request: &MigrateRequest) -> Result<MigrateResult> {
+        let path = format!("{}/migrate", object_path(Kind::Secret.info(), None, name));
+        self.send(self.request(Method::POST, &path).json(request)).await
     }
 
     /// What a token may do now (needs `run introspect`, except for one's own token).

@@ -313,6 +313,37 @@ pub enum Command {
     /// servers
     #[command(after_help = examples::MCP)]
     Mcp(GatewayArgs),
+    /// Move secret values from one backend to another
+    #[command(subcommand)]
+    #[command(after_help = examples::MIGRATE)]
+    Migrate(MigrateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Move the values of secrets from one backend to another, one secret at a time: written
+    /// to the target, the secret switched to it, then removed from the source. Safe to
+    /// interrupt and to run again: it finishes what was left. Needs run migrate-secrets and
+    /// edit on each secret.
+    Secrets(MigrateSecretsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateSecretsArgs {
+    /// The backend the values are on now
+    #[arg(long)]
+    pub from: String,
+    /// The backend to move them to
+    #[arg(long)]
+    pub to: String,
+    /// Only these secrets [default: every secret on --from]
+    pub names: Vec<String>,
+    /// Leave the values on --from as well (an external source only)
+    #[arg(long = "keep-source")]
+    pub keep_source: bool,
+    /// Check every secret and move nothing
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -426,6 +457,11 @@ mod examples {
   mcpctl auth can-i run introspect
   mcpctl auth can-i run connect/demo
   mcpctl auth password"#;
+    pub const MIGRATE: &str = r#"Examples:
+  mcpctl migrate secrets --from internal --to bao --dry-run
+  mcpctl migrate secrets --from internal --to bao
+  mcpctl migrate secrets --from bao --to internal github-creds
+  mcpctl migrate secrets --from bao --to bao-dr --keep-source"#;
     pub const CONFIG: &str = r#"Examples:
   mcpctl config get-contexts
   mcpctl config use-context admin
@@ -777,6 +813,48 @@ pub enum CreateCommand {
         /// KEY=PATH: the file's contents become KEY's value; repeatable
         #[arg(long = "from-file")]
         files: Vec<String>,
+        /// The SecretBackend that keeps the values [default: the default backend]
+        #[arg(long)]
+        backend: Option<String>,
+        /// Label KEY=VALUE; repeatable
+        #[arg(long = "label")]
+        labels: Vec<String>,
+    },
+    /// Create a secret backend: an OpenBao or Vault server's KV version 2 engine
+    #[command(visible_alias = "sb")]
+    Secretbackend {
+        /// The backend's name
+        name: String,
+        /// openbao or vault (the same protocol)
+        #[arg(long = "type", value_parser = ["openbao", "vault"], default_value = "openbao")]
+        backend_type: String,
+        /// The server's URL, such as https://bao.example.com:8200
+        #[arg(long)]
+        address: String,
+        /// The token mcpd logs in with, as SECRET:KEY of a secret on internal
+        #[arg(long = "token-secret", conflicts_with = "role_id")]
+        token_secret: Option<String>,
+        /// Log in with this AppRole role id (with --secret-id-secret)
+        #[arg(long = "role-id", requires = "secret_id_secret")]
+        role_id: Option<String>,
+        /// The AppRole secret id, as SECRET:KEY of a secret on internal
+        #[arg(long = "secret-id-secret", requires = "role_id")]
+        secret_id_secret: Option<String>,
+        /// The KV version 2 engine's mount [default: secret]
+        #[arg(long)]
+        mount: Option<String>,
+        /// Where under the mount values go [default: mcpctl]
+        #[arg(long = "path-prefix")]
+        path_prefix: Option<String>,
+        /// A namespace (X-Vault-Namespace)
+        #[arg(long)]
+        namespace: Option<String>,
+        /// A PEM file of certificates to trust for the server's TLS
+        #[arg(long = "ca-cert")]
+        ca_cert: Option<PathBuf>,
+        /// Make new secrets go here when they name no backend
+        #[arg(long)]
+        default: bool,
         /// Label KEY=VALUE; repeatable
         #[arg(long = "label")]
         labels: Vec<String>,

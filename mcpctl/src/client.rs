@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shared::api::{
-    ApplyResponse, CanIRequest, CanIResponse, LoginResponse, PasswordChange, Referrer, Version, WatchEvent, WhoAmI,
+    ApplyResponse, CanIRequest, CanIResponse, LoginResponse, MigrateRequest, MigrateResult, PasswordChange, Referrer,
+    Version, WatchEvent, WhoAmI,
 };
 use shared::name::ProjectName;
 use shared::{KindInfo, Object};
@@ -116,6 +117,10 @@ impl Client {
     /// What gateway replicas reported lately of one server, or of every server.
     pub fn gateway_status(&self, server: Option<&str>) -> Result<Vec<shared::api::GatewayStatus>> {
         Ok(self.api.gateway_status(server)?.items)
+    }
+
+    pub fn migrate_secret(&self, name: &str, request: &MigrateRequest) -> Result<MigrateResult> {
+        Ok(self.api.migrate_secret(name, request)?)
     }
 
     pub fn can_i(&self, question: &CanIRequest) -> Result<CanIResponse> {

@@ -68,6 +68,10 @@ pub struct Config {
     /// How long audit events are kept, e.g. 90d, 12h, 30m; older ones are pruned in the background
     #[arg(long, env = "MCPD_AUDIT_RETENTION", default_value = "90d", value_parser = parse_retention, global = true)]
     pub audit_retention: std::time::Duration,
+    /// How often changes made in external secret backends are looked for (one metadata read
+    /// per secret), and backends' health checked, e.g. 30s, 5m
+    #[arg(long, env = "MCPD_SECRET_REFRESH", default_value = "30s", value_parser = parse_retention, global = true)]
+    pub secret_refresh: std::time::Duration,
 }
 
 /// A retention: a whole number of days, hours, minutes or seconds (`90d`, `12h`, `30m`, `45s`).

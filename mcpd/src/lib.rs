@@ -14,6 +14,7 @@ pub(crate) mod error;
 pub(crate) mod http;
 pub(crate) mod metrics;
 pub(crate) mod util;
+pub(crate) mod vault;
 
 pub use auth::principal::MAX_TOKEN_CHAIN;
 pub use http::{routes, Access, Route};

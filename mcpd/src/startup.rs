@@ -55,6 +55,7 @@ impl Application {
             },
         )
         .await?;
+        crate::domain::secrets::ensure_internal(&store).await.map_err(|e| anyhow::anyhow!(e.into_status().message))?;
         let dummy_hash = passwords
             .run(|| password::hash("no user has this password"))
             .await
@@ -70,6 +71,7 @@ impl Application {
             tokio::spawn(prune_changes(background_store.clone())),
             tokio::spawn(prune_audit_events(background_store, config.audit_retention)),
             tokio::spawn(listen_for_changes(url.clone(), backend, state.clone())),
+            tokio::spawn(refresh_secrets(state.clone(), config.secret_refresh)),
         ];
         tracing::info!(listen = %addr, database = backend_name(&url), data_dir = %data_dir.display(), "mcpd ready");
         Ok(Application { listener, state, audit_writer, background, extra_routes: axum::Router::new() })
@@ -140,6 +142,26 @@ async fn prune_audit_events(store: Store, retention: Duration) {
     }
 }
 
+/// Looks for changes made in external secret backends, and checks their health, every
+/// `every`; what changed becomes MODIFIED events.
+async fn refresh_secrets(state: AppState, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match crate::domain::secrets::refresh(state.store()).await {
+            Ok(changed) => {
+                if changed > 0 {
+                    tracing::info!(changed, "secrets changed in their backends");
+                }
+                // Backends' status may have changed too.
+                state.changed().notify_waiters();
+            }
+            Err(e) => tracing::warn!("cannot refresh external secrets: {}", e.into_status().message),
+        }
+    }
+}
+
 /// On PostgreSQL, wakes this replica's watch streams whenever any replica commits a write
 /// (`NOTIFY` on commit); reconnects with a growing pause when the database goes away.
 async fn listen_for_changes(url: String, backend: store::Backend, state: AppState) {
@@ -178,7 +200,7 @@ async fn listen_for_changes(url: String, backend: store::Backend, state: AppStat
 fn changes_principals(kind: Kind) -> bool {
     match kind {
         Kind::User | Kind::Group | Kind::RbacDefinition | Kind::McpToken | Kind::Project => true,
-        Kind::Secret | Kind::Server | Kind::AuditEvent => false,
+        Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::AuditEvent => false,
     }
 }
 

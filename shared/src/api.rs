@@ -258,6 +258,49 @@ pub struct ResolvedServer {
     /// Secrets this server uses, as `name` → their resourceVersion, so a change of one is seen.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub secret_versions: std::collections::BTreeMap<String, String>,
+    /// Why the gateway cannot run this server now (a secret backend it needs is unreachable);
+    /// the gateway reports it unavailable with this reason until a change brings it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+/// `POST /api/v1/secrets/{name}/migrate`: moves one secret's values from one backend to
+/// another (`run migrate-secrets` and `edit` on the secret).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MigrateRequest {
+    pub from: String,
+    pub to: String,
+    /// Leave the values on `from` as well.
+    #[serde(default)]
+    pub keep_source: bool,
+    /// Check everything and move nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What a migration did to one secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MigrateAction {
+    /// The values moved (or would, in a dry run).
+    Migrated,
+    /// The secret was already on the target; a copy left on the source was removed.
+    Cleaned,
+    /// The secret was already on the target, and nothing was left on the source.
+    Unchanged,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MigrateResult {
+    pub name: String,
+    pub action: MigrateAction,
+    pub backend: String,
+    /// Set when the values moved but the copy left on the source could not be removed:
+    /// running the migration again removes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// What a call through the gateway was to: a tool, a prompt or a resource.

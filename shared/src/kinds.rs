@@ -14,6 +14,7 @@ use crate::status::Cause;
 )]
 pub enum Kind {
     Secret,
+    SecretBackend,
     Server,
     Project,
     User,
@@ -24,8 +25,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Secret,
+        Kind::SecretBackend,
         Kind::Server,
         Kind::Project,
         Kind::User,
@@ -39,6 +41,7 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Secret => "Secret",
+            Kind::SecretBackend => "SecretBackend",
             Kind::Server => "Server",
             Kind::Project => "Project",
             Kind::User => "User",
@@ -142,12 +145,36 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
+        kind: Kind::SecretBackend,
+        plural: "secretbackends",
+        singular: "secretbackend",
+        aliases: &["sb"],
+        scope: Scope::Global,
+        apply_order: 1,
+        columns: &[
+            Column { header: "TYPE", wide: false, value: |o| text(&o.spec["type"]) },
+            Column { header: "ADDRESS", wide: false, value: |o| text(&o.spec["address"]) },
+            Column { header: "DEFAULT", wide: false, value: |o| status_flag(o, "default") },
+            Column { header: "REACHABLE", wide: false, value: backend_reach },
+            Column { header: "SECRETS", wide: false, value: |o| status_number(o, "secrets") },
+            Column { header: "LAST ERROR", wide: true, value: |o| status_text(o, "lastError") },
+            Column { header: "LABELS", wide: true, value: labels },
+        ],
+        sensitive: false,
+        normalize: spec::normalize::<spec::SecretBackendSpec>,
+        references: spec::references::<spec::SecretBackendSpec>,
+        check_name: crate::name::check_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
         kind: Kind::Server,
         plural: "servers",
         singular: "server",
         aliases: &["srv"],
         scope: Scope::Global,
-        apply_order: 1,
+        apply_order: 3,
         columns: &[
             Column { header: "TRANSPORT", wide: false, value: |o| text(&o.spec["transport"]) },
             Column { header: "TARGET", wide: false, value: server_target },
@@ -169,7 +196,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "project",
         aliases: &["proj"],
         scope: Scope::Global,
-        apply_order: 2,
+        apply_order: 4,
         columns: &[
             Column { header: "SERVERS", wide: false, value: |o| count(&o.spec["servers"]) },
             Column { header: "DESCRIPTION", wide: false, value: |o| text(&o.spec["description"]) },
@@ -189,7 +216,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "user",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 3,
+        apply_order: 5,
         columns: &[
             Column { header: "DISPLAY NAME", wide: false, value: |o| text(&o.spec["displayName"]) },
             Column { header: "LABELS", wide: true, value: labels },
@@ -208,7 +235,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "group",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 4,
+        apply_order: 6,
         columns: &[
             Column { header: "MEMBERS", wide: false, value: |o| count(&o.spec["members"]) },
             Column { header: "LABELS", wide: true, value: labels },
@@ -227,7 +254,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "rbacdefinition",
         aliases: &["rbac"],
         scope: Scope::Global,
-        apply_order: 5,
+        apply_order: 7,
         columns: &[
             Column { header: "SUBJECTS", wide: false, value: |o| count(&o.spec["subjects"]) },
             Column { header: "BINDINGS", wide: false, value: |o| count(&o.spec["roleBindings"]) },
@@ -247,7 +274,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "mcptoken",
         aliases: &["token", "tokens"],
         scope: Scope::Project,
-        apply_order: 6,
+        apply_order: 8,
         columns: &[
             Column {
                 header: "PROJECT",
@@ -274,7 +301,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "event",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 7,
+        apply_order: 9,
         columns: &[
             Column { header: "TIME", wide: false, value: |o| text(&o.spec["time"]) },
             Column { header: "PRINCIPAL", wide: false, value: |o| text(&o.spec["principal"]) },
@@ -312,6 +339,16 @@ impl KindInfo {
     /// Finds a kind by its `kind:` value exactly as manifests spell it.
     pub fn by_kind(kind: &str) -> Option<&'static KindInfo> {
         Kind::parse(kind).map(Kind::info)
+    }
+
+    /// Where `apply` puts an object of this kind: by kind, except that a secret kept on an
+    /// external backend comes after the backends (whose own credentials are secrets too).
+    pub fn apply_rank(&self, spec: &Value) -> u8 {
+        if self.kind == Kind::Secret && spec["backend"].as_str().is_some_and(|b| b != spec::INTERNAL) {
+            2
+        } else {
+            self.apply_order
+        }
     }
 
     pub fn by_plural(plural: &str) -> Option<&'static KindInfo> {
@@ -356,6 +393,23 @@ fn labels(o: &Object) -> String {
 
 fn status_text(o: &Object, field: &str) -> String {
     o.status.as_ref().and_then(|s| s[field].as_str()).unwrap_or("").to_owned()
+}
+
+fn status_flag(o: &Object, field: &str) -> String {
+    o.status.as_ref().and_then(|s| s[field].as_bool()).map_or(String::new(), |b| b.to_string())
+}
+
+fn status_number(o: &Object, field: &str) -> String {
+    o.status.as_ref().and_then(|s| s[field].as_u64()).map_or(String::new(), |n| n.to_string())
+}
+
+/// `true`, `false`, or `sealed`, as mcpd last saw the backend.
+fn backend_reach(o: &Object) -> String {
+    match o.status.as_ref() {
+        None => String::new(),
+        Some(s) if s["sealed"] == true => "sealed".to_owned(),
+        Some(s) => s["reachable"].as_bool().map_or(String::new(), |b| b.to_string()),
+    }
 }
 
 fn or_never(text: String) -> String {
@@ -455,6 +509,19 @@ mod tests {
             k.sort_by_key(|k| k.apply_order);
             k.iter().map(|k| k.kind.as_str()).collect()
         };
-        assert_eq!(order, ["Secret", "Server", "Project", "User", "Group", "RbacDefinition", "McpToken", "AuditEvent"]);
+        assert_eq!(
+            order,
+            [
+                "Secret",
+                "SecretBackend",
+                "Server",
+                "Project",
+                "User",
+                "Group",
+                "RbacDefinition",
+                "McpToken",
+                "AuditEvent"
+            ]
+        );
     }
 }

@@ -14,8 +14,9 @@ pub enum Role {
 
 /// Actions that are not CRUD on a kind, granted by `{role: run, action: ...}`: `connect` (to
 /// a project's MCP endpoint through the gateway), `serve` (the gateway's own: reading servers
-/// with their secrets resolved, writing tool-call events).
-pub const ACTIONS: &[&str] = &["introspect", "audit", "connect", "serve", "*"];
+/// with their secrets resolved, writing tool-call events), `migrate-secrets` (moving secret
+/// values between backends).
+pub const ACTIONS: &[&str] = &["introspect", "audit", "connect", "serve", "migrate-secrets", "*"];
 
 /// The one action a binding may narrow to a name: `connect`, to one project.
 pub const NAMED_ACTION: &str = "connect";

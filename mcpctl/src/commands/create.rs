@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use shared::name::ProjectName;
 use shared::spec::{
-    EnvSource, EnvVar, GroupSpec, McpTokenSpec, Mount, Network, ProjectSpec, RbacDefinitionSpec, RbacMode, Sandbox,
-    SecretKeyRef, SecretSpec, ServerSpec, Sharing, Transport, UserSpec,
+    AppRoleAuth, BackendAuth, BackendType, EnvSource, EnvVar, GroupSpec, McpTokenSpec, Mount, Network, ProjectSpec,
+    RbacDefinitionSpec, RbacMode, Sandbox, SecretBackendSpec, SecretKeyRef, SecretSpec, ServerSpec, Sharing, TokenAuth,
+    Transport, UserSpec,
 };
 use shared::{Kind, KindInfo, Object, ObjectMeta};
 
@@ -79,7 +80,7 @@ fn raw_token(created: &shared::Object) -> Option<String> {
 
 fn from_files(ctx: &Ctx, files: &[String], dry_run: DryRun) -> Result<()> {
     let (mut docs, mut failed) = known_kinds(ctx, crate::commands::apply::with_project(ctx, manifest::read(files)?)?);
-    docs.sort_by_key(|(info, _)| info.apply_order);
+    docs.sort_by_key(|(info, doc)| info.apply_rank(&doc.value["spec"]));
     let client = ctx.client()?;
     for (info, doc) in docs {
         let project = doc.value["metadata"]["project"].as_str().and_then(ProjectName::from_text);
@@ -247,7 +248,62 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             }
             (Kind::McpToken, value)
         }
-        CreateCommand::Secret { name, literals, env_files, files, labels } => {
+        CreateCommand::Secretbackend {
+            name,
+            backend_type,
+            address,
+            token_secret,
+            role_id,
+            secret_id_secret,
+            mount,
+            path_prefix,
+            namespace,
+            ca_cert,
+            default,
+            labels,
+        } => {
+            let key_ref = |flag: &str, item: &str| -> Result<SecretKeyRef> {
+                let (name, key) = item
+                    .split_once(':')
+                    .filter(|(n, k)| !n.is_empty() && !k.is_empty())
+                    .ok_or_else(|| Error::usage(format!("{flag}: expected SECRET:KEY, got {item:?}")))?;
+                Ok(SecretKeyRef { name: name.to_owned(), key: key.to_owned() })
+            };
+            let auth = match (token_secret, role_id, secret_id_secret) {
+                (Some(token), _, _) => BackendAuth {
+                    token: Some(TokenAuth { secret_key_ref: key_ref("--token-secret", token)? }),
+                    app_role: None,
+                },
+                (None, Some(role_id), Some(secret_id)) => BackendAuth {
+                    token: None,
+                    app_role: Some(AppRoleAuth {
+                        role_id: role_id.clone(),
+                        secret_id_ref: key_ref("--secret-id-secret", secret_id)?,
+                        mount: None,
+                    }),
+                },
+                _ => return Err(Error::usage("give --token-secret SECRET:KEY, or --role-id with --secret-id-secret")),
+            };
+            let ca_cert = ca_cert
+                .as_ref()
+                .map(|path| {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", path.display())))
+                })
+                .transpose()?;
+            let spec = SecretBackendSpec {
+                backend_type: if backend_type == "vault" { BackendType::Vault } else { BackendType::Openbao },
+                address: Some(address.clone()),
+                mount: mount.clone(),
+                path_prefix: path_prefix.clone(),
+                namespace: namespace.clone(),
+                ca_cert,
+                auth: Some(auth),
+                default: *default,
+            };
+            (Kind::SecretBackend, manifest(Kind::SecretBackend, name, labels, spec_value(spec))?)
+        }
+        CreateCommand::Secret { name, literals, env_files, files, backend, labels } => {
             let mut data = BTreeMap::new();
             for item in literals {
                 let (k, v) = key_value("--from-literal", item)?;
@@ -273,7 +329,8 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
                     std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("cannot read {path}: {e}")))?;
                 data.insert(k.to_owned(), Some(text));
             }
-            (Kind::Secret, manifest(Kind::Secret, name, labels, spec_value(SecretSpec { data }))?)
+            let spec = SecretSpec { data, backend: backend.clone() };
+            (Kind::Secret, manifest(Kind::Secret, name, labels, spec_value(spec))?)
         }
     };
     Ok((kind.info(), value))

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, args: &DeleteArgs) -> Result<()> {
         failed |= unknown;
         // Referrers first, so their targets are free to go.
         let mut docs = docs;
-        docs.sort_by_key(|(info, _)| std::cmp::Reverse(info.apply_order));
+        docs.sort_by_key(|(info, doc)| std::cmp::Reverse(info.apply_rank(&doc.value["spec"])));
         victims.extend(docs.into_iter().map(|(info, doc)| {
             let project = doc.value["metadata"]["project"].as_str().and_then(ProjectName::from_text);
             (info, project, doc.name().to_owned())

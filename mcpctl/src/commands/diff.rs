@@ -114,6 +114,12 @@ fn mask(info: &KindInfo, live: Option<&Value>, mut desired: Value) -> (Option<Va
     if !info.sensitive {
         return (live, desired);
     }
+    // A manifest that names no backend keeps the secret where it is, as apply does.
+    if desired["spec"]["backend"].is_null() {
+        if let Some(backend) = live.as_ref().map(|l| l["spec"]["backend"].clone()).filter(|b| !b.is_null()) {
+            desired["spec"]["backend"] = backend;
+        }
+    }
     let live_data = live.as_ref().and_then(|l| l["spec"]["data"].as_object().cloned()).unwrap_or_default();
     if let Some(data) = desired["spec"]["data"].as_object_mut() {
         for (key, value) in data.iter_mut() {

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod get;
 pub mod label;
 pub mod mcp;
+pub mod migrate;
 pub mod session;
 pub mod version;
 
@@ -22,7 +23,7 @@ use std::cell::OnceCell;
 
 use shared::KindInfo;
 
-use crate::cli::{AuthCommand, Command, Global, Output, TestCommand};
+use crate::cli::{AuthCommand, Command, Global, MigrateCommand, Output, TestCommand};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::print::Printer;
@@ -82,6 +83,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Version => success(version::run(ctx)),
         Command::Test(TestCommand::Mcp(args)) => mcp::test(ctx, args),
         Command::Mcp(args) => success(mcp::bridge(ctx, args)),
+        Command::Migrate(MigrateCommand::Secrets(args)) => success(migrate::secrets(ctx, args)),
     }
 }
 
@@ -231,7 +233,7 @@ mod tests {
     fn unknown_kinds_suggest_the_nearest() {
         let Err(Error::Usage { hint: Some(hint), .. }) = kind("sever") else { panic!("unknown kind must fail") };
         assert!(hint.contains("did you mean \"servers\""), "{hint}");
-        assert!(hint.contains("projects, servers") || hint.contains("secrets, servers"), "{hint}");
+        assert!(hint.contains("secretbackends, servers, projects"), "{hint}");
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub fn describe(
     }
     field(&mut s, "Resource Version", meta.resource_version.as_deref().unwrap_or(""));
     if kind.sensitive {
+        field(&mut s, "Backend", object.spec["backend"].as_str().unwrap_or(shared::spec::INTERNAL));
+        if let Some(version) = object.status.as_ref().and_then(|st| st["backendVersion"].as_u64()) {
+            field(&mut s, "Backend Version", &version.to_string());
+        }
         s.push_str("Data:\n");
         let keys: Vec<&String> = object.spec["data"].as_object().map(|d| d.keys().collect()).unwrap_or_default();
         if keys.is_empty() {
@@ -64,6 +68,24 @@ pub fn describe(
         }
         for b in status.bindings {
             s.push_str(&format!("  {b}\n"));
+        }
+    }
+    if let Some(status) = object.status.as_ref().filter(|_| kind.kind == Kind::SecretBackend) {
+        let flag = |name: &str| status[name].as_bool().map_or("<unknown>".to_owned(), |b| b.to_string());
+        let text = |name: &str| {
+            status[name].as_str().map_or("<none>".to_owned(), |t| super::terminal::escaped(t).into_owned())
+        };
+        s.push_str("Status:\n");
+        for (label, value) in [
+            ("Default", flag("default")),
+            ("Reachable", flag("reachable")),
+            ("Sealed", flag("sealed")),
+            ("Version", text("version")),
+            ("Last Check", text("lastCheck")),
+            ("Last Error", text("lastError")),
+            ("Secrets", status["secrets"].as_u64().unwrap_or(0).to_string()),
+        ] {
+            s.push_str(&format!("  {:<12}{value}\n", format!("{label}:")));
         }
     }
     if kind.kind == Kind::Server && object.spec["transport"] == "stdio" {

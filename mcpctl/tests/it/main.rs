@@ -3,6 +3,7 @@
 mod helpers;
 
 mod apply;
+mod backends;
 mod completion;
 mod errors;
 mod get;

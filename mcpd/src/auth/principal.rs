@@ -126,7 +126,10 @@ impl Principal {
             Some(Kind::Project) => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
             Some(Kind::Server) => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
             Some(Kind::McpToken) => project == Some(&c.project),
-            Some(Kind::Secret | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent) | None => false,
+            Some(
+                Kind::Secret | Kind::SecretBackend | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent,
+            )
+            | None => false,
         }
     }
 
@@ -149,7 +152,13 @@ impl Principal {
                 Some(Kind::Server) => scope.intersect(ListScope::Only(c.servers.clone())),
                 Some(Kind::McpToken) if project == Some(&c.project) => scope,
                 Some(
-                    Kind::McpToken | Kind::Secret | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent,
+                    Kind::McpToken
+                    | Kind::Secret
+                    | Kind::SecretBackend
+                    | Kind::User
+                    | Kind::Group
+                    | Kind::RbacDefinition
+                    | Kind::AuditEvent,
                 )
                 | None => return None,
             };

@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod read;
+pub mod secrets;
 mod write;
 
 use std::collections::BTreeMap;
@@ -184,6 +185,10 @@ fn invalid(expected: Option<&KindInfo>, kind: &str, name: &str, causes: Vec<Caus
 pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
     let sensitive = KindInfo::by_kind(&row.kind).is_some_and(|k| k.sensitive);
     let mut object = row.into_object();
+    // A secret stored before backends existed is on internal.
+    if object.kind == shared::Kind::Secret.as_str() && object.spec.get("backend").is_none() {
+        object.spec["backend"] = Value::from(shared::spec::INTERNAL);
+    }
     if sensitive && !show_values {
         hide_values(&mut object.spec);
     }

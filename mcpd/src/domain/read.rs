@@ -66,9 +66,13 @@ pub async fn referrers(
     let mut subjects = match kind {
         Kind::User => vec![format!("User:{name}")],
         Kind::Group => vec![format!("Group:{name}")],
-        Kind::Secret | Kind::Server | Kind::Project | Kind::RbacDefinition | Kind::McpToken | Kind::AuditEvent => {
-            return Ok(found)
-        }
+        Kind::Secret
+        | Kind::SecretBackend
+        | Kind::Server
+        | Kind::Project
+        | Kind::RbacDefinition
+        | Kind::McpToken
+        | Kind::AuditEvent => return Ok(found),
     };
     if kind == Kind::User {
         for (group, members) in store::auth::groups(&mut *conn).await? {
@@ -122,6 +126,7 @@ pub async fn resolution(
         let Ok(server) = serde_json::from_value::<ServerSpec>(row.spec) else { continue };
         let mut env = BTreeMap::new();
         let mut secret_versions = BTreeMap::new();
+        let mut unavailable = None;
         for var in &server.env {
             let value = match (&var.value, &var.value_from) {
                 (Some(value), _) => value.clone(),
@@ -129,10 +134,25 @@ pub async fn resolution(
                     let secret_ref = &from.secret_key_ref;
                     let secret =
                         objects::fetch(conn, store, Kind::Secret.as_str(), "", &secret_ref.name, false).await?;
-                    let Some(secret) = secret else { continue };
+                    let Some(mut secret) = secret else { continue };
                     secret_versions.insert(secret_ref.name.clone(), secret.resource_version.to_string());
+                    // Values on an external backend: a backend that fails makes only this
+                    // server unavailable, with the reason.
+                    if let Err(e) = super::secrets::open(conn, store, &mut secret).await {
+                        unavailable.get_or_insert(e.into_status().message);
+                        continue;
+                    }
                     match secret.spec["data"][&secret_ref.key].as_str() {
                         Some(value) => value.to_owned(),
+                        None if super::secrets::is_external(&secret) => {
+                            unavailable.get_or_insert(format!(
+                                "key {:?} of secret \"{}\" has no value on backend \"{}\"",
+                                secret_ref.key,
+                                secret.name,
+                                shared::spec::backend_of(&secret.spec)
+                            ));
+                            continue;
+                        }
                         None => continue,
                     }
                 }
@@ -156,8 +176,9 @@ pub async fn resolution(
             sandbox: server.sandbox,
             url: server.url,
             headers,
-            env,
+            env: if unavailable.is_some() { BTreeMap::new() } else { env },
             secret_versions,
+            unavailable,
         });
     }
     Ok(Some(Resolution { project: project.to_string(), resource_version: revision.to_string(), servers }))

@@ -10,7 +10,7 @@ use shared::spec::{parse_ttl, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, Re
 use shared::{Cause, Kind, Reason, Status};
 use sqlx::AnyConnection;
 
-use super::{new_row, Desired};
+use super::{new_row, secrets, Desired};
 use crate::auth::principal::Identity;
 use crate::auth::{Authorized, Principal};
 use crate::error::ApiError;
@@ -40,7 +40,7 @@ pub async fn write(
     store: &Store,
     _: &Authorized,
     actor: &Principal,
-    desired: Desired,
+    mut desired: Desired,
     mode: Mode,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
@@ -53,15 +53,35 @@ pub async fn write(
         true,
     )
     .await?;
-    match (existing, mode) {
-        (None, Mode::Replace) => Err(Status::not_found(info.plural, &desired.name).into()),
-        (None, Mode::Create | Mode::Apply) => create(conn, store, actor, desired).await,
-        (Some(_), Mode::Create) => {
-            Err(Status::new(Reason::AlreadyExists, format!("{} \"{}\" already exists", info.plural, desired.name))
-                .for_object(info.plural, &desired.name)
-                .into())
+    let mut existing = existing;
+    if let (Some(_), Mode::Create) = (&existing, mode) {
+        return Err(Status::new(Reason::AlreadyExists, format!("{} \"{}\" already exists", info.plural, desired.name))
+            .for_object(info.plural, &desired.name)
+            .into());
+    }
+    if existing.is_none() && mode == Mode::Replace {
+        return Err(Status::not_found(info.plural, &desired.name).into());
+    }
+    // Where a secret's values live, and what they are now when they live elsewhere.
+    let mut read_at = None;
+    match info.kind {
+        Kind::Secret => {
+            read_at = secrets::prepare(conn, store, &mut desired.spec, &desired.name, existing.as_mut()).await?;
         }
-        (Some(current), Mode::Replace | Mode::Apply) => update(conn, store, desired, current).await,
+        Kind::SecretBackend => {
+            secrets::check_backend(conn, store, &desired.name, &desired.spec, existing.as_ref()).await?;
+        }
+        Kind::Server
+        | Kind::Project
+        | Kind::User
+        | Kind::Group
+        | Kind::RbacDefinition
+        | Kind::McpToken
+        | Kind::AuditEvent => {}
+    }
+    match existing {
+        None => create(conn, store, actor, desired).await,
+        Some(current) => update(conn, store, desired, current, read_at).await,
     }
 }
 
@@ -84,6 +104,7 @@ async fn create(
     let token = match info.kind {
         Kind::McpToken => Some(issue_token(&mut row, actor)?),
         Kind::Secret
+        | Kind::SecretBackend
         | Kind::Server
         | Kind::Project
         | Kind::User
@@ -100,6 +121,8 @@ async fn create(
             .ok_or_else(|| Status::not_found(Kind::Project.info().plural, project))?,
     };
     let keys = keys_of(&row.spec);
+    // Values on an external backend are written there, and only their keys kept here.
+    secrets::store_values(conn, store, &mut row, true, None).await?;
     objects::insert(conn, store, &mut row, &keys).await?;
     objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
     if let (Some(_), Some(status)) = (&token, row.token_status()) {
@@ -129,6 +152,7 @@ async fn update(
     store: &Store,
     mut desired: Desired,
     mut current: ObjectRow,
+    read_at: Option<u64>,
 ) -> Result<Written, ApiError> {
     let info = desired.info;
     if let Some(rv) = desired.resource_version {
@@ -183,10 +207,12 @@ async fn update(
     let added: Vec<String> = new_keys.difference(&old_keys).cloned().collect();
     objects::add_targets(conn, info.kind.as_str(), &current.project, &current.name, &added).await?;
 
+    let values_changed = desired.spec["data"] != current.spec["data"];
     current.spec = desired.spec;
     current.labels = desired.labels;
     current.annotations = desired.annotations;
     current.updated_at = now();
+    secrets::store_values(conn, store, &mut current, values_changed, read_at).await?;
     let guard = AdminGuard::before(conn, store, info.kind).await?;
     objects::update(conn, store, &mut current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
@@ -279,6 +305,9 @@ pub async fn delete(
     name: &str,
 ) -> Result<ObjectRow, ApiError> {
     let project = ProjectName::text(project);
+    if info.kind == Kind::SecretBackend {
+        secrets::check_delete_backend(name)?;
+    }
     let row = objects::fetch(conn, store, info.kind.as_str(), project, name, true)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
@@ -295,9 +324,17 @@ pub async fn delete(
             let sha = row.token_status().unwrap_or_default().sha256;
             revoke_descendants(conn, store, sha).await?;
         }
-        Kind::Secret | Kind::Server | Kind::Project | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent => {}
+        Kind::Secret
+        | Kind::SecretBackend
+        | Kind::Server
+        | Kind::Project
+        | Kind::Group
+        | Kind::RbacDefinition
+        | Kind::AuditEvent => {}
     }
     objects::delete(conn, store, row.id).await?;
+    // Values on an external backend go with the secret, or the secret stays.
+    secrets::destroy_values(conn, store, &row).await?;
     if info.kind == Kind::Project {
         // A project's tokens go with it. Deleting the project first waits for every
         // transaction creating a token in it (they hold its row), so this statement sees
@@ -372,7 +409,9 @@ impl AdminGuard {
     async fn before(conn: &mut AnyConnection, store: &Store, kind: Kind) -> Result<AdminGuard, ApiError> {
         let relevant = match kind {
             Kind::User | Kind::Group | Kind::RbacDefinition => true,
-            Kind::Secret | Kind::Server | Kind::Project | Kind::McpToken | Kind::AuditEvent => false,
+            Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::Project | Kind::McpToken | Kind::AuditEvent => {
+                false
+            }
         };
         // A database where the rule did not hold already (an earlier mcpd allowed that) is
         // not made worse by this change, and must stay manageable.

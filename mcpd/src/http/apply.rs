@@ -115,7 +115,7 @@ async fn write(
     items: &mut [Item],
 ) -> Result<Option<String>, ApiError> {
     let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| items[i].ready.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_order));
+    order.sort_by_key(|&i| items[i].ready.as_ref().map_or(u8::MAX, |(d, _)| d.info.apply_rank(&d.spec)));
     let store = state.store();
     let mut tx = state.begin().await?;
     let mut failed_at: Option<String> = None;

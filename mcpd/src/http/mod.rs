@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod resources;
+pub mod secrets;
 pub mod session;
 pub mod state;
 pub mod watch;
@@ -108,6 +109,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/api/v1/gateway/status", Protected)
             .get(gateway::list, doc::gateway_status)
             .post(gateway::report, doc::gateway_report),
+        // `run migrate-secrets` and edit on the secret: its values move between backends.
+        Route::new("/api/v1/secrets/{name}/migrate", Protected).post(secrets::migrate, doc::migrate),
         Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),
         Route::new("/api/v1/projects/{project}/servers", Protected)
             .get(resources::project_servers, doc::project_servers),

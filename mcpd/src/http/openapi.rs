@@ -8,7 +8,8 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 use shared::api::{
     ApplyRequest, ApplyResponse, CallEvents, CanIRequest, CanIResponse, IntrospectRequest, IntrospectResponse,
-    LoginRequest, LoginResponse, PasswordChange, ReferrerList, Resolution, Version, WhoAmI,
+    LoginRequest, LoginResponse, MigrateRequest, MigrateResult, PasswordChange, ReferrerList, Resolution, Version,
+    WhoAmI,
 };
 use shared::spec::McpTokenStatus;
 use shared::{Kind, KindInfo, ObjectMeta, Scope, Status, KINDS};
@@ -242,6 +243,10 @@ pub fn resolution(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     Operation::answers("200", s.of::<Resolution>())
 }
 
+pub fn migrate(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<MigrateResult>()).taking(s.of::<MigrateRequest>())
+}
+
 pub fn project_servers(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     Operation::answers("200", s.list_of(Kind::Server.info()))
 }
@@ -292,6 +297,7 @@ impl Schemas {
         use shared::spec::*;
         match kind.kind {
             Kind::Secret => self.of::<SecretSpec>(),
+            Kind::SecretBackend => self.of::<SecretBackendSpec>(),
             Kind::Server => self.of::<ServerSpec>(),
             Kind::Project => self.of::<ProjectSpec>(),
             Kind::User => self.of::<UserSpec>(),

@@ -72,7 +72,7 @@ pub fn not_found_route() -> ApiError {
 }
 
 /// A name from a URL that no object can have is simply not found, without asking the store.
-fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
+pub(super) fn stored_name(info: &KindInfo, name: &str) -> Result<(), ApiError> {
     match (info.check_name)(name) {
         Ok(()) => Ok(()),
         Err(_) => Err(Status::not_found(info.plural, &shared::name::shown(name)).into()),
@@ -202,12 +202,13 @@ async fn list_in(
                 more = true;
                 break 'pages;
             }
-            items.push(to_output(row, query.show_values));
+            items.push(row);
         }
         if !full {
             break;
         }
     }
+    let items = shown(state, &mut conn, &auth, items, query.show_values).await?;
     let mut list = List::new(items);
     let continue_token =
         more.then(|| encode_continue(&list.items.last().map(|o| o.metadata.name.clone()).unwrap_or_default()));
@@ -252,7 +253,28 @@ async fn get_in(
     let row = domain::read::fetch(&mut conn, state.store(), &auth, info.kind, project, name)
         .await?
         .ok_or_else(|| Status::not_found(info.plural, name))?;
-    Ok(Json(to_output(row, query.show_values)))
+    let shown = shown(state, &mut conn, &auth, vec![row], query.show_values).await?;
+    Ok(Json(shown.into_iter().next().expect("one row in, one object out")))
+}
+
+/// The output form of rows read for a caller: values revealed when asked for (and allowed,
+/// which the caller checked), a secret backend's status completed.
+async fn shown(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    auth: &crate::auth::Authorized,
+    mut rows: Vec<crate::store::ObjectRow>,
+    show_values: bool,
+) -> Result<Vec<Object>, ApiError> {
+    if show_values {
+        for row in &mut rows {
+            domain::secrets::reveal(conn, state.store(), auth, row).await?;
+        }
+    }
+    if rows.first().is_some_and(|r| r.kind == Kind::SecretBackend.as_str()) {
+        domain::secrets::show_status(conn, auth, &mut rows).await?;
+    }
+    Ok(rows.into_iter().map(|row| to_output(row, show_values)).collect())
 }
 
 /// Authorizes writing a manifest, including the escalation rule for whatever the write would
@@ -285,7 +307,7 @@ pub async fn authorize_write(
             .await?
             .bindings()
             .to_vec(),
-        Kind::User | Kind::Secret | Kind::Server | Kind::Project | Kind::AuditEvent => Vec::new(),
+        Kind::User | Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::Project | Kind::AuditEvent => Vec::new(),
     };
     authorize_grants(principal, desired.info, &desired.name, &grants)?;
     for r in (desired.info.references)(&desired.spec) {
@@ -477,7 +499,7 @@ async fn finish(state: &AppState, tx: crate::store::Tx, dry_run: bool) -> Result
     Ok(())
 }
 
-fn record(
+pub(super) fn record(
     principal: &Principal,
     verb: &str,
     info: &KindInfo,

@@ -17,6 +17,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor};
 
 use self::crypto::KeyRing;
+use crate::vault::Vaults;
 
 pub use objects::ObjectRow;
 
@@ -40,6 +41,7 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     keys: Arc<KeyRing>,
+    vaults: Arc<Vaults>,
 }
 
 impl Store {
@@ -81,7 +83,7 @@ impl Store {
                 .await
                 .context("cannot open the SQLite database")?,
         };
-        Ok(Store { pool, backend, keys: Arc::new(keys) })
+        Ok(Store { pool, backend, keys: Arc::new(keys), vaults: Arc::default() })
     }
 
     /// Runs pending migrations. On PostgreSQL an advisory lock makes concurrent starts safe.
@@ -120,6 +122,11 @@ impl Store {
 
     pub fn keys(&self) -> &KeyRing {
         &self.keys
+    }
+
+    /// The clients of external secret backends, and the values last read from them.
+    pub fn vaults(&self) -> &Vaults {
+        &self.vaults
     }
 
     /// Fails with a clear message when a stored secret value was sealed by a key this mcpd

@@ -450,6 +450,24 @@ pub async fn touch_last_used(store: &super::Store, object_id: i64, at: &str) -> 
     tx.commit().await
 }
 
+/// Writes an object's status as bookkeeping: no new resourceVersion, no change event.
+pub async fn set_status(conn: &mut AnyConnection, id: i64, status: &Value) -> sqlx::Result<()> {
+    sqlx::query("UPDATE objects SET status = $1 WHERE id = $2").bind(status.to_string()).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// Every object of a kind, in name order, as stored (sensitive values still sealed).
+pub async fn all_sealed(conn: &mut AnyConnection, kind: &str) -> sqlx::Result<Vec<ObjectRow>> {
+    let rows = sqlx::query(
+        "SELECT id, kind, project, name, uid, resource_version, labels, annotations, spec, status, created_at, updated_at \
+         FROM objects WHERE kind = $1 ORDER BY project, name",
+    )
+    .bind(kind)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(ObjectRow::from_row).collect()
+}
+
 fn is_sensitive(kind: &str) -> bool {
     shared::KindInfo::by_kind(kind).is_some_and(|k| k.sensitive)
 }

@@ -16,9 +16,16 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the configuration changed by `change` first.
+pub async fn spawn_app_with(backend: Backend, change: impl FnOnce(&mut testkit::Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let database_url = testkit::database_url(backend, dir.path()).await;
-    let (url, stop) = testkit::start(&testkit::config(database_url.clone(), dir.path())).await;
+    let mut config = testkit::config(database_url.clone(), dir.path());
+    change(&mut config);
+    let (url, stop) = testkit::start(&config).await;
     let http = reqwest::Client::new();
     let token = admin_session(&http, &url).await;
     TestApp { url, database_url, http, token, _dir: dir, _stop: stop }

@@ -6,6 +6,7 @@ use std::path::Path;
 /// Lowest first. A module may use the modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["util", "error", "metrics", "telemetry"],
+    &["vault"],
     &["store"],
     &["config", "audit"],
     &["auth"],

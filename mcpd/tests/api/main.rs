@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod apply;
 mod auth;
+mod backends;
 mod client;
 mod concurrency;
 mod gateway;

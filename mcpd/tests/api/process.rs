@@ -645,3 +645,149 @@ async fn a_flood_of_logins_and_passwords_keeps_memory_bounded() {
         .unwrap();
     assert_eq!(login.status(), 200);
 }
+
+/// `migrate secrets` as mcpctl drives it (one request per secret) while mcpd is killed with
+/// SIGKILL at random points, then run again: every secret readable from exactly the backend
+/// it names, none lost, none left on two backends.
+mod migration {
+    use super::*;
+    use testkit::Bao;
+
+    const SECRETS: usize = 200;
+
+    fn value_of(i: usize) -> String {
+        format!("migrated-value-{i:03}")
+    }
+
+    async fn call(
+        http: &reqwest::Client,
+        url: &str,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Option<(u16, Value)> {
+        let mut request = http.request(method, format!("{url}{path}")).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let reply = request.send().await.ok()?;
+        let status = reply.status().as_u16();
+        Some((status, reply.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// One run of the command: every secret on `from` or `to` (an earlier run may have left a
+    /// copy on `from`), one request each. False when mcpd went away meanwhile.
+    async fn migrate_all(http: &reqwest::Client, url: &str, token: &str, from: &str, to: &str) -> bool {
+        let Some((200, list)) = call(http, url, token, reqwest::Method::GET, "/api/v1/secrets", None).await else {
+            return false;
+        };
+        let names: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["spec"]["backend"] == from || s["spec"]["backend"] == to)
+            .filter(|s| s["metadata"]["name"] != "bao-token")
+            .map(|s| s["metadata"]["name"].as_str().unwrap().to_owned())
+            .collect();
+        for name in names {
+            let body = json!({"from": from, "to": to});
+            match call(http, url, token, reqwest::Method::POST, &format!("/api/v1/secrets/{name}/migrate"), Some(body))
+                .await
+            {
+                Some((200, result)) => assert!(result["warning"].is_null(), "{result}"),
+                Some((status, body)) => panic!("migrating {name} answered {status}: {body}"),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn kv_names(bao: &Bao) -> Vec<String> {
+        let out = Command::new(testkit::bao_bin())
+            .args(["kv", "list", "-format=json", "secret/mcpctl"])
+            .env("BAO_ADDR", bao.address())
+            .env("BAO_TOKEN", &bao.root_token)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            return Vec::new();
+        }
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    async fn kills_during_a_migration_lose_nothing_and_leave_nothing_behind(database: Backend) {
+        let bao = tokio::task::spawn_blocking(Bao::start).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let url = testkit::database_url(database, &data).await;
+        let env = [("MCPD_DATABASE_URL", url.as_str()), ("MCPD_ADMIN_PASSWORD", "pw")];
+        let mut daemon = start(&data, &env);
+        let (_, token) = admin_token(&data);
+        let http = reqwest::Client::new();
+        let mut items = vec![
+            json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": "bao-token"},
+                "spec": {"data": {"token": bao.root_token}}}),
+            json!({"apiVersion": "mcpctl/v1", "kind": "SecretBackend", "metadata": {"name": "bao"},
+                "spec": {"type": "openbao", "address": bao.address(),
+                         "auth": {"token": {"secretKeyRef": {"name": "bao-token", "key": "token"}}}}}),
+        ];
+        items.extend((0..SECRETS).map(|i| {
+            json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": format!("s{i:03}")},
+                "spec": {"data": {"token": value_of(i)}}})
+        }));
+        let (status, applied) =
+            call(&http, &daemon.url, &token, reqwest::Method::POST, "/api/v1/apply", Some(json!({"items": items})))
+                .await
+                .unwrap();
+        assert_eq!(status, 200, "{applied}");
+
+        for (from, to) in [("internal", "bao"), ("bao", "internal")] {
+            let mut kills = 0;
+            loop {
+                let delay = Duration::from_millis(100 + rand_suffix() % 700);
+                let done = tokio::select! {
+                    done = migrate_all(&http, &daemon.url, &token, from, to) => done,
+                    () = tokio::time::sleep(delay), if kills < 3 => false,
+                };
+                if done {
+                    break;
+                }
+                daemon.child.kill().unwrap(); // SIGKILL, wherever it was
+                daemon.child.wait().unwrap();
+                kills += 1;
+                daemon = start(&data, &env);
+            }
+            assert_eq!(kills, 3, "{from} → {to}: the migration finished before mcpd could be killed");
+            // Every secret whole, from the backend it names.
+            let (_, listed) =
+                call(&http, &daemon.url, &token, reqwest::Method::GET, "/api/v1/secrets?showValues=true", None)
+                    .await
+                    .unwrap();
+            let listed = listed["items"].as_array().unwrap().clone();
+            assert_eq!(listed.len(), SECRETS + 1, "a secret was lost");
+            for secret in listed.iter().filter(|s| s["metadata"]["name"] != "bao-token") {
+                let i: usize = secret["metadata"]["name"].as_str().unwrap()[1..].parse().unwrap();
+                assert_eq!(secret["spec"]["backend"], to, "{secret}");
+                assert_eq!(secret["spec"]["data"]["token"], value_of(i), "{secret}");
+            }
+            // None on two backends: bao holds exactly what names it, and internal keeps no value
+            // of a secret on bao (a value shows through only when mcpd reads it there).
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            let specs: Vec<String> =
+                sqlx::query_scalar("SELECT spec FROM objects WHERE kind = 'Secret'").fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            let sealed = specs.iter().filter(|s| s.contains("enc:v1:")).count();
+            assert_eq!(sealed, if to == "bao" { 1 } else { SECRETS + 1 }, "values sealed in the database");
+            let names = kv_names(&bao);
+            match to {
+                "bao" => assert_eq!(names.len(), SECRETS, "{names:?}"),
+                _ => assert!(names.is_empty(), "values left on bao: {names:?}"),
+            }
+        }
+    }
+
+    testkit::backend_tests!(async: kills_during_a_migration_lose_nothing_and_leave_nothing_behind);
+}

@@ -38,6 +38,8 @@ pub enum Cause {
     Sandbox(String),
     /// Its sandbox ended it at a limit (the text names the limit).
     OverLimit(String),
+    /// mcpd could not read the secrets it needs (the text names the backend and why).
+    Secrets(String),
 }
 
 impl fmt::Display for Cause {
@@ -62,6 +64,7 @@ impl fmt::Display for Cause {
             Cause::Unsupported(what) | Cause::Misconfigured(what) => f.write_str(what),
             Cause::Sandbox(why) => write!(f, "cannot be sandboxed: {why}"),
             Cause::OverLimit(limit) => f.write_str(limit),
+            Cause::Secrets(why) => write!(f, "its secrets cannot be read: {why}"),
         }
     }
 }

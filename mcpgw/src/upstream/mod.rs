@@ -72,8 +72,19 @@ impl Drop for Upstream {
 /// Whether two resolutions of a server start the same session: what takes effect, not the
 /// versions (a label edited, or another key of a Secret changed, restarts nothing).
 pub fn same_settings(a: &ResolvedServer, b: &ResolvedServer) -> bool {
-    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env, &a.sandbox)
-        == (b.transport, b.sharing, &b.command, &b.args, &b.image, &b.url, &b.headers, &b.env, &b.sandbox)
+    (a.transport, a.sharing, &a.command, &a.args, &a.image, &a.url, &a.headers, &a.env, &a.sandbox, &a.unavailable)
+        == (
+            b.transport,
+            b.sharing,
+            &b.command,
+            &b.args,
+            &b.image,
+            &b.url,
+            &b.headers,
+            &b.env,
+            &b.sandbox,
+            &b.unavailable,
+        )
 }
 
 /// What starting a session needs besides the server's settings.
@@ -89,6 +100,9 @@ pub struct Start<'a> {
 /// all within `start.timeout`.
 pub async fn start(spec: &ResolvedServer, relay: Arc<RelayState>, start: Start<'_>) -> Result<Upstream, UpstreamError> {
     let fail = |cause| UpstreamError::new(&spec.name, cause);
+    if let Some(why) = &spec.unavailable {
+        return Err(fail(Cause::Secrets(why.clone())));
+    }
     let started = tokio::time::timeout(start.timeout, async {
         match spec.transport {
             Transport::Stdio => {

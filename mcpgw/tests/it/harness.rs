@@ -69,8 +69,25 @@ impl Mcpd {
         Mcpd::start_in(backend, dir, data).await
     }
 
+    /// mcpd that looks for changes in external secret backends every second.
+    pub async fn start_refreshing(backend: Backend) -> Mcpd {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_path_buf();
+        Mcpd::start_in_with(backend, dir, data, |c| c.secret_refresh = Duration::from_secs(1)).await
+    }
+
     async fn start_in(backend: Backend, dir: tempfile::TempDir, data: PathBuf) -> Mcpd {
-        let config = testkit::config(testkit::database_url(backend, &data).await, &data);
+        Mcpd::start_in_with(backend, dir, data, |_| {}).await
+    }
+
+    async fn start_in_with(
+        backend: Backend,
+        dir: tempfile::TempDir,
+        data: PathBuf,
+        change: impl FnOnce(&mut testkit::Config),
+    ) -> Mcpd {
+        let mut config = testkit::config(testkit::database_url(backend, &data).await, &data);
+        change(&mut config);
         let (url, stop) = testkit::start(&config).await;
         let mut stops = vec![stop];
         let admin_url = match backend {

@@ -12,7 +12,48 @@ testkit::backend_tests!(async:
     an_added_server_and_a_rotated_secret_reach_connected_clients,
     changes_to_another_project_send_nothing,
     a_changed_tool_definition_is_audited,
+    a_secret_on_openbao_reaches_its_server_and_a_change_made_there_reaches_the_session,
 );
+
+/// A secret kept on a real OpenBao server: its value reaches the server's process (and no
+/// client), and a new version written with `bao kv put` reaches the connected session within
+/// the refresh interval (one second here), as a restart of that server's session.
+async fn a_secret_on_openbao_reaches_its_server_and_a_change_made_there_reaches_the_session(backend: Backend) {
+    let bao = tokio::task::spawn_blocking(testkit::Bao::start).await.unwrap();
+    let mcpd = Mcpd::start_refreshing(backend).await;
+    let m = marker("bao");
+    let env = json!([{"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}]);
+    let mut creds = secret("creds", "value-in-openbao");
+    creds["spec"]["backend"] = json!("bao");
+    mcpd.apply(vec![
+        secret("bao-token", &bao.root_token),
+        json!({"apiVersion": "mcpctl/v1", "kind": "SecretBackend", "metadata": {"name": "bao"},
+            "spec": {"type": "openbao", "address": bao.address(),
+                     "auth": {"token": {"secretKeyRef": {"name": "bao-token", "key": "token"}}}}}),
+        creds,
+        everything_server("every", &m, env),
+        project("demo", &["every"]),
+    ])
+    .await;
+    let token = mcpd.project_token("demo", "client").await;
+    let gateway = mcpd.gateway(&[]).await;
+    let mut client = Driver::connect(&gateway.endpoint("demo"), &token, "legacy").await;
+    let env_value = |text: String| serde_json::from_str::<serde_json::Value>(&text).unwrap()["API_TOKEN"].clone();
+    assert_eq!(env_value(client.call_text("every__get-env", json!({})).await), "value-in-openbao");
+
+    let _bao = tokio::task::spawn_blocking(move || {
+        bao.cli(&["kv", "put", "secret/mcpctl/creds", "token=rotated-in-openbao"]);
+        bao
+    })
+    .await
+    .unwrap();
+    let rotated = Instant::now();
+    while env_value(client.call_text("every__get-env", json!({})).await) != "rotated-in-openbao" {
+        assert!(rotated.elapsed() < Duration::from_secs(5), "the value written in OpenBao did not reach the server");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.close().await;
+}
 
 async fn an_added_server_and_a_rotated_secret_reach_connected_clients(backend: Backend) {
     let mcpd = Mcpd::start(backend).await;

@@ -1,5 +1,6 @@
 //! The spec type of each kind, with its validation and the references it makes.
 
+mod backend;
 mod identity;
 mod project;
 mod sandbox;
@@ -11,13 +12,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+pub use backend::{
+    backend_of, AppRoleAuth, BackendAuth, BackendType, SecretBackendSpec, SecretBackendStatus, TokenAuth, INTERNAL,
+};
 pub use identity::{check_password, GroupSpec, RbacDefinitionSpec, UserSpec, MAX_PASSWORD, MIN_PASSWORD};
 pub use project::ProjectSpec;
 pub use sandbox::{
     check_mount_path, parse_destination, parse_memory, Mount, Network, Reach, Sandbox, DEFAULT_MEMORY,
     DEFAULT_PROCESSES, SANDBOX_HOME,
 };
-pub use secret::SecretSpec;
+pub use secret::{SecretSpec, SecretStatus};
 pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Sharing, Transport};
 pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, TokenState};
 

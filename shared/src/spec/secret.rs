@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::Spec;
+use super::{check_name_at, Reference, Spec};
 use crate::status::Cause;
 
 /// `data` maps keys to values; a `null` value means "keep the stored value" on input and
@@ -15,6 +15,10 @@ pub struct SecretSpec {
     /// Keys (`[A-Za-z_][A-Za-z0-9_.-]*`) and their values; values show as null unless revealed, and null on input keeps the stored value.
     #[serde(default)]
     pub data: BTreeMap<String, Option<String>>,
+    /// The SecretBackend that keeps the values (default: the default backend when created).
+    /// A secret moves to another backend with `mcpctl migrate secrets`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
 }
 
 /// Checks a Secret data key: `[A-Za-z_][A-Za-z0-9_.-]*`, at most 253 characters.
@@ -35,5 +39,31 @@ impl Spec for SecretSpec {
                 ));
             }
         }
+        if let Some(backend) = &self.backend {
+            check_name_at("spec.backend".to_owned(), backend, causes);
+        }
     }
+
+    fn references(&self) -> Vec<Reference> {
+        // The built-in backend always exists and cannot go: nothing to check or keep.
+        self.backend
+            .iter()
+            .filter(|name| *name != super::INTERNAL)
+            .map(|name| Reference {
+                field: "spec.backend".to_owned(),
+                kind: crate::Kind::SecretBackend,
+                name: name.clone(),
+                key: None,
+            })
+            .collect()
+    }
+}
+
+/// What mcpd keeps about a secret on an external backend: the KV version its values are at.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretStatus {
+    /// The backend's version of the values (KV version 2 `version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend_version: Option<u64>,
 }

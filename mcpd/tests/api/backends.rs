@@ -1,0 +1,182 @@
+//! Secret backends against a real OpenBao server (`testkit::Bao`): values kept there and only
+//! there, the rules of section 2 unchanged, changes made in OpenBao noticed, failures local
+//! and recovered from, and migration that survives `kill -9` of mcpd.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use testkit::{Backend, Bao};
+
+use crate::helpers::{spawn_app_with, TestApp};
+
+fn secret(name: &str, data: Value, backend: Option<&str>) -> Value {
+    let mut spec = json!({"data": data});
+    if let Some(backend) = backend {
+        spec["backend"] = json!(backend);
+    }
+    json!({"apiVersion": "mcpctl/v1", "kind": "Secret", "metadata": {"name": name}, "spec": spec})
+}
+
+fn backend(name: &str, bao: &Bao, token_secret: &str) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "SecretBackend", "metadata": {"name": name},
+        "spec": {"type": "openbao", "address": bao.address(),
+                 "auth": {"token": {"secretKeyRef": {"name": token_secret, "key": "token"}}}}})
+}
+
+fn server(name: &str, secret: &str) -> Value {
+    json!({"apiVersion": "mcpctl/v1", "kind": "Server", "metadata": {"name": name},
+        "spec": {"transport": "stdio", "command": "node",
+                 "env": [{"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": secret, "key": "token"}}}]}})
+}
+
+/// An mcpd that checks its backends every second, and a backend `bao` on a fresh OpenBao.
+async fn with_bao(database: Backend) -> (TestApp, Bao) {
+    let bao = tokio::task::spawn_blocking(Bao::start).await.unwrap();
+    let app = spawn_app_with(database, |c| c.secret_refresh = Duration::from_secs(1)).await;
+    app.create(secret("bao-token", json!({"token": bao.root_token}), None)).await;
+    app.create(backend("bao", &bao, "bao-token")).await;
+    (app, bao)
+}
+
+/// `bao kv get` of a secret mcpd keeps on the backend, as JSON (`None` when there is none).
+fn kv_get(bao: &Bao, name: &str) -> Option<Value> {
+    let out = std::process::Command::new(testkit::bao_bin())
+        .args(["kv", "get", "-format=json", &format!("secret/mcpctl/{name}")])
+        .env("BAO_ADDR", bao.address())
+        .env("BAO_TOKEN", &bao.root_token)
+        .output()
+        .unwrap();
+    out.status.success().then(|| serde_json::from_slice::<Value>(&out.stdout).unwrap()["data"]["data"].clone())
+}
+
+async fn within(limit: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn secrets_on_openbao_keep_their_values_there_and_only_there(database: Backend) {
+    let (app, bao) = with_bao(database).await;
+    let canary = "canary-in-openbao-7f3a";
+    let created = app.create(secret("gh", json!({"token": canary, "user": "octo"}), Some("bao"))).await;
+    assert_eq!(created["spec"]["data"], json!({"token": null, "user": null}));
+    assert_eq!(created["status"]["backendVersion"], 1);
+    assert_eq!(kv_get(&bao, "gh").unwrap(), json!({"token": canary, "user": "octo"}));
+    assert!(!app.dump().contains(canary), "the value is in mcpd's database");
+
+    // Section 2 holds: hidden by default, revealed with edit, null keeps, round trip unchanged.
+    let shown = app.get("/api/v1/secrets/gh?showValues=true").await;
+    assert_eq!(shown.body["spec"]["data"]["token"], canary, "{}", shown.text);
+    let mut listed = app.get("/api/v1/secrets/gh").await.body;
+    assert_eq!(listed["spec"]["backend"], "bao");
+    listed["metadata"]["resourceVersion"] = Value::Null;
+    let again = app.apply("", vec![listed.clone()]).await;
+    assert_eq!(again.body["items"][0]["action"], "unchanged", "{}", again.text);
+    listed["spec"]["data"]["user"] = json!("hubot");
+    let changed = app.apply("", vec![listed]).await;
+    assert_eq!(changed.body["items"][0]["action"], "configured", "{}", changed.text);
+    assert_eq!(kv_get(&bao, "gh").unwrap(), json!({"token": canary, "user": "hubot"}));
+    let moved = app.apply("", vec![secret("gh", json!({"token": null, "user": null}), Some("internal"))]).await;
+    assert_eq!(moved.body["items"][0]["error"]["details"]["causes"][0]["field"], "spec.backend", "{}", moved.text);
+
+    // The gateway's resolution carries the value, read from OpenBao.
+    app.create(server("github", "gh")).await;
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Project", "metadata": {"name": "demo"},
+        "spec": {"servers": ["github"]}}))
+        .await;
+    let resolved = app.get("/api/v1/projects/demo/resolution").await;
+    assert_eq!(resolved.body["servers"][0]["env"]["TOKEN"], canary, "{}", resolved.text);
+
+    // A new version written in OpenBao itself is noticed within the refresh, as a change.
+    let before = app.get("/api/v1/secrets/gh").await.body["metadata"]["resourceVersion"].clone();
+    bao.cli(&["kv", "put", "secret/mcpctl/gh", "token=rotated-in-bao", "user=hubot"]);
+    let noticed = within(Duration::from_secs(10), async || {
+        app.get("/api/v1/secrets/gh").await.body["metadata"]["resourceVersion"] != before
+    })
+    .await;
+    assert!(noticed, "the change in OpenBao was not noticed");
+    let resolved = app.get("/api/v1/projects/demo/resolution").await;
+    assert_eq!(resolved.body["servers"][0]["env"]["TOKEN"], "rotated-in-bao");
+
+    // The backend's status, and the rules of backends.
+    let described = app.get("/api/v1/secretbackends/bao").await.body;
+    assert_eq!(described["status"]["reachable"], true, "{described}");
+    assert_eq!(described["status"]["secrets"], 1);
+    let internal = app.get("/api/v1/secretbackends/internal").await.body;
+    assert_eq!(internal["status"]["default"], true, "{internal}");
+    app.delete("/api/v1/secretbackends/bao").await.assert_status(409, "Conflict");
+    app.delete("/api/v1/secretbackends/internal").await.assert_status(409, "Conflict");
+    let own = app.post("/api/v1/secretbackends", backend("loop", &bao, "gh")).await;
+    own.assert_status(422, "Invalid");
+    assert!(own.text.contains("must be on internal"), "{}", own.text);
+    let mut changed_internal = internal.clone();
+    changed_internal["spec"]["default"] = json!(true);
+    app.put("/api/v1/secretbackends/internal", changed_internal).await.assert_status(422, "Invalid");
+
+    // Deleting the secret removes its values from OpenBao.
+    app.delete("/api/v1/projects/demo").await;
+    app.delete("/api/v1/servers/github").await;
+    assert_eq!(app.delete("/api/v1/secrets/gh").await.status, 200);
+    assert!(kv_get(&bao, "gh").is_none(), "the values outlived the secret");
+}
+
+async fn an_unavailable_backend_fails_only_what_needs_it_and_recovers(database: Backend) {
+    let (app, bao) = with_bao(database).await;
+    app.create(secret("remote", json!({"token": "from-bao"}), Some("bao"))).await;
+    app.create(secret("local", json!({"token": "from-internal"}), None)).await;
+    app.create(server("needs-bao", "remote")).await;
+    app.create(server("needs-internal", "local")).await;
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "Project", "metadata": {"name": "demo"},
+        "spec": {"servers": ["needs-bao", "needs-internal"]}}))
+        .await;
+
+    bao.stop();
+    let write = app.apply("", vec![secret("remote", json!({"token": "new"}), None)]).await;
+    let error = &write.body["items"][0]["error"];
+    assert_eq!(error["code"], 503, "{}", write.text);
+    assert!(error["message"].as_str().unwrap().contains("secret backend \"bao\""), "{}", write.text);
+    let created = app.post("/api/v1/secrets", secret("later", json!({"k": "v"}), Some("bao"))).await;
+    created.assert_status(503, "ServiceUnavailable");
+    assert_eq!(app.get("/api/v1/secrets/later").await.status, 404, "a failed write left an object");
+    assert_eq!(app.get("/readyz").await.status, 200, "mcpd must stay ready");
+    // Values read before are used until the refresh finds the backend down.
+    let down = within(Duration::from_secs(10), async || {
+        let status = &app.get("/api/v1/secretbackends/bao").await.body["status"];
+        status["reachable"] == false && status["lastError"].as_str().is_some_and(|e| e.contains("unreachable"))
+    })
+    .await;
+    assert!(down, "the status does not show the backend down");
+    let resolved = app.get("/api/v1/projects/demo/resolution").await.body;
+    let by_name =
+        |name: &str| resolved["servers"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+    assert!(by_name("needs-bao")["unavailable"].as_str().is_some_and(|u| u.contains("\"bao\"")), "{resolved}");
+    assert_eq!(by_name("needs-bao")["env"], Value::Null, "{resolved}");
+    assert_eq!(by_name("needs-internal")["env"]["TOKEN"], "from-internal");
+    assert!(by_name("needs-internal")["unavailable"].is_null());
+
+    // Back, sealed: still refused, now saying so.
+    bao.resume();
+    let sealed = app.post("/api/v1/secrets", secret("later", json!({"k": "v"}), Some("bao"))).await;
+    sealed.assert_status(503, "ServiceUnavailable");
+    assert!(sealed.text.contains("sealed"), "{}", sealed.text);
+    bao.unseal();
+    let back = within(Duration::from_secs(10), async || {
+        let status = &app.get("/api/v1/secretbackends/bao").await.body["status"];
+        status["reachable"] == true && status["sealed"] == false
+    })
+    .await;
+    assert!(back, "the backend's recovery was not noticed");
+    let resolved = app.get("/api/v1/projects/demo/resolution").await.body;
+    assert_eq!(resolved["servers"][0]["env"]["TOKEN"], "from-bao", "{resolved}");
+    app.post("/api/v1/secrets", secret("later", json!({"k": "v"}), Some("bao"))).await;
+}
+
+testkit::backend_tests!(
+    async: secrets_on_openbao_keep_their_values_there_and_only_there,
+    an_unavailable_backend_fails_only_what_needs_it_and_recovers,
+);
