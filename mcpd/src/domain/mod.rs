@@ -37,6 +37,22 @@ pub struct Desired {
     pub password: Option<String>,
     /// Its argon2id hash, made by [`Desired::hash_password`] before any transaction begins.
     pub password_hash: Option<String>,
+    /// What the write may do outside mcpd's database (values on an external secret backend).
+    pub reach: Reach,
+}
+
+/// Whether a write may change what lives outside mcpd's database, which its transaction
+/// cannot take back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reach {
+    /// It may: the write commits unless it fails.
+    #[default]
+    Everywhere,
+    /// A dry run: nothing outside changes (a backend is only asked whether it answers).
+    DryRun,
+    /// Part of an atomic apply, which may still be rolled back after this object: values on
+    /// an external backend are refused rather than written.
+    Atomic,
 }
 
 impl std::fmt::Debug for Desired {
@@ -79,6 +95,7 @@ impl Desired {
                 resource_version,
                 password: password.filter(|_| info.kind == shared::Kind::User),
                 password_hash: None,
+                reach: Reach::Everywhere,
             }),
             _ => Err(Status::invalid(info.kind.as_str(), &shared::name::shown(&meta.name), causes)
                 .for_object(info.plural, &meta.name)

@@ -13,6 +13,7 @@ use shared::spec::{backend_of, BackendType, SecretBackendSpec, SecretBackendStat
 use shared::{Cause, Kind, Reason, Status};
 use sqlx::AnyConnection;
 
+use super::Reach;
 use crate::auth::Authorized;
 use crate::error::ApiError;
 use crate::store::{objects, ObjectRow, Store};
@@ -185,11 +186,15 @@ pub async fn store_values(
     row: &mut ObjectRow,
     values_changed: bool,
     read_at: Option<u64>,
+    reach: Reach,
 ) -> Result<(), ApiError> {
     if !is_external(row) {
         return Ok(());
     }
     let backend = backend_of(&row.spec).to_owned();
+    if values_changed && reach != Reach::Everywhere {
+        return unwritten(conn, store, &backend, &row.name, reach).await;
+    }
     let data: BTreeMap<String, String> = row.spec["data"]
         .as_object()
         .into_iter()
@@ -206,6 +211,32 @@ pub async fn store_values(
     Ok(())
 }
 
+/// A write to a backend that must not happen now: a dry run asks only whether the backend
+/// answers; an atomic apply is refused, since its transaction could not take the write back.
+async fn unwritten(
+    conn: &mut AnyConnection,
+    store: &Store,
+    backend: &str,
+    secret: &str,
+    reach: Reach,
+) -> Result<(), ApiError> {
+    let client = client(conn, store, backend).await?.expect("an external backend has a client");
+    match reach {
+        Reach::Atomic => Err(Status::new(
+            Reason::BadRequest,
+            format!(
+                "secret \"{secret}\" keeps its values on backend \"{backend}\", which an atomic apply cannot roll back: apply it without --atomic"
+            ),
+        )
+        .for_object(Kind::Secret.info().plural, secret)
+        .into()),
+        Reach::DryRun | Reach::Everywhere => {
+            client.health().await?;
+            Ok(())
+        }
+    }
+}
+
 fn hide(spec: &mut Value) {
     if let Some(data) = spec.get_mut("data").and_then(Value::as_object_mut) {
         for value in data.values_mut() {
@@ -216,11 +247,19 @@ fn hide(spec: &mut Value) {
 
 /// After a secret's row is deleted (in the same transaction): its values on an external
 /// backend are destroyed, so that a failure leaves the secret as it was.
-pub async fn destroy_values(conn: &mut AnyConnection, store: &Store, row: &ObjectRow) -> Result<(), ApiError> {
+pub async fn destroy_values(
+    conn: &mut AnyConnection,
+    store: &Store,
+    row: &ObjectRow,
+    reach: Reach,
+) -> Result<(), ApiError> {
     if !is_external(row) {
         return Ok(());
     }
     let backend = backend_of(&row.spec).to_owned();
+    if reach != Reach::Everywhere {
+        return unwritten(conn, store, &backend, &row.name, reach).await;
+    }
     let client = client(conn, store, &backend).await?.expect("an external backend has a client");
     client.destroy(&row.name).await?;
     store.vaults().forget(&backend, &row.name);
@@ -387,7 +426,7 @@ pub async fn refresh(store: &Store) -> Result<usize, ApiError> {
                 }
             };
             let moved = now_at != version_of(secret) || came_back;
-            if moved && note_version(store, &secret.name, now_at).await? {
+            if moved && note_version(store, &secret.name, now_at, came_back).await? {
                 store.vaults().forget(&backend.name, &secret.name);
                 changed += 1;
             }
@@ -445,13 +484,15 @@ async fn record_health(
     Ok(())
 }
 
-/// Records a secret's version on its backend as a change. False when the secret went away.
-async fn note_version(store: &Store, name: &str, version: Option<u64>) -> Result<bool, ApiError> {
+/// Records a secret's version on its backend as a change (with `again`, even when it is the
+/// one recorded: the backend came back). False when there was nothing to record: the secret
+/// went away, or another replica recorded the version first.
+async fn note_version(store: &Store, name: &str, version: Option<u64>, again: bool) -> Result<bool, ApiError> {
     let mut tx = store.begin().await?;
     let Some(mut row) = objects::fetch(&mut tx, store, Kind::Secret.as_str(), "", name, true).await? else {
         return Ok(false);
     };
-    if !is_external(&row) {
+    if !is_external(&row) || (version_of(&row) == version && !again) {
         return Ok(false);
     }
     row.status = Some(serde_json::to_value(SecretStatus { backend_version: version }).expect("serializes"));
@@ -552,7 +593,7 @@ pub async fn migrate(
     }
     row.spec["backend"] = Value::from(to);
     row.status = None;
-    store_values(conn, store, &mut row, true, None).await?;
+    store_values(conn, store, &mut row, true, None, Reach::Everywhere).await?;
     row.updated_at = now();
     objects::update(conn, store, &mut row).await?;
     objects::replace_refs(conn, row.id, &(Kind::Secret.info().references)(&row.spec)).await?;

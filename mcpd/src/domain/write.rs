@@ -122,7 +122,7 @@ async fn create(
     };
     let keys = keys_of(&row.spec);
     // Values on an external backend are written there, and only their keys kept here.
-    secrets::store_values(conn, store, &mut row, true, None).await?;
+    secrets::store_values(conn, store, &mut row, true, None, desired.reach).await?;
     objects::insert(conn, store, &mut row, &keys).await?;
     objects::replace_refs(conn, row.id, &(info.references)(&row.spec)).await?;
     if let (Some(_), Some(status)) = (&token, row.token_status()) {
@@ -208,11 +208,12 @@ async fn update(
     objects::add_targets(conn, info.kind.as_str(), &current.project, &current.name, &added).await?;
 
     let values_changed = desired.spec["data"] != current.spec["data"];
+    let reach = desired.reach;
     current.spec = desired.spec;
     current.labels = desired.labels;
     current.annotations = desired.annotations;
     current.updated_at = now();
-    secrets::store_values(conn, store, &mut current, values_changed, read_at).await?;
+    secrets::store_values(conn, store, &mut current, values_changed, read_at, reach).await?;
     let guard = AdminGuard::before(conn, store, info.kind).await?;
     objects::update(conn, store, &mut current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
@@ -303,6 +304,7 @@ pub async fn delete(
     info: &shared::KindInfo,
     project: Option<&ProjectName>,
     name: &str,
+    reach: super::Reach,
 ) -> Result<ObjectRow, ApiError> {
     let project = ProjectName::text(project);
     if info.kind == Kind::SecretBackend {
@@ -334,7 +336,7 @@ pub async fn delete(
     }
     objects::delete(conn, store, row.id).await?;
     // Values on an external backend go with the secret, or the secret stays.
-    secrets::destroy_values(conn, store, &row).await?;
+    secrets::destroy_values(conn, store, &row, reach).await?;
     if info.kind == Kind::Project {
         // A project's tokens go with it. Deleting the project first waits for every
         // transaction creating a token in it (they hold its row), so this statement sees

@@ -13,7 +13,7 @@ use super::extract::{JsonBody, Query};
 use super::resources::authorize_write;
 use crate::audit::Event;
 use crate::auth::{Authorized, Principal, Verb};
-use crate::domain::{self, identify, Desired, Mode};
+use crate::domain::{self, identify, Desired, Mode, Reach};
 use crate::http::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,7 +31,13 @@ pub async fn apply(
     Query(query): Query<ApplyQuery>,
     JsonBody(body): JsonBody<ApplyRequest>,
 ) -> Result<Json<ApplyResponse>, ApiError> {
-    let mut checked = prepare(&state, &principal, body.items).await;
+    // A dry run changes nothing anywhere; an atomic apply refuses what it could not take back.
+    let reach = match (query.dry_run, query.atomic) {
+        (true, _) => Reach::DryRun,
+        (false, true) => Reach::Atomic,
+        (false, false) => Reach::Everywhere,
+    };
+    let mut checked = prepare(&state, &principal, body.items, reach).await;
     let failed_at = write(&state, &principal, &query, &mut checked).await?;
     let mut items: Vec<ApplyResult> = checked.into_iter().map(|item| item.result).collect();
     if let (true, Some(at)) = (query.atomic, failed_at) {
@@ -54,13 +60,19 @@ struct Item {
 
 /// Parses and authorizes every manifest before the store is touched, and hashes passwords
 /// (slow on purpose) outside the transaction. A manifest that fails carries its Status.
-async fn prepare(state: &AppState, principal: &Principal, manifests: Vec<serde_json::Value>) -> Vec<Item> {
+async fn prepare(
+    state: &AppState,
+    principal: &Principal,
+    manifests: Vec<serde_json::Value>,
+    reach: Reach,
+) -> Vec<Item> {
     let mut items = Vec::with_capacity(manifests.len());
     for value in manifests {
         let (kind, name, project) = identify(&value);
         let mut result = ApplyResult { kind, name, project, action: None, error: None, token: None };
         let ready = async {
             let mut desired = Desired::from_manifest(value, None)?;
+            desired.reach = reach;
             // apply creates or updates, so it needs both. A refusal names the verb this apply
             // would have used: update, for an object that exists (asked silently first, so
             // that the one refusal is the one audited).

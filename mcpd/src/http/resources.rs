@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::extract::{JsonBody, Path, Query};
 use crate::audit::Event;
 use crate::auth::{authorize, authorize_grants, Principal, Verb};
-use crate::domain::{self, to_output, Desired, Mode};
+use crate::domain::{self, to_output, Desired, Mode, Reach};
 use crate::http::state::AppState;
 
 /// The largest page a list answers, whatever `limit` asks for.
@@ -374,6 +374,7 @@ async fn create_in(
     let info = kind_at(plural, project)?;
     let mut desired = Desired::from_manifest(body, Some(info))?;
     place(&mut desired, project)?;
+    desired.reach = if dry_run { Reach::DryRun } else { Reach::Everywhere };
     let auth = authorize_write(state, principal, &[Verb::Create], &desired).await?;
     existing_project(state, desired.project.as_ref()).await?;
     desired.hash_password(state.passwords()).await?;
@@ -439,6 +440,7 @@ async fn replace_in(
         )
         .into());
     }
+    desired.reach = if dry_run { Reach::DryRun } else { Reach::Everywhere };
     let auth = authorize_write(state, principal, &[Verb::Update], &desired).await?;
     existing_project(state, desired.project.as_ref()).await?;
     desired.hash_password(state.passwords()).await?;
@@ -480,7 +482,8 @@ async fn delete_in(
     let auth = authorize(principal, Verb::Delete, info, Some(name), project)?;
     existing_project(state, project).await?;
     let mut tx = state.begin().await?;
-    let row = domain::delete(&mut tx, state.store(), &auth, info, project, name).await?;
+    let reach = if dry_run { Reach::DryRun } else { Reach::Everywhere };
+    let row = domain::delete(&mut tx, state.store(), &auth, info, project, name, reach).await?;
     finish(state, tx, dry_run).await?;
     record(principal, "delete", info, name, project, 200, dry_run);
     Ok(Json(to_output(row, false)))

@@ -81,6 +81,17 @@ async fn secrets_on_openbao_keep_their_values_there_and_only_there(database: Bac
     let changed = app.apply("", vec![listed]).await;
     assert_eq!(changed.body["items"][0]["action"], "configured", "{}", changed.text);
     assert_eq!(kv_get(&bao, "gh").unwrap(), json!({"token": canary, "user": "hubot"}));
+    // A dry run writes nothing to OpenBao; an atomic apply refuses what it could not roll back.
+    let dry = app.post("/api/v1/secrets?dryRun=true", secret("dry", json!({"k": "v"}), Some("bao"))).await;
+    assert_eq!(dry.status, 201, "{}", dry.text);
+    assert!(kv_get(&bao, "dry").is_none(), "a dry run wrote to OpenBao");
+    let dry = app.apply("?dryRun=true", vec![secret("gh", json!({"token": "dry-value", "user": null}), None)]).await;
+    assert_eq!(dry.body["items"][0]["action"], "configured", "{}", dry.text);
+    let atomic =
+        app.apply("?atomic=true", vec![secret("gh", json!({"token": "atomic-value", "user": null}), None)]).await;
+    assert_eq!(atomic.body["items"][0]["error"]["code"], 400, "{}", atomic.text);
+    assert!(atomic.text.contains("without --atomic"), "{}", atomic.text);
+    assert_eq!(kv_get(&bao, "gh").unwrap()["token"], canary, "a dry or atomic apply changed OpenBao");
     let moved = app.apply("", vec![secret("gh", json!({"token": null, "user": null}), Some("internal"))]).await;
     assert_eq!(moved.body["items"][0]["error"]["details"]["causes"][0]["field"], "spec.backend", "{}", moved.text);
 
@@ -176,7 +187,56 @@ async fn an_unavailable_backend_fails_only_what_needs_it_and_recovers(database: 
     app.post("/api/v1/secrets", secret("later", json!({"k": "v"}), Some("bao"))).await;
 }
 
+/// The policy docs/secret-backends.md tells operators to grant, exactly.
+const POLICY: &str = r#"
+path "secret/data/mcpctl/*"     { capabilities = ["create", "read", "update"] }
+path "secret/metadata/mcpctl/*" { capabilities = ["read", "delete"] }
+path "auth/token/lookup-self"   { capabilities = ["read"] }
+path "auth/token/renew-self"    { capabilities = ["update"] }
+"#;
+
+/// An AppRole whose tokens live 4 s, and a periodic token of 4 s, each holding only the
+/// documented policy: both keep working long past that, by logging in again and by renewal.
+async fn approle_logins_and_renewable_tokens_outlive_their_ttl(database: Backend) {
+    let bao = tokio::task::spawn_blocking(Bao::start).await.unwrap();
+    let policy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(policy.path(), POLICY).unwrap();
+    bao.cli(&["policy", "write", "mcpd", policy.path().to_str().unwrap()]);
+    bao.cli(&["auth", "enable", "approle"]);
+    bao.cli(&["write", "auth/approle/role/mcpd", "token_policies=mcpd", "token_ttl=4s", "token_max_ttl=60s"]);
+    let role_id = bao.cli(&["read", "-field=role_id", "auth/approle/role/mcpd/role-id"]).trim().to_owned();
+    let secret_id = bao.cli(&["write", "-f", "-field=secret_id", "auth/approle/role/mcpd/secret-id"]).trim().to_owned();
+    let periodic = bao.cli(&["token", "create", "-policy=mcpd", "-period=4s", "-field=token"]).trim().to_owned();
+
+    let app = spawn_app_with(database, |c| c.secret_refresh = Duration::from_secs(1)).await;
+    app.create(secret("role-secret", json!({"secretId": secret_id}), None)).await;
+    app.create(secret("periodic-token", json!({"token": periodic}), None)).await;
+    app.create(json!({"apiVersion": "mcpctl/v1", "kind": "SecretBackend", "metadata": {"name": "role"},
+        "spec": {"type": "vault", "address": bao.address(),
+                 "auth": {"appRole": {"roleId": role_id, "secretIdRef": {"name": "role-secret", "key": "secretId"}}}}}))
+        .await;
+    app.create(backend("periodic", &bao, "periodic-token")).await;
+    app.create(secret("via-role", json!({"token": "one"}), Some("role"))).await;
+    app.create(secret("via-periodic", json!({"token": "one"}), Some("periodic"))).await;
+
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    for name in ["via-role", "via-periodic"] {
+        let again = app.apply("", vec![secret(name, json!({"token": "two"}), None)]).await;
+        assert_eq!(again.body["items"][0]["action"], "configured", "{}", again.text);
+        assert_eq!(kv_get(&bao, name).unwrap(), json!({"token": "two"}));
+    }
+    for name in ["role", "periodic"] {
+        let status = app.get(&format!("/api/v1/secretbackends/{name}")).await.body["status"].clone();
+        assert_eq!(status["reachable"], true, "{name}: {status}");
+        assert!(status["lastError"].is_null(), "{name}: {status}");
+    }
+    // The periodic token is still alive because mcpd renewed it, not by luck.
+    let looked = bao.cli(&["token", "lookup", "-format=json", &periodic]);
+    assert!(looked.contains("\"renewable\": true"), "{looked}");
+}
+
 testkit::backend_tests!(
     async: secrets_on_openbao_keep_their_values_there_and_only_there,
     an_unavailable_backend_fails_only_what_needs_it_and_recovers,
+    approle_logins_and_renewable_tokens_outlive_their_ttl,
 );
