@@ -165,8 +165,17 @@ impl Client {
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> Error {
+        // The causes, to tell a certificate refused from a connection refused.
+        let mut chain = String::new();
+        let mut source: Option<&dyn std::error::Error> = Some(e);
+        while let Some(cause) = source {
+            chain.push_str(&cause.to_string().to_ascii_lowercase());
+            source = cause.source();
+        }
         let why = if e.is_timeout() {
             "timed out".to_owned()
+        } else if chain.contains("certificate") || chain.contains("tls") {
+            "TLS failed: its certificate is not trusted (set caCert) or does not name this address".to_owned()
         } else if e.is_connect() {
             "cannot connect".to_owned()
         } else {

