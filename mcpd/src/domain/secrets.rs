@@ -61,13 +61,13 @@ pub async fn client(conn: &mut AnyConnection, store: &Store, backend: &str) -> R
         .await?
         .and_then(|s| s.spec["data"][&key_ref.key].as_str().map(str::to_owned))
         .ok_or_else(|| unusable("its credential is missing"))?;
-    let login = match spec.auth.as_ref().and_then(|a| a.app_role.clone()) {
-        Some(role) if spec.auth.as_ref().is_some_and(|a| a.token.is_none()) => Login::AppRole {
-            mount: role.mount.unwrap_or_else(|| "approle".to_owned()),
-            role_id: role.role_id,
+    let login = match spec.auth.as_ref().and_then(|a| a.app_role.as_ref().filter(|_| a.token.is_none())) {
+        Some(role) => Login::AppRole {
+            mount: role.mount.clone().unwrap_or_else(|| "approle".to_owned()),
+            role_id: role.role_id.clone(),
             secret_id: credential,
         },
-        _ => Login::Token(credential),
+        None => Login::Token(credential),
     };
     let settings = Settings {
         name: backend.to_owned(),
@@ -103,8 +103,17 @@ pub async fn open(conn: &mut AnyConnection, store: &Store, row: &mut ObjectRow) 
         return Ok(None);
     }
     let backend = backend_of(&row.spec).to_owned();
-    let client = client(conn, store, &backend).await?.expect("an external backend has a client");
-    let Some(read) = values(store, &client, row).await? else {
+    // Values read before at the version mcpd recorded need no client, nor the backend.
+    let cached =
+        version_of(row).and_then(|v| Some(Values { data: store.vaults().cached(&backend, &row.name, v)?, version: v }));
+    let read = match cached {
+        Some(values) => Some(values),
+        None => {
+            let client = client(conn, store, &backend).await?.expect("an external backend has a client");
+            values(store, &client, row).await?
+        }
+    };
+    let Some(read) = read else {
         return Err(Status::new(
             Reason::ServiceUnavailable,
             format!("secret \"{}\" has no values on backend \"{backend}\"", row.name),
@@ -382,17 +391,20 @@ pub async fn refresh(store: &Store) -> Result<usize, ApiError> {
     drop(conn);
     let mut changed = 0;
     for backend in backends.iter().filter(|b| b.spec["type"] != "internal") {
-        let mut conn = store.pool().acquire().await?;
-        let client = match client(&mut conn, store, &backend.name).await {
-            Ok(client) => client,
+        // The connection goes back before anything else is written (SQLite has one).
+        let found = {
+            let mut conn = store.pool().acquire().await?;
+            client(&mut conn, store, &backend.name).await
+        };
+        let client = match found {
+            Ok(Some(client)) => client,
+            Ok(None) => continue,
             Err(e) => {
                 let message = e.into_status().message;
                 record_health(store, backend, Err((false, message))).await?;
                 continue;
             }
         };
-        drop(conn);
-        let Some(client) = client else { continue };
         let health = match client.health().await {
             Ok(h) if h.sealed => Err(vault::Error::Sealed(backend.name.clone())),
             other => other,
@@ -417,11 +429,13 @@ pub async fn refresh(store: &Store) -> Result<usize, ApiError> {
             store.vaults().forget_backend(&backend.name);
             continue;
         }
+        let mut unread: Option<(usize, vault::Error)> = None;
         for secret in secrets.iter().filter(|s| backend_of(&s.spec) == backend.name) {
             let now_at = match client.version(&secret.name).await {
                 Ok(version) => version,
                 Err(e) => {
-                    tracing::warn!(backend = %backend.name, secret = %secret.name, "cannot read the secret's version: {e}");
+                    let (count, _) = unread.get_or_insert((0, e));
+                    *count += 1;
                     continue;
                 }
             };
@@ -430,6 +444,10 @@ pub async fn refresh(store: &Store) -> Result<usize, ApiError> {
                 store.vaults().forget(&backend.name, &secret.name);
                 changed += 1;
             }
+        }
+        // Once per backend and pass, however many secrets it refused.
+        if let Some((count, first)) = unread {
+            tracing::warn!(backend = %backend.name, secrets = count, "cannot read secrets' versions: {first}");
         }
     }
     Ok(changed)
