@@ -17,11 +17,17 @@ testkit::backend_tests!(async:
 
 /// A secret kept on a real OpenBao server: its value reaches the server's process (and no
 /// client), and a new version written with `bao kv put` reaches the connected session within
-/// the refresh interval (one second here), as a restart of that server's session.
+/// the refresh interval (one second here), as a restart of that server's session. With OpenBao
+/// stopped, a resolution makes only the server that needs it unavailable, with why; when
+/// OpenBao is back, it works again by itself.
 async fn a_secret_on_openbao_reaches_its_server_and_a_change_made_there_reaches_the_session(backend: Backend) {
-    let bao = tokio::task::spawn_blocking(testkit::Bao::start).await.unwrap();
+    let bao = std::sync::Arc::new(tokio::task::spawn_blocking(testkit::Bao::start).await.unwrap());
+    let blocking = |work: fn(&testkit::Bao)| {
+        let bao = bao.clone();
+        async move { tokio::task::spawn_blocking(move || work(&bao)).await.unwrap() }
+    };
     let mcpd = Mcpd::start_refreshing(backend).await;
-    let m = marker("bao");
+    let (m, plain) = (marker("bao"), marker("bao-plain"));
     let env = json!([{"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "token"}}}]);
     let mut creds = secret("creds", "value-in-openbao");
     creds["spec"]["backend"] = json!("bao");
@@ -32,7 +38,8 @@ async fn a_secret_on_openbao_reaches_its_server_and_a_change_made_there_reaches_
                      "auth": {"token": {"secretKeyRef": {"name": "bao-token", "key": "token"}}}}}),
         creds,
         everything_server("every", &m, env),
-        project("demo", &["every"]),
+        everything_server("plain", &plain, json!([])),
+        project("demo", &["every", "plain"]),
     ])
     .await;
     let token = mcpd.project_token("demo", "client").await;
@@ -41,16 +48,52 @@ async fn a_secret_on_openbao_reaches_its_server_and_a_change_made_there_reaches_
     let env_value = |text: String| serde_json::from_str::<serde_json::Value>(&text).unwrap()["API_TOKEN"].clone();
     assert_eq!(env_value(client.call_text("every__get-env", json!({})).await), "value-in-openbao");
 
-    let _bao = tokio::task::spawn_blocking(move || {
-        bao.cli(&["kv", "put", "secret/mcpctl/creds", "token=rotated-in-openbao"]);
-        bao
-    })
-    .await
-    .unwrap();
+    blocking(|bao| drop(bao.cli(&["kv", "put", "secret/mcpctl/creds", "token=rotated-in-openbao"]))).await;
     let rotated = Instant::now();
     while env_value(client.call_text("every__get-env", json!({})).await) != "rotated-in-openbao" {
         assert!(rotated.elapsed() < Duration::from_secs(5), "the value written in OpenBao did not reach the server");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // OpenBao stops; once mcpd has seen it, a change to the project is resolved again.
+    blocking(testkit::Bao::stop).await;
+    let backends = shared::Kind::SecretBackend.info();
+    let seen = Instant::now();
+    while mcpd.admin.get(backends, None, "bao", false).await.unwrap().status.unwrap()["lastError"].is_null() {
+        assert!(seen.elapsed() < Duration::from_secs(10), "mcpd did not see OpenBao stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut touched = project("demo", &["every", "plain"]);
+    touched["metadata"]["labels"] = json!({"touched": "yes"});
+    mcpd.apply(vec![touched]).await;
+    let refused = Instant::now();
+    loop {
+        let answer = client.call("every__get-env", json!({})).await;
+        let text = answer.to_string();
+        if text.contains("its secrets cannot be read") {
+            assert!(text.contains("secret backend \\\"bao\\\""), "{text}");
+            assert!(!text.contains("rotated-in-openbao"), "{text}");
+            break;
+        }
+        assert!(refused.elapsed() < Duration::from_secs(5), "the server that needs OpenBao still runs: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(client.call_text("plain__echo", json!({"message": "still here"})).await.contains("still here"));
+
+    // OpenBao comes back (sealed, then unsealed): the server works again by itself.
+    blocking(|bao| {
+        bao.resume();
+        bao.unseal();
+    })
+    .await;
+    let back = Instant::now();
+    loop {
+        let answer = client.call("every__get-env", json!({})).await;
+        if answer["content"][0]["text"].as_str().is_some_and(|t| t.contains("rotated-in-openbao")) {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(10), "the server did not come back: {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     client.close().await;
 }
