@@ -312,6 +312,11 @@ impl Client {
         self.send(self.request(Method::POST, "/api/v1/gateway/status").json(report)).await
     }
 
+    /// Records tools a gateway listed whose definitions mcpd has not recorded (`run serve`).
+    pub async fn report_tools(&self, report: &shared::api::ToolReport) -> Result<shared::api::ToolReportResult> {
+        self.send(self.request(Method::POST, "/api/v1/gateway/tools").json(report)).await
+    }
+
     /// What gateway replicas reported lately, of one server or of every server the caller
     /// may list.
     pub async fn gateway_status(&self, server: Option<&str>) -> Result<shared::api::GatewayStatusList> {

@@ -317,6 +317,28 @@ pub enum Command {
     #[command(subcommand)]
     #[command(after_help = examples::MIGRATE)]
     Migrate(MigrateCommand),
+    /// Approve what a project's tools are now, so a project with tools.pin shows them
+    #[command(subcommand)]
+    #[command(after_help = examples::APPROVE)]
+    Approve(ApproveCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApproveCommand {
+    /// Record each named tool's current definition (as a gateway last listed it) as the one
+    /// approved for the project: a pinned project shows it again, and its clients hear of it
+    /// at once. Needs edit on the project.
+    Tools(ApproveToolsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveToolsArgs {
+    /// The tools, by the names clients see (`github__get_issue`)
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub names: Vec<String>,
+    /// Every tool of the project that is pending or changed
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -462,6 +484,11 @@ mod examples {
   mcpctl migrate secrets --from internal --to bao
   mcpctl migrate secrets --from bao --to internal github-creds
   mcpctl migrate secrets --from bao --to bao-dr --keep-source"#;
+    pub const APPROVE: &str = r#"Examples:
+  mcpctl get tools -p demo
+  mcpctl describe tool github__get_issue -p demo
+  mcpctl approve tools -p demo github__get_issue
+  mcpctl approve tools -p demo --all"#;
     pub const CONFIG: &str = r#"Examples:
   mcpctl config get-contexts
   mcpctl config use-context admin

@@ -200,7 +200,7 @@ async fn listen_for_changes(url: String, backend: store::Backend, state: AppStat
 fn changes_principals(kind: Kind) -> bool {
     match kind {
         Kind::User | Kind::Group | Kind::RbacDefinition | Kind::McpToken | Kind::Project => true,
-        Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::AuditEvent => false,
+        Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::Tool | Kind::AuditEvent => false,
     }
 }
 

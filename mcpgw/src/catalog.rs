@@ -1,12 +1,14 @@
 //! What a client session was shown, and where each shown name leads: pure functions over the
 //! lists the servers answered, merged into one list per kind with exposed names
-//! (`<server>__<name>`), and a hash of each list as shown, so that a change is announced only
-//! when it changes what the client sees.
+//! (`<server>__<name>`) and narrowed by the project's tool policy, and a hash of each list as
+//! shown, so that a change is announced only when it changes what the client sees.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use rmcp::model::{Prompt, Resource, ResourceTemplate, Tool};
+use shared::api::ToolRules;
+use shared::spec::{ToolDefinition, ToolState};
 
 use crate::names;
 
@@ -58,6 +60,8 @@ pub type Gathered<T> = Vec<(String, Vec<T>)>;
 #[derive(Default)]
 pub struct Catalog {
     tools: HashMap<String, (String, String)>,
+    /// Tools the project pins that are not shown until approved, and why.
+    withheld: HashMap<String, ToolState>,
     prompts: HashMap<String, (String, String)>,
     resources: HashMap<String, String>,
     /// Resource templates' fixed prefixes, and the server offering each.
@@ -67,19 +71,40 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Every server's tools under their exposed names.
-    pub fn tools(&mut self, gathered: Gathered<Tool>) -> Vec<Tool> {
+    /// Every server's tools under their exposed names, as the project's rules let its clients
+    /// see them. `fingerprints` has each tool's, by exposed name (see [`definition`]).
+    pub fn tools(
+        &mut self,
+        gathered: Gathered<Tool>,
+        rules: &ToolRules,
+        fingerprints: &HashMap<String, String>,
+    ) -> Vec<Tool> {
         let mut table = HashMap::new();
+        let mut withheld = HashMap::new();
         let mut tools = Vec::new();
         for (server, list) in gathered {
             for mut tool in list {
                 let shown = names::exposed(&server, &tool.name);
+                let read_only = tool.annotations.as_ref().and_then(|a| a.read_only_hint) == Some(true);
+                if !rules.policy.admits(&shown, read_only) {
+                    continue;
+                }
+                if rules.policy.pin {
+                    let recorded = rules.recorded.get(&shown).filter(|r| r.server == server);
+                    let approved = recorded.and_then(|r| r.approved.as_deref());
+                    let state = ToolState::of(approved, fingerprints.get(&shown).map(String::as_str));
+                    if state != ToolState::Approved {
+                        withheld.insert(shown, state);
+                        continue;
+                    }
+                }
                 table.insert(shown.clone(), (server.clone(), tool.name.to_string()));
                 tool.name = shown.into();
                 tools.push(tool);
             }
         }
         self.tools = table;
+        self.withheld = withheld;
         self.shown[Lists::TOOLS.index()] = Some(hash_of(&tools));
         tools
     }
@@ -143,6 +168,11 @@ impl Catalog {
         }
     }
 
+    /// Why a tool of a pinned project is not shown, when it waits for approval.
+    pub fn withheld(&self, shown: &str) -> Option<ToolState> {
+        self.withheld.get(shown).copied()
+    }
+
     /// The server whose template a URI fits (the longest fixed prefix).
     pub fn template_server(&self, uri: &str) -> Option<String> {
         self.templates
@@ -155,6 +185,19 @@ impl Catalog {
     /// The hash of `list` as last shown; `None` when the client never listed it.
     pub fn shown(&self, list: Lists) -> Option<u64> {
         self.shown[list.index()]
+    }
+}
+
+/// What a tool's fingerprint covers, from its server's definition.
+pub fn definition(tool: &Tool) -> ToolDefinition {
+    let value = |v: &serde_json::Map<String, serde_json::Value>| serde_json::Value::Object(v.clone());
+    ToolDefinition {
+        name: tool.name.to_string(),
+        title: tool.title.clone(),
+        description: tool.description.as_ref().map(|d| d.to_string()),
+        annotations: tool.annotations.as_ref().and_then(|a| serde_json::to_value(a).ok()),
+        input_schema: value(&tool.input_schema),
+        output_schema: tool.output_schema.as_deref().map(value),
     }
 }
 
@@ -179,13 +222,49 @@ mod tests {
     fn tools_are_shown_prefixed_and_route_back_to_their_server() {
         let mut catalog = Catalog::default();
         assert_eq!(catalog.shown(Lists::TOOLS), None);
-        let shown = catalog
-            .tools(vec![("fs".into(), vec![tool("read")]), ("github".into(), vec![tool("read"), tool("issue")])]);
+        let gathered = vec![("fs".into(), vec![tool("read")]), ("github".into(), vec![tool("read"), tool("issue")])];
+        let shown = catalog.tools(gathered, &ToolRules::default(), &HashMap::new());
         let names: Vec<&str> = shown.iter().map(|t| t.name.as_ref()).collect();
         assert_eq!(names, ["fs__read", "github__read", "github__issue"]);
         assert_eq!(catalog.route(Lists::TOOLS, "github__read"), Some(("github".into(), "read".into())));
         assert_eq!(catalog.route(Lists::TOOLS, "nope__read"), None);
         assert_eq!(catalog.shown(Lists::TOOLS), Some(hash_of(&shown)));
+    }
+
+    #[test]
+    fn the_policy_narrows_what_is_shown_and_a_pinned_project_withholds_what_is_not_approved() {
+        use shared::api::RecordedTool;
+        use shared::spec::ToolPolicy;
+        let mut read = tool("read");
+        read.annotations = Some(rmcp::model::ToolAnnotations::new().read_only(true));
+        let gathered = || vec![("gh".into(), vec![read.clone(), tool("write"), tool("delete_repo")])];
+        let names = |tools: Vec<Tool>| tools.iter().map(|t| t.name.to_string()).collect::<Vec<_>>();
+        let mut catalog = Catalog::default();
+        let policy = ToolPolicy { exclude: vec!["*delete*".into()], ..Default::default() };
+        let rules = ToolRules { policy, recorded: Default::default() };
+        assert_eq!(names(catalog.tools(gathered(), &rules, &HashMap::new())), ["gh__read", "gh__write"]);
+        let policy = ToolPolicy { read_only: true, ..Default::default() };
+        let rules = ToolRules { policy, recorded: Default::default() };
+        assert_eq!(names(catalog.tools(gathered(), &rules, &HashMap::new())), ["gh__read"]);
+
+        let fingerprints: HashMap<String, String> =
+            ["gh__read", "gh__write", "gh__delete_repo"].iter().map(|n| (n.to_string(), format!("fp-{n}"))).collect();
+        let recorded = |approved: Option<&str>| RecordedTool {
+            server: "gh".into(),
+            approved: approved.map(str::to_owned),
+            seen: None,
+        };
+        let policy = ToolPolicy { pin: true, ..Default::default() };
+        let recorded = [
+            ("gh__read".to_owned(), recorded(Some("fp-gh__read"))),
+            ("gh__write".to_owned(), recorded(Some("an older definition"))),
+            ("gh__delete_repo".to_owned(), recorded(None)),
+        ];
+        let rules = ToolRules { policy, recorded: recorded.into_iter().collect() };
+        assert_eq!(names(catalog.tools(gathered(), &rules, &fingerprints)), ["gh__read"]);
+        assert_eq!(catalog.withheld("gh__write"), Some(ToolState::Changed));
+        assert_eq!(catalog.withheld("gh__delete_repo"), Some(ToolState::Pending));
+        assert_eq!(catalog.route(Lists::TOOLS, "gh__write"), None);
     }
 
     #[test]

@@ -1,19 +1,23 @@
 //! What every session shares: the link to mcpd, the followed projects, starting upstream
 //! sessions (with a backoff per server for the whole gateway), `sharing: shared` upstreams,
-//! child processes, tool fingerprints, the audit log and the metrics.
+//! child processes, reporting tool definitions to mcpd, the audit log and the metrics.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rmcp::model::{ClientCapabilities, Tool};
-use sha2::{Digest, Sha256};
-use shared::api::{CallEvent, CallKind, CallOutcome, GatewayReport, ResolvedServer, ServerReport, ServerState};
+use shared::api::{
+    CallEvent, CallKind, CallOutcome, GatewayReport, ReportedTool, ResolvedServer, ServerReport, ServerState,
+    ToolReport, ToolRules,
+};
 use shared::name::ProjectName;
 
 use crate::access::Access;
 use crate::audit::{self, AuditLog};
+use crate::catalog::{self, Gathered};
 use crate::metrics::{CallLabels, Metrics};
+use crate::names;
 use crate::project::Projects;
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
@@ -38,7 +42,8 @@ pub struct Gateway {
     shared: Mutex<HashMap<(ProjectName, String), SharedSlot>>,
     /// Each server's last failure to start, for every session of the gateway.
     failures: Mutex<HashMap<(ProjectName, String), Failure>>,
-    fingerprints: Mutex<HashMap<(ProjectName, String, String), [u8; 32]>>,
+    /// The servers whose tools are being reported to mcpd.
+    reporting: Mutex<HashSet<(ProjectName, String)>>,
     ids: std::sync::atomic::AtomicU64,
     /// How each server stands at this gateway, as reported to mcpd.
     standings: Mutex<HashMap<(ProjectName, String), Standing>>,
@@ -53,6 +58,9 @@ struct Standing {
     reason: Option<String>,
     since: String,
 }
+
+/// The most tools one report to mcpd carries, well within its request size limit.
+const TOOLS_PER_REPORT: usize = 200;
 
 /// How often the gateway reports its servers' standings to mcpd (and sooner after a change).
 const REPORT_EVERY: Duration = Duration::from_secs(10);
@@ -99,7 +107,7 @@ impl Gateway {
             metrics,
             shared: Mutex::default(),
             failures: Mutex::default(),
-            fingerprints: Mutex::default(),
+            reporting: Mutex::default(),
             ids: std::sync::atomic::AtomicU64::new(1),
             standings: Mutex::default(),
             stood: tokio::sync::Notify::new(),
@@ -189,31 +197,69 @@ impl Gateway {
         Ok(upstream)
     }
 
-    /// Keeps a hash of each tool's definition; a change is an audit event naming server and
-    /// tool.
-    pub fn fingerprint(&self, project: &ProjectName, server: &str, tool: &Tool) {
-        let definition = serde_json::json!({
-            "name": tool.name,
-            "description": tool.description,
-            "inputSchema": tool.input_schema,
-            "outputSchema": tool.output_schema,
-        });
-        let hash: [u8; 32] = Sha256::digest(definition.to_string().as_bytes()).into();
-        let key = (project.clone(), server.to_owned(), tool.name.to_string());
-        let before = self.fingerprints.lock().unwrap().insert(key, hash);
-        if before.is_some_and(|before| before != hash) {
-            tracing::warn!(%project, server, tool = %tool.name, "an upstream server changed a tool's definition");
-            self.audit.record(CallEvent {
-                time: audit::now(),
-                principal: "mcpgw".to_owned(),
-                project: project.clone(),
-                server: Some(server.to_owned()),
-                kind: CallKind::ToolChanged,
-                name: audit::name(&tool.name),
-                duration_ms: 0,
-                outcome: CallOutcome::Ok,
-            });
+    /// Each listed tool's fingerprint, by exposed name. Tools whose definition mcpd has not
+    /// recorded are reported to it (in the background, once while a report is under way):
+    /// mcpd keeps the fingerprints for every replica and restart, and a changed definition
+    /// is an audit event naming server and tool.
+    pub fn note_tools(
+        self: &Arc<Self>,
+        project: &ProjectName,
+        gathered: &Gathered<Tool>,
+        rules: &ToolRules,
+    ) -> HashMap<String, String> {
+        let mut fingerprints = HashMap::new();
+        for (server, list) in gathered {
+            let mut unrecorded = Vec::new();
+            for tool in list {
+                let shown = names::exposed(server, &tool.name);
+                let definition = catalog::definition(tool);
+                let fingerprint = definition.fingerprint();
+                let recorded = rules.recorded.get(&shown).filter(|r| &r.server == server);
+                if recorded.and_then(|r| r.seen.as_deref()) != Some(fingerprint.as_str()) {
+                    unrecorded.push(ReportedTool { name: shown.clone(), definition });
+                }
+                fingerprints.insert(shown, fingerprint);
+            }
+            if !unrecorded.is_empty() {
+                self.report_tools(project.clone(), server.clone(), unrecorded);
+            }
         }
+        fingerprints
+    }
+
+    fn report_tools(self: &Arc<Self>, project: ProjectName, server: String, tools: Vec<ReportedTool>) {
+        let key = (project.clone(), server.clone());
+        if !self.reporting.lock().unwrap().insert(key.clone()) {
+            return;
+        }
+        let gateway = self.clone();
+        tokio::spawn(async move {
+            for chunk in tools.chunks(TOOLS_PER_REPORT) {
+                let report = ToolReport { project: project.clone(), server: server.clone(), tools: chunk.to_vec() };
+                match gateway.mcpd.report_tools(&report).await {
+                    Ok(result) => {
+                        for name in result.changed {
+                            tracing::warn!(%project, %server, tool = %name, "an upstream server changed a tool's definition");
+                            gateway.audit.record(CallEvent {
+                                time: audit::now(),
+                                principal: "mcpgw".to_owned(),
+                                project: project.clone(),
+                                server: Some(server.clone()),
+                                kind: CallKind::ToolChanged,
+                                name: audit::name(&name),
+                                duration_ms: 0,
+                                outcome: CallOutcome::Ok,
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(%project, %server, "cannot record the server's tools in mcpd: {e}");
+                        break;
+                    }
+                }
+            }
+            gateway.reporting.lock().unwrap().remove(&key);
+        });
     }
 
     /// Notes how a server stands. A start does not make a ready server `starting` (another

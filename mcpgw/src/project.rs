@@ -1,6 +1,6 @@
 //! The projects the gateway serves, each a live resolution from mcpd, followed the way
-//! kube-runtime's watcher follows a resource: a watch per kind (servers, secrets, projects)
-//! whose recovery is explicit (resume from the last revision, start over on 410 Gone, back off
+//! kube-runtime's watcher follows a resource: a watch per kind (servers, secrets, projects,
+//! and each followed project's tools) whose recovery is explicit (resume from the last revision, start over on 410 Gone, back off
 //! while mcpd is away and reset once a stream opens), and a step, [`touched`], that says which
 //! projects a change makes stale, so only those are resolved again.
 
@@ -26,6 +26,8 @@ const RETRY: Duration = Duration::from_secs(1);
 pub struct Projects {
     mcpd: client::Client,
     followed: Mutex<HashMap<ProjectName, watch::Sender<Arc<Resolution>>>>,
+    /// Where watches send what they make stale, once [`Projects::follow`] runs.
+    changes: Mutex<Option<mpsc::UnboundedSender<Touched>>>,
 }
 
 /// What changes make stale.
@@ -53,12 +55,14 @@ impl Touched {
 }
 
 /// Which of the followed projects one event of a watch of `kind` makes stale: a project
-/// itself; the projects that run a server; the projects with a server that uses a secret.
+/// itself, or the project of a tool; the projects that run a server; the projects with a
+/// server that uses a secret.
 pub fn touched(followed: &HashMap<ProjectName, Arc<Resolution>>, kind: Kind, event: &WatchEvent) -> Touched {
     if event.event_type == WatchEventType::Bookmark {
         return Touched::These(BTreeSet::new());
     }
     let name = event.object.metadata.name.as_str();
+    let project = event.object.metadata.project.as_deref().unwrap_or_default();
     let uses = |resolution: &Resolution| match kind {
         Kind::Server => resolution.servers.iter().any(|s| s.name == name),
         Kind::Secret => resolution.servers.iter().any(|s| s.secret_versions.contains_key(name)),
@@ -66,8 +70,9 @@ pub fn touched(followed: &HashMap<ProjectName, Arc<Resolution>>, kind: Kind, eve
     };
     let projects = followed
         .iter()
-        .filter(|(project, resolution)| match kind {
-            Kind::Project => project.as_str() == name,
+        .filter(|(followed, resolution)| match kind {
+            Kind::Project => followed.as_str() == name,
+            Kind::Tool => followed.as_str() == project,
             _ => uses(resolution),
         })
         .map(|(project, _)| project.clone())
@@ -77,7 +82,7 @@ pub fn touched(followed: &HashMap<ProjectName, Arc<Resolution>>, kind: Kind, eve
 
 impl Projects {
     pub fn new(mcpd: client::Client) -> Projects {
-        Projects { mcpd, followed: Mutex::default() }
+        Projects { mcpd, followed: Mutex::default(), changes: Mutex::default() }
     }
 
     /// The live configuration of a followed project.
@@ -93,14 +98,22 @@ impl Projects {
 
     /// Loads a project's configuration unless it is already followed; `Ok(false)` when mcpd
     /// knows no such project.
-    pub async fn load(&self, project: &ProjectName) -> Result<bool, client::Error> {
+    pub async fn load(self: &Arc<Self>, project: &ProjectName) -> Result<bool, client::Error> {
         if self.followed.lock().unwrap().contains_key(project) {
             return Ok(true);
         }
         match self.mcpd.resolution(project).await {
             Ok(resolution) => {
                 let mut followed = self.followed.lock().unwrap();
-                followed.entry(project.clone()).or_insert_with(|| watch::Sender::new(Arc::new(resolution)));
+                if followed.contains_key(project) {
+                    return Ok(true);
+                }
+                followed.insert(project.clone(), watch::Sender::new(Arc::new(resolution)));
+                // Its tools, which are watched in their project.
+                if let Some(changes) = self.changes.lock().unwrap().clone() {
+                    let (projects, project) = (self.clone(), project.clone());
+                    tokio::spawn(async move { projects.watch(Kind::Tool, Some(project), changes).await });
+                }
                 Ok(true)
             }
             Err(client::Error::Server(status)) if status.code == 404 => Ok(false),
@@ -111,9 +124,10 @@ impl Projects {
     /// Follows mcpd's change feed for servers, secrets and projects until the gateway stops.
     pub fn follow(self: &Arc<Self>) {
         let (changes, touched) = mpsc::unbounded_channel();
+        *self.changes.lock().unwrap() = Some(changes.clone());
         for kind in [Kind::Server, Kind::Secret, Kind::Project] {
             let (projects, changes) = (self.clone(), changes.clone());
-            tokio::spawn(async move { projects.watch(kind, changes).await });
+            tokio::spawn(async move { projects.watch(kind, None, changes).await });
         }
         tokio::spawn(self.clone().resolver(touched, changes));
     }
@@ -141,12 +155,12 @@ impl Projects {
         }
     }
 
-    /// One kind's watch, for as long as the gateway runs.
-    async fn watch(&self, kind: Kind, changes: mpsc::UnboundedSender<Touched>) {
+    /// One kind's watch (in one project, for tools), for as long as the gateway runs.
+    async fn watch(&self, kind: Kind, project: Option<ProjectName>, changes: mpsc::UnboundedSender<Touched>) {
         let mut from: Option<String> = None;
         let mut backoff = FIRST_BACKOFF;
         loop {
-            match self.mcpd.watch(kind.info(), None, None, from.as_deref()).await {
+            match self.mcpd.watch(kind.info(), project.as_ref(), None, from.as_deref()).await {
                 Ok(mut events) => {
                     backoff = FIRST_BACKOFF;
                     while let Some(Ok(event)) = events.next().await {
@@ -192,9 +206,12 @@ impl Projects {
         for project in projects {
             let resolution = match self.mcpd.resolution(&project).await {
                 Ok(resolution) => resolution,
-                Err(client::Error::Server(status)) if status.code == 404 => {
-                    Resolution { project: project.to_string(), resource_version: String::new(), servers: Vec::new() }
-                }
+                Err(client::Error::Server(status)) if status.code == 404 => Resolution {
+                    project: project.to_string(),
+                    resource_version: String::new(),
+                    servers: Vec::new(),
+                    tools: Default::default(),
+                },
                 Err(e) => {
                     tracing::warn!(%project, "cannot resolve the project: {e}");
                     failed.insert(project);
@@ -203,7 +220,7 @@ impl Projects {
             };
             if let Some(sender) = self.followed.lock().unwrap().get(&project) {
                 sender.send_if_modified(|current| {
-                    let differs = current.servers != resolution.servers;
+                    let differs = current.servers != resolution.servers || current.tools != resolution.tools;
                     if differs {
                         *current = Arc::new(resolution);
                     }
@@ -242,7 +259,12 @@ mod tests {
 
     fn followed() -> HashMap<ProjectName, Arc<Resolution>> {
         let project = |name: &str, servers: Vec<ResolvedServer>| {
-            let resolution = Resolution { project: name.to_owned(), resource_version: "1".to_owned(), servers };
+            let resolution = Resolution {
+                project: name.to_owned(),
+                resource_version: "1".to_owned(),
+                servers,
+                tools: Default::default(),
+            };
             (ProjectName::parse(name).unwrap(), Arc::new(resolution))
         };
         HashMap::from([
@@ -271,6 +293,9 @@ mod tests {
         assert_eq!(stale(Kind::Secret, "other"), these(&[]));
         assert_eq!(stale(Kind::Project, "b"), these(&["b"]));
         assert_eq!(stale(Kind::Project, "not-followed"), these(&[]));
+        let mut tool = event(Kind::Tool, "fs__read", WatchEventType::Modified);
+        tool.object.metadata.project = Some("b".to_owned());
+        assert_eq!(touched(&followed, Kind::Tool, &tool), these(&["b"]));
         let bookmark = event(Kind::Server, "", WatchEventType::Bookmark);
         assert!(touched(&followed, Kind::Server, &bookmark).is_empty());
     }

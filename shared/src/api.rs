@@ -225,6 +225,62 @@ pub struct Resolution {
     pub resource_version: String,
     /// The project's servers, in its order.
     pub servers: Vec<ResolvedServer>,
+    /// What the project's clients may see of its tools.
+    #[serde(default)]
+    pub tools: ToolRules,
+}
+
+/// A project's tool policy with what mcpd has recorded of each of its tools.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolRules {
+    #[serde(default)]
+    pub policy: crate::spec::ToolPolicy,
+    /// Every Tool of the project, by the name clients see.
+    #[serde(default)]
+    pub recorded: std::collections::BTreeMap<String, RecordedTool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedTool {
+    pub server: String,
+    /// The approved definition's fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<String>,
+    /// The fingerprint of the definition a gateway last reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<String>,
+}
+
+/// `POST /api/v1/gateway/tools`: tools a gateway listed whose definitions mcpd has not
+/// recorded yet (`run serve` only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ToolReport {
+    pub project: crate::name::ProjectName,
+    pub server: String,
+    pub tools: Vec<ReportedTool>,
+}
+
+/// The most tools one report may carry.
+pub const MAX_REPORTED_TOOLS: usize = 2000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportedTool {
+    /// The name clients see (`<server>__<name>`).
+    pub name: String,
+    pub definition: crate::spec::ToolDefinition,
+}
+
+/// What a tool report changed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolReportResult {
+    /// The tools (as their server names them) whose definition differs from the one mcpd had
+    /// recorded: each is a changed tool for the audit trail.
+    pub changed: Vec<String>,
 }
 
 /// One server as the gateway starts or reaches it.

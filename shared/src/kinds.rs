@@ -17,6 +17,7 @@ pub enum Kind {
     SecretBackend,
     Server,
     Project,
+    Tool,
     User,
     Group,
     RbacDefinition,
@@ -25,11 +26,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Secret,
         Kind::SecretBackend,
         Kind::Server,
         Kind::Project,
+        Kind::Tool,
         Kind::User,
         Kind::Group,
         Kind::RbacDefinition,
@@ -44,6 +46,7 @@ impl Kind {
             Kind::SecretBackend => "SecretBackend",
             Kind::Server => "Server",
             Kind::Project => "Project",
+            Kind::Tool => "Tool",
             Kind::User => "User",
             Kind::Group => "Group",
             Kind::RbacDefinition => "RbacDefinition",
@@ -73,7 +76,8 @@ impl std::fmt::Display for Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Global,
-    /// In a project when one is given, global otherwise (McpToken).
+    /// In a project when one is given, global otherwise (McpToken); always in one for kinds
+    /// whose [`KindInfo::needs_project`] says so (Tool).
     Project,
 }
 
@@ -211,12 +215,34 @@ pub static KINDS: &[KindInfo] = &[
         age_header: "AGE",
     },
     KindInfo {
+        kind: Kind::Tool,
+        plural: "tools",
+        singular: "tool",
+        aliases: &[],
+        scope: Scope::Project,
+        apply_order: 5,
+        columns: &[
+            Column { header: "SERVER", wide: false, value: |o| text(&o.spec["server"]) },
+            Column { header: "STATE", wide: false, value: |o| status_text(o, "state") },
+            Column { header: "FINGERPRINT", wide: false, value: tool_fingerprint },
+            Column { header: "SEEN", wide: false, value: |o| or_never(status_text(o, "seen")) },
+            Column { header: "LABELS", wide: true, value: labels },
+        ],
+        sensitive: false,
+        normalize: spec::normalize_tool,
+        references: spec::references::<spec::ToolSpec>,
+        check_name: spec::check_tool_name,
+        writable: true,
+        immutable: false,
+        age_header: "AGE",
+    },
+    KindInfo {
         kind: Kind::User,
         plural: "users",
         singular: "user",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 5,
+        apply_order: 6,
         columns: &[
             Column { header: "DISPLAY NAME", wide: false, value: |o| text(&o.spec["displayName"]) },
             Column { header: "LABELS", wide: true, value: labels },
@@ -235,7 +261,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "group",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 6,
+        apply_order: 7,
         columns: &[
             Column { header: "MEMBERS", wide: false, value: |o| count(&o.spec["members"]) },
             Column { header: "LABELS", wide: true, value: labels },
@@ -254,7 +280,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "rbacdefinition",
         aliases: &["rbac"],
         scope: Scope::Global,
-        apply_order: 7,
+        apply_order: 8,
         columns: &[
             Column { header: "SUBJECTS", wide: false, value: |o| count(&o.spec["subjects"]) },
             Column { header: "BINDINGS", wide: false, value: |o| count(&o.spec["roleBindings"]) },
@@ -274,7 +300,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "mcptoken",
         aliases: &["token", "tokens"],
         scope: Scope::Project,
-        apply_order: 8,
+        apply_order: 9,
         columns: &[
             Column {
                 header: "PROJECT",
@@ -301,7 +327,7 @@ pub static KINDS: &[KindInfo] = &[
         singular: "event",
         aliases: &[],
         scope: Scope::Global,
-        apply_order: 9,
+        apply_order: 10,
         columns: &[
             Column { header: "TIME", wide: false, value: |o| text(&o.spec["time"]) },
             Column { header: "PRINCIPAL", wide: false, value: |o| text(&o.spec["principal"]) },
@@ -349,6 +375,11 @@ impl KindInfo {
         } else {
             self.apply_order
         }
+    }
+
+    /// Whether every object of the kind is in a project (a Tool is a project's tool).
+    pub fn needs_project(&self) -> bool {
+        self.kind == Kind::Tool
     }
 
     pub fn by_plural(plural: &str) -> Option<&'static KindInfo> {
@@ -412,6 +443,15 @@ fn backend_reach(o: &Object) -> String {
     }
 }
 
+/// The start of the fingerprint a gateway last saw (else the approved one), as people
+/// compare them: 12 hexadecimal digits.
+fn tool_fingerprint(o: &Object) -> String {
+    let seen = status_text(o, "fingerprint");
+    let fingerprint = if seen.is_empty() { text(&o.spec["approved"]["fingerprint"]) } else { seen };
+    let hex = fingerprint.strip_prefix("sha256:").unwrap_or(&fingerprint);
+    hex.chars().take(12).collect()
+}
+
 fn or_never(text: String) -> String {
     if text.is_empty() {
         "<never>".to_owned()
@@ -423,7 +463,7 @@ fn or_never(text: String) -> String {
 fn event_object(o: &Object) -> String {
     let kind = text(&o.spec["kind"]);
     let kind = KindInfo::find(&kind).map_or(kind.to_lowercase(), |k| k.singular.to_owned());
-    // A call through the gateway names its server too: `tools/github/search_repos`.
+    // A call through the gateway names its server too: `tool/github/search_repos`.
     let name = match o.spec["server"].as_str() {
         Some(server) => format!("{server}/{}", text(&o.spec["name"])),
         None => text(&o.spec["name"]),
@@ -497,7 +537,7 @@ mod tests {
         assert_eq!(event(serde_json::json!({"kind": "servers", "name": "github"})), "server/github");
         assert_eq!(
             event(serde_json::json!({"kind": "tools", "name": "search", "server": "github", "project": "demo"})),
-            "tools/github/search (project demo)"
+            "tool/github/search (project demo)"
         );
         assert_eq!(event(serde_json::json!({"kind": "credentials", "name": ""})), "credentials");
     }
@@ -516,6 +556,7 @@ mod tests {
                 "SecretBackend",
                 "Server",
                 "Project",
+                "Tool",
                 "User",
                 "Group",
                 "RbacDefinition",

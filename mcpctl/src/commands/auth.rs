@@ -59,6 +59,10 @@ pub fn list(ctx: &Ctx, as_user: Option<&str>) -> Result<()> {
     };
     let mut rows = Vec::new();
     for info in shared::KINDS {
+        // A project's tools are asked about in the context's project only.
+        if info.needs_project() && ctx.project()?.is_none() {
+            continue;
+        }
         let project = ctx.project_for(info)?.map(String::from);
         let mut verbs = Vec::new();
         for verb in ["get", "list", "create", "update", "delete"] {

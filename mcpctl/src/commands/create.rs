@@ -152,6 +152,7 @@ fn from_flags(ctx: &Ctx, what: &CreateCommand) -> Result<(&'static KindInfo, Val
             let spec = ProjectSpec {
                 description: description.clone().unwrap_or_default(),
                 servers: servers.iter().chain(add_server).filter(|s| !s.is_empty()).cloned().collect(),
+                ..Default::default()
             };
             (Kind::Project, manifest(Kind::Project, name, labels, spec_value(spec))?)
         }

@@ -215,7 +215,11 @@ fn all(ctx: &Ctx, args: &GetArgs) -> Result<()> {
     let mut everything = Vec::new();
     let mut printed = false;
     for kind in kinds {
-        let project = if kind.scope == Scope::Project { ctx.project_for(kind)? } else { None };
+        let project = if kind.scope == Scope::Project { ctx.project()? } else { None };
+        // A project's tools are listed with its -p, or with -A.
+        if kind.needs_project() && project.is_none() && !args.all_projects {
+            continue;
+        }
         let show_values = args.show_values && kind.sensitive;
         let listed = if args.all_projects && kind.scope == Scope::Project && !show_values {
             all_projects(client, kind, args)
@@ -300,7 +304,7 @@ fn view(ctx: &Ctx, args: &GetArgs) -> print::View {
 /// Global objects of a project-scoped kind, then those of every project the caller can list.
 fn all_projects(client: &Client, kind: &KindInfo, args: &GetArgs) -> Result<Vec<Object>> {
     let selector = args.selector.as_deref();
-    let mut objects = client.list(kind, None, selector, false)?;
+    let mut objects = if kind.needs_project() { Vec::new() } else { client.list(kind, None, selector, false)? };
     for project in client.list(Kind::Project.info(), None, None, false)? {
         let Some(project) = ProjectName::from_text(&project.metadata.name) else { continue };
         match client.list(kind, Some(&project), selector, false) {

@@ -2,6 +2,7 @@
 
 pub mod api_resources;
 pub mod apply;
+pub mod approve;
 pub mod auth;
 pub mod clients;
 pub mod completion;
@@ -23,7 +24,7 @@ use std::cell::OnceCell;
 
 use shared::KindInfo;
 
-use crate::cli::{AuthCommand, Command, Global, MigrateCommand, Output, TestCommand};
+use crate::cli::{ApproveCommand, AuthCommand, Command, Global, MigrateCommand, Output, TestCommand};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::print::Printer;
@@ -84,6 +85,7 @@ pub fn run(ctx: &Ctx, command: &Command) -> Result<ExitStatus> {
         Command::Test(TestCommand::Mcp(args)) => mcp::test(ctx, args),
         Command::Mcp(args) => success(mcp::bridge(ctx, args)),
         Command::Migrate(MigrateCommand::Secrets(args)) => success(migrate::secrets(ctx, args)),
+        Command::Approve(ApproveCommand::Tools(args)) => success(approve::tools(ctx, args)),
     }
 }
 
@@ -129,7 +131,13 @@ impl Ctx {
             }
             return Ok(None);
         }
-        self.project()
+        match self.project()? {
+            None if kind.needs_project() => Err(Error::Usage {
+                message: format!("{} are in a project: name one with -p PROJECT", kind.plural),
+                hint: Some("or -A/--all-projects to list every project's".to_owned()),
+            }),
+            project => Ok(project),
+        }
     }
 
     /// The project of `-p` or the context, if any; a name no project can have is a usage error.

@@ -39,6 +39,8 @@ pub fn describe(
                 None => s.push_str(&format!("  {key}:\t<hidden>\n")),
             }
         }
+    } else if kind.kind == Kind::Tool {
+        tool(&mut s, object);
     } else {
         s.push_str("Spec:\n");
         let yaml = super::to_yaml(&object.spec);
@@ -132,6 +134,47 @@ pub fn describe(
     // Values were escaped where they could hold a newline; whatever else came from the server
     // cannot reach the terminal raw either.
     super::terminal::escaped_keeping_layout(&s).into_owned()
+}
+
+/// A tool: its server, how it stands against its approval, and what changed since: the
+/// approved definition and the one a gateway last listed, as a diff.
+fn tool(s: &mut String, object: &Object) {
+    let status = object.status.clone().unwrap_or_default();
+    let text = |v: &serde_json::Value| v.as_str().map_or("<none>".to_owned(), str::to_owned);
+    field(s, "Server", &text(&object.spec["server"]));
+    field(s, "State", &text(&status["state"]));
+    field(s, "Approved", &text(&object.spec["approved"]["fingerprint"]));
+    field(s, "Seen", &text(&status["fingerprint"]));
+    field(s, "Seen At", &text(&status["seen"]));
+    let yaml = |v: &serde_json::Value| if v.is_null() { String::new() } else { super::to_yaml(v) };
+    let approved = yaml(&object.spec["approved"]["definition"]);
+    let seen = yaml(&status["definition"]);
+    let (title, lines) = match (approved.is_empty(), seen.is_empty()) {
+        (_, true) => ("Definition (approved; no gateway has listed it yet):", prefixed(&approved, "  ")),
+        (true, false) => ("Definition (new, never approved):", prefixed(&seen, "+ ")),
+        (false, false) if approved == seen => ("Definition (approved, as listed):", prefixed(&approved, "  ")),
+        (false, false) => {
+            let diff = similar::TextDiff::from_lines(&approved, &seen);
+            let mut lines = String::new();
+            for change in diff.iter_all_changes() {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => "- ",
+                    similar::ChangeTag::Insert => "+ ",
+                    similar::ChangeTag::Equal => "  ",
+                };
+                lines.push_str(&format!("  {sign}{}", super::terminal::escaped(change.value().trim_end_matches('\n'))));
+                lines.push('\n');
+            }
+            ("Definition (- approved, + as a gateway last listed it):", lines)
+        }
+    };
+    s.push_str(title);
+    s.push('\n');
+    s.push_str(&lines);
+}
+
+fn prefixed(yaml: &str, sign: &str) -> String {
+    yaml.lines().map(|l| format!("  {sign}{}\n", super::terminal::escaped(l))).collect()
 }
 
 /// The sandbox that applies to a stdio server: what its spec sets, and the defaults for the rest.

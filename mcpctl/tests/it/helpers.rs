@@ -44,6 +44,14 @@ impl Daemon {
         mcpctl(self.dir.path(), args, stdin, env)
     }
 
+    /// Reports tools as a gateway does after listing them, with the gateway's own credential.
+    pub fn report_tools(&self, report: shared::api::ToolReport) -> shared::api::ToolReportResult {
+        let token = std::fs::read_to_string(self.dir.path().join("gateway.token")).unwrap();
+        let gateway = client::Client::new(client::Config::new(self.url.clone(), Some(token.trim().to_owned())));
+        let runtime = self.runtime.as_ref().unwrap();
+        runtime.block_on(gateway.report_tools(&report)).unwrap()
+    }
+
     /// Writes a file in the test's directory and returns its path.
     pub fn file(&self, name: &str, text: &str) -> String {
         let path = self.dir.path().join(name);

@@ -12,3 +12,4 @@ mod identity;
 mod layering;
 mod session;
 mod snapshots;
+mod tools;

@@ -130,8 +130,10 @@ pub fn check(
         return Err(format!("cannot {} {}: they are written by mcpd only", verb.as_str(), kind.plural));
     }
     // The gateway's credential reads what it resolves, to follow changes: servers, projects,
-    // and secrets with their values masked (it gets values through the resolution route).
-    let resolved = matches!(kind.kind, shared::Kind::Server | shared::Kind::Project | shared::Kind::Secret);
+    // tools, and secrets with their values masked (it gets values through the resolution
+    // route).
+    let resolved =
+        matches!(kind.kind, shared::Kind::Server | shared::Kind::Project | shared::Kind::Secret | shared::Kind::Tool);
     if resolved && matches!(verb, Verb::Get | Verb::List) && principal.allows_action("serve") {
         return Ok(ListScope::All);
     }
@@ -143,6 +145,24 @@ pub fn check(
         } else {
             Err(format!("cannot {} resource \"events\": that needs run audit or view on all events", verb.as_str()))
         };
+    }
+    // A project's tools are part of it: reading them is reading the project, and approving
+    // (writing) them is editing it.
+    if kind.kind == shared::Kind::Tool {
+        let Some(project) = project else {
+            return Err(format!("cannot {} resource \"tools\": tools are in a project", verb.as_str()));
+        };
+        let on_project = if matches!(verb, Verb::Get | Verb::List) { Verb::Get } else { Verb::Update };
+        let projects = shared::Kind::Project.info();
+        return check(principal, on_project, projects, Some(project.as_str()), None).map(|_| ListScope::All).map_err(
+            |_| {
+                format!(
+                    "cannot {} resource \"tools\" in project \"{project}\": that needs {} on the project",
+                    verb.as_str(),
+                    if on_project == Verb::Get { "view" } else { "edit" }
+                )
+            },
+        );
     }
     let decided = if verb == Verb::List {
         principal.list_scope(kind.plural, project)

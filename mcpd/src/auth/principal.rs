@@ -126,8 +126,15 @@ impl Principal {
             Some(Kind::Project) => name == Some(c.project.as_str()) && matches!(verb, Verb::Get | Verb::List),
             Some(Kind::Server) => name.is_none_or(|n| c.servers.iter().any(|s| s == n)),
             Some(Kind::McpToken) => project == Some(&c.project),
+            // Decided on the project (auth::check).
             Some(
-                Kind::Secret | Kind::SecretBackend | Kind::User | Kind::Group | Kind::RbacDefinition | Kind::AuditEvent,
+                Kind::Secret
+                | Kind::SecretBackend
+                | Kind::Tool
+                | Kind::User
+                | Kind::Group
+                | Kind::RbacDefinition
+                | Kind::AuditEvent,
             )
             | None => false,
         }
@@ -153,6 +160,7 @@ impl Principal {
                 Some(Kind::McpToken) if project == Some(&c.project) => scope,
                 Some(
                     Kind::McpToken
+                    | Kind::Tool
                     | Kind::Secret
                     | Kind::SecretBackend
                     | Kind::User

@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod read;
 pub mod secrets;
+pub mod tools;
 mod write;
 
 use std::collections::BTreeMap;
@@ -208,6 +209,9 @@ pub fn to_output(row: ObjectRow, show_values: bool) -> Object {
     }
     if sensitive && !show_values {
         hide_values(&mut object.spec);
+    }
+    if object.kind == shared::Kind::Tool.as_str() {
+        tools::with_state(&mut object);
     }
     if let Some(stored) = object.status.as_mut().filter(|_| object.kind == shared::Kind::McpToken.as_str()) {
         let mut status = McpTokenStatus::of(stored);

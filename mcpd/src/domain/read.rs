@@ -70,6 +70,7 @@ pub async fn referrers(
         | Kind::SecretBackend
         | Kind::Server
         | Kind::Project
+        | Kind::Tool
         | Kind::RbacDefinition
         | Kind::McpToken
         | Kind::AuditEvent => return Ok(found),
@@ -120,6 +121,7 @@ pub async fn resolution(
         return Ok(None);
     };
     let spec: ProjectSpec = serde_json::from_value(row.spec).unwrap_or_default();
+    let tools = super::tools::rules(conn, store, project.as_str(), &spec).await?;
     let mut servers = Vec::with_capacity(spec.servers.len());
     for name in spec.servers {
         let Some(row) = objects::fetch(conn, store, Kind::Server.as_str(), "", &name, false).await? else { continue };
@@ -181,5 +183,5 @@ pub async fn resolution(
             unavailable,
         });
     }
-    Ok(Some(Resolution { project: project.to_string(), resource_version: revision.to_string(), servers }))
+    Ok(Some(Resolution { project: project.to_string(), resource_version: revision.to_string(), servers, tools }))
 }

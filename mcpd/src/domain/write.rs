@@ -10,7 +10,7 @@ use shared::spec::{parse_ttl, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, Re
 use shared::{Cause, Kind, Reason, Status};
 use sqlx::AnyConnection;
 
-use super::{new_row, secrets, Desired};
+use super::{new_row, secrets, tools, Desired};
 use crate::auth::principal::Identity;
 use crate::auth::{Authorized, Principal};
 use crate::error::ApiError;
@@ -71,6 +71,7 @@ pub async fn write(
         Kind::SecretBackend => {
             secrets::check_backend(conn, store, &desired.name, &desired.spec, existing.as_ref()).await?;
         }
+        Kind::Tool => tools::check_write(conn, store, &desired).await?,
         Kind::Server
         | Kind::Project
         | Kind::User
@@ -107,6 +108,7 @@ async fn create(
         | Kind::SecretBackend
         | Kind::Server
         | Kind::Project
+        | Kind::Tool
         | Kind::User
         | Kind::Group
         | Kind::RbacDefinition
@@ -217,6 +219,10 @@ async fn update(
     let guard = AdminGuard::before(conn, store, info.kind).await?;
     objects::update(conn, store, &mut current).await?;
     objects::replace_refs(conn, current.id, &(info.references)(&current.spec)).await?;
+    if info.kind == Kind::Project {
+        // A server that left the project takes its tools' approvals with it.
+        tools::prune(conn, store, &current.name, &current.spec).await?;
+    }
     guard.after(conn, store).await?;
     Ok(Written { action: ApplyAction::Configured, row: current, token: None })
 }
@@ -330,6 +336,7 @@ pub async fn delete(
         | Kind::SecretBackend
         | Kind::Server
         | Kind::Project
+        | Kind::Tool
         | Kind::Group
         | Kind::RbacDefinition
         | Kind::AuditEvent => {}
@@ -342,6 +349,7 @@ pub async fn delete(
         // transaction creating a token in it (they hold its row), so this statement sees
         // their tokens, and none created later finds the project.
         objects::delete_in_project(conn, store, Kind::McpToken.as_str(), name).await?;
+        objects::delete_in_project(conn, store, Kind::Tool.as_str(), name).await?;
     }
     guard.after(conn, store).await?;
     Ok(row)
@@ -411,9 +419,13 @@ impl AdminGuard {
     async fn before(conn: &mut AnyConnection, store: &Store, kind: Kind) -> Result<AdminGuard, ApiError> {
         let relevant = match kind {
             Kind::User | Kind::Group | Kind::RbacDefinition => true,
-            Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::Project | Kind::McpToken | Kind::AuditEvent => {
-                false
-            }
+            Kind::Secret
+            | Kind::SecretBackend
+            | Kind::Server
+            | Kind::Project
+            | Kind::Tool
+            | Kind::McpToken
+            | Kind::AuditEvent => false,
         };
         // A database where the rule did not hold already (an earlier mcpd allowed that) is
         // not made worse by this change, and must stay manageable.

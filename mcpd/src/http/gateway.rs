@@ -1,12 +1,15 @@
-//! What gateway replicas report of their servers: `POST /api/v1/gateway/status` (`run serve`
-//! only) replaces one replica's report; `GET /api/v1/gateway/status[?server=NAME]` answers
-//! what was reported within the last minute, for the servers the caller may list.
+//! What gateway replicas report: `POST /api/v1/gateway/status` (`run serve` only) replaces
+//! one replica's report of its servers; `GET /api/v1/gateway/status[?server=NAME]` answers
+//! what was reported within the last minute, for the servers the caller may list; and
+//! `POST /api/v1/gateway/tools` (`run serve` only) records tools a replica listed.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use shared::api::{GatewayReport, GatewayStatus, GatewayStatusList, ServerState, MAX_SERVER_REPORTS};
+use shared::api::{
+    GatewayReport, GatewayStatus, GatewayStatusList, ServerState, ToolReport, ToolReportResult, MAX_SERVER_REPORTS,
+};
 use shared::name::check_name;
 use shared::{Cause, Kind, Reason, Status};
 
@@ -67,6 +70,19 @@ pub async fn report(
     let stale = format_time(parse_time(&reported_at).unwrap_or_default() - FRESH_SECONDS);
     gateway::replace(state.store().pool(), &body.gateway, &rows, &stale).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records the tools a gateway listed whose definitions mcpd had not recorded.
+pub async fn tools(
+    State(state): State<AppState>,
+    principal: Principal,
+    JsonBody(body): JsonBody<ToolReport>,
+) -> Result<Json<ToolReportResult>, ApiError> {
+    let auth = crate::auth::authorize_serve(&principal)?;
+    let mut tx = state.begin().await?;
+    let result = crate::domain::tools::observe(&mut tx, state.store(), &auth, body).await?;
+    tx.commit().await?;
+    Ok(Json(result))
 }
 
 fn printable(text: &str) -> bool {

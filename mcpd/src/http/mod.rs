@@ -109,6 +109,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/api/v1/gateway/status", Protected)
             .get(gateway::list, doc::gateway_status)
             .post(gateway::report, doc::gateway_report),
+        // The gateway's own credential (`run serve`) records the tools it listed.
+        Route::new("/api/v1/gateway/tools", Protected).post(gateway::tools, doc::gateway_tools),
         // `run migrate-secrets` and edit on the secret: its values move between backends.
         Route::new("/api/v1/secrets/{name}/migrate", Protected).post(secrets::migrate, doc::migrate),
         Route::new("/api/v1/referrers", Protected).get(resources::referrers, doc::referrers),

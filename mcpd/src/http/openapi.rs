@@ -221,6 +221,10 @@ pub fn gateway_report(s: &mut Schemas, kind: Option<&'static KindInfo>) -> Opera
     no_content(s, kind).taking(s.of::<shared::api::GatewayReport>())
 }
 
+pub fn gateway_tools(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
+    Operation::answers("200", s.of::<shared::api::ToolReportResult>()).taking(s.of::<shared::api::ToolReport>())
+}
+
 pub fn gateway_status(s: &mut Schemas, _: Option<&'static KindInfo>) -> Operation {
     Operation::answers("200", s.of::<shared::api::GatewayStatusList>())
         .with_query(vec![query("server", json!({"type": "string"}))])
@@ -300,6 +304,7 @@ impl Schemas {
             Kind::SecretBackend => self.of::<SecretBackendSpec>(),
             Kind::Server => self.of::<ServerSpec>(),
             Kind::Project => self.of::<ProjectSpec>(),
+            Kind::Tool => self.of::<ToolSpec>(),
             Kind::User => self.of::<UserSpec>(),
             Kind::Group => self.of::<GroupSpec>(),
             Kind::RbacDefinition => self.of::<RbacDefinitionSpec>(),

@@ -62,6 +62,11 @@ pub struct GetQuery {
 /// of their own.
 fn kind_at(plural: &str, project: Option<&ProjectName>) -> Result<&'static KindInfo, ApiError> {
     match KindInfo::by_plural(plural) {
+        Some(info) if info.needs_project() && project.is_none() => Err(Status::new(
+            Reason::NotFound,
+            format!("{0} are in a project: use /api/v1/projects/{{project}}/{0}", info.plural),
+        )
+        .into()),
         Some(info) if info.writable && (project.is_none() || info.scope == Scope::Project) => Ok(info),
         _ => Err(not_found_route()),
     }
@@ -307,7 +312,13 @@ pub async fn authorize_write(
             .await?
             .bindings()
             .to_vec(),
-        Kind::User | Kind::Secret | Kind::SecretBackend | Kind::Server | Kind::Project | Kind::AuditEvent => Vec::new(),
+        Kind::User
+        | Kind::Secret
+        | Kind::SecretBackend
+        | Kind::Server
+        | Kind::Project
+        | Kind::Tool
+        | Kind::AuditEvent => Vec::new(),
     };
     authorize_grants(principal, desired.info, &desired.name, &grants)?;
     for r in (desired.info.references)(&desired.spec) {

@@ -16,4 +16,5 @@ mod layering;
 mod process;
 mod resources;
 mod tokens;
+mod tools;
 mod watch;

@@ -242,12 +242,9 @@ impl SessionState {
 
     pub async fn tools(self: &Arc<Self>) -> Vec<Tool> {
         let gathered = self.gather(|u| async move { u.peer().list_all_tools().await }).await;
-        for (server, list) in &gathered {
-            for tool in list {
-                self.gateway.fingerprint(&self.project, server, tool);
-            }
-        }
-        self.catalog.lock().unwrap().tools(gathered)
+        let config = self.config.borrow().clone();
+        let fingerprints = self.gateway.note_tools(&self.project, &gathered, &config.tools);
+        self.catalog.lock().unwrap().tools(gathered, &config.tools, &fingerprints)
     }
 
     pub async fn prompts(self: &Arc<Self>) -> Vec<Prompt> {
@@ -288,6 +285,9 @@ impl SessionState {
         }
         if let Some(found) = self.catalog.lock().unwrap().route(lists, shown) {
             return Ok(found);
+        }
+        if let Some(state) = self.catalog.lock().unwrap().withheld(shown).filter(|_| lists == Lists::TOOLS) {
+            return Err(awaiting_approval(&self.project, shown, state));
         }
         // A name whose server was not listed: wait for that server's start (within
         // `--start-timeout`), then list again; or say why it is unavailable.
@@ -364,6 +364,19 @@ impl SessionState {
     pub fn end_upstreams(&self) {
         self.slots.lock().unwrap().clear();
     }
+}
+
+/// The refusal of a call to a tool of a pinned project that waits for approval.
+fn awaiting_approval(project: &ProjectName, shown: &str, state: shared::spec::ToolState) -> Refused {
+    let why = match state {
+        shared::spec::ToolState::Changed => "its definition changed since it was approved",
+        _ => "it was never approved",
+    };
+    let message = format!(
+        "tool \"{shown}\" of project \"{project}\" awaits approval: {why} (mcpctl approve tools -p {project} {shown})"
+    );
+    let server = shown.split_once("__").map(|(server, _)| server.to_owned());
+    Refused { server, outcome: CallOutcome::Refused, error: McpError::invalid_params(message, None) }
 }
 
 impl Drop for SessionState {

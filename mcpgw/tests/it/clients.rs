@@ -86,7 +86,7 @@ async fn test_mcp_exits_by_what_failed(backend: Backend) {
     let admin = mcpd.data.join("admin.yaml").display().to_string();
     let events = ["get", "events", "--for-kind", "tools", "--config", &admin];
     let listed = crate::harness::within(std::time::Duration::from_secs(10), || async {
-        String::from_utf8_lossy(&run(&events).await.stdout).contains("tools/every/echo")
+        String::from_utf8_lossy(&run(&events).await.stdout).contains("tool/every/echo")
     });
     if listed.await.is_none() {
         let out = run(&events).await;
@@ -99,11 +99,11 @@ async fn test_mcp_exits_by_what_failed(backend: Backend) {
     let table = String::from_utf8_lossy(&run(&events).await.stdout).into_owned();
     let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
     assert!(header.contains(&"OUTCOME") && header.contains(&"DURATION") && !header.contains(&"SERVER"), "{table}");
-    let call = table.lines().find(|l| l.contains("tools/every/echo")).unwrap();
+    let call = table.lines().find(|l| l.contains("tool/every/echo")).unwrap();
     assert!(call.contains(" ok ") && call.contains("ms"), "{table}");
     let wide = String::from_utf8_lossy(&run(&[&events[..], &["-o", "wide"]].concat()).await.stdout).into_owned();
     assert!(wide.lines().next().unwrap().contains("SERVER"), "{wide}");
-    assert!(wide.lines().any(|l| l.contains("tools/every/echo") && l.contains(" every ")), "{wide}");
+    assert!(wide.lines().any(|l| l.contains("tool/every/echo") && l.contains(" every ")), "{wide}");
 
     // A result of many lines is shown whole.
     let env = run(&["test", "mcp", &url, "--token", &token, "--tool", "every__get-env"]).await;

@@ -502,3 +502,81 @@ impl Raw {
         self.request(reqwest::Method::DELETE, Some(session)).send().await.unwrap().status().as_u16()
     }
 }
+
+/// A proxy between a gateway and mcpd that can cut the gateway's own link: every request made
+/// with the gateway's credential (resolutions, watches, reports) then gets 503, and its open
+/// watches end, while the access checks made with clients' credentials still pass, as when
+/// mcpd can no longer serve the gateway's configuration.
+pub struct Link {
+    pub url: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Clone)]
+struct LinkState {
+    upstream: String,
+    gateway: String,
+    http: reqwest::Client,
+    cut: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Link {
+    pub async fn start(mcpd: &Mcpd) -> Link {
+        let gateway = std::fs::read_to_string(mcpd.gateway_token()).unwrap().trim().to_owned();
+        let (cut, cut_seen) = tokio::sync::watch::channel(false);
+        let state = LinkState { upstream: mcpd.url.clone(), gateway, http: reqwest::Client::new(), cut: cut_seen };
+        let app = axum::Router::new().fallback(forward).with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Link { url, cut }
+    }
+
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    /// mcpgw following mcpd through this link.
+    pub async fn gateway(&self, mcpd: &Mcpd) -> Gateway {
+        Gateway::start(&self.url, &mcpd.gateway_token(), &[]).await
+    }
+}
+
+async fn forward(
+    axum::extract::State(link): axum::extract::State<LinkState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use futures::StreamExt;
+    let by_gateway = request
+        .headers()
+        .get("authorization")
+        .is_some_and(|v| v.to_str().is_ok_and(|v| v.strip_prefix("Bearer ") == Some(link.gateway.as_str())));
+    if by_gateway && *link.cut.borrow() {
+        return axum::response::Response::builder().status(503).body(axum::body::Body::empty()).unwrap();
+    }
+    let path = request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let mut outgoing = link.http.request(request.method().clone(), format!("{}{path}", link.upstream));
+    for (name, value) in request.headers() {
+        if name != "host" {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
+    let Ok(answer) = outgoing.body(body).send().await else {
+        return axum::response::Response::builder().status(502).body(axum::body::Body::empty()).unwrap();
+    };
+    let mut response = axum::response::Response::builder().status(answer.status().as_u16());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    if !by_gateway {
+        return response.body(axum::body::Body::from_stream(answer.bytes_stream())).unwrap();
+    }
+    // The gateway's watches end when its link is cut.
+    let mut cut = link.cut.clone();
+    let ends = async move {
+        let _ = cut.wait_for(|cut| *cut).await;
+    };
+    let stream = answer.bytes_stream().take_until(Box::pin(ends));
+    response.body(axum::body::Body::from_stream(stream)).unwrap()
+}

@@ -7,6 +7,7 @@ mod sandbox;
 mod secret;
 mod server;
 mod token;
+mod tool;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -24,6 +25,10 @@ pub use sandbox::{
 pub use secret::{SecretSpec, SecretStatus};
 pub use server::{header_references, resolve_header, EnvSource, EnvVar, SecretKeyRef, ServerSpec, Sharing, Transport};
 pub use token::{parse_ttl, AuditEventSpec, Expiry, McpTokenSpec, McpTokenStatus, RbacMode, TokenState};
+pub use tool::{
+    check_tool_name, glob_matches, normalize_tool, Approval, ToolDefinition, ToolPolicy, ToolSpec, ToolState,
+    ToolStatus, MAX_TOOL_NAME,
+};
 
 use crate::object::from_value_at;
 use crate::status::Cause;

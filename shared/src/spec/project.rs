@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_name_at, Reference, Spec};
+use super::{check_name_at, Reference, Spec, ToolPolicy};
 use crate::status::Cause;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -16,6 +16,9 @@ pub struct ProjectSpec {
     /// Names of the servers the project exposes; each must exist.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<String>,
+    /// Which of its servers' tools clients see (section "Tool policy" of docs/gateway.md).
+    #[serde(default, skip_serializing_if = "ToolPolicy::is_default")]
+    pub tools: ToolPolicy,
 }
 
 impl Spec for ProjectSpec {
@@ -28,6 +31,7 @@ impl Spec for ProjectSpec {
                 causes.push(Cause::new(field, "FieldValueDuplicate", format!("server {server:?} is listed twice")));
             }
         }
+        self.tools.validate("spec.tools", causes);
     }
 
     fn references(&self) -> Vec<Reference> {
