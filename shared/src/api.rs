@@ -533,3 +533,34 @@ pub struct GatewayStatus {
     pub since: String,
     pub reported_at: String,
 }
+
+/// The variable the HTTP client configurations read a gateway token from.
+pub const GATEWAY_TOKEN_VARIABLE: &str = "MCPCTL_GATEWAY_TOKEN";
+
+/// An MCP client's configuration for a project's gateway endpoint `url`, over HTTP, in the
+/// client's own format: `claude-code`, `cursor` or `vscode` (`None` for another). The token
+/// comes from the client's environment (or VS Code's prompt), never from the file.
+pub fn http_client_config(client: &str, project: &str, url: &str) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let variable = GATEWAY_TOKEN_VARIABLE;
+    Some(match client {
+        "claude-code" => json!({"mcpServers": {project: {
+            "type": "http", "url": url,
+            "headers": {"Authorization": format!("Bearer ${{{variable}}}")},
+        }}}),
+        "cursor" => json!({"mcpServers": {project: {
+            "url": url,
+            "headers": {"Authorization": format!("Bearer ${{env:{variable}}}")},
+        }}}),
+        "vscode" => {
+            let input = format!("mcpctl-{project}-token");
+            json!({
+                "inputs": [{"type": "promptString", "id": input, "password": true,
+                    "description": format!("McpToken for project {project} (mcpctl create mcptoken vscode -p {project} --bind action:connect)")}],
+                "servers": {project: {"type": "http", "url": url,
+                    "headers": {"Authorization": format!("Bearer ${{input:{input}}}")}}},
+            })
+        }
+        _ => return None,
+    })
+}

@@ -83,6 +83,12 @@ impl Binding {
                         format!("{field}.resource"),
                         format!("unknown resource {r:?}: use a kind's plural, such as servers, or *"),
                     )),
+                    Some(r) if crate::KindInfo::by_plural(r).is_some_and(|k| k.needs_project()) => {
+                        causes.push(Cause::invalid(
+                            format!("{field}.resource"),
+                            format!("{r} are reached through their project: bind view or edit on projects instead"),
+                        ))
+                    }
                     Some(_) => {}
                 }
             }
@@ -233,6 +239,9 @@ mod tests {
         assert_eq!(b("action:introspect").to_string(), "run introspect");
         assert!(Binding::parse_cli("role:admin,resource:x").is_err());
         assert!(Binding::parse_cli("resource:servers").is_err());
+        let mut causes = Vec::new();
+        b("role:edit,resource:tools").validate("spec.roleBindings[0]", &mut causes);
+        assert_eq!(causes.len(), 1, "a project's tools are bound through the project: {causes:?}");
     }
 
     #[test]

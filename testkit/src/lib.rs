@@ -123,6 +123,7 @@ pub fn config(database_url: String, dir: &Path) -> Config {
         encryption_key_file: None,
         encryption_old_keys: None,
         metrics_token: None,
+        gateway_url: "http://127.0.0.1:3200".to_owned(),
         audit_retention: std::time::Duration::from_secs(90 * 86_400),
         secret_refresh: std::time::Duration::from_secs(30),
     }

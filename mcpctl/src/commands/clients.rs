@@ -13,7 +13,7 @@ use crate::commands::Ctx;
 use crate::error::{Error, Result};
 
 /// The variable the HTTP configurations read the token from.
-pub const TOKEN_VARIABLE: &str = "MCPCTL_GATEWAY_TOKEN";
+pub const TOKEN_VARIABLE: &str = shared::api::GATEWAY_TOKEN_VARIABLE;
 
 pub fn print(
     ctx: &Ctx,
@@ -135,26 +135,7 @@ fn token_name(client: McpClient) -> &'static str {
 }
 
 fn http(client: McpClient, name: &str, url: &str) -> Value {
-    match client {
-        McpClient::ClaudeCode => json!({"mcpServers": {name: {
-            "type": "http", "url": url,
-            "headers": {"Authorization": format!("Bearer ${{{TOKEN_VARIABLE}}}")},
-        }}}),
-        McpClient::Cursor => json!({"mcpServers": {name: {
-            "url": url,
-            "headers": {"Authorization": format!("Bearer ${{env:{TOKEN_VARIABLE}}}")},
-        }}}),
-        McpClient::Vscode => {
-            let input = format!("mcpctl-{name}-token");
-            json!({
-                "inputs": [{"type": "promptString", "id": input, "password": true,
-                    "description": format!("McpToken for project {name} (mcpctl create mcptoken vscode -p {name} --bind action:connect)")}],
-                "servers": {name: {"type": "http", "url": url,
-                    "headers": {"Authorization": format!("Bearer ${{input:{input}}}")}}},
-            })
-        }
-        McpClient::ClaudeDesktop => unreachable!("refused above"),
-    }
+    shared::api::http_client_config(token_name(client), name, url).expect("refused above: Claude Desktop is stdio only")
 }
 
 fn stdio(client: McpClient, name: &str, args: &[String]) -> Value {

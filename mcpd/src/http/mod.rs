@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -136,6 +137,13 @@ pub fn routes() -> Vec<Route> {
 /// The router with `extra` routes beside the API's (the test suites add routes that fail in
 /// ways no real route should, to see that the layers hold).
 pub fn router_with(state: AppState, extra: Router<AppState>) -> Router {
+    let api = api_router(state.clone(), extra);
+    // The console answers /ui, in front of the API, and reaches the API through it.
+    console::router(state, api)
+}
+
+/// The API alone: its routes (and `extra`) with every layer.
+fn api_router(state: AppState, extra: Router<AppState>) -> Router {
     let mut router = extra;
     for r in routes() {
         router = router.route(r.path, r.handler);

@@ -28,6 +28,8 @@ struct Inner {
     stopping: tokio::sync::watch::Sender<bool>,
     /// The bearer `/metrics` requires, if any.
     metrics_token: Option<String>,
+    /// The gateway's URL, as the console shows projects' endpoints.
+    gateway_url: String,
     /// Where every password hash and check runs, bounded.
     passwords: PasswordWork,
     /// Refused requests recorded in the audit trail this second, to bound a flood of them.
@@ -51,6 +53,7 @@ impl AppState {
         passwords: PasswordWork,
         dummy_hash: String,
         metrics_token: Option<String>,
+        gateway_url: String,
         changed: Arc<tokio::sync::Notify>,
     ) -> AppState {
         AppState {
@@ -60,6 +63,7 @@ impl AppState {
                 changed,
                 stopping: tokio::sync::watch::channel(false).0,
                 metrics_token,
+                gateway_url,
                 passwords,
                 refusals: Mutex::new(RefusalWindow { started: Instant::now(), recorded: 0, left_out: 0 }),
                 login_turns: Mutex::new(HashMap::new()),
@@ -107,6 +111,11 @@ impl AppState {
     /// Tells every watch stream that the daemon stops.
     pub fn stop(&self) {
         let _ = self.inner.stopping.send(true);
+    }
+
+    /// The gateway's URL, as the console shows projects' endpoints.
+    pub fn gateway_url(&self) -> &str {
+        &self.inner.gateway_url
     }
 
     pub fn metrics_token(&self) -> Option<&str> {

@@ -8,6 +8,7 @@ mod auth;
 mod backends;
 mod client;
 mod concurrency;
+mod console;
 mod gateway;
 mod hardening;
 mod health;

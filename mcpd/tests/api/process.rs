@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use testkit::Backend;
 
-struct Daemon {
+pub struct Daemon {
     child: Child,
     log: PathBuf,
-    url: String,
+    pub url: String,
 }
 
-fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
+pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Daemon {
     let log = data_dir.with_extension(format!("log-{}", rand_suffix()));
     let mut command = Command::new(env!("CARGO_BIN_EXE_mcpd"));
     command
@@ -49,7 +49,7 @@ fn rand_suffix() -> u64 {
 }
 
 impl Daemon {
-    fn stderr(&self) -> String {
+    pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
