@@ -28,6 +28,16 @@ use self::session::{set_cookie, Api, User};
 use crate::auth::{check, Verb};
 use crate::http::state::AppState;
 
+/// The value of a `Result` whose error is the page that answers the request, or that page.
+macro_rules! or_answer {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(answer) => return answer,
+        }
+    };
+}
+
 /// What every console handler has: mcpd's state, and the API's router to send requests through.
 #[derive(Clone)]
 pub struct Console {
@@ -244,9 +254,7 @@ struct CsrfForm {
 }
 
 async fn logout(State(state): State<Console>, user: User, headers: HeaderMap, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
+    or_answer!(user.check_csrf(&form.csrf));
     let _ = user.api(&state).send(Method::POST, "/api/v1/auth/logout", None).await;
     let mut response = Redirect::to("/ui/login").into_response();
     let cookie = set_cookie(&headers, session::COOKIE, "", 0);
@@ -257,10 +265,7 @@ async fn logout(State(state): State<Console>, user: User, headers: HeaderMap, Fo
 // ---- lists ----
 
 async fn list(State(state): State<Console>, user: User, Path(plural): Path<String>, Query(at): Query<At>) -> Response {
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     let mut projects = Vec::new();
     if kind.scope == shared::Scope::Project {
@@ -326,10 +331,7 @@ async fn detail(
     Path((plural, name)): Path<(String, String)>,
     Query(at): Query<At>,
 ) -> Response {
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     match user.api(&state).get(&api_path(kind, project.as_ref(), Some(&name))).await {
         Ok(value) => show(&state, &user, kind, project.as_ref(), value, None, None).await,
@@ -560,13 +562,8 @@ async fn replace(
     Query(at): Query<At>,
     Form(form): Form<YamlForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    or_answer!(user.check_csrf(&form.csrf));
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     let path = api_path(kind, project.as_ref(), Some(&name));
     let sent = match manifest_of(&form.yaml) {
@@ -588,10 +585,7 @@ async fn replace(
 }
 
 async fn new_page(State(_): State<Console>, user: User, Path(plural): Path<String>, Query(at): Query<At>) -> Response {
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    let kind = or_answer!(kind_of(&plural));
     new_form(&user, kind, at.project().as_ref(), &template(kind, at.project().as_ref()), None)
 }
 
@@ -646,13 +640,8 @@ async fn create(
     Query(at): Query<At>,
     Form(form): Form<YamlForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    or_answer!(user.check_csrf(&form.csrf));
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     let sent = match manifest_of(&form.yaml) {
         Ok(manifest) => {
@@ -693,10 +682,7 @@ async fn delete_page(
     Path((plural, name)): Path<(String, String)>,
     Query(at): Query<At>,
 ) -> Response {
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     let self_path = ui_path(kind, project.as_ref().map(ProjectName::as_str), &name);
     let verb = if kind.kind == Kind::McpToken { "Revoke" } else { "Delete" };
@@ -716,13 +702,8 @@ async fn delete(
     Query(at): Query<At>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
-    let kind = match kind_of(&plural) {
-        Ok(kind) => kind,
-        Err(missing) => return missing,
-    };
+    or_answer!(user.check_csrf(&form.csrf));
+    let kind = or_answer!(kind_of(&plural));
     let project = at.project();
     match user.api(&state).send(Method::DELETE, &api_path(kind, project.as_ref(), Some(&name)), None).await {
         Ok(_) => {
@@ -742,9 +723,7 @@ async fn reveal(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
+    or_answer!(user.check_csrf(&form.csrf));
     let kind = Kind::Secret.info();
     let path = format!("{}?showValues=true", api_path(kind, None, Some(&name)));
     let body = match user.api(&state).get(&path).await {
@@ -771,9 +750,7 @@ async fn approve(
     Query(at): Query<At>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(refused) = user.check_csrf(&form.csrf) {
-        return refused;
-    }
+    or_answer!(user.check_csrf(&form.csrf));
     let kind = Kind::Tool.info();
     let Some(project) = at.project() else { return not_found("tools are in a project") };
     let path = api_path(kind, Some(&project), Some(&name));
