@@ -23,6 +23,11 @@ pub struct EventQuery {
     principal: Option<String>,
     kind: Option<String>,
     name: Option<String>,
+    project: Option<String>,
+    /// Calls the gateway relayed to this server.
+    server: Option<String>,
+    /// Calls with this outcome: ok, error, timeout or refused.
+    outcome: Option<String>,
     /// RFC 3339: events at or after.
     since: Option<String>,
     /// RFC 3339: events at or before.
@@ -34,6 +39,9 @@ pub struct EventQuery {
     #[serde(default)]
     newest_first: bool,
 }
+
+/// The outcomes of the gateway's calls.
+const OUTCOMES: [&str; 4] = ["ok", "error", "timeout", "refused"];
 
 fn events_kind() -> &'static KindInfo {
     Kind::AuditEvent.info()
@@ -49,6 +57,10 @@ pub async fn list(
         if value.as_deref().is_some_and(|v| crate::util::parse_time(v).is_none()) {
             return Err(Status::new(Reason::BadRequest, format!("{field} must be an RFC 3339 time")).into());
         }
+    }
+    if query.outcome.as_deref().is_some_and(|o| !OUTCOMES.contains(&o)) {
+        let message = format!("outcome must be one of {}", OUTCOMES.join(", "));
+        return Err(Status::new(Reason::BadRequest, message).into());
     }
     let after = match query.continue_token.as_deref() {
         None if query.newest_first => i64::MAX,
@@ -71,6 +83,9 @@ pub async fn list(
         principal: query.principal.as_deref(),
         kind: kind.as_deref(),
         name: query.name.as_deref(),
+        project: query.project.as_deref(),
+        server: query.server.as_deref(),
+        outcome: query.outcome.as_deref(),
         since: since.as_deref(),
         until: until.as_deref(),
     };

@@ -57,6 +57,9 @@ pub struct EventFilter<'a> {
     pub principal: Option<&'a str>,
     pub kind: Option<&'a str>,
     pub name: Option<&'a str>,
+    pub project: Option<&'a str>,
+    pub server: Option<&'a str>,
+    pub outcome: Option<&'a str>,
     pub since: Option<&'a str>,
     pub until: Option<&'a str>,
 }
@@ -71,24 +74,24 @@ pub async fn list(
     limit: i64,
 ) -> sqlx::Result<Vec<EventRow>> {
     // Absent filters bind as NULL and match everything.
-    let sql = if newest_first {
-        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome FROM audit_events \
-         WHERE id < $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
+    let (compare, order) = if newest_first { ("<", "DESC") } else { (">", "ASC") };
+    let sql = format!(
+        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome \
+         FROM audit_events WHERE id {compare} $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
          AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
-         ORDER BY id DESC LIMIT $7"
-    } else {
-        "SELECT id, time, principal, verb, kind, name, project, code, dry_run, server, duration_ms, outcome FROM audit_events \
-         WHERE id > $1 AND ($2 IS NULL OR principal = $2) AND ($3 IS NULL OR kind = $3) \
-         AND ($4 IS NULL OR name = $4) AND ($5 IS NULL OR time >= $5) AND ($6 IS NULL OR time <= $6) \
-         ORDER BY id LIMIT $7"
-    };
-    let rows = sqlx::query(sql)
+         AND ($7 IS NULL OR project = $7) AND ($8 IS NULL OR server = $8) AND ($9 IS NULL OR outcome = $9) \
+         ORDER BY id {order} LIMIT $10"
+    );
+    let rows = sqlx::query(&sql)
         .bind(after_id)
         .bind(filter.principal)
         .bind(filter.kind)
         .bind(filter.name)
         .bind(filter.since)
         .bind(filter.until)
+        .bind(filter.project)
+        .bind(filter.server)
+        .bind(filter.outcome)
         .bind(limit)
         .fetch_all(pool)
         .await?;

@@ -1,6 +1,7 @@
 //! The console in a real Chromium through the real mcpd binary, on SQLite and PostgreSQL:
 //! `console.py` (Selenium, with Debian's chromium and chromium-driver, which `scripts/test`
-//! installs) logs in as an admin, an editor and a viewer and checks what each may see and do.
+//! installs) logs in as an admin, an editor and a viewer and checks what each may see and do;
+//! a tool whose definition changes while its page is open is not approved unseen.
 
 use std::process::Command;
 
@@ -19,8 +20,11 @@ fn the_console_works_in_chromium(backend: Backend) {
     let python =
         std::env::var("MCPD_TEST_PYTHON").expect("MCPD_TEST_PYTHON is not set: run the suite with scripts/test");
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/console.py");
+    // The gateway's credential reports tool definitions, as a gateway would.
+    let gateway_token = std::fs::read_to_string(dir.path().join("gateway.token")).unwrap();
     let mut command = Command::new(python);
     command.arg(script).args([daemon.url.as_str(), testkit::ADMIN_EMAIL, testkit::ADMIN_PASSWORD]);
+    command.env("MCPD_GATEWAY_TOKEN", gateway_token.trim());
     // `MCPD_CONSOLE_SCREENSHOTS=DIR` keeps screenshots of the main pages (docs/console/).
     if let Some(shots) = std::env::var_os("MCPD_CONSOLE_SCREENSHOTS").filter(|_| backend == Backend::Sqlite) {
         command.arg(shots);

@@ -100,6 +100,15 @@ async fn calls_the_gateway_reports_join_the_audit_trail(backend: Backend) {
     assert_eq!(events[0]["project"], "demo");
     assert_eq!(events[0]["durationMs"], 12);
     assert_eq!((events[1]["outcome"].as_str(), events[1]["code"].as_u64()), (Some("timeout"), Some(504)));
+    // They are filtered by project, server and outcome (the console's audit page asks so).
+    let names = |events: Vec<Value>| events.iter().map(|e| e["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(app.events("?project=demo&server=github&outcome=timeout").await), ["create_issue"]);
+    assert_eq!(names(app.events("?project=demo&outcome=ok").await), ["search_repos"]);
+    assert!(app.events("?project=other").await.is_empty());
+    assert!(app.events("?server=gitlab").await.is_empty());
+    let reply = app.call_as(None, Method::GET, "/api/v1/events?outcome=fine", None).await;
+    assert_eq!(reply.status, 401, "{}", reply.text);
+    app.get("/api/v1/events?outcome=fine").await.assert_status(400, "BadRequest");
 
     // Only the gateway writes them; a batch with one bad event is refused whole.
     let (client, _) =

@@ -77,7 +77,9 @@ async fn headers(request: axum::extract::Request, next: axum::middleware::Next) 
         ("cache-control", "no-store"),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        // Not `no-referrer`, as the API's: the login form's `Origin` must reach mcpd, to
+        // tell where the browser is (see `session::set_cookie`). Console URLs carry no secret.
+        ("referrer-policy", "same-origin"),
     ] {
         headers.insert(name, axum::http::HeaderValue::from_static(value));
     }
@@ -100,8 +102,8 @@ async fn icon() -> Response {
     ([(header::CONTENT_TYPE, "image/svg+xml")], pages::ICON).into_response()
 }
 
-/// The kinds the user may list, for the navigation; a project's tools and tokens when they
-/// may see some project.
+/// The kinds the user may list, for the navigation; a project's tools when they may see
+/// some project (reading tools is reading their project).
 fn visible_kinds(user: &User) -> Vec<&'static KindInfo> {
     let may_list = |kind: &KindInfo| check(&user.principal, Verb::List, kind, None, None).is_ok();
     let sees_projects = may_list(Kind::Project.info());
@@ -109,7 +111,6 @@ fn visible_kinds(user: &User) -> Vec<&'static KindInfo> {
         .iter()
         .filter(|kind| match kind.kind {
             Kind::Tool => sees_projects,
-            Kind::McpToken => may_list(kind) || sees_projects,
             _ => may_list(kind),
         })
         .collect()
@@ -517,10 +518,20 @@ fn tool_extra(user: &User, object: &Object, project: Option<&str>, may_update: b
             @if state == "changed" {
                 h3 { "Approved definition" }
                 pre.yaml { code { (yaml(&object.spec["approved"]["definition"])) } }
+            }
+            @if state != "approved" && status["definition"].is_object() {
                 h3 { "Definition a gateway listed" }
                 pre.yaml { code { (yaml(&status["definition"])) } }
             }
-            @if approvable { (pages::button_form(user, &action, "Approve this definition", "")) }
+            // The form names the definition shown: one listed after the page was drawn is
+            // not approved unseen.
+            @if approvable {
+                form.inline method="post" action=(action) {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="fingerprint" value=(status["fingerprint"].as_str().unwrap_or_default());
+                    button type="submit" { "Approve this definition" }
+                }
+            }
         }
     }
 }
@@ -743,12 +754,19 @@ async fn reveal(
     render(&user, &name, body)
 }
 
+#[derive(Deserialize)]
+struct ApproveForm {
+    csrf: String,
+    /// The fingerprint of the definition the page showed.
+    fingerprint: String,
+}
+
 async fn approve(
     State(state): State<Console>,
     user: User,
     Path(name): Path<String>,
     Query(at): Query<At>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<ApproveForm>,
 ) -> Response {
     or_answer!(user.check_csrf(&form.csrf));
     let kind = Kind::Tool.info();
@@ -756,9 +774,14 @@ async fn approve(
     let path = api_path(kind, Some(&project), Some(&name));
     let api = user.api(&state);
     let result = match api.get(&path).await {
+        Ok(tool) if tool["status"]["fingerprint"].as_str() != Some(form.fingerprint.as_str()) => {
+            let message = "a gateway listed another definition of this tool since the page was shown: review it again";
+            Err(Status::new(Reason::Conflict, message))
+        }
         Ok(mut tool) => {
             let definition = tool["status"]["definition"].clone();
-            tool["spec"]["approved"] = json!({"definition": definition});
+            // mcpd checks that the fingerprint is the definition's.
+            tool["spec"]["approved"] = json!({"fingerprint": form.fingerprint, "definition": definition});
             if let Some(object) = tool.as_object_mut() {
                 object.remove("status");
             }
@@ -784,19 +807,34 @@ struct EventFilters {
     principal: String,
     #[serde(default)]
     outcome: String,
+    /// Where the page starts: the API's continue token.
+    #[serde(default, rename = "continue")]
+    continue_token: String,
 }
 
+/// Events per page of the audit trail.
+const EVENTS_PER_PAGE: usize = 200;
+
 async fn events(State(state): State<Console>, user: User, Query(filters): Query<EventFilters>) -> Response {
-    let mut path = "/api/v1/events?newestFirst=true&limit=500".to_owned();
-    if !filters.principal.is_empty() {
-        path.push_str(&format!("&principal={}", encode(&filters.principal)));
+    // The API filters and pages; the console only draws.
+    let mut query = format!("newestFirst=true&limit={EVENTS_PER_PAGE}");
+    let mut older = String::new();
+    for (field, value) in [
+        ("project", &filters.project),
+        ("server", &filters.server),
+        ("principal", &filters.principal),
+        ("outcome", &filters.outcome),
+    ] {
+        if !value.is_empty() {
+            query.push_str(&format!("&{field}={}", encode(value)));
+            older.push_str(&format!("{field}={}&", encode(value)));
+        }
     }
-    let answer = user.api(&state).get(&path).await;
-    let matches = |event: &Object| {
-        let spec = &event.spec;
-        let is = |field: &str, wanted: &str| wanted.is_empty() || spec[field].as_str() == Some(wanted);
-        is("project", &filters.project) && is("server", &filters.server) && is("outcome", &filters.outcome)
-    };
+    if !filters.continue_token.is_empty() {
+        query.push_str(&format!("&continue={}", encode(&filters.continue_token)));
+    }
+    let answer = user.api(&state).get(&format!("/api/v1/events?{query}")).await;
+    let next = answer.as_ref().ok().and_then(|list| list["metadata"]["continue"].as_str().map(str::to_owned));
     let kind = Kind::AuditEvent.info();
     let body = html! {
         h1 { "Audit events" }
@@ -816,7 +854,7 @@ async fn events(State(state): State<Console>, user: User, Query(filters): Query<
         @match answer {
             Err(refused) => { (status(&refused)) }
             Ok(value) => {
-                @let events: Vec<Object> = items_of(value).into_iter().filter(|e| matches(e)).collect();
+                @let events: Vec<Object> = items_of(value);
                 @if events.is_empty() { (pages::note("No events match.")) }
                 @else {
                     div.scroll {
@@ -834,6 +872,9 @@ async fn events(State(state): State<Console>, user: User, Query(filters): Query<
                                 }
                             }
                         }
+                    }
+                    @if let Some(next) = &next {
+                        p { a href=(format!("/ui/events?{older}continue={}", encode(next))) { "Older events" } }
                     }
                 }
             }

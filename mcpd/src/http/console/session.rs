@@ -98,10 +98,37 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Whether the request came to a loopback name: then, and only then, the cookie may travel
-/// over plain http.
-fn on_loopback(headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+/// Whether the browser is on plain http at a loopback name: then, and only then, the cookie
+/// may go without `Secure`. Every sign of where the browser is must say so: the `Host`, a
+/// proxy's `Forwarded` or `X-Forwarded-Proto`/`-Host`, and the browser's `Origin` (sent with
+/// the login form). A TLS proxy that passes `Host: 127.0.0.1` on (nginx's default) still
+/// forwards the browser's `Origin: https://…`, so the session cookie is `Secure` there.
+fn on_plain_loopback(headers: &HeaderMap) -> bool {
+    let values = |name: &str| headers.get_all(name).into_iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>();
+    let host_ok = |host: &str| loopback_name(host.trim());
+    // `Origin: null` (a privacy-restricted context) says nothing either way.
+    let origin_ok = |origin: &str| origin == "null" || origin.strip_prefix("http://").is_some_and(host_ok);
+    let forwarded_ok = |forwarded: &str| {
+        forwarded.split([',', ';']).filter_map(|pair| pair.trim().split_once('=')).all(|(key, value)| {
+            let value = value.trim_matches('"');
+            match key.trim().to_ascii_lowercase().as_str() {
+                "proto" => value.eq_ignore_ascii_case("http"),
+                "host" => host_ok(value),
+                _ => true,
+            }
+        })
+    };
+    let host = values(header::HOST.as_str());
+    !host.is_empty()
+        && host.iter().all(|h| host_ok(h))
+        && values("origin").iter().all(|o| origin_ok(o))
+        && values("forwarded").iter().all(|f| forwarded_ok(f))
+        && values("x-forwarded-proto").iter().all(|p| p.split(',').all(|p| p.trim().eq_ignore_ascii_case("http")))
+        && values("x-forwarded-host").iter().all(|h| h.split(',').all(host_ok))
+}
+
+/// Whether `host` (with or without a port) is a loopback name.
+fn loopback_name(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or_default(),
         None => host.rsplit_once(':').map_or(host, |(name, _)| name),
@@ -109,9 +136,10 @@ fn on_loopback(headers: &HeaderMap) -> bool {
     matches!(name, "localhost" | "127.0.0.1" | "::1")
 }
 
-/// `Set-Cookie` for `name`: HttpOnly, SameSite=Strict, for /ui only, Secure unless on loopback.
+/// `Set-Cookie` for `name`: HttpOnly, SameSite=Strict, for /ui only, Secure unless the browser
+/// is on plain http at a loopback name.
 pub fn set_cookie(headers: &HeaderMap, name: &str, value: &str, max_age: i64) -> String {
-    let secure = if on_loopback(headers) { "" } else { "; Secure" };
+    let secure = if on_plain_loopback(headers) { "" } else { "; Secure" };
     format!("{name}={value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
@@ -161,4 +189,37 @@ impl Api<'_> {
 fn internal(detail: &str) -> Status {
     tracing::error!("the console could not reach the API: {detail}");
     Status::new(Reason::InternalError, "an internal error occurred; the server log has the details")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secure(pairs: &[(&'static str, &'static str)]) -> bool {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(*name, value.parse().unwrap());
+        }
+        set_cookie(&headers, COOKIE, "x", 60).ends_with("; Secure")
+    }
+
+    #[test]
+    fn the_cookie_goes_without_secure_only_on_plain_http_at_loopback() {
+        for host in ["127.0.0.1:3100", "localhost", "[::1]:3100"] {
+            assert!(!secure(&[("host", host)]), "{host}");
+            assert!(!secure(&[("host", host), ("origin", "http://localhost:3100")]), "{host}");
+        }
+        assert!(secure(&[("host", "mcpd.example.com")]));
+        assert!(secure(&[]), "no Host at all");
+        assert!(secure(&[("host", "127.0.0.1.example.com")]));
+        // Behind a TLS proxy that passes its upstream's Host on.
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("origin", "https://mcpd.example.com")]));
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("origin", "http://mcpd.example.com")]));
+        assert!(!secure(&[("host", "127.0.0.1:3100"), ("origin", "null")]));
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("x-forwarded-proto", "https")]));
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("x-forwarded-host", "mcpd.example.com")]));
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("forwarded", "for=10.0.0.1;proto=https")]));
+        assert!(secure(&[("host", "127.0.0.1:3100"), ("forwarded", "host=\"mcpd.example.com\"")]));
+        assert!(!secure(&[("host", "127.0.0.1:3100"), ("forwarded", "for=127.0.0.1;proto=http;host=localhost:3100")]));
+    }
 }
