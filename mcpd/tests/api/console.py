@@ -1,20 +1,22 @@
 """The console in a real Chromium (Selenium, Debian's chromium and chromium-driver), against a
 running mcpd: an admin and a view-only user, a server created, edited (an invalid edit shows
 the error and stores nothing) and deleted, a secret revealed by an editor and refused to a
-viewer, a token created (its value shown once) and revoked, a tool of a pinned project whose
-definition changes while its page is open (the Approve button then approves nothing), the
-headers and cookie flags,
-nothing loaded from outside mcpd, no error in the browser's console, a phone-width window.
+viewer, a login form from another site refused, a token created (its value shown once) and
+revoked, a tool of a pinned project whose definition changes while its page is open (the
+Approve button then approves nothing), the headers and cookie flags, nothing loaded from
+outside mcpd, no error in the browser's console, a phone-width window.
 
 Usage: MCPD_GATEWAY_TOKEN=… console.py URL ADMIN_EMAIL ADMIN_PASSWORD [SCREENSHOT_DIR]
 Prints one line per check; exits non-zero at the first that fails.
 """
 
+import http.client
 import json
 import os
 import re
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -167,6 +169,28 @@ check(status == 200 and "script-src 'none'" in csp and "unsafe-inline" not in cs
 check(headers.get("Cache-Control") == "no-store" and headers.get("X-Frame-Options") == "DENY", "no-store, DENY")
 status, _, _ = api("GET", "/ui/servers")
 check(status == 200, "a page without a session redirects to the login page")
+
+# A login form posted from another site (a sibling subdomain can plant the nonce cookie) is
+# refused, and sets no session; this console's own form is taken.
+def raw_login(site):
+    host = urllib.parse.urlsplit(URL).netloc
+    connection = http.client.HTTPConnection(host)
+    connection.request("GET", "/ui/login")
+    answer = connection.getresponse()
+    nonce = re.search(r'name="nonce" value="([^"]+)"', answer.read().decode()).group(1)
+    form = urllib.parse.urlencode({"nonce": nonce, "email": ADMIN, "password": ADMIN_PASSWORD})
+    connection.request("POST", "/ui/login", form, {"Content-Type": "application/x-www-form-urlencoded",
+                       "Cookie": f"mcpd_console_login={nonce}", "Sec-Fetch-Site": site})
+    answer = connection.getresponse()
+    answer.read()
+    cookies = [v for k, v in answer.getheaders() if k.lower() == "set-cookie" and v.startswith("mcpd_console=")]
+    return answer.status, cookies
+
+
+status, cookies = raw_login("same-site")
+check(status == 403 and not cookies, f"a login form from another site is refused: {status} {cookies}")
+status, cookies = raw_login("same-origin")
+check(status == 303 and cookies, f"the console's own login form is taken: {status}")
 
 admin = browser()
 try:

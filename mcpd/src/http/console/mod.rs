@@ -215,12 +215,18 @@ fn login_form(headers: &HeaderMap, error: Option<&Status>) -> Response {
         }
     };
     let cookie = set_cookie(headers, session::LOGIN_COOKIE, &nonce, 600);
-    let code = if error.is_some_and(|e| e.code == 429) { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
-    let code = if error.is_some_and(|e| e.code == 401) { StatusCode::UNAUTHORIZED } else { code };
+    let code = error.and_then(|e| StatusCode::from_u16(e.code).ok()).unwrap_or(StatusCode::OK);
     (code, [(header::SET_COOKIE, cookie)], Html(page("Log in", None, body).into_string())).into_response()
 }
 
 async fn login(State(state): State<Console>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+    // A form posted from another site, even a sibling subdomain that planted its own nonce
+    // cookie, would sign the browser in to someone else's account. Browsers say where a form
+    // comes from (`Sec-Fetch-Site`): only this console's own is taken.
+    if headers.get("sec-fetch-site").is_some_and(|site| site != "same-origin") {
+        let elsewhere = Status::new(Reason::Forbidden, "the login form did not come from this console");
+        return login_form(&headers, Some(&elsewhere));
+    }
     let expected = session::cookie(&headers, session::LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || expected != form.nonce {
         let stale = Status::new(Reason::Forbidden, "the login form expired: try again");
