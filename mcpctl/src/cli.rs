@@ -601,6 +601,15 @@ pub struct GetArgs {
     /// Events: only those about objects of this name
     #[arg(long = "for-name", help_heading = "Event filters")]
     pub for_name: Option<String>,
+    /// Events: only those in this project
+    #[arg(long = "for-project", help_heading = "Event filters")]
+    pub for_project: Option<String>,
+    /// Events: only the gateway's calls to this server
+    #[arg(long = "for-server", help_heading = "Event filters")]
+    pub for_server: Option<String>,
+    /// Events: only the gateway's calls with this outcome
+    #[arg(long, help_heading = "Event filters", value_parser = ["ok", "error", "timeout", "refused"])]
+    pub outcome: Option<String>,
     /// Events: only those at or after this time (RFC 3339, or a duration ago such as 1h)
     #[arg(long, help_heading = "Event filters")]
     pub since: Option<String>,

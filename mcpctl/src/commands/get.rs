@@ -124,10 +124,21 @@ fn groups(first: &str, rest: &[String]) -> Result<Vec<(&'static KindInfo, Vec<St
 
 /// `get` of one kind: its list, or the named objects.
 fn one(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, names: Vec<String>) -> Result<()> {
-    let filtered =
-        [&args.principal, &args.for_kind, &args.for_name, &args.since, &args.until].iter().any(|f| f.is_some());
-    if filtered && kind.kind != Kind::AuditEvent {
-        return Err(Error::usage("--principal, --for-kind, --for-name, --since and --until filter events only"));
+    let filters = [
+        &args.principal,
+        &args.for_kind,
+        &args.for_name,
+        &args.for_project,
+        &args.for_server,
+        &args.outcome,
+        &args.since,
+        &args.until,
+    ];
+    if filters.iter().any(|f| f.is_some()) && kind.kind != Kind::AuditEvent {
+        return Err(Error::usage(
+            "--principal, --for-kind, --for-name, --for-project, --for-server, --outcome, --since and --until \
+             filter events only",
+        ));
     }
     let view = view(ctx, args);
     if args.watch || args.watch_only {
@@ -354,7 +365,13 @@ fn watch_events(ctx: &Ctx, args: &GetArgs, kind: &'static KindInfo, view: &print
 
 fn event_filters(args: &GetArgs) -> Result<Vec<(&'static str, String)>> {
     let mut filters = Vec::new();
-    for (key, value) in [("principal", &args.principal), ("name", &args.for_name)] {
+    for (key, value) in [
+        ("principal", &args.principal),
+        ("name", &args.for_name),
+        ("project", &args.for_project),
+        ("server", &args.for_server),
+        ("outcome", &args.outcome),
+    ] {
         if let Some(v) = value {
             filters.push((key, v.clone()));
         }

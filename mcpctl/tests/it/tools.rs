@@ -125,6 +125,13 @@ fn tools_are_listed_described_approved_and_restored(backend: Backend) {
         .ok()
         .stdout_has("update")
         .stdout_has("tool/gh__get_issue (project demo)");
+    d.run(&["get", "events", "--for-project", "demo", "--for-kind", "tools", "-o", "name"]).ok().stdout_has("event/");
+    let elsewhere = d.run(&["get", "events", "--for-project", "other", "--for-kind", "tools", "-o", "name"]);
+    assert!(elsewhere.ok().stdout.trim().is_empty(), "{}", elsewhere.stdout);
+    let calls = d.run(&["get", "events", "--for-kind", "tools", "--outcome", "refused", "-o", "name"]);
+    assert!(calls.ok().stdout.trim().is_empty(), "an approval is not a call: {}", calls.stdout);
+    d.run(&["get", "events", "--outcome", "fine"]).code(2).stderr_has("possible values: ok, error, timeout, refused");
+    d.run(&["get", "servers", "--for-server", "gh"]).code(2).stderr_has("filter events only");
 
     // A round trip is unchanged; on a fresh install the approvals come back as they were.
     let saved = d.run(&["get", "tools", "-p", "demo", "-o", "yaml"]);
