@@ -823,8 +823,8 @@ const EVENTS_PER_PAGE: usize = 200;
 
 async fn events(State(state): State<Console>, user: User, Query(filters): Query<EventFilters>) -> Response {
     // The API filters and pages; the console only draws.
-    let mut query = format!("newestFirst=true&limit={EVENTS_PER_PAGE}");
-    let mut older = String::new();
+    // The chosen filters, each followed by `&`: for the API, and for the link to older events.
+    let mut chosen = String::new();
     for (field, value) in [
         ("project", &filters.project),
         ("server", &filters.server),
@@ -832,10 +832,10 @@ async fn events(State(state): State<Console>, user: User, Query(filters): Query<
         ("outcome", &filters.outcome),
     ] {
         if !value.is_empty() {
-            query.push_str(&format!("&{field}={}", encode(value)));
-            older.push_str(&format!("{field}={}&", encode(value)));
+            chosen.push_str(&format!("{field}={}&", encode(value)));
         }
     }
+    let mut query = format!("{chosen}newestFirst=true&limit={EVENTS_PER_PAGE}");
     if !filters.continue_token.is_empty() {
         query.push_str(&format!("&continue={}", encode(&filters.continue_token)));
     }
@@ -880,7 +880,7 @@ async fn events(State(state): State<Console>, user: User, Query(filters): Query<
                         }
                     }
                     @if let Some(next) = &next {
-                        p { a href=(format!("/ui/events?{older}continue={}", encode(next))) { "Older events" } }
+                        p { a href=(format!("/ui/events?{chosen}continue={}", encode(next))) { "Older events" } }
                     }
                 }
             }
